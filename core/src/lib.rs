@@ -1,1 +1,36 @@
-//! placeholder
+//! dockernet-core: the engine behind dockernet — Docker networks and the containers on them.
+//!
+//! This crate knows nothing of Lua or Python; the bindings wrap it. A tour:
+//!
+//! - [`host`]: where the daemon is (`--host`, `DOCKER_HOST`, contexts, TLS), as the docker CLI.
+//! - [`client`]: the async [`Client`]: one pool, API version agreed once, daemon documents as JSON.
+//! - [`network`]: create, connect, disconnect, inspect, ls, rm, prune, with exact name lookups and
+//!   validation before any request.
+//! - [`container`]: run (create + connect + start, undone on failure), stop, rm, ls, inspect,
+//!   exec, and `interfaces` (each attachment as the container sees it).
+//! - [`blocking`]: [`BlockingClient`], the synchronous facade the bindings use.
+//! - [`options`]: option tables read from Lua or Python with errors that name the key.
+//! - [`error`]: the one [`Error`] with an [`ErrorKind`].
+//!
+//! ```no_run
+//! use dockernet_core::{BlockingClient, network::CreateOptions};
+//! let docker = BlockingClient::new(None)?;
+//! let opts = CreateOptions { subnet: vec!["10.77.0.0/24".to_string()].into(), ..Default::default() };
+//! let net = docker.network_create("demo", &opts)?;
+//! docker.network_rm(&net.id)?;
+//! # Ok::<(), dockernet_core::Error>(())
+//! ```
+
+pub mod blocking;
+pub mod client;
+pub mod container;
+pub mod error;
+pub mod host;
+pub mod network;
+pub mod options;
+mod transport;
+
+pub use blocking::BlockingClient;
+pub use client::{ApiVersion, Client, DaemonInfo};
+pub use error::{Error, ErrorKind, Result};
+pub use host::Host;

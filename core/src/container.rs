@@ -1,0 +1,695 @@
+//! The container operations a topology needs: run, stop, rm, ls, inspect, exec and
+//! `interfaces` (the seed's `ifconfig` demonstration as data).
+//!
+//! `run` is create + connect + start as one operation that leaves nothing behind when it fails:
+//! the container is created on its first network, the other networks are connected before it
+//! starts (so it boots with every interface), and any failure after create removes it again.
+//! Images are never pulled: a missing image is a `not_found` error.
+
+use std::collections::BTreeMap;
+
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::network::{
+    check_name, container_name, endpoint_config, exact_match, filters_query, id_of, seg, ConnectOptions,
+    NetworkRef,
+};
+use crate::options::{from_value, split_key_value, StringList, StringMap};
+
+/// Options of `container run` (always detached).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RunOptions {
+    /// A local image (never pulled).
+    pub image: String,
+    /// Container name.
+    pub name: Option<String>,
+    /// Command: a list of words, or one string split like a shell would (`"sleep 300"`).
+    pub command: Option<Command>,
+    /// Entrypoint override.
+    pub entrypoint: Option<Command>,
+    /// Environment: `{KEY = "v"}` or `{"KEY=v"}`.
+    pub env: StringMap,
+    /// Labels.
+    pub labels: StringMap,
+    /// Hostname.
+    pub hostname: Option<String>,
+    /// Capabilities to add (`NET_ADMIN`).
+    pub cap_add: StringList,
+    /// Capabilities to drop.
+    pub cap_drop: StringList,
+    /// Kernel parameters (`{["net.ipv4.ip_forward"] = "1"}`).
+    pub sysctls: StringMap,
+    /// Published ports: `{"8080:80", "127.0.0.1:53:53/udp"}` or `{["80/tcp"] = 8080}`.
+    pub ports: Option<Value>,
+    /// One network to start on (shortcut for `networks = {name}`).
+    pub network: Option<String>,
+    /// Networks: a list of names, or `{name = {connect options}}` (attached in name order).
+    pub networks: Option<Value>,
+    /// Run privileged.
+    pub privileged: bool,
+    /// User to run as.
+    pub user: Option<String>,
+    /// Working directory.
+    pub workdir: Option<String>,
+    /// Remove the container when it exits.
+    pub auto_remove: bool,
+}
+
+/// A command given as one string (split like a shell) or as a list of words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Command(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for Command {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let list = StringList::deserialize(d)?;
+        if list.0.len() == 1 {
+            let words = shlex::split(&list.0[0])
+                .ok_or_else(|| serde::de::Error::custom(format!("cannot split {:?} into words", list.0[0])))?;
+            return Ok(Command(words));
+        }
+        Ok(Command(list.0))
+    }
+}
+
+/// Options of `container ls`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ListOptions {
+    /// Include stopped containers.
+    pub all: bool,
+    /// Daemon filters (`label`, `name`, `network`, `status`, …).
+    pub filters: BTreeMap<String, StringList>,
+}
+
+/// Options of `container rm`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RemoveOptions {
+    /// Kill a running container first.
+    pub force: bool,
+}
+
+/// Options of `container stop`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StopOptions {
+    /// Seconds to wait before killing (daemon default: 10).
+    pub timeout: Option<i64>,
+}
+
+/// Options of `container exec`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExecOptions {
+    /// User to run as.
+    pub user: Option<String>,
+    /// Extra environment.
+    pub env: StringMap,
+    /// Working directory.
+    pub workdir: Option<String>,
+    /// Run privileged.
+    pub privileged: bool,
+}
+
+/// A container by identity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ContainerRef {
+    /// Full id.
+    pub id: String,
+    /// Name (without the daemon's leading slash).
+    pub name: String,
+    /// Image.
+    pub image: String,
+}
+
+impl ContainerRef {
+    /// The identity of an inspect document.
+    pub fn from_doc(doc: &Value) -> ContainerRef {
+        ContainerRef {
+            id: id_of(doc),
+            name: container_name(doc),
+            image: doc.pointer("/Config/Image").and_then(Value::as_str).unwrap_or_default().to_string(),
+        }
+    }
+}
+
+/// What an exec produced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExecOutput {
+    /// The process's exit code.
+    pub exit_code: i64,
+    /// Everything it wrote to stdout.
+    pub stdout: String,
+    /// Everything it wrote to stderr.
+    pub stderr: String,
+}
+
+/// One network attachment of a container, as the container sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Interface {
+    /// Network name.
+    pub network: String,
+    /// Network id.
+    pub network_id: String,
+    /// IPv4 address with prefix (`172.18.0.2/16`), if any.
+    pub ipv4: Option<String>,
+    /// IPv6 address with prefix, if any.
+    pub ipv6: Option<String>,
+    /// MAC address.
+    pub mac: Option<String>,
+    /// IPv4 gateway on this network.
+    pub gateway: Option<String>,
+    /// IPv6 gateway on this network.
+    pub ipv6_gateway: Option<String>,
+    /// DNS aliases on this network.
+    pub aliases: Vec<String>,
+    /// Interface name inside the container (`eth0`), when the image can tell (needs `sh`).
+    pub ifname: Option<String>,
+    /// Whether this attachment carries the container's IPv4 default route (unknown: `None`).
+    pub default_route: Option<bool>,
+}
+
+/// One network a `run` attaches, with its options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// Network name (or id).
+    pub network: String,
+    /// Endpoint options.
+    pub opts: ConnectOptions,
+}
+
+impl RunOptions {
+    /// The networks to attach, in attach order: a list keeps its order, a map is sorted by name.
+    pub fn attachments(&self) -> Result<Vec<Attachment>> {
+        let mut out = Vec::new();
+        if let Some(n) = &self.network {
+            out.push(Attachment { network: n.clone(), opts: ConnectOptions::default() });
+        }
+        match &self.networks {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(items)) => {
+                for (i, item) in items.iter().enumerate() {
+                    match item {
+                        Value::String(s) => out.push(Attachment { network: s.clone(), opts: ConnectOptions::default() }),
+                        Value::Object(o) => {
+                            let mut o = o.clone();
+                            let name = match o.remove("name") {
+                                Some(Value::String(s)) => s,
+                                _ => return Err(Error::invalid(format!("option networks[{}]: a table entry needs name = \"network\"", i + 1))),
+                            };
+                            let opts = from_value(Value::Object(o), &format!("option networks[{}] ({name})", i + 1))?;
+                            out.push(Attachment { network: name, opts });
+                        }
+                        other => return Err(Error::invalid(format!("option networks[{}]: expected a network name, got {other}", i + 1))),
+                    }
+                }
+            }
+            Some(Value::Object(map)) => {
+                for (name, v) in map {
+                    let opts = if v.is_null() || v == &json!({}) || v == &json!([]) {
+                        ConnectOptions::default()
+                    } else {
+                        from_value(v.clone(), &format!("option networks.{name}"))?
+                    };
+                    out.push(Attachment { network: name.clone(), opts });
+                }
+            }
+            Some(other) => {
+                return Err(Error::invalid(format!("option networks: expected a list of names or a table, got {other}")))
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for a in &out {
+            check_name("network", &a.network)?;
+            if !seen.insert(a.network.as_str()) {
+                return Err(Error::invalid(format!("option networks: network {:?} is given twice", a.network)));
+            }
+        }
+        Ok(out)
+    }
+
+    /// `ExposedPorts` and `PortBindings` from the `ports` option.
+    fn port_bindings(&self) -> Result<(Map<String, Value>, Map<String, Value>)> {
+        let mut exposed = Map::new();
+        let mut bindings: Map<String, Value> = Map::new();
+        let mut add = |container: &str, host_ip: &str, host_port: &str| -> Result<()> {
+            let (port, proto) = container.split_once('/').unwrap_or((container, "tcp"));
+            if port.parse::<u16>().is_err() || !["tcp", "udp", "sctp"].contains(&proto) {
+                return Err(Error::invalid(format!("option ports: {container:?} is not PORT[/tcp|udp|sctp]")));
+            }
+            if !host_port.is_empty() && host_port.parse::<u16>().is_err() {
+                return Err(Error::invalid(format!("option ports: host port {host_port:?} is not a port number")));
+            }
+            let key = format!("{port}/{proto}");
+            exposed.insert(key.clone(), json!({}));
+            let entry = bindings.entry(key).or_insert_with(|| json!([]));
+            if let Value::Array(a) = entry {
+                a.push(json!({"HostIp": host_ip, "HostPort": host_port}));
+            }
+            Ok(())
+        };
+        match &self.ports {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(items)) => {
+                for item in items {
+                    let spec = match item {
+                        Value::String(s) => s.clone(),
+                        Value::Number(n) => n.to_string(),
+                        other => return Err(Error::invalid(format!("option ports: expected \"HOST:CONTAINER\", got {other}"))),
+                    };
+                    // [ip:]host:container[/proto] or container[/proto]; an IPv6 ip is bracketed.
+                    let (ip, rest) = match spec.strip_prefix('[') {
+                        Some(r) => match r.split_once("]:") {
+                            Some((ip, rest)) => (ip.to_string(), rest.to_string()),
+                            None => return Err(Error::invalid(format!("option ports: {spec:?} has an unclosed [ip]"))),
+                        },
+                        None => {
+                            let parts: Vec<&str> = spec.split(':').collect();
+                            match parts.len() {
+                                3 => (parts[0].to_string(), format!("{}:{}", parts[1], parts[2])),
+                                1 | 2 => (String::new(), spec.clone()),
+                                _ => return Err(Error::invalid(format!("option ports: {spec:?} is not [IP:]HOST:CONTAINER"))),
+                            }
+                        }
+                    };
+                    match rest.split_once(':') {
+                        Some((host, ctr)) => add(ctr, &ip, host)?,
+                        None => add(&rest, &ip, "")?,
+                    }
+                }
+            }
+            Some(Value::Object(map)) => {
+                for (ctr, host) in map {
+                    let host = match host {
+                        Value::Number(n) => n.to_string(),
+                        Value::String(s) => s.clone(),
+                        Value::Null => String::new(),
+                        other => return Err(Error::invalid(format!("option ports.{ctr}: expected a host port, got {other}"))),
+                    };
+                    add(ctr, "", &host)?;
+                }
+            }
+            Some(other) => return Err(Error::invalid(format!("option ports: expected a list or a table, got {other}"))),
+        }
+        Ok((exposed, bindings))
+    }
+}
+
+impl Client {
+    /// Creates and starts a container from a local image, attached to its networks before it
+    /// starts. On any failure after create, the container is removed again.
+    pub async fn container_run(&self, opts: &RunOptions) -> Result<ContainerRef> {
+        let ctx = match &opts.name {
+            Some(n) => format!("container run {n:?}"),
+            None => format!("container run (image {:?})", opts.image),
+        };
+        self.container_run_inner(opts).await.map_err(|e| e.context(&ctx))
+    }
+
+    async fn container_run_inner(&self, opts: &RunOptions) -> Result<ContainerRef> {
+        if opts.image.trim().is_empty() {
+            return Err(Error::invalid("option image is required (a local image; dockernet never pulls)"));
+        }
+        if let Some(n) = &opts.name {
+            check_name("container", n)?;
+        }
+        let attachments = opts.attachments()?;
+        let (exposed, bindings) = opts.port_bindings()?;
+        // Resolve every network first: a typo fails before anything is created.
+        let mut nets: Vec<(NetworkRef, &ConnectOptions)> = Vec::new();
+        for a in &attachments {
+            let doc = self.network_doc(&a.network, false).await.map_err(|e| e.context(format!("option networks: {:?}", a.network)))?;
+            self.check_endpoint(&doc, &a.opts).await.map_err(|e| e.context(format!("option networks.{}", a.network)))?;
+            nets.push((NetworkRef::from_doc(&doc), &a.opts));
+        }
+        let mut host_config = Map::new();
+        if !opts.cap_add.is_empty() {
+            host_config.insert("CapAdd".into(), json!(opts.cap_add.0));
+        }
+        if !opts.cap_drop.is_empty() {
+            host_config.insert("CapDrop".into(), json!(opts.cap_drop.0));
+        }
+        if !opts.sysctls.is_empty() {
+            host_config.insert("Sysctls".into(), json!(opts.sysctls.0));
+        }
+        if !bindings.is_empty() {
+            host_config.insert("PortBindings".into(), Value::Object(bindings));
+        }
+        host_config.insert("Privileged".into(), json!(opts.privileged));
+        host_config.insert("AutoRemove".into(), json!(opts.auto_remove));
+        let mut endpoints = Map::new();
+        if let Some((first, o)) = nets.first() {
+            host_config.insert("NetworkMode".into(), json!(first.name));
+            endpoints.insert(first.name.clone(), endpoint_config(o));
+        }
+        let mut body = Map::new();
+        body.insert("Image".into(), json!(opts.image));
+        if let Some(c) = &opts.command {
+            body.insert("Cmd".into(), json!(c.0));
+        }
+        if let Some(e) = &opts.entrypoint {
+            body.insert("Entrypoint".into(), json!(e.0));
+        }
+        if !opts.env.is_empty() {
+            let env: Vec<String> = opts.env.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            body.insert("Env".into(), json!(env));
+        }
+        body.insert("Labels".into(), json!(opts.labels.0));
+        if let Some(h) = &opts.hostname {
+            body.insert("Hostname".into(), json!(h));
+        }
+        if let Some(u) = &opts.user {
+            body.insert("User".into(), json!(u));
+        }
+        if let Some(w) = &opts.workdir {
+            body.insert("WorkingDir".into(), json!(w));
+        }
+        if !exposed.is_empty() {
+            body.insert("ExposedPorts".into(), Value::Object(exposed));
+        }
+        body.insert("HostConfig".into(), Value::Object(host_config));
+        body.insert("NetworkingConfig".into(), json!({ "EndpointsConfig": endpoints }));
+        let q = opts.name.as_ref().map(|n| format!("?name={}", seg(n))).unwrap_or_default();
+        let created = self.post_json(&format!("/containers/create{q}"), &Value::Object(body)).await?;
+        let id = created.get("Id").and_then(Value::as_str).unwrap_or_default().to_string();
+        // From here on, a failure removes what was created.
+        let finish = async {
+            for (net, o) in nets.iter().skip(1) {
+                let body = json!({ "Container": id, "EndpointConfig": endpoint_config(o) });
+                self.post_json(&format!("/networks/{}/connect", net.id), &body)
+                    .await
+                    .map_err(|e| e.context(format!("connect network {:?}", net.name)))?;
+            }
+            self.post_json(&format!("/containers/{id}/start"), &json!({})).await.map_err(|e| e.context("start"))?;
+            Ok::<_, Error>(())
+        };
+        if let Err(e) = finish.await {
+            let _ = docker_rm(self, &id, true).await;
+            return Err(e.context("the container was removed again"));
+        }
+        Ok(ContainerRef {
+            id: id.clone(),
+            name: opts.name.clone().unwrap_or_else(|| crate::network::short(&id).to_string()),
+            image: opts.image.clone(),
+        })
+    }
+
+    /// The daemon's inspect document for a container, looked up exactly (name, full id or a
+    /// ≥12-character id prefix).
+    pub async fn container_inspect(&self, name_or_id: &str) -> Result<Value> {
+        self.container_doc(name_or_id).await.map_err(|e| e.context(format!("container inspect {name_or_id:?}")))
+    }
+
+    pub(crate) async fn container_doc(&self, name_or_id: &str) -> Result<Value> {
+        check_name("container", name_or_id)?;
+        let doc = self.get_json(&format!("/containers/{}/json", seg(name_or_id))).await?;
+        let name = container_name(&doc);
+        if !exact_match(name_or_id.trim_start_matches('/'), &name, &id_of(&doc)) {
+            return Err(Error::not_found(format!(
+                "no container named {name_or_id:?} (the daemon offered {name:?} by id prefix; dockernet matches names exactly)"
+            )));
+        }
+        Ok(doc)
+    }
+
+    /// Identity of a container, looked up exactly.
+    pub async fn container_get(&self, name_or_id: &str) -> Result<ContainerRef> {
+        let doc = self.container_doc(name_or_id).await.map_err(|e| e.context(format!("container get {name_or_id:?}")))?;
+        Ok(ContainerRef::from_doc(&doc))
+    }
+
+    /// Lists containers (daemon list documents), sorted by name.
+    pub async fn container_ls(&self, opts: &ListOptions) -> Result<Vec<Value>> {
+        let mut q = vec![];
+        if opts.all {
+            q.push("all=1".to_string());
+        }
+        let f = filters_query(&opts.filters);
+        if !f.is_empty() {
+            q.push(f);
+        }
+        let path = if q.is_empty() { "/containers/json".to_string() } else { format!("/containers/json?{}", q.join("&")) };
+        let mut docs = match self.get_json(&path).await.map_err(|e| e.context("container ls"))? {
+            Value::Array(v) => v,
+            _ => vec![],
+        };
+        let first_name = |d: &Value| {
+            d.pointer("/Names/0").and_then(Value::as_str).unwrap_or_default().trim_start_matches('/').to_string()
+        };
+        docs.sort_by_key(first_name);
+        Ok(docs)
+    }
+
+    /// Stops a container (a stopped one is left as it is).
+    pub async fn container_stop(&self, name_or_id: &str, opts: &StopOptions) -> Result<()> {
+        let ctx = format!("container stop {name_or_id:?}");
+        async {
+            let id = id_of(&self.container_doc(name_or_id).await?);
+            let q = opts.timeout.map(|t| format!("?t={t}")).unwrap_or_default();
+            self.post_json(&format!("/containers/{id}/stop{q}"), &json!({})).await.map(|_| ())
+        }
+        .await
+        .map_err(|e| e.context(&ctx))
+    }
+
+    /// Removes a container (and its anonymous volumes).
+    pub async fn container_rm(&self, name_or_id: &str, opts: &RemoveOptions) -> Result<()> {
+        let ctx = format!("container rm {name_or_id:?}");
+        async {
+            let id = id_of(&self.container_doc(name_or_id).await?);
+            docker_rm(self, &id, opts.force).await
+        }
+        .await
+        .map_err(|e| e.context(&ctx))
+    }
+
+    /// Runs a command in a running container and collects its output and exit code.
+    pub async fn container_exec(&self, name_or_id: &str, cmd: &Command, opts: &ExecOptions) -> Result<ExecOutput> {
+        let ctx = format!("container exec {name_or_id:?}");
+        self.exec_inner(name_or_id, cmd, opts).await.map_err(|e| e.context(&ctx))
+    }
+
+    async fn exec_inner(&self, name_or_id: &str, cmd: &Command, opts: &ExecOptions) -> Result<ExecOutput> {
+        use bollard::exec::{CreateExecOptions, StartExecResults};
+        if cmd.0.is_empty() {
+            return Err(Error::invalid("command must not be empty"));
+        }
+        let id = id_of(&self.container_doc(name_or_id).await?);
+        let docker = self.docker().await?;
+        let env: Vec<String> = opts.env.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let exec = docker
+            .create_exec(
+                &id,
+                CreateExecOptions {
+                    cmd: Some(cmd.0.clone()),
+                    attach_stdout: Some(true),
+                    attach_stderr: Some(true),
+                    user: opts.user.clone(),
+                    env: (!env.is_empty()).then_some(env),
+                    working_dir: opts.workdir.clone(),
+                    privileged: Some(opts.privileged),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(|e| self.map_bollard(e))?;
+        let mut out = ExecOutput { exit_code: -1, stdout: String::new(), stderr: String::new() };
+        match docker.start_exec(&exec.id, None).await.map_err(|e| self.map_bollard(e))? {
+            StartExecResults::Attached { mut output, .. } => {
+                while let Some(chunk) = output.next().await {
+                    match chunk.map_err(|e| self.map_bollard(e))? {
+                        bollard::container::LogOutput::StdErr { message } => {
+                            out.stderr.push_str(&String::from_utf8_lossy(&message))
+                        }
+                        other => out.stdout.push_str(&String::from_utf8_lossy(&other.into_bytes())),
+                    }
+                }
+            }
+            StartExecResults::Detached => {}
+        }
+        let info = docker.inspect_exec(&exec.id).await.map_err(|e| self.map_bollard(e))?;
+        out.exit_code = info.exit_code.unwrap_or(-1);
+        Ok(out)
+    }
+
+    /// Each network attachment of a container: addresses, MAC, gateway, and — when the image has
+    /// a shell — the interface name inside it and which one carries the default route.
+    pub async fn container_interfaces(&self, name_or_id: &str) -> Result<Vec<Interface>> {
+        let ctx = format!("container interfaces {name_or_id:?}");
+        async {
+            let doc = self.container_doc(name_or_id).await?;
+            let mut ifaces = interfaces_from_doc(&doc);
+            let running = doc.pointer("/State/Running").and_then(Value::as_bool).unwrap_or(false);
+            if running && !ifaces.is_empty() {
+                let script = "for i in /sys/class/net/*; do echo \"link ${i##*/} $(cat $i/address)\"; done; cat /proc/net/route";
+                let cmd = Command(vec!["sh".into(), "-c".into(), script.into()]);
+                if let Ok(out) = self.exec_inner(&id_of(&doc), &cmd, &ExecOptions::default()).await {
+                    if out.exit_code == 0 {
+                        apply_links(&mut ifaces, &out.stdout);
+                    }
+                }
+            }
+            ifaces.sort_by(|a, b| {
+                let key = |i: &Interface| (i.ifname.is_none(), i.ifname.as_deref().map(ifname_key), i.network.clone());
+                key(a).cmp(&key(b))
+            });
+            Ok::<_, Error>(ifaces)
+        }
+        .await
+        .map_err(|e| e.context(&ctx))
+    }
+}
+
+async fn docker_rm(client: &Client, id: &str, force: bool) -> Result<()> {
+    let docker = client.docker().await?;
+    let opts = bollard::query_parameters::RemoveContainerOptions { force, v: true, link: false };
+    docker.remove_container(id, Some(opts)).await.map_err(|e| client.map_bollard(e))
+}
+
+/// Sorts `eth10` after `eth9`.
+fn ifname_key(s: &str) -> (String, u64) {
+    let digits = s.trim_start_matches(|c: char| !c.is_ascii_digit());
+    let prefix = &s[..s.len() - digits.len()];
+    (prefix.to_string(), digits.parse().unwrap_or(0))
+}
+
+/// The attachments recorded in a container's inspect document.
+pub fn interfaces_from_doc(doc: &Value) -> Vec<Interface> {
+    let Some(nets) = doc.pointer("/NetworkSettings/Networks").and_then(Value::as_object) else {
+        return vec![];
+    };
+    let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string);
+    let short = doc.get("Id").and_then(Value::as_str).map(|i| crate::network::short(i).to_string());
+    nets.iter()
+        .map(|(name, ep)| {
+            let with_len = |ip: Option<String>, len: &str| {
+                ip.map(|ip| match ep.get(len).and_then(Value::as_i64) {
+                    Some(l) if l > 0 => format!("{ip}/{l}"),
+                    _ => ip,
+                })
+            };
+            Interface {
+                network: name.clone(),
+                network_id: s(ep, "NetworkID").unwrap_or_default(),
+                ipv4: with_len(s(ep, "IPAddress"), "IPPrefixLen"),
+                ipv6: with_len(s(ep, "GlobalIPv6Address"), "GlobalIPv6PrefixLen"),
+                mac: s(ep, "MacAddress"),
+                gateway: s(ep, "Gateway"),
+                ipv6_gateway: s(ep, "IPv6Gateway"),
+                // Up to API 1.44 the daemon adds the short id to the aliases; they are not the user's.
+                aliases: ep
+                    .get("Aliases")
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .filter(|al| Some(*al) != short.as_deref())
+                            .map(str::to_string)
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                ifname: None,
+                default_route: None,
+            }
+        })
+        .collect()
+}
+
+/// Fills interface names (matched by MAC) and the default route from the in-container probe:
+/// `link NAME MAC` lines followed by `/proc/net/route`.
+pub fn apply_links(ifaces: &mut [Interface], probe: &str) {
+    let mut by_mac: BTreeMap<String, String> = BTreeMap::new();
+    let mut default_dev: Option<String> = None;
+    for line in probe.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            ["link", name, mac] => {
+                by_mac.insert(mac.to_ascii_lowercase(), name.to_string());
+            }
+            // /proc/net/route: Iface Destination Gateway Flags …; destination 00000000 = default.
+            [dev, "00000000", _gw, ..] => default_dev = Some(dev.to_string()),
+            _ => {}
+        }
+    }
+    for i in ifaces.iter_mut() {
+        if let Some(mac) = &i.mac {
+            i.ifname = by_mac.get(&mac.to_ascii_lowercase()).cloned();
+        }
+        if i.ifname.is_some() {
+            i.default_route = Some(i.ifname == default_dev);
+        }
+    }
+}
+
+/// Parses `k=v` for the CLI layer.
+pub fn parse_env(s: &str) -> Result<(String, String)> {
+    split_key_value(s).map_err(Error::invalid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(v: Value) -> Result<RunOptions> {
+        from_value(v, "t")
+    }
+
+    /// Networks as a list keep their order; as a table they attach in name order with options.
+    #[test]
+    fn attachments_shapes() {
+        let o = run(json!({"image": "i", "networks": ["b", "a"]})).unwrap();
+        let names: Vec<_> = o.attachments().unwrap().into_iter().map(|a| a.network).collect();
+        assert_eq!(names, ["b", "a"]);
+        let o = run(json!({"image": "i", "networks": {"z": {}, "a": {"ipv4": "10.0.0.5", "aliases": ["www"]}}})).unwrap();
+        let a = o.attachments().unwrap();
+        assert_eq!(a[0].network, "a");
+        assert_eq!(a[0].opts.ipv4.as_deref(), Some("10.0.0.5"));
+        let e = run(json!({"image": "i", "networks": {"a": {"ipv5": "x"}}})).unwrap().attachments().unwrap_err();
+        assert!(e.message().contains("networks.a") && e.message().contains("ipv5"), "{e}");
+    }
+
+    /// Port specs in the docker CLI's forms become bindings.
+    #[test]
+    fn ports_forms() {
+        let o = run(json!({"image": "i", "ports": ["8080:80", "127.0.0.1:5353:53/udp", "9000"]})).unwrap();
+        let (exposed, b) = o.port_bindings().unwrap();
+        assert!(exposed.contains_key("80/tcp") && exposed.contains_key("53/udp") && exposed.contains_key("9000/tcp"));
+        assert_eq!(b["53/udp"][0]["HostIp"], json!("127.0.0.1"));
+        assert_eq!(b["80/tcp"][0]["HostPort"], json!("8080"));
+        let o = run(json!({"image": "i", "ports": {"80/tcp": 8081}})).unwrap();
+        assert_eq!(o.port_bindings().unwrap().1["80/tcp"][0]["HostPort"], json!("8081"));
+        assert!(run(json!({"image": "i", "ports": ["x:y"]})).unwrap().port_bindings().is_err());
+    }
+
+    /// A string command is split like a shell; a list is kept.
+    #[test]
+    fn command_forms() {
+        let o = run(json!({"image": "i", "command": "sh -c 'sleep 5'"})).unwrap();
+        assert_eq!(o.command.unwrap().0, ["sh", "-c", "sleep 5"]);
+    }
+
+    /// Interface names come from MACs and the default route from /proc/net/route.
+    #[test]
+    fn probe_parsing() {
+        let doc = json!({"Id": "abcdef1234567890", "NetworkSettings": {"Networks": {
+            "front": {"NetworkID": "n1", "IPAddress": "10.0.0.2", "IPPrefixLen": 24, "MacAddress": "02:42:0a:00:00:02", "Gateway": "10.0.0.1", "Aliases": ["abcdef123456", "www"]},
+            "back": {"NetworkID": "n2", "IPAddress": "10.0.1.2", "IPPrefixLen": 24, "MacAddress": "02:42:0a:00:01:02"}
+        }}});
+        let mut i = interfaces_from_doc(&doc);
+        let probe = "link eth0 02:42:0a:00:01:02\nlink eth1 02:42:0a:00:00:02\nlink lo 00:00:00:00:00:00\n\
+                     Iface\tDestination\tGateway\tFlags\nethX\t0001000A\t00000000\t0001\neth1\t00000000\t0100000A\t0003\n";
+        apply_links(&mut i, probe);
+        let front = i.iter().find(|x| x.network == "front").unwrap();
+        assert_eq!(front.ifname.as_deref(), Some("eth1"));
+        assert_eq!(front.default_route, Some(true));
+        assert_eq!(front.ipv4.as_deref(), Some("10.0.0.2/24"));
+        assert_eq!(front.aliases, ["www"]);
+        let back = i.iter().find(|x| x.network == "back").unwrap();
+        assert_eq!(back.default_route, Some(false));
+    }
+}

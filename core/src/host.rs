@@ -1,0 +1,215 @@
+//! Where the daemon is: the same answer the docker CLI gives.
+//!
+//! Order of precedence, as in the docker CLI: an explicit host (`--host`, `Client(base_url=…)`),
+//! then `DOCKER_HOST`, then the context named by `DOCKER_CONTEXT` or by `currentContext` in
+//! `$DOCKER_CONFIG/config.json` (`~/.docker` by default), then the local socket
+//! `unix:///var/run/docker.sock`. TLS follows `DOCKER_TLS_VERIFY` / `DOCKER_CERT_PATH` for
+//! `tcp://` hosts, or the context's own TLS material.
+//!
+//! Nothing here touches the network: resolving a host never fails because a daemon is down.
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+/// The default local socket.
+pub const DEFAULT_SOCKET: &str = "/var/run/docker.sock";
+
+/// How to reach a daemon.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    /// A Unix socket path.
+    Unix(PathBuf),
+    /// A TCP address (`host:port`), plain HTTP or TLS.
+    Tcp {
+        /// `host:port`.
+        addr: String,
+        /// Certificate files when TLS is on.
+        tls: Option<TlsFiles>,
+    },
+}
+
+/// TLS material in the docker CLI's layout: `ca.pem`, `cert.pem`, `key.pem` in one folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// The folder holding `ca.pem`, `cert.pem` and `key.pem`.
+    pub dir: PathBuf,
+}
+
+/// A resolved daemon address, with where the choice came from (shown in errors and the prompt).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Host {
+    /// The address in docker's URL form (`unix:///var/run/docker.sock`, `tcp://10.0.0.5:2376`).
+    pub url: String,
+    /// Parsed form of `url`.
+    pub endpoint: Endpoint,
+    /// Where the address came from: `--host`, `DOCKER_HOST`, `context NAME` or `default`.
+    pub source: String,
+}
+
+impl Host {
+    /// Resolves the daemon address. `explicit` (a `--host` flag or `base_url`) wins over the
+    /// environment.
+    pub fn resolve(explicit: Option<&str>) -> Result<Host> {
+        if let Some(url) = explicit.filter(|s| !s.is_empty()) {
+            return Host::parse(url, "--host", tls_from_env());
+        }
+        if let Ok(url) = std::env::var("DOCKER_HOST") {
+            if !url.is_empty() {
+                return Host::parse(&url, "DOCKER_HOST", tls_from_env());
+            }
+        }
+        if let Some(host) = from_context()? {
+            return Ok(host);
+        }
+        Host::parse(&format!("unix://{DEFAULT_SOCKET}"), "default", None)
+    }
+
+    /// Parses a docker host URL (`unix://PATH`, `tcp://HOST:PORT`, `http://`, `https://`, or a
+    /// bare socket path).
+    pub fn parse(url: &str, source: &str, tls: Option<TlsFiles>) -> Result<Host> {
+        let bad = |why: &str| Error::invalid(format!("host {url:?} (from {source}): {why}"));
+        let endpoint = if let Some(path) = url.strip_prefix("unix://") {
+            if path.is_empty() {
+                return Err(bad("a unix:// host needs a socket path"));
+            }
+            Endpoint::Unix(PathBuf::from(path))
+        } else if url.starts_with('/') {
+            Endpoint::Unix(PathBuf::from(url))
+        } else if let Some(rest) = url
+            .strip_prefix("tcp://")
+            .or_else(|| url.strip_prefix("http://"))
+            .or_else(|| url.strip_prefix("https://"))
+        {
+            let rest = rest.trim_end_matches('/');
+            if rest.is_empty() || rest.contains('/') {
+                return Err(bad("expected tcp://HOST:PORT"));
+            }
+            let addr = if rest.rsplit_once(':').is_some_and(|(_, p)| p.parse::<u16>().is_ok()) {
+                rest.to_string()
+            } else {
+                // The docker CLI's default ports: 2376 with TLS, 2375 without.
+                format!("{rest}:{}", if tls.is_some() || url.starts_with("https://") { 2376 } else { 2375 })
+            };
+            let tls = if url.starts_with("https://") && tls.is_none() {
+                Some(TlsFiles { dir: docker_config_dir() })
+            } else {
+                tls
+            };
+            Endpoint::Tcp { addr, tls }
+        } else if url.starts_with("ssh://") {
+            return Err(bad("ssh:// hosts are not supported; forward the socket instead \
+                            (ssh -NL /tmp/docker.sock:/var/run/docker.sock HOST) and use unix:///tmp/docker.sock"));
+        } else {
+            return Err(bad("expected unix://PATH or tcp://HOST:PORT"));
+        };
+        Ok(Host { url: url.to_string(), endpoint, source: source.to_string() })
+    }
+
+    /// A short label for prompts: the socket path or `host:port`.
+    pub fn short(&self) -> String {
+        match &self.endpoint {
+            Endpoint::Unix(p) => p.display().to_string(),
+            Endpoint::Tcp { addr, .. } => addr.clone(),
+        }
+    }
+}
+
+/// `DOCKER_TLS_VERIFY` set to anything but empty turns TLS on, with the files in
+/// `DOCKER_CERT_PATH` (default `~/.docker`).
+fn tls_from_env() -> Option<TlsFiles> {
+    let on = std::env::var("DOCKER_TLS_VERIFY").map(|v| !v.is_empty()).unwrap_or(false);
+    on.then(|| TlsFiles {
+        dir: std::env::var_os("DOCKER_CERT_PATH")
+            .map(PathBuf::from)
+            .unwrap_or_else(docker_config_dir),
+    })
+}
+
+/// `$DOCKER_CONFIG`, or `~/.docker`.
+fn docker_config_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("DOCKER_CONFIG") {
+        return PathBuf::from(dir);
+    }
+    std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default().join(".docker")
+}
+
+/// The host of the current docker context, if one other than `default` is selected.
+fn from_context() -> Result<Option<Host>> {
+    let dir = docker_config_dir();
+    let name = match std::env::var("DOCKER_CONTEXT") {
+        Ok(n) if !n.is_empty() => n,
+        _ => match read_current_context(&dir.join("config.json")) {
+            Some(n) => n,
+            None => return Ok(None),
+        },
+    };
+    if name == "default" {
+        return Ok(None);
+    }
+    context_host(&dir, &name).map(Some)
+}
+
+fn read_current_context(config: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(config).ok()?;
+    let doc: serde_json::Value = serde_json::from_str(&text).ok()?;
+    doc.get("currentContext")?.as_str().filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+/// Reads `contexts/meta/<sha256(name)>/meta.json`, where the docker CLI stores contexts.
+fn context_host(dir: &Path, name: &str) -> Result<Host> {
+    let id = hex::encode(Sha256::digest(name.as_bytes()));
+    let meta = dir.join("contexts").join("meta").join(&id).join("meta.json");
+    let text = std::fs::read_to_string(&meta).map_err(|e| {
+        Error::invalid(format!("docker context {name:?}: cannot read {}: {e}", meta.display()))
+    })?;
+    let doc: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| Error::invalid(format!("docker context {name:?}: {}: {e}", meta.display())))?;
+    let url = doc
+        .pointer("/Endpoints/docker/Host")
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| Error::invalid(format!("docker context {name:?} has no docker endpoint")))?;
+    let tls_dir = dir.join("contexts").join("tls").join(&id).join("docker");
+    let tls = tls_dir.join("ca.pem").exists().then_some(TlsFiles { dir: tls_dir });
+    Host::parse(url, &format!("context {name}"), tls)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The URL forms the docker CLI accepts parse to the same endpoints.
+    #[test]
+    fn parses_docker_urls() {
+        let h = Host::parse("unix:///run/x.sock", "t", None).unwrap();
+        assert_eq!(h.endpoint, Endpoint::Unix("/run/x.sock".into()));
+        let h = Host::parse("tcp://10.1.2.3:2375", "t", None).unwrap();
+        assert_eq!(h.endpoint, Endpoint::Tcp { addr: "10.1.2.3:2375".into(), tls: None });
+        let h = Host::parse("tcp://dockerhost", "t", None).unwrap();
+        assert_eq!(h.endpoint, Endpoint::Tcp { addr: "dockerhost:2375".into(), tls: None });
+        let e = Host::parse("ftp://x", "DOCKER_HOST", None).unwrap_err();
+        assert!(e.message().contains("ftp://x") && e.message().contains("DOCKER_HOST"), "{e}");
+        assert!(Host::parse("ssh://me@box", "t", None).unwrap_err().message().contains("ssh"));
+    }
+
+    /// A context stored the docker CLI's way resolves to its endpoint.
+    #[test]
+    fn reads_contexts() {
+        let dir = std::env::temp_dir().join(format!("dockernet-ctx-{}", std::process::id()));
+        let id = hex::encode(Sha256::digest(b"lab"));
+        let meta = dir.join("contexts/meta").join(&id);
+        std::fs::create_dir_all(&meta).unwrap();
+        std::fs::write(
+            meta.join("meta.json"),
+            r#"{"Name":"lab","Endpoints":{"docker":{"Host":"unix:///tmp/lab.sock"}}}"#,
+        )
+        .unwrap();
+        let h = context_host(&dir, "lab").unwrap();
+        assert_eq!(h.endpoint, Endpoint::Unix("/tmp/lab.sock".into()));
+        assert_eq!(h.source, "context lab");
+        assert!(context_host(&dir, "missing").unwrap_err().message().contains("missing"));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

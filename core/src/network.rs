@@ -1,0 +1,731 @@
+//! Network operations — create, connect, disconnect, inspect, ls, rm, prune — and their options.
+//!
+//! Two rules shape this file:
+//! - **Names are exact.** The daemon resolves `{id}` by full id, then exact name, then *any unique
+//!   id prefix*, so a missing network `db` may silently match another network whose id starts
+//!   with `db`. dockernet inspects once and accepts the answer only if its name is the one asked
+//!   for, its id is the id given, or a given prefix is at least 12 characters (a short id as `ls`
+//!   prints it); then it acts by id.
+//! - **Validate before any request.** CIDRs, addresses inside their subnet, overlapping subnets,
+//!   empty names and duplicate names (a 20.10 daemon happily creates a second network of the same
+//!   name) are checked here, and the message names the field and the value.
+//!
+//! Documents (inspect, ls) are the daemon's own JSON, untouched.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use crate::client::{ApiVersion, Client};
+use crate::error::{Error, ErrorKind, Result};
+use crate::options::{StringList, StringMap};
+
+/// The networks every daemon has; they cannot be created, removed or pruned.
+pub const PREDEFINED: [&str; 3] = ["bridge", "host", "none"];
+
+/// Options of `network create`, named after the docker CLI's flags.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CreateOptions {
+    /// Driver (`bridge` by default; `overlay`, `macvlan`, `ipvlan`, or a plugin).
+    pub driver: Option<String>,
+    /// Subnet(s) in CIDR form; at most one per address family on the bridge driver.
+    pub subnet: StringList,
+    /// Gateway address(es), each inside one of the subnets.
+    pub gateway: StringList,
+    /// Range(s) to allocate container addresses from, each inside one of the subnets.
+    pub ip_range: StringList,
+    /// Addresses the IPAM must not hand out (`{router = "10.0.0.2"}`).
+    pub aux_addresses: StringMap,
+    /// Enable IPv4 (`false` makes an IPv6-only network; needs API 1.48).
+    pub ipv4: Option<bool>,
+    /// Enable IPv6.
+    pub ipv6: Option<bool>,
+    /// No external routing.
+    pub internal: bool,
+    /// Let standalone containers attach to a swarm-scoped network.
+    pub attachable: bool,
+    /// The swarm routing-mesh network.
+    pub ingress: bool,
+    /// Labels.
+    pub labels: StringMap,
+    /// Driver options (`-o`), such as `com.docker.network.bridge.name`.
+    pub options: StringMap,
+    /// IPAM driver (`default`).
+    pub ipam_driver: Option<String>,
+    /// IPAM driver options.
+    pub ipam_options: StringMap,
+    /// `local`, `swarm` or `global`.
+    pub scope: Option<String>,
+    /// Create a configuration-only network.
+    pub config_only: bool,
+    /// Take IPAM and options from this configuration-only network (a name).
+    pub config_from: Option<String>,
+}
+
+/// Options of `network connect`, named after the docker CLI's flags.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConnectOptions {
+    /// Network-scoped DNS aliases.
+    pub aliases: StringList,
+    /// Static IPv4 address.
+    pub ipv4: Option<String>,
+    /// Static IPv6 address.
+    pub ipv6: Option<String>,
+    /// Legacy links, `container[:alias]`.
+    pub links: StringList,
+    /// Extra link-local addresses.
+    pub link_local_ips: StringList,
+    /// Per-endpoint driver options (`k=v`).
+    pub driver_opts: StringMap,
+    /// Default-gateway priority (needs API 1.48, Docker 28).
+    pub gw_priority: Option<i64>,
+    /// MAC address (connect honours it from API 1.54).
+    pub mac_address: Option<String>,
+}
+
+/// Options of `network disconnect`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DisconnectOptions {
+    /// Also remove a stale endpoint whose container is gone.
+    pub force: bool,
+}
+
+/// Options of `network inspect`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InspectOptions {
+    /// Swarm networks: add `Services`.
+    pub verbose: bool,
+}
+
+/// Filters of `network ls` / `network prune`: key → one value or several (ORed).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ListOptions {
+    /// `driver`, `id`, `label`, `name`, `scope`, `type`, `dangling` (as the docker CLI).
+    pub filters: BTreeMap<String, StringList>,
+}
+
+/// Filters of `network prune`: `until`, `label`, `label!`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PruneOptions {
+    /// `until`, `label`, `label!`.
+    pub filters: BTreeMap<String, StringList>,
+}
+
+/// A network by identity: what `create` and `get` return.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct NetworkRef {
+    /// Full id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Driver.
+    pub driver: String,
+    /// The daemon's warning on create, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+}
+
+impl NetworkRef {
+    /// The identity of an inspect or list document.
+    pub fn from_doc(doc: &Value) -> NetworkRef {
+        let s = |k: &str| doc.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+        NetworkRef { id: s("Id"), name: s("Name"), driver: s("Driver"), warning: None }
+    }
+}
+
+const LIST_FILTERS: [&str; 7] = ["driver", "id", "label", "name", "scope", "type", "dangling"];
+const PRUNE_FILTERS: [&str; 3] = ["until", "label", "label!"];
+
+/// One IPAM pool as sent to the daemon, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pool {
+    /// The subnet.
+    pub subnet: IpNet,
+    /// Its gateway, if given.
+    pub gateway: Option<IpAddr>,
+    /// Its allocation range, if given.
+    pub ip_range: Option<IpNet>,
+    /// Reserved addresses inside it.
+    pub aux: BTreeMap<String, IpAddr>,
+}
+
+/// Parses a CIDR that must be a network address (no host bits): `10.0.0.0/24`.
+pub fn parse_subnet(field: &str, s: &str) -> Result<IpNet> {
+    let net: IpNet = s
+        .trim()
+        .parse()
+        .map_err(|_| Error::invalid(format!("{field} {s:?} is not a valid CIDR (expected e.g. 10.10.0.0/24)")))?;
+    if net.network() != net.addr() {
+        return Err(Error::invalid(format!(
+            "{field} {s:?} has host bits set; did you mean {}?",
+            net.trunc()
+        )));
+    }
+    Ok(net)
+}
+
+/// Parses an IP address, naming the field on failure.
+pub fn parse_ip(field: &str, s: &str) -> Result<IpAddr> {
+    s.trim().parse().map_err(|_| Error::invalid(format!("{field} {s:?} is not a valid IP address")))
+}
+
+/// True when two networks share any address.
+pub fn overlaps(a: &IpNet, b: &IpNet) -> bool {
+    a.contains(&b.network()) || b.contains(&a.network())
+}
+
+impl CreateOptions {
+    /// Checks the addressing options and groups them into one pool per subnet, as the docker CLI
+    /// does: every gateway, range and aux address goes to the subnet that contains it.
+    pub fn pools(&self) -> Result<Vec<Pool>> {
+        let mut pools: Vec<Pool> = Vec::new();
+        for s in self.subnet.iter() {
+            let net = parse_subnet("subnet", s)?;
+            if let Some(p) = pools.iter().find(|p| overlaps(&p.subnet, &net)) {
+                return Err(Error::invalid(format!("subnet {net} overlaps subnet {} in the same request", p.subnet)));
+            }
+            pools.push(Pool { subnet: net, gateway: None, ip_range: None, aux: BTreeMap::new() });
+        }
+        let need_subnet = |what: &str, v: &str| {
+            Error::invalid(format!("{what} {v:?} needs a subnet: every gateway, ip_range and aux address must lie in one"))
+        };
+        for g in self.gateway.iter() {
+            let ip = parse_ip("gateway", g)?;
+            if pools.is_empty() {
+                return Err(need_subnet("gateway", g));
+            }
+            let pool = pools.iter_mut().find(|p| p.subnet.contains(&ip)).ok_or_else(|| {
+                Error::invalid(format!("gateway {g:?} is outside every subnet ({})", list(&self.subnet)))
+            })?;
+            if let Some(prev) = pool.gateway {
+                return Err(Error::invalid(format!(
+                    "gateway {g:?}: subnet {} already has gateway {prev}",
+                    pool.subnet
+                )));
+            }
+            pool.gateway = Some(ip);
+        }
+        for r in self.ip_range.iter() {
+            let range = parse_subnet("ip_range", r)?;
+            if pools.is_empty() {
+                return Err(need_subnet("ip_range", r));
+            }
+            let pool = pools
+                .iter_mut()
+                .find(|p| p.subnet.contains(&range.network()) && p.subnet.prefix_len() <= range.prefix_len())
+                .ok_or_else(|| {
+                    Error::invalid(format!("ip_range {r:?} is outside every subnet ({})", list(&self.subnet)))
+                })?;
+            if let Some(prev) = pool.ip_range {
+                return Err(Error::invalid(format!("ip_range {r:?}: subnet {} already has range {prev}", pool.subnet)));
+            }
+            pool.ip_range = Some(range);
+        }
+        for (name, addr) in &self.aux_addresses.0 {
+            let ip = parse_ip(&format!("aux_addresses.{name}"), addr)?;
+            if pools.is_empty() {
+                return Err(need_subnet(&format!("aux_addresses.{name}"), addr));
+            }
+            let pool = pools.iter_mut().find(|p| p.subnet.contains(&ip)).ok_or_else(|| {
+                Error::invalid(format!(
+                    "aux_addresses.{name} {addr:?} is outside every subnet ({})",
+                    list(&self.subnet)
+                ))
+            })?;
+            pool.aux.insert(name.clone(), ip);
+        }
+        Ok(pools)
+    }
+
+    /// The Engine API's create body.
+    fn body(&self, name: &str, pools: &[Pool], api: ApiVersion) -> Value {
+        let mut body = Map::new();
+        body.insert("Name".into(), json!(name));
+        if api < ApiVersion(1, 44) {
+            // 20.10–24 create duplicates unless asked not to (the docker CLI always asks).
+            body.insert("CheckDuplicate".into(), json!(true));
+        }
+        body.insert("Driver".into(), json!(self.driver.as_deref().unwrap_or("bridge")));
+        let config: Vec<Value> = pools
+            .iter()
+            .map(|p| {
+                let mut c = Map::new();
+                c.insert("Subnet".into(), json!(p.subnet.to_string()));
+                if let Some(r) = p.ip_range {
+                    c.insert("IPRange".into(), json!(r.to_string()));
+                }
+                if let Some(g) = p.gateway {
+                    c.insert("Gateway".into(), json!(g.to_string()));
+                }
+                if !p.aux.is_empty() {
+                    let aux: Map<String, Value> = p.aux.iter().map(|(k, v)| (k.clone(), json!(v.to_string()))).collect();
+                    c.insert("AuxiliaryAddresses".into(), Value::Object(aux));
+                }
+                Value::Object(c)
+            })
+            .collect();
+        body.insert(
+            "IPAM".into(),
+            json!({
+                "Driver": self.ipam_driver.as_deref().unwrap_or("default"),
+                "Config": config,
+                "Options": self.ipam_options.0,
+            }),
+        );
+        body.insert("Internal".into(), json!(self.internal));
+        body.insert("Attachable".into(), json!(self.attachable));
+        body.insert("Ingress".into(), json!(self.ingress));
+        body.insert("ConfigOnly".into(), json!(self.config_only));
+        if let Some(from) = &self.config_from {
+            body.insert("ConfigFrom".into(), json!({ "Network": from }));
+        }
+        if let Some(scope) = &self.scope {
+            body.insert("Scope".into(), json!(scope));
+        }
+        if let Some(v6) = self.ipv6 {
+            body.insert("EnableIPv6".into(), json!(v6));
+        }
+        if let Some(v4) = self.ipv4 {
+            body.insert("EnableIPv4".into(), json!(v4));
+        }
+        body.insert("Options".into(), json!(self.options.0));
+        body.insert("Labels".into(), json!(self.labels.0));
+        Value::Object(body)
+    }
+}
+
+fn list(v: &StringList) -> String {
+    if v.is_empty() {
+        "none given".to_string()
+    } else {
+        v.0.join(", ")
+    }
+}
+
+/// Checks a network or container name given by a script.
+pub(crate) fn check_name(what: &str, name: &str) -> Result<()> {
+    if name.trim().is_empty() {
+        return Err(Error::invalid(format!("{what} name must not be empty (got {name:?})")));
+    }
+    Ok(())
+}
+
+/// Percent-encodes one path segment (names may hold any character).
+pub(crate) fn seg(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+/// Encodes a filter map as the API's `filters` query parameter.
+pub(crate) fn filters_query(filters: &BTreeMap<String, StringList>) -> String {
+    if filters.is_empty() {
+        return String::new();
+    }
+    let map: BTreeMap<&str, &Vec<String>> = filters.iter().map(|(k, v)| (k.as_str(), &v.0)).collect();
+    let encoded = serde_json::to_string(&map).unwrap_or_default();
+    format!("filters={}", seg(&encoded))
+}
+
+fn check_filter_keys(filters: &BTreeMap<String, StringList>, allowed: &[&str], op: &str) -> Result<()> {
+    for key in filters.keys() {
+        if !allowed.contains(&key.as_str()) {
+            return Err(Error::invalid(format!(
+                "{op}: unknown filter {key:?} (expected one of: {})",
+                allowed.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// True when the document answers a lookup of `wanted` exactly: same name, same full id, or an
+/// id prefix of at least 12 characters (a short id as `ls` prints it).
+pub(crate) fn exact_match(wanted: &str, name: &str, id: &str) -> bool {
+    name == wanted || id == wanted || (wanted.len() >= 12 && id.starts_with(wanted))
+}
+
+impl Client {
+    /// Creates a network. Refuses a name that exists already (even on a 20.10 daemon, which would
+    /// make a duplicate), a subnet overlapping another network, and options the daemon would
+    /// silently ignore.
+    pub async fn network_create(&self, name: &str, opts: &CreateOptions) -> Result<NetworkRef> {
+        let ctx = format!("network create {name:?}");
+        self.network_create_inner(name, opts).await.map_err(|e| e.context(&ctx))
+    }
+
+    async fn network_create_inner(&self, name: &str, opts: &CreateOptions) -> Result<NetworkRef> {
+        check_name("network", name)?;
+        if PREDEFINED.contains(&name) || name == "default" {
+            return Err(Error::new(
+                ErrorKind::Forbidden,
+                format!("{name:?} is a predefined network name and cannot be created"),
+            ));
+        }
+        let pools = opts.pools()?;
+        if let Some(driver) = &opts.driver {
+            check_name("driver", driver)?;
+        }
+        if opts.ipv4 == Some(false) {
+            self.require_api(ApiVersion(1, 48), "ipv4=false").await?;
+        }
+        let existing = self.network_ls_all().await?;
+        for doc in &existing {
+            let r = NetworkRef::from_doc(doc);
+            if r.name == name {
+                return Err(Error::conflict(format!("a network named {name:?} already exists (id {})", short(&r.id))));
+            }
+            for pool in &pools {
+                for taken in doc_subnets(doc) {
+                    if overlaps(&pool.subnet, &taken) {
+                        return Err(Error::conflict(format!(
+                            "subnet {} overlaps subnet {taken} of network {:?}",
+                            pool.subnet, r.name
+                        )));
+                    }
+                }
+            }
+        }
+        let api = self.daemon().await?.api;
+        let resp = self.post_json("/networks/create", &opts.body(name, &pools, api)).await?;
+        let id = resp.get("Id").and_then(Value::as_str).unwrap_or_default().to_string();
+        let warning = resp.get("Warning").and_then(Value::as_str).filter(|w| !w.is_empty()).map(str::to_string);
+        Ok(NetworkRef {
+            id,
+            name: name.to_string(),
+            driver: opts.driver.clone().unwrap_or_else(|| if opts.config_only { "null" } else { "bridge" }.into()),
+            warning,
+        })
+    }
+
+    /// The daemon's inspect document for one network, looked up exactly (see the file notes).
+    pub async fn network_inspect(&self, name_or_id: &str, opts: &InspectOptions) -> Result<Value> {
+        self.network_doc(name_or_id, opts.verbose).await.map_err(|e| e.context(format!("network inspect {name_or_id:?}")))
+    }
+
+    /// Looks a network up by exact name, full id or ≥12-character id prefix.
+    pub(crate) async fn network_doc(&self, name_or_id: &str, verbose: bool) -> Result<Value> {
+        check_name("network", name_or_id)?;
+        let q = if verbose { "?verbose=true" } else { "" };
+        let doc = self.get_json(&format!("/networks/{}{q}", seg(name_or_id))).await?;
+        let r = NetworkRef::from_doc(&doc);
+        if !exact_match(name_or_id, &r.name, &r.id) {
+            return Err(Error::not_found(format!(
+                "no network named {name_or_id:?} (the daemon offered {:?} by id prefix; dockernet matches names exactly)",
+                r.name
+            )));
+        }
+        Ok(doc)
+    }
+
+    /// Identity of a network, looked up exactly.
+    pub async fn network_get(&self, name_or_id: &str) -> Result<NetworkRef> {
+        let doc = self.network_doc(name_or_id, false).await.map_err(|e| e.context(format!("network get {name_or_id:?}")))?;
+        Ok(NetworkRef::from_doc(&doc))
+    }
+
+    /// Lists networks (daemon documents), sorted by name. Filter semantics are the daemon's:
+    /// `name` and `id` match as regular expressions, exactly as `docker network ls --filter`.
+    pub async fn network_ls(&self, opts: &ListOptions) -> Result<Vec<Value>> {
+        let op = "network ls";
+        check_filter_keys(&opts.filters, &LIST_FILTERS, op)?;
+        let q = filters_query(&opts.filters);
+        let path = if q.is_empty() { "/networks".to_string() } else { format!("/networks?{q}") };
+        let mut docs = match self.get_json(&path).await.map_err(|e| e.context(op))? {
+            Value::Array(v) => v,
+            _ => Vec::new(),
+        };
+        docs.sort_by(|a, b| name_of(a).cmp(name_of(b)));
+        Ok(docs)
+    }
+
+    async fn network_ls_all(&self) -> Result<Vec<Value>> {
+        self.network_ls(&ListOptions::default()).await
+    }
+
+    /// Removes one network (exact lookup, then by id).
+    pub async fn network_rm(&self, name_or_id: &str) -> Result<()> {
+        let ctx = format!("network rm {name_or_id:?}");
+        async {
+            let doc = self.network_doc(name_or_id, false).await?;
+            let r = NetworkRef::from_doc(&doc);
+            if PREDEFINED.contains(&r.name.as_str()) {
+                return Err(Error::new(
+                    ErrorKind::Forbidden,
+                    format!("{} is a pre-defined network and cannot be removed", r.name),
+                ));
+            }
+            let docker = self.docker().await?;
+            docker.remove_network(&r.id).await.map_err(|e| self.map_bollard(e))
+        }
+        .await
+        .map_err(|e| e.context(&ctx))
+    }
+
+    /// Connects a container to a network. Refuses a container already connected (the daemon
+    /// silently ignores that for a stopped container) and a static address outside the
+    /// network's subnets.
+    pub async fn network_connect(&self, network: &str, container: &str, opts: &ConnectOptions) -> Result<()> {
+        let ctx = format!("network connect {network:?} {container:?}");
+        async {
+            let net = self.network_doc(network, false).await?;
+            let ctr = self.container_doc(container).await?;
+            let (net_ref, ctr_id, ctr_name) = (NetworkRef::from_doc(&net), id_of(&ctr), container_name(&ctr));
+            if ctr.pointer(&format!("/NetworkSettings/Networks/{}", pointer_escape(&net_ref.name))).is_some() {
+                return Err(Error::conflict(format!(
+                    "container {ctr_name:?} is already connected to network {:?}",
+                    net_ref.name
+                )));
+            }
+            self.check_endpoint(&net, opts).await?;
+            let body = json!({ "Container": ctr_id, "EndpointConfig": endpoint_config(opts) });
+            self.post_json(&format!("/networks/{}/connect", net_ref.id), &body).await.map(|_| ())
+        }
+        .await
+        .map_err(|e| e.context(&ctx))
+    }
+
+    /// Validates connect options against the network and the daemon's version.
+    pub(crate) async fn check_endpoint(&self, net: &Value, opts: &ConnectOptions) -> Result<()> {
+        let subnets = doc_subnets(net);
+        let name = name_of(net);
+        for (field, value) in [("ipv4", &opts.ipv4), ("ipv6", &opts.ipv6)] {
+            let Some(s) = value else { continue };
+            let ip = parse_ip(field, s)?;
+            if (field == "ipv4") != ip.is_ipv4() {
+                return Err(Error::invalid(format!("{field} {s:?} is not an {} address", if field == "ipv4" { "IPv4" } else { "IPv6" })));
+            }
+            let family: Vec<&IpNet> = subnets.iter().filter(|n| n.addr().is_ipv4() == ip.is_ipv4()).collect();
+            if family.is_empty() {
+                return Err(Error::invalid(format!(
+                    "{field} {s:?}: network {name:?} has no {} subnet to hold a static address \
+                     (create it with a subnet)",
+                    if ip.is_ipv4() { "IPv4" } else { "IPv6" }
+                )));
+            }
+            if !family.iter().any(|n| n.contains(&ip)) {
+                let list: Vec<String> = family.iter().map(|n| n.to_string()).collect();
+                return Err(Error::invalid(format!(
+                    "{field} {s:?} is outside network {name:?}'s subnet ({})",
+                    list.join(", ")
+                )));
+            }
+        }
+        for ip in opts.link_local_ips.iter() {
+            parse_ip("link_local_ips", ip)?;
+        }
+        for (k, _) in &opts.driver_opts.0 {
+            if k.is_empty() {
+                return Err(Error::invalid("driver_opts: empty key"));
+            }
+        }
+        if opts.gw_priority.is_some() {
+            self.require_api(ApiVersion(1, 48), "gw_priority").await?;
+        }
+        if opts.mac_address.is_some() {
+            self.require_api(ApiVersion(1, 54), "mac_address").await?;
+        }
+        Ok(())
+    }
+
+    /// Disconnects a container from a network. Refuses a container that is not connected (the
+    /// daemon's answer is a 500). With `force`, a container that no longer exists is passed to
+    /// the daemon by name so it can drop the stale endpoint.
+    pub async fn network_disconnect(&self, network: &str, container: &str, opts: &DisconnectOptions) -> Result<()> {
+        let ctx = format!("network disconnect {network:?} {container:?}");
+        async {
+            let net = NetworkRef::from_doc(&self.network_doc(network, false).await?);
+            let target = match self.container_doc(container).await {
+                Ok(ctr) => {
+                    let connected = ctr
+                        .pointer(&format!("/NetworkSettings/Networks/{}", pointer_escape(&net.name)))
+                        .is_some();
+                    if !connected && !opts.force {
+                        return Err(Error::conflict(format!(
+                            "container {:?} is not connected to network {:?}",
+                            container_name(&ctr),
+                            net.name
+                        )));
+                    }
+                    id_of(&ctr)
+                }
+                Err(e) if e.kind() == ErrorKind::NotFound && opts.force => container.to_string(),
+                Err(e) => return Err(e),
+            };
+            let body = json!({ "Container": target, "Force": opts.force });
+            self.post_json(&format!("/networks/{}/disconnect", net.id), &body).await.map(|_| ())
+        }
+        .await
+        .map_err(|e| e.context(&ctx))
+    }
+
+    /// Removes unused networks; returns the names removed.
+    pub async fn network_prune(&self, opts: &PruneOptions) -> Result<Vec<String>> {
+        let op = "network prune";
+        check_filter_keys(&opts.filters, &PRUNE_FILTERS, op)?;
+        let q = filters_query(&opts.filters);
+        let path = if q.is_empty() { "/networks/prune".to_string() } else { format!("/networks/prune?{q}") };
+        let resp = self.post_json(&path, &json!({})).await.map_err(|e| e.context(op))?;
+        // `NetworksDeleted` is null, not [], when nothing was pruned.
+        let mut names: Vec<String> = resp
+            .get("NetworksDeleted")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+            .unwrap_or_default();
+        names.sort();
+        Ok(names)
+    }
+
+    /// The containers attached to a network, stopped ones included (network inspect lists only
+    /// running ones): container list documents.
+    pub async fn network_containers(&self, name_or_id: &str) -> Result<Vec<Value>> {
+        let net = self.network_get(name_or_id).await?;
+        let mut filters = BTreeMap::new();
+        filters.insert("network".to_string(), StringList(vec![net.id.clone()]));
+        self.container_ls(&crate::container::ListOptions { all: true, filters }).await
+    }
+}
+
+/// The endpoint settings body for connect (and container create).
+pub(crate) fn endpoint_config(opts: &ConnectOptions) -> Value {
+    let mut ep = Map::new();
+    let mut ipam = Map::new();
+    if let Some(v4) = &opts.ipv4 {
+        ipam.insert("IPv4Address".into(), json!(v4.trim()));
+    }
+    if let Some(v6) = &opts.ipv6 {
+        ipam.insert("IPv6Address".into(), json!(v6.trim()));
+    }
+    if !opts.link_local_ips.is_empty() {
+        ipam.insert("LinkLocalIPs".into(), json!(opts.link_local_ips.0));
+    }
+    if !ipam.is_empty() {
+        ep.insert("IPAMConfig".into(), Value::Object(ipam));
+    }
+    if !opts.aliases.is_empty() {
+        ep.insert("Aliases".into(), json!(opts.aliases.0));
+    }
+    if !opts.links.is_empty() {
+        ep.insert("Links".into(), json!(opts.links.0));
+    }
+    if !opts.driver_opts.is_empty() {
+        ep.insert("DriverOpts".into(), json!(opts.driver_opts.0));
+    }
+    if let Some(p) = opts.gw_priority {
+        ep.insert("GwPriority".into(), json!(p));
+    }
+    if let Some(mac) = &opts.mac_address {
+        ep.insert("MacAddress".into(), json!(mac));
+    }
+    Value::Object(ep)
+}
+
+/// The subnets of a network document's IPAM config.
+pub fn doc_subnets(doc: &Value) -> Vec<IpNet> {
+    doc.pointer("/IPAM/Config")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|c| c.get("Subnet").and_then(Value::as_str))
+                .filter_map(|s| s.parse::<IpNet>().ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub(crate) fn name_of(doc: &Value) -> &str {
+    doc.get("Name").and_then(Value::as_str).unwrap_or_default()
+}
+
+pub(crate) fn id_of(doc: &Value) -> String {
+    doc.get("Id").and_then(Value::as_str).unwrap_or_default().to_string()
+}
+
+/// A container's name without the daemon's leading slash.
+pub(crate) fn container_name(doc: &Value) -> String {
+    name_of(doc).trim_start_matches('/').to_string()
+}
+
+/// Escapes a key for a JSON pointer.
+pub(crate) fn pointer_escape(s: &str) -> String {
+    s.replace('~', "~0").replace('/', "~1")
+}
+
+/// The first 12 characters of an id, as the docker CLI prints it.
+pub fn short(id: &str) -> &str {
+    &id[..id.len().min(12)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(v: Value) -> CreateOptions {
+        crate::options::from_value(v, "t").unwrap()
+    }
+
+    /// Gateways, ranges and aux addresses land in the subnet that holds them.
+    #[test]
+    fn pools_group_by_subnet() {
+        let o = opts(json!({
+            "subnet": ["10.1.0.0/24", "fd00:1::/64"],
+            "gateway": ["10.1.0.254"], "ip_range": "10.1.0.128/25",
+            "aux_addresses": {"r": "fd00:1::9"}
+        }));
+        let pools = o.pools().unwrap();
+        assert_eq!(pools.len(), 2);
+        assert_eq!(pools[0].gateway, Some("10.1.0.254".parse().unwrap()));
+        assert_eq!(pools[0].ip_range, Some("10.1.0.128/25".parse().unwrap()));
+        assert_eq!(pools[1].aux.get("r"), Some(&"fd00:1::9".parse().unwrap()));
+    }
+
+    /// Each addressing mistake is refused with the field and value in the message.
+    #[test]
+    fn bad_addressing_names_the_culprit() {
+        let cases = [
+            (json!({"subnet": "10.0.0.0/33"}), "10.0.0.0/33"),
+            (json!({"subnet": "10.0.0.1/24"}), "10.0.0.0/24"),
+            (json!({"subnet": ["10.0.0.0/16", "10.0.5.0/24"]}), "overlaps"),
+            (json!({"subnet": "10.0.0.0/24", "gateway": "10.0.1.1"}), "gateway \"10.0.1.1\""),
+            (json!({"gateway": "10.0.1.1"}), "needs a subnet"),
+            (json!({"subnet": "10.0.0.0/24", "ip_range": "10.0.1.0/25"}), "ip_range \"10.0.1.0/25\""),
+            (json!({"subnet": "10.0.0.0/24", "aux_addresses": {"x": "10.9.0.1"}}), "aux_addresses.x"),
+            (json!({"subnet": "10.0.0.0/24", "gateway": "nope"}), "gateway \"nope\""),
+            (json!({"subnet": "10.0.0.0/24", "gateway": ["10.0.0.1", "10.0.0.2"]}), "already has gateway"),
+        ];
+        for (v, needle) in cases {
+            let e = opts(v.clone()).pools().unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Invalid, "{v}");
+            assert!(e.message().contains(needle), "{v}: {e}");
+        }
+    }
+
+    /// Exact lookups refuse the daemon's id-prefix fallback for short inputs.
+    #[test]
+    fn exact_lookup_rules() {
+        let id = "db12ab34cd56ef78";
+        assert!(exact_match("web", "web", id));
+        assert!(!exact_match("db", "other", id));
+        assert!(exact_match("db12ab34cd56", "other", id));
+        assert!(exact_match(id, "other", id));
+    }
+
+    /// The create body carries CheckDuplicate only for daemons that need it.
+    #[test]
+    fn create_body_shape() {
+        let o = opts(json!({"subnet": "10.2.0.0/24", "internal": true, "labels": {"a": "b"}}));
+        let b = o.body("n", &o.pools().unwrap(), ApiVersion(1, 41));
+        assert_eq!(b["CheckDuplicate"], json!(true));
+        assert_eq!(b["IPAM"]["Config"][0]["Subnet"], json!("10.2.0.0/24"));
+        assert_eq!(b["Internal"], json!(true));
+        let b = o.body("n", &o.pools().unwrap(), ApiVersion(1, 44));
+        assert!(b.get("CheckDuplicate").is_none());
+    }
+}

@@ -1,0 +1,122 @@
+//! The one HTTP connection pool to the daemon, shared by bollard and by dockernet's own
+//! document requests.
+//!
+//! Why not let bollard own the connection: inspect and list documents must reach scripts exactly
+//! as the daemon sent them (Docker's keys, its `null`s, fields newer than bollard's models), so
+//! dockernet reads those bodies itself as JSON. Handing bollard this transport through
+//! `connect_with_custom_transport` keeps a single keep-alive pool for both paths, so a script's
+//! calls reuse one socket whichever path they take.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use bollard::BollardRequest;
+use http::Response;
+use hyper::body::Incoming;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client as HyperClient;
+use hyper_util::rt::TokioExecutor;
+
+use crate::error::{Error, Result};
+use crate::host::{Endpoint, Host, TlsFiles};
+
+/// bollard's request body type (an alias bollard keeps crate-private; spelled out here).
+type BodyType = http_body_util::Either<
+    http_body_util::Full<bytes::Bytes>,
+    http_body_util::StreamBody<
+        Pin<Box<dyn futures_util::Stream<Item = std::result::Result<hyper::body::Frame<bytes::Bytes>, std::io::Error>> + Send>>,
+    >,
+>;
+
+type SendFuture =
+    Pin<Box<dyn Future<Output = std::result::Result<Response<Incoming>, bollard::errors::Error>> + Send>>;
+
+/// Sends one request over the pooled connection.
+#[derive(Clone)]
+pub(crate) struct Transport {
+    send: Arc<dyn Fn(BollardRequest) -> SendFuture + Send + Sync>,
+    /// `scheme://authority` that request URIs start with (`unix://<hex path>`, `http://h:p`).
+    pub(crate) base: String,
+}
+
+impl Transport {
+    /// Builds the pool for `host`. Does no I/O.
+    pub(crate) fn new(host: &Host) -> Result<Transport> {
+        match &host.endpoint {
+            Endpoint::Unix(path) => {
+                let client: HyperClient<_, _> =
+                    HyperClient::builder(TokioExecutor::new()).build(hyperlocal::UnixConnector);
+                Ok(Transport::wrap(client, format!("unix://{}", hex::encode(path.as_os_str().as_encoded_bytes()))))
+            }
+            Endpoint::Tcp { addr, tls: None } => {
+                let client: HyperClient<_, _> = HyperClient::builder(TokioExecutor::new()).build(HttpConnector::new());
+                Ok(Transport::wrap(client, format!("http://{addr}")))
+            }
+            Endpoint::Tcp { addr, tls: Some(files) } => {
+                let config = tls_config(files).map_err(|e| e.context(format!("TLS for {}", host.url)))?;
+                let mut http = HttpConnector::new();
+                http.enforce_http(false);
+                let https = hyper_rustls::HttpsConnector::from((http, config));
+                let client: HyperClient<_, _> = HyperClient::builder(TokioExecutor::new()).build(https);
+                Ok(Transport::wrap(client, format!("https://{addr}")))
+            }
+        }
+    }
+
+    fn wrap<C>(client: HyperClient<C, BodyType>, base: String) -> Transport
+    where
+        C: hyper_util::client::legacy::connect::Connect + Clone + Send + Sync + 'static,
+    {
+        let send = move |req: BollardRequest| -> SendFuture {
+            let fut = client.request(req);
+            Box::pin(async move { fut.await.map_err(bollard::errors::Error::from) })
+        };
+        Transport { send: Arc::new(send), base }
+    }
+
+    /// Sends a request (its URI must start with [`Transport::base`]).
+    pub(crate) fn send(&self, req: BollardRequest) -> SendFuture {
+        (self.send)(req)
+    }
+
+    /// The same pool as a bollard client speaking API `version`.
+    pub(crate) fn bollard(&self, version: (usize, usize), timeout_secs: u64) -> Result<bollard::Docker> {
+        let this = self.clone();
+        bollard::Docker::connect_with_custom_transport(
+            move |req: BollardRequest| this.send(req),
+            Some(self.base.clone()),
+            timeout_secs,
+            &bollard::ClientVersion { major_version: version.0, minor_version: version.1 },
+        )
+        .map_err(|e| Error::invalid(format!("cannot set up the Docker client: {e}")))
+    }
+}
+
+/// A rustls client config from the docker CLI's `ca.pem`, `cert.pem`, `key.pem`.
+fn tls_config(files: &TlsFiles) -> Result<rustls::ClientConfig> {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let read = |name: &str| {
+        let path = files.dir.join(name);
+        std::fs::read(&path).map_err(|e| Error::invalid(format!("cannot read {}: {e}", path.display())))
+    };
+    let bad = |name: &str, e: &dyn std::fmt::Display| {
+        Error::invalid(format!("{}: {e}", files.dir.join(name).display()))
+    };
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(&read("ca.pem")?) {
+        roots.add(cert.map_err(|e| bad("ca.pem", &e))?).map_err(|e| bad("ca.pem", &e))?;
+    }
+    let certs = CertificateDer::pem_slice_iter(&read("cert.pem")?)
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| bad("cert.pem", &e))?;
+    let key = PrivateKeyDer::from_pem_slice(&read("key.pem")?).map_err(|e| bad("key.pem", &e))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::invalid(format!("TLS set-up: {e}")))?
+        .with_root_certificates(roots)
+        .with_client_auth_cert(certs, key)
+        .map_err(|e| bad("cert.pem", &e))
+}
