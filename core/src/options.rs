@@ -23,6 +23,8 @@ where
     serde_path_to_error::deserialize(d).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
+        // mlua prefixes its serde messages; the key and the problem are what matter.
+        let inner = inner.strip_prefix("deserialize error: ").unwrap_or(&inner).to_string();
         if path.is_empty() || path == "." {
             Error::invalid(format!("{what}: {inner}"))
         } else {

@@ -1,1 +1,22 @@
-//! placeholder
+//! dockernet-lua: dockernet for Lua — the `docker` API table, the REPL and the `dockernet` program.
+//!
+//! - [`register`] builds the `docker` table on a Lua state (also `require "dockernet"`).
+//! - `network.rs`, `container.rs`: the Lua faces of core's operations and handles.
+//! - `error.rs`: core errors raised as Lua tables with `kind`, `status`, `message`.
+//! - `convert.rs`: Lua values to core options and daemon documents to Lua tables (serde, once).
+//! - [`docs`]: the help text of every public name (used by `help()` and the LuaLS annotations).
+//! - [`cli`]: the docker-CLI-syntax commands (`dockernet network ls`), shared with the REPL.
+//! - [`repl`]: the interactive loop: editor, completion, multi-line input, history, printing.
+
+pub mod cli;
+pub mod docs;
+pub mod repl;
+
+mod container;
+mod convert;
+mod error;
+mod network;
+mod runtime;
+
+pub use error::last_error_kind;
+pub use runtime::{new_lua, register};

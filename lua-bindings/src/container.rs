@@ -1,0 +1,120 @@
+//! `docker.container`: the container operations a topology needs, and the `Container` handle.
+
+use dockernet_core::container::{
+    Command, ContainerRef, ExecOptions, ListOptions, RemoveOptions, RunOptions, StopOptions,
+};
+use dockernet_core::BlockingClient;
+use mlua::{Lua, Table, Value};
+
+use crate::convert::{doc_to_lua, name_arg, opts, to_lua, value};
+use crate::error::LuaResultExt;
+use crate::runtime::{class, list_of};
+
+/// The `Container` handle's methods, in Lua over the wrapped API.
+pub(crate) const METHODS: &str = r#"
+local api, M = ...
+function M:inspect() return api.container.inspect(self.id) end
+function M:exec(cmd, o) return api.container.exec(self.id, cmd, o) end
+function M:interfaces() return api.container.interfaces(self.id) end
+function M:stop(o) return api.container.stop(self.id, o) end
+function M:rm(o) return api.container.rm(self.id, o) end
+function M:connect(net, o) return api.network.connect(net, self.id, o) end
+function M:disconnect(net, o) return api.network.disconnect(net, self.id, o) end
+M.__tostring = function(c)
+  return string.format("Container(name=%q, id=%q, image=%q)", c.name, c.short_id, c.image)
+end
+M.__eq = function(a, b) return a.id == b.id end
+"#;
+
+/// A `Container` handle table.
+pub(crate) fn container_handle(lua: &Lua, r: &ContainerRef) -> mlua::Result<Table> {
+    let t = lua.create_table()?;
+    t.set("id", r.id.as_str())?;
+    t.set("short_id", dockernet_core::network::short(&r.id))?;
+    t.set("name", r.name.as_str())?;
+    t.set("image", r.image.as_str())?;
+    t.set_metatable(Some(class(lua, "Container")?))?;
+    Ok(t)
+}
+
+/// The raw `docker.container` functions.
+pub(crate) fn functions(lua: &Lua, client: &BlockingClient) -> mlua::Result<Table> {
+    let t = lua.create_table()?;
+    let c = client.clone();
+    t.set(
+        "run",
+        lua.create_function(move |lua, o: Option<Value>| {
+            let o: RunOptions = opts(o, "container run")?;
+            container_handle(lua, &c.container_run(&o).lua()?)
+        })?,
+    )?;
+    let c = client.clone();
+    t.set(
+        "get",
+        lua.create_function(move |lua, ctr: Value| {
+            let ctr = name_arg(&ctr, "container get", "container")?;
+            container_handle(lua, &c.container_get(&ctr).lua()?)
+        })?,
+    )?;
+    let c = client.clone();
+    t.set(
+        "inspect",
+        lua.create_function(move |lua, ctr: Value| {
+            let ctr = name_arg(&ctr, "container inspect", "container")?;
+            doc_to_lua(lua, &c.container_inspect(&ctr).lua()?)
+        })?,
+    )?;
+    let c = client.clone();
+    t.set(
+        "ls",
+        lua.create_function(move |lua, o: Option<Value>| {
+            let o: ListOptions = opts(o, "container ls")?;
+            let docs = c.container_ls(&o).lua()?;
+            list_of(lua, "ContainerDocList", docs.iter().map(|d| doc_to_lua(lua, d)))
+        })?,
+    )?;
+    let c = client.clone();
+    t.set(
+        "stop",
+        lua.create_function(move |_, (ctr, o): (Value, Option<Value>)| {
+            let ctr = name_arg(&ctr, "container stop", "container")?;
+            let o: StopOptions = opts(o, &format!("container stop {ctr:?}"))?;
+            c.container_stop(&ctr, &o).lua()
+        })?,
+    )?;
+    let c = client.clone();
+    t.set(
+        "rm",
+        lua.create_function(move |_, (ctr, o): (Value, Option<Value>)| {
+            let ctr = name_arg(&ctr, "container rm", "container")?;
+            let o: RemoveOptions = opts(o, &format!("container rm {ctr:?}"))?;
+            c.container_rm(&ctr, &o).lua()
+        })?,
+    )?;
+    let c = client.clone();
+    t.set(
+        "exec",
+        lua.create_function(move |lua, (ctr, cmd, o): (Value, Value, Option<Value>)| {
+            let ctr = name_arg(&ctr, "container exec", "container")?;
+            let what = format!("container exec {ctr:?}");
+            let cmd: Command = value(cmd, &format!("{what}: command"))?;
+            let o: ExecOptions = opts(o, &what)?;
+            let out = c.container_exec(&ctr, &cmd, &o).lua()?;
+            let t = to_lua(lua, &out)?;
+            if let Value::Table(t) = &t {
+                t.set_metatable(Some(class(lua, "ExecResult")?))?;
+            }
+            Ok(t)
+        })?,
+    )?;
+    let c = client.clone();
+    t.set(
+        "interfaces",
+        lua.create_function(move |lua, ctr: Value| {
+            let ctr = name_arg(&ctr, "container interfaces", "container")?;
+            let ifaces = c.container_interfaces(&ctr).lua()?;
+            list_of(lua, "InterfaceList", ifaces.iter().map(|i| to_lua(lua, i)))
+        })?,
+    )?;
+    Ok(t)
+}

@@ -1,0 +1,59 @@
+//! The help text of every public name of the Lua API: what `help()` prints and what the LuaLS
+//! annotation file (`lua-bindings/dockernet.d.lua`) declares. A test checks they agree.
+
+/// One documented name.
+#[derive(Debug, Clone, Copy)]
+pub struct Doc {
+    /// Dotted path as scripts write it (`docker.network.create`, `Network:connect`).
+    pub name: &'static str,
+    /// Call signature.
+    pub signature: &'static str,
+    /// What it does, options, errors; written for script authors.
+    pub text: &'static str,
+}
+
+/// Every documented name, in reference order.
+pub const DOCS: &[Doc] = &[
+    Doc { name: "docker", signature: "docker", text: "The dockernet API. Also `require \"dockernet\"`. Tables: docker.network, docker.container; functions: docker.version(), docker.ping(), docker.clock(); fields: docker.host (the daemon address), docker.null (JSON null in inspect documents). Errors are tables {kind=, status=, message=}; kind is one of not_found, conflict, forbidden, invalid, unavailable, timeout, api." },
+    Doc { name: "docker.version", signature: "docker.version() -> table", text: "The daemon's /version document (Version, ApiVersion, Os, Arch, …)." },
+    Doc { name: "docker.ping", signature: "docker.ping() -> true", text: "Checks that the daemon answers; raises kind=\"unavailable\" naming the socket otherwise." },
+    Doc { name: "docker.clock", signature: "docker.clock() -> seconds", text: "A monotonic clock in seconds (float), for timing loops." },
+    Doc { name: "docker.network", signature: "docker.network", text: "Network operations, named like `docker network`: ls, create, inspect, get, connect, disconnect, rm, prune, containers." },
+    Doc { name: "docker.network.ls", signature: "docker.network.ls{filters={key=value|{values}}} -> NetworkList", text: "Lists networks as the daemon's documents (Id, Name, Driver, Scope, IPAM, Labels, …), sorted by name. Filters as `docker network ls --filter`: driver, id, label, name, scope, type (custom|builtin), dangling. The REPL prints the list as a `docker network ls` table." },
+    Doc { name: "docker.network.create", signature: "docker.network.create(name, {driver=, subnet=, gateway=, ip_range=, aux_addresses=, ipv4=, ipv6=, internal=, attachable=, ingress=, labels=, options=, ipam_driver=, ipam_options=, scope=, config_only=, config_from=}) -> Network", text: "Creates a network. subnet/gateway/ip_range take one string or a list; each gateway, range and aux address must lie inside one of the subnets. Refuses an existing name (kind conflict, even on Docker 20.10, which would make a duplicate), a subnet overlapping another network (conflict), a predefined name (forbidden), bad CIDRs and unknown option keys (invalid)." },
+    Doc { name: "docker.network.inspect", signature: "docker.network.inspect(network, {verbose=false}) -> table", text: "The daemon's inspect document with Docker's own keys (Name, Id, IPAM.Config, Containers, Options, …): what `docker network inspect` prints. Lookups are exact: a name, a full id, or an id prefix of at least 12 characters." },
+    Doc { name: "docker.network.get", signature: "docker.network.get(network) -> Network", text: "A handle for an existing network (exact lookup)." },
+    Doc { name: "docker.network.connect", signature: "docker.network.connect(network, container, {aliases=, ipv4=, ipv6=, links=, link_local_ips=, driver_opts=, gw_priority=, mac_address=})", text: "Connects a container: a new interface appears inside it. Refuses a container already connected (conflict; the daemon would silently ignore it for a stopped container), a static address outside the network's subnets (invalid), and options the daemon would ignore (gw_priority before API 1.48)." },
+    Doc { name: "docker.network.disconnect", signature: "docker.network.disconnect(network, container, {force=false})", text: "Disconnects a container: its interface disappears. Refuses a container that is not connected (conflict). force=true also removes a stale endpoint of a container that no longer exists." },
+    Doc { name: "docker.network.rm", signature: "docker.network.rm(network, ...) -> {names}", text: "Removes one or more networks, trying each; raises the first failure (forbidden for bridge/host/none or a network in use, not_found for a missing one). Returns the names removed." },
+    Doc { name: "docker.network.prune", signature: "docker.network.prune{filters={until=, label=, [\"label!\"]=}} -> {names}", text: "Removes networks no container uses; returns their names." },
+    Doc { name: "docker.network.containers", signature: "docker.network.containers(network) -> {Container}", text: "Containers attached to the network, stopped ones included." },
+    Doc { name: "docker.container", signature: "docker.container", text: "Container operations a topology needs: run, get, inspect, ls, stop, rm, exec, interfaces." },
+    Doc { name: "docker.container.run", signature: "docker.container.run{image=, name=, command=, entrypoint=, env=, labels=, hostname=, cap_add=, cap_drop=, sysctls=, ports=, network=, networks=, privileged=, user=, workdir=, auto_remove=} -> Container", text: "Creates and starts a container from a local image (never pulled). networks is a list of names or {name={connect options}}; every network is attached before the container starts. If anything fails after create, the container is removed again. command is a list or one string split like a shell." },
+    Doc { name: "docker.container.get", signature: "docker.container.get(container) -> Container", text: "A handle for an existing container (exact lookup)." },
+    Doc { name: "docker.container.inspect", signature: "docker.container.inspect(container) -> table", text: "The daemon's container inspect document (Docker's keys)." },
+    Doc { name: "docker.container.ls", signature: "docker.container.ls{all=false, filters=} -> list", text: "The daemon's container list documents, sorted by name." },
+    Doc { name: "docker.container.stop", signature: "docker.container.stop(container, {timeout=seconds})", text: "Stops a container." },
+    Doc { name: "docker.container.rm", signature: "docker.container.rm(container, {force=false})", text: "Removes a container (force: kill it first)." },
+    Doc { name: "docker.container.exec", signature: "docker.container.exec(container, command, {user=, env=, workdir=, privileged=}) -> {exit_code=, stdout=, stderr=}", text: "Runs a command in a running container and returns its exit code and output. command is a list or one string split like a shell." },
+    Doc { name: "docker.container.interfaces", signature: "docker.container.interfaces(container) -> {{network=, ipv4=, ipv6=, mac=, gateway=, aliases=, ifname=, default_route=}}", text: "Each network attachment as the container sees it: addresses, MAC, gateway and — when the image has a shell — the interface name inside it (eth0, eth1, …) and whether it carries the default route. The seed's ifconfig demonstration as data." },
+    Doc { name: "Network", signature: "Network {id, short_id, name, driver}", text: "A network handle. Methods: :inspect(opts), :connect(container, opts), :disconnect(container, opts), :rm(), :containers()." },
+    Doc { name: "Network:inspect", signature: "net:inspect({verbose=false}) -> table", text: "docker.network.inspect(net.id, opts)." },
+    Doc { name: "Network:connect", signature: "net:connect(container, opts)", text: "docker.network.connect(net.id, container, opts)." },
+    Doc { name: "Network:disconnect", signature: "net:disconnect(container, opts)", text: "docker.network.disconnect(net.id, container, opts)." },
+    Doc { name: "Network:rm", signature: "net:rm()", text: "docker.network.rm(net.id)." },
+    Doc { name: "Network:containers", signature: "net:containers() -> {Container}", text: "docker.network.containers(net.id)." },
+    Doc { name: "Container", signature: "Container {id, short_id, name, image}", text: "A container handle. Methods: :inspect(), :exec(cmd, opts), :interfaces(), :stop(opts), :rm(opts), :connect(network, opts), :disconnect(network, opts)." },
+    Doc { name: "Container:inspect", signature: "c:inspect() -> table", text: "docker.container.inspect(c.id)." },
+    Doc { name: "Container:exec", signature: "c:exec(command, opts) -> {exit_code=, stdout=, stderr=}", text: "docker.container.exec(c.id, command, opts)." },
+    Doc { name: "Container:interfaces", signature: "c:interfaces() -> list", text: "docker.container.interfaces(c.id)." },
+    Doc { name: "Container:stop", signature: "c:stop(opts)", text: "docker.container.stop(c.id, opts)." },
+    Doc { name: "Container:rm", signature: "c:rm(opts)", text: "docker.container.rm(c.id, opts)." },
+    Doc { name: "Container:connect", signature: "c:connect(network, opts)", text: "docker.network.connect(network, c.id, opts)." },
+    Doc { name: "Container:disconnect", signature: "c:disconnect(network, opts)", text: "docker.network.disconnect(network, c.id, opts)." },
+];
+
+/// The documentation of `name`, if any.
+pub fn lookup(name: &str) -> Option<&'static Doc> {
+    DOCS.iter().find(|d| d.name == name)
+}

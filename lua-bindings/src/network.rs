@@ -1,0 +1,160 @@
+//! `docker.network`: the Lua face of core's network operations, and the `Network` handle.
+//!
+//! Names follow the docker CLI the seed uses (`ls`, `create`, `inspect`, `connect`,
+//! `disconnect`, `rm`, `prune`) plus `get` and `containers`. Wherever a network or container is
+//! expected, a name, an id or a handle is accepted.
+
+use dockernet_core::network::{
+    ConnectOptions, CreateOptions, DisconnectOptions, InspectOptions, ListOptions, NetworkRef, PruneOptions,
+};
+use dockernet_core::{BlockingClient, Error};
+use mlua::{Lua, Table, Value, Variadic};
+
+use crate::container::container_handle;
+use crate::convert::{doc_to_lua, name_arg, opts, to_lua};
+use crate::error::{lua_err, LuaResultExt};
+use crate::runtime::{class, list_of};
+
+/// The `Network` handle's methods, in Lua over the wrapped API (so errors are tables too).
+pub(crate) const METHODS: &str = r#"
+local api, M = ...
+function M:inspect(o) return api.network.inspect(self.id, o) end
+function M:connect(c, o) return api.network.connect(self.id, c, o) end
+function M:disconnect(c, o) return api.network.disconnect(self.id, c, o) end
+function M:rm() return api.network.rm(self.id) end
+function M:containers() return api.network.containers(self.id) end
+M.__tostring = function(n)
+  return string.format("Network(name=%q, id=%q, driver=%q)", n.name, n.short_id, n.driver)
+end
+M.__eq = function(a, b) return a.id == b.id end
+"#;
+
+/// A `Network` handle table for a network identity.
+pub(crate) fn network_handle(lua: &Lua, r: &NetworkRef) -> mlua::Result<Table> {
+    let t = lua.create_table()?;
+    t.set("id", r.id.as_str())?;
+    t.set("short_id", dockernet_core::network::short(&r.id))?;
+    t.set("name", r.name.as_str())?;
+    t.set("driver", r.driver.as_str())?;
+    if let Some(w) = &r.warning {
+        t.set("warning", w.as_str())?;
+    }
+    t.set_metatable(Some(class(lua, "Network")?))?;
+    Ok(t)
+}
+
+/// The raw `docker.network` functions (wrapped by the runtime before scripts see them).
+pub(crate) fn functions(lua: &Lua, client: &BlockingClient) -> mlua::Result<Table> {
+    let t = lua.create_table()?;
+    let c = client.clone();
+    t.set(
+        "ls",
+        lua.create_function(move |lua, o: Option<Value>| {
+            let o: ListOptions = opts(o, "network ls")?;
+            let docs = c.network_ls(&o).lua()?;
+            list_of(lua, "NetworkList", docs.iter().map(|d| doc_to_lua(lua, d)))
+        })?,
+    )?;
+    let c = client.clone();
+    t.set(
+        "create",
+        lua.create_function(move |lua, (name, o): (Value, Option<Value>)| {
+            let name = name_arg(&name, "network create", "name")?;
+            let o: CreateOptions = opts(o, &format!("network create {name:?}"))?;
+            let r = c.network_create(&name, &o).lua()?;
+            network_handle(lua, &r)
+        })?,
+    )?;
+    let c = client.clone();
+    t.set(
+        "inspect",
+        lua.create_function(move |lua, (net, o): (Value, Option<Value>)| {
+            let net = name_arg(&net, "network inspect", "network")?;
+            let o: InspectOptions = opts(o, &format!("network inspect {net:?}"))?;
+            doc_to_lua(lua, &c.network_inspect(&net, &o).lua()?)
+        })?,
+    )?;
+    let c = client.clone();
+    t.set(
+        "get",
+        lua.create_function(move |lua, net: Value| {
+            let net = name_arg(&net, "network get", "network")?;
+            network_handle(lua, &c.network_get(&net).lua()?)
+        })?,
+    )?;
+    let c = client.clone();
+    t.set(
+        "connect",
+        lua.create_function(move |_, (net, ctr, o): (Value, Value, Option<Value>)| {
+            let net = name_arg(&net, "network connect", "network")?;
+            let ctr = name_arg(&ctr, "network connect", "container")?;
+            let o: ConnectOptions = opts(o, &format!("network connect {net:?} {ctr:?}"))?;
+            c.network_connect(&net, &ctr, &o).lua()
+        })?,
+    )?;
+    let c = client.clone();
+    t.set(
+        "disconnect",
+        lua.create_function(move |_, (net, ctr, o): (Value, Value, Option<Value>)| {
+            let net = name_arg(&net, "network disconnect", "network")?;
+            let ctr = name_arg(&ctr, "network disconnect", "container")?;
+            let o: DisconnectOptions = opts(o, &format!("network disconnect {net:?} {ctr:?}"))?;
+            c.network_disconnect(&net, &ctr, &o).lua()
+        })?,
+    )?;
+    let c = client.clone();
+    t.set(
+        "rm",
+        lua.create_function(move |lua, nets: Variadic<Value>| {
+            if nets.is_empty() {
+                return Err(lua_err(Error::invalid("network rm: at least one network is required")));
+            }
+            // Like `docker network rm`: try every name, then report the first failure.
+            let mut removed = Vec::new();
+            let mut failures: Vec<Error> = Vec::new();
+            for v in nets.iter() {
+                let name = name_arg(v, "network rm", "network")?;
+                match c.network_rm(&name) {
+                    Ok(()) => removed.push(name),
+                    Err(e) => failures.push(e),
+                }
+            }
+            if let Some(first) = failures.first() {
+                let mut e = first.clone();
+                if failures.len() > 1 {
+                    e = e.context(format!("{} of {} removals failed; first", failures.len(), nets.len()));
+                }
+                return Err(lua_err(e));
+            }
+            to_lua(lua, &removed)
+        })?,
+    )?;
+    let c = client.clone();
+    t.set(
+        "prune",
+        lua.create_function(move |lua, o: Option<Value>| {
+            let o: PruneOptions = opts(o, "network prune")?;
+            to_lua(lua, &c.network_prune(&o).lua()?)
+        })?,
+    )?;
+    let c = client.clone();
+    t.set(
+        "containers",
+        lua.create_function(move |lua, net: Value| {
+            let net = name_arg(&net, "network containers", "network")?;
+            let docs = c.network_containers(&net).lua()?;
+            list_of(lua, "ContainerList", docs.iter().map(|d| container_handle(lua, &summary_ref(d)).map(Value::Table)))
+        })?,
+    )?;
+    Ok(t)
+}
+
+/// A container identity from a container *list* document (`Names`, not `Name`).
+pub(crate) fn summary_ref(doc: &serde_json::Value) -> dockernet_core::container::ContainerRef {
+    let s = |p: &str| doc.pointer(p).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+    dockernet_core::container::ContainerRef {
+        id: s("/Id"),
+        name: s("/Names/0").trim_start_matches('/').to_string(),
+        image: s("/Image"),
+    }
+}
