@@ -57,3 +57,37 @@ pub const DOCS: &[Doc] = &[
 pub fn lookup(name: &str) -> Option<&'static Doc> {
     DOCS.iter().find(|d| d.name == name)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::DOCS;
+
+    /// Every documented name is declared in the LuaLS annotation file, and every function the
+    /// runtime registers is documented.
+    #[test]
+    fn docs_match_annotations_and_runtime() {
+        let annotations = include_str!("../dockernet.d.lua");
+        for d in DOCS {
+            let decl = match d.name.split_once(':') {
+                Some((class, method)) => format!("function {class}:{method}("),
+                None if d.name.contains('.') && !["docker.network", "docker.container"].contains(&d.name) => {
+                    format!("function {}(", d.name)
+                }
+                None => d.name.to_string(),
+            };
+            assert!(annotations.contains(&decl), "{} is not declared in dockernet.d.lua", d.name);
+        }
+        let lua = crate::new_lua().unwrap();
+        lua.load(annotations).into_function().expect("dockernet.d.lua must be valid Lua");
+        let client = dockernet_core::BlockingClient::new(Some("unix:///nonexistent.sock")).unwrap();
+        let docker = crate::register(&lua, client).unwrap();
+        for module in ["network", "container"] {
+            let t: mlua::Table = docker.get(module).unwrap();
+            for pair in t.pairs::<String, mlua::Value>() {
+                let (k, _) = pair.unwrap();
+                let name = format!("docker.{module}.{k}");
+                assert!(super::lookup(&name).is_some(), "{name} has no entry in DOCS");
+            }
+        }
+    }
+}

@@ -1,0 +1,203 @@
+---@meta dockernet
+-- LuaLS annotations for the dockernet Lua API (the global `docker`, also `require "dockernet"`).
+-- Point your editor's Lua language server at this file (workspace.library) to get completion.
+-- Every name here is documented at length by `help(name)` in the REPL.
+
+---@alias DockerErrorKind "not_found"|"conflict"|"forbidden"|"invalid"|"unavailable"|"timeout"|"api"
+
+---Errors raised by the API: catch with pcall; tostring gives one line.
+---@class DockerError
+---@field kind DockerErrorKind
+---@field status integer|nil  the daemon's HTTP status, when it answered
+---@field message string      operation, object and cause
+
+---@class Network
+---@field id string
+---@field short_id string
+---@field name string
+---@field driver string
+---@field warning string|nil
+local Network = {}
+---@param opts? {verbose?: boolean}
+---@return table
+function Network:inspect(opts) end
+---@param container string|Container
+---@param opts? ConnectOptions
+function Network:connect(container, opts) end
+---@param container string|Container
+---@param opts? {force?: boolean}
+function Network:disconnect(container, opts) end
+function Network:rm() end
+---@return Container[]
+function Network:containers() end
+
+---@class Container
+---@field id string
+---@field short_id string
+---@field name string
+---@field image string
+local Container = {}
+---@return table
+function Container:inspect() end
+---@param command string|string[]
+---@param opts? ExecOptions
+---@return ExecResult
+function Container:exec(command, opts) end
+---@return Interface[]
+function Container:interfaces() end
+---@param opts? {timeout?: integer}
+function Container:stop(opts) end
+---@param opts? {force?: boolean}
+function Container:rm(opts) end
+---@param network string|Network
+---@param opts? ConnectOptions
+function Container:connect(network, opts) end
+---@param network string|Network
+---@param opts? {force?: boolean}
+function Container:disconnect(network, opts) end
+
+---@class CreateOptions
+---@field driver? string
+---@field subnet? string|string[]
+---@field gateway? string|string[]
+---@field ip_range? string|string[]
+---@field aux_addresses? table<string, string>
+---@field ipv4? boolean
+---@field ipv6? boolean
+---@field internal? boolean
+---@field attachable? boolean
+---@field ingress? boolean
+---@field labels? table<string, string>|string[]
+---@field options? table<string, string>|string[]
+---@field ipam_driver? string
+---@field ipam_options? table<string, string>
+---@field scope? "local"|"swarm"|"global"
+---@field config_only? boolean
+---@field config_from? string
+
+---@class ConnectOptions
+---@field aliases? string|string[]
+---@field ipv4? string
+---@field ipv6? string
+---@field links? string|string[]
+---@field link_local_ips? string|string[]
+---@field driver_opts? table<string, string>|string[]
+---@field gw_priority? integer
+---@field mac_address? string
+
+---@class RunOptions
+---@field image string
+---@field name? string
+---@field command? string|string[]
+---@field entrypoint? string|string[]
+---@field env? table<string, string>|string[]
+---@field labels? table<string, string>|string[]
+---@field hostname? string
+---@field cap_add? string|string[]
+---@field cap_drop? string|string[]
+---@field sysctls? table<string, string>
+---@field ports? string[]|table<string, integer|string>
+---@field network? string
+---@field networks? string[]|table<string, ConnectOptions>
+---@field privileged? boolean
+---@field user? string
+---@field workdir? string
+---@field auto_remove? boolean
+
+---@class ExecOptions
+---@field user? string
+---@field env? table<string, string>|string[]
+---@field workdir? string
+---@field privileged? boolean
+
+---@class ExecResult
+---@field exit_code integer
+---@field stdout string
+---@field stderr string
+
+---@class Interface
+---@field network string
+---@field network_id string
+---@field ipv4 string|nil
+---@field ipv6 string|nil
+---@field mac string|nil
+---@field gateway string|nil
+---@field ipv6_gateway string|nil
+---@field aliases string[]
+---@field ifname string|nil
+---@field default_route boolean|nil
+
+---@class docker
+---@field host string  the daemon address in use
+---@field null lightuserdata  JSON null inside inspect documents
+docker = {}
+
+---@return table
+function docker.version() end
+---@return true
+function docker.ping() end
+---@return number seconds
+function docker.clock() end
+
+docker.network = {}
+---@param opts? {filters?: table<string, string|string[]>}
+---@return table[]
+function docker.network.ls(opts) end
+---@param name string
+---@param opts? CreateOptions
+---@return Network
+function docker.network.create(name, opts) end
+---@param network string|Network
+---@param opts? {verbose?: boolean}
+---@return table
+function docker.network.inspect(network, opts) end
+---@param network string|Network
+---@return Network
+function docker.network.get(network) end
+---@param network string|Network
+---@param container string|Container
+---@param opts? ConnectOptions
+function docker.network.connect(network, container, opts) end
+---@param network string|Network
+---@param container string|Container
+---@param opts? {force?: boolean}
+function docker.network.disconnect(network, container, opts) end
+---@param ... string|Network
+---@return string[]
+function docker.network.rm(...) end
+---@param opts? {filters?: table<string, string|string[]>}
+---@return string[]
+function docker.network.prune(opts) end
+---@param network string|Network
+---@return Container[]
+function docker.network.containers(network) end
+
+docker.container = {}
+---@param opts RunOptions
+---@return Container
+function docker.container.run(opts) end
+---@param container string|Container
+---@return Container
+function docker.container.get(container) end
+---@param container string|Container
+---@return table
+function docker.container.inspect(container) end
+---@param opts? {all?: boolean, filters?: table<string, string|string[]>}
+---@return table[]
+function docker.container.ls(opts) end
+---@param container string|Container
+---@param opts? {timeout?: integer}
+function docker.container.stop(container, opts) end
+---@param container string|Container
+---@param opts? {force?: boolean}
+function docker.container.rm(container, opts) end
+---@param container string|Container
+---@param command string|string[]
+---@param opts? ExecOptions
+---@return ExecResult
+function docker.container.exec(container, command, opts) end
+---@param container string|Container
+---@return Interface[]
+function docker.container.interfaces(container) end
+
+return docker
