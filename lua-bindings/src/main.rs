@@ -42,18 +42,44 @@ struct Args {
     args: Vec<String>,
 }
 
+/// `dockernet [-H HOST] network …`: the words after `network`, and the host, when the command
+/// line is a network command. Scanned before clap so `dockernet network --help` reaches the
+/// network command's own help rather than the program's.
+fn network_command(argv: &[String]) -> Option<(Option<String>, Vec<String>)> {
+    let mut host = None;
+    let mut i = 1;
+    while i < argv.len() {
+        let a = &argv[i];
+        if a == "-H" || a == "--host" {
+            host = Some(argv.get(i + 1)?.clone());
+            i += 2;
+        } else if let Some(h) = a.strip_prefix("--host=") {
+            host = Some(h.to_string());
+            i += 1;
+        } else if a == "network" {
+            return Some((host, argv[i..].to_vec()));
+        } else {
+            return None;
+        }
+    }
+    None
+}
+
 fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().collect();
+    if let Some((host, words)) = network_command(&argv) {
+        let client = match BlockingClient::new(host.as_deref()) {
+            Ok(c) => c,
+            Err(e) => return fail(&e.to_string()),
+        };
+        let code = dockernet_lua::cli::run(&client, &words, &mut std::io::stdout(), &mut std::io::stderr());
+        return ExitCode::from(code.clamp(0, 255) as u8);
+    }
     let args = Args::parse();
     let client = match BlockingClient::new(args.host.as_deref()) {
         Ok(c) => c,
         Err(e) => return fail(&e.to_string()),
     };
-    if args.script.as_deref() == Some("network") && args.exec.is_empty() {
-        let mut words = vec!["network".to_string()];
-        words.extend(args.args.iter().cloned());
-        let code = dockernet_lua::cli::run(&client, &words, &mut std::io::stdout(), &mut std::io::stderr());
-        return ExitCode::from(code.clamp(0, 255) as u8);
-    }
     let lua = match setup(&client) {
         Ok(l) => l,
         Err(e) => return fail(&format!("cannot start the Lua runtime: {e}")),

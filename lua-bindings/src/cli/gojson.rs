@@ -1,0 +1,213 @@
+//! Printing values the way the Go side of Docker prints them: JSON as `encoding/json` writes it
+//! (compact or `json.Indent`ed, with Go's escaping), `fmt`'s `%v` of decoded JSON, and
+//! `time.Time.String()` of the daemon's RFC 3339 timestamps.
+//!
+//! Why not serde_json's printers: the docker CLI re-indents the daemon's bytes, and the daemon's
+//! encoder escapes `<`, `>`, `&`, U+2028 and U+2029 (`\u003c`…), which serde_json does not. Keys
+//! come out in the order the document holds them (the daemon's order when serde_json keeps it).
+//! Nothing here talks to the daemon or knows about networks.
+
+use serde_json::Value;
+
+/// Compact JSON (`json.Marshal` / `json.Compact`). `html`: escape `<`, `>`, `&` as Go's default
+/// encoder does (the daemon's documents, `ls --format json`); the CLI's `json` template function
+/// does not.
+pub fn compact(v: &Value, html: bool) -> String {
+    let mut out = String::new();
+    write_value(&mut out, v, html, None, 0);
+    out
+}
+
+/// `json.Indent(dst, src, "", "    ")` of a document: objects and arrays one member per line,
+/// empty ones as `{}` / `[]`, `"key": value`.
+pub fn indent(v: &Value, html: bool) -> String {
+    let mut out = String::new();
+    write_value(&mut out, v, html, Some("    "), 0);
+    out
+}
+
+fn newline(out: &mut String, unit: &str, depth: usize) {
+    out.push('\n');
+    for _ in 0..depth {
+        out.push_str(unit);
+    }
+}
+
+fn write_value(out: &mut String, v: &Value, html: bool, unit: Option<&str>, depth: usize) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::String(s) => write_string(out, s, html),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                if let Some(u) = unit {
+                    newline(out, u, depth + 1);
+                }
+                write_value(out, item, html, unit, depth + 1);
+            }
+            if let (Some(u), false) = (unit, items.is_empty()) {
+                newline(out, u, depth);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            out.push('{');
+            for (i, (k, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                if let Some(u) = unit {
+                    newline(out, u, depth + 1);
+                }
+                write_string(out, k, html);
+                out.push(':');
+                if unit.is_some() {
+                    out.push(' ');
+                }
+                write_value(out, item, html, unit, depth + 1);
+            }
+            if let (Some(u), false) = (unit, map.is_empty()) {
+                newline(out, u, depth);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// A JSON string with Go's escapes (lower-case hex, `\n` `\r` `\t` short, other controls as
+/// `\u00XX`, U+2028/U+2029 always escaped, `<>&` when `html`).
+pub fn write_string(out: &mut String, s: &str, html: bool) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '<' | '>' | '&' if html => out.push_str(&format!("\\u{:04x}", c as u32)),
+            '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Go's `fmt.Sprint` of a value decoded from JSON (numbers kept as their literal, as the CLI's
+/// `json.Decoder.UseNumber` does): `map[k:v …]` with sorted keys, `[a b]`, `<nil>` for null.
+pub fn print(v: &Value) -> String {
+    let mut out = String::new();
+    print_into(&mut out, v);
+    out
+}
+
+fn print_into(out: &mut String, v: &Value) {
+    match v {
+        Value::Null => out.push_str("<nil>"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::String(s) => out.push_str(s),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                print_into(out, item);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push_str("map[");
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                out.push_str(k);
+                out.push(':');
+                print_into(out, &map[k]);
+            }
+            out.push(']');
+        }
+    }
+}
+
+/// `time.Time.String()` of an RFC 3339 timestamp as the daemon sends it
+/// (`2026-11-28T04:15:55.307505549Z` → `2026-11-28 04:15:55.307505549 +0000 UTC`).
+///
+/// Go names the zone `UTC` for `Z`; for another offset it prints the offset twice
+/// (`+0200 +0200`), as for any zone that is not the reader's local one. Text that is not a
+/// timestamp comes back unchanged.
+pub fn time_string(rfc3339: &str) -> String {
+    let Some((date, rest)) = rfc3339.split_once('T') else { return rfc3339.to_string() };
+    let (clock, zone) = if let Some(c) = rest.strip_suffix('Z') {
+        (c, "+0000 UTC".to_string())
+    } else if let Some(i) = rest.rfind(['+', '-']) {
+        let (c, off) = rest.split_at(i);
+        let compact = off.replace(':', "");
+        (c, format!("{compact} {compact}"))
+    } else {
+        return rfc3339.to_string();
+    };
+    let clock = match clock.split_once('.') {
+        Some((hms, frac)) => {
+            let frac = frac.trim_end_matches('0');
+            if frac.is_empty() {
+                hms.to_string()
+            } else {
+                format!("{hms}.{frac}")
+            }
+        }
+        None => clock.to_string(),
+    };
+    format!("{date} {clock} {zone}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Indentation follows json.Indent: empty containers stay compact, 4 spaces per level.
+    #[test]
+    fn indent_like_go() {
+        let v = json!([{"A": {}, "B": [], "C": [{"D": null}], "E": "x"}]);
+        let want = "[\n    {\n        \"A\": {},\n        \"B\": [],\n        \"C\": [\n            {\n                \"D\": null\n            }\n        ],\n        \"E\": \"x\"\n    }\n]";
+        assert_eq!(indent(&v, true), want);
+        assert_eq!(indent(&json!([]), true), "[]");
+        assert_eq!(compact(&v, true), "[{\"A\":{},\"B\":[],\"C\":[{\"D\":null}],\"E\":\"x\"}]");
+    }
+
+    /// Go escapes HTML characters and line separators; the template json function does not.
+    #[test]
+    fn go_escapes() {
+        let v = json!("a<b>&\"\\\n\u{1}\u{2028}é");
+        assert_eq!(compact(&v, true), r#""a\u003cb\u003e\u0026\"\\\n\u0001\u2028é""#);
+        assert_eq!(compact(&v, false), r#""a<b>&\"\\\n\u0001\u2028é""#);
+    }
+
+    /// `%v` of decoded JSON: sorted maps, space-separated slices, <nil>.
+    #[test]
+    fn go_print() {
+        let v = json!({"b": [1, "x", true], "a": null, "c": {}});
+        assert_eq!(print(&v), "map[a:<nil> b:[1 x true] c:map[]]");
+    }
+
+    /// time.Time.String of daemon timestamps.
+    #[test]
+    fn go_time() {
+        assert_eq!(time_string("2026-11-28T04:15:55.307505549Z"), "2026-11-28 04:15:55.307505549 +0000 UTC");
+        assert_eq!(time_string("2026-11-28T04:15:55.300Z"), "2026-11-28 04:15:55.3 +0000 UTC");
+        assert_eq!(time_string("0001-01-01T00:00:00Z"), "0001-01-01 00:00:00 +0000 UTC");
+        assert_eq!(time_string("2026-11-28T06:15:55.5+02:00"), "2026-11-28 06:15:55.5 +0200 +0200");
+        assert_eq!(time_string("garbage"), "garbage");
+    }
+}

@@ -1,0 +1,333 @@
+//! The docker-CLI-syntax commands: `dockernet network create|connect|disconnect|inspect|ls|rm|
+//! prune …`, shared by the shell (`main.rs`) and the REPL (`network ls` typed at the prompt).
+//!
+//! Every subcommand takes the docker CLI 28 flags and prints what `docker network …` prints:
+//! the same id on create, the same table, JSON and templates on ls and inspect, the same names
+//! on rm and prune. One file per subcommand (`create.rs`, `connect.rs` for connect and
+//! disconnect, `inspect.rs`, `ls.rs`, `rm.rs`, `prune.rs`), the flags in `args.rs`, and the Go
+//! behaviours the output depends on beside them: `gojson.rs` (Go's JSON, `%v`, `time.Time`),
+//! `template.rs` (Go templates with docker's functions), `typed.rs` (the Go types the CLI reads
+//! inspect documents into). Operations are core's ([`BlockingClient`]); nothing here talks to the
+//! daemon directly or repeats a check core makes.
+//!
+//! **Output and exit status.**
+//! - 0: success; also `--help` (printed to `out`), a bare `network` (its help) and a prune the
+//!   user declined.
+//! - 1: an operation failed (daemon refusal, bad value caught by core, unreachable daemon).
+//!   Commands over several names (`inspect`, `rm`) finish the others first.
+//! - 2: a usage error: an unknown flag or subcommand (named in the message), a missing or extra
+//!   argument, a malformed flag value, a template that does not parse. (The docker CLI uses 125
+//!   for some of these.)
+//!
+//! **Error format**, one line per error on `err`:
+//! - `Error response from daemon: <message>` when the daemon answered (its status is set), as
+//!   the docker CLI prints it: `Error response from daemon: network web not found`;
+//! - `Error: <message>` when dockernet refused before asking (bad subnet, duplicate name,
+//!   unreachable daemon…): `Error: a network named "web" already exists (id 0123456789ab)`.
+//!
+//! The message is core's, minus the `network rm "web": ` prefix core adds for the operation: the
+//! command line already says it. Usage errors come from clap (`error: unexpected argument
+//! '--bogus' found` plus usage) or read `Error: <what is wrong>` followed by `See 'dockernet
+//! network SUB --help'.`.
+//!
+//! **Known differences from the docker CLI**: usage errors exit 2 (not 125) with clap's wording;
+//! a failing inspect template reads `Error: template: …` (the CLI says `template parsing error:
+//! template: …`); `.Labels` in ls templates is sorted (the CLI's order is random); the
+//! `pruneFilters` of the CLI config file are not merged (its `networksFormat` is honoured); `rm`
+//! does not add the CLI's trailing `exit status 1` line; inspect's JSON keys come in the order
+//! the document holds them, which is the daemon's only when serde_json keeps insertion order
+//! (its `preserve_order` feature), sorted otherwise — same JSON, same indentation.
+
+use std::io::{BufRead, Write};
+
+use dockernet_core::{BlockingClient, Error};
+
+mod args;
+mod connect;
+mod create;
+mod gojson;
+mod inspect;
+mod ls;
+mod prune;
+mod rm;
+mod template;
+mod typed;
+
+pub use ls::network_table;
+
+/// Runs one docker-CLI-style command (`args` are the words after the program name: `network`
+/// first, or `docker network`). Writes what the docker CLI would print to `out`/`err` and
+/// returns the exit status (0 ok, 1 failed, 2 usage; see the module notes). `prune` without
+/// `-f` reads its confirmation from standard input.
+///
+/// ```no_run
+/// let docker = dockernet_core::BlockingClient::new(None)?;
+/// let args: Vec<String> = ["network", "ls", "-q"].iter().map(|s| s.to_string()).collect();
+/// let status = dockernet_lua::cli::run(&docker, &args, &mut std::io::stdout(), &mut std::io::stderr());
+/// assert_eq!(status, 0);
+/// # Ok::<(), dockernet_core::Error>(())
+/// ```
+pub fn run(client: &BlockingClient, args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    run_with_input(client, args, &mut LazyStdin(None), out, err)
+}
+
+/// Standard input, locked only when a command reads it (only an unforced prune does).
+struct LazyStdin(Option<std::io::StdinLock<'static>>);
+
+impl LazyStdin {
+    fn lock(&mut self) -> &mut std::io::StdinLock<'static> {
+        self.0.get_or_insert_with(|| std::io::stdin().lock())
+    }
+}
+
+impl std::io::Read for LazyStdin {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.lock().read(buf)
+    }
+}
+
+impl BufRead for LazyStdin {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.lock().fill_buf()
+    }
+    fn consume(&mut self, amt: usize) {
+        self.lock().consume(amt)
+    }
+}
+
+/// [`run`] with the prune confirmation read from `input` instead of standard input.
+pub fn run_with_input(
+    client: &BlockingClient,
+    args: &[String],
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    let args = match args {
+        [docker, rest @ ..] if docker == "docker" => rest,
+        _ => args,
+    };
+    match args.first().map(String::as_str) {
+        Some("network") => {}
+        Some(other) => {
+            let _ = writeln!(
+                err,
+                "Error: unknown command {other:?}: only `network …` commands are supported (try `network --help`)"
+            );
+            return 2;
+        }
+        None => {
+            let _ = write!(err, "{}", command().render_help());
+            return 2;
+        }
+    }
+    let parsed = match <args::Network as clap::Parser>::try_parse_from(args) {
+        Ok(p) => p,
+        Err(e) => {
+            use clap::error::ErrorKind as K;
+            let text = e.render().to_string();
+            return match e.kind() {
+                K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand => {
+                    let _ = out.write_all(text.as_bytes());
+                    0
+                }
+                _ => {
+                    let _ = err.write_all(text.as_bytes());
+                    2
+                }
+            };
+        }
+    };
+    let _ = out.flush();
+    let status = match parsed.cmd {
+        None => {
+            let _ = write!(out, "{}", command().render_help());
+            0
+        }
+        Some(args::Sub::Connect(a)) => connect::connect(client, a, err),
+        Some(args::Sub::Create(a)) => create::run(client, a, out, err),
+        Some(args::Sub::Disconnect(a)) => connect::disconnect(client, a, err),
+        Some(args::Sub::Inspect(a)) => inspect::run(client, a, out, err),
+        Some(args::Sub::Ls(a)) => ls::run(client, a, out, err),
+        Some(args::Sub::Prune(a)) => prune::run(client, a, input, out, err),
+        Some(args::Sub::Rm(a)) => rm::run(client, a, out, err),
+    };
+    let _ = out.flush();
+    let _ = err.flush();
+    status
+}
+
+/// The clap tree of `network` (subcommands, aliases and flags), for help and completion.
+/// Its name is `network`; the REPL strips a leading `docker` before matching.
+pub fn command() -> clap::Command {
+    <args::Network as clap::CommandFactory>::command()
+}
+
+/// True when a REPL line is CLI syntax rather than Lua: the first word is `network`, or `docker`
+/// then `network`, and what follows (if anything) is a word or a flag — so `network = 1`,
+/// `network "x"`, `network.ls()` and `docker.network.ls()` stay Lua.
+///
+/// ```
+/// use dockernet_lua::cli::is_cli_line;
+/// assert!(is_cli_line("network ls -q") && is_cli_line("docker network rm web"));
+/// assert!(!is_cli_line("network = 1") && !is_cli_line("docker.network.ls()"));
+/// ```
+pub fn is_cli_line(line: &str) -> bool {
+    let mut words = line.split_whitespace();
+    match words.next() {
+        Some("network") => {}
+        Some("docker") if words.next() == Some("network") => {}
+        _ => return false,
+    }
+    match words.next() {
+        None => true,
+        Some("and" | "or") => false,
+        Some(w) => w.starts_with(|c: char| c.is_ascii_alphabetic() || c == '-'),
+    }
+}
+
+/// Splits a command line into words as a POSIX shell would (quotes, backslashes, `#` comments),
+/// so `network ls --format '{{.Name}}'` works at the REPL.
+///
+/// # Errors
+/// An unterminated quote or a trailing backslash.
+pub fn split_line(line: &str) -> Result<Vec<String>, String> {
+    shlex::split(line)
+        .ok_or_else(|| format!("cannot split {line:?} into words: unterminated quote or trailing backslash"))
+}
+
+/// The error line for a failed operation (see the module notes): `ctx` is the prefix core put
+/// on the message for this operation.
+pub(crate) fn error_line(e: &Error, ctx: &str) -> String {
+    let msg = e.message();
+    let msg = msg.strip_prefix(ctx).and_then(|m| m.strip_prefix(": ")).unwrap_or(msg);
+    match e.status() {
+        Some(_) => format!("Error response from daemon: {msg}"),
+        None => format!("Error: {msg}"),
+    }
+}
+
+/// Prints [`error_line`] to `err`.
+pub(crate) fn report(err: &mut dyn Write, e: &Error, ctx: &str) {
+    let _ = writeln!(err, "{}", error_line(e, ctx));
+}
+
+/// Prints a usage error found after parsing and returns status 2.
+pub(crate) fn usage(err: &mut dyn Write, sub: &str, msg: &str) -> i32 {
+    let _ = writeln!(err, "Error: {msg}\nSee 'dockernet network {sub} --help'.");
+    2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dockernet_core::ErrorKind;
+
+    fn words(s: &[&str]) -> Vec<String> {
+        s.iter().map(|w| w.to_string()).collect()
+    }
+
+    /// CLI lines are told apart from Lua.
+    #[test]
+    fn cli_lines() {
+        for yes in [
+            "network",
+            "network ls",
+            "  docker network ls -q",
+            "network --help",
+            "network create --subnet 10.0.0.0/24 x",
+        ] {
+            assert!(is_cli_line(yes), "{yes}");
+        }
+        for no in [
+            "network = 1",
+            "network.ls()",
+            "docker.network.ls()",
+            "docker",
+            "docker = require 'dockernet'",
+            "docker ps",
+            "network \"x\"",
+            "network(1)",
+            "network or 1",
+            "local network = 1",
+            "print(network)",
+            "",
+        ] {
+            assert!(!is_cli_line(no), "{no}");
+        }
+    }
+
+    /// Shell-like splitting keeps quoted templates whole.
+    #[test]
+    fn splitting() {
+        assert_eq!(
+            split_line("network ls --format '{{.Name}} {{.ID}}'").unwrap(),
+            words(&["network", "ls", "--format", "{{.Name}} {{.ID}}"])
+        );
+        assert_eq!(split_line(r#"network create "my net""#).unwrap(), words(&["network", "create", "my net"]));
+        assert!(split_line("network ls --format '{{.Name}").is_err());
+    }
+
+    /// Error lines: daemon answers in docker's words, dockernet's own refusals as `Error:`.
+    #[test]
+    fn error_lines() {
+        let e = Error::from_daemon(404, "network web not found").context("network rm \"web\"");
+        assert_eq!(error_line(&e, "network rm \"web\""), "Error response from daemon: network web not found");
+        let e = Error::new(ErrorKind::Conflict, "a network named \"x\" already exists").context("network create \"x\"");
+        assert_eq!(error_line(&e, "network create \"x\""), "Error: a network named \"x\" already exists");
+        assert_eq!(error_line(&e, "other"), "Error: network create \"x\": a network named \"x\" already exists");
+    }
+
+    fn run_offline(args: &[&str], input: &str) -> (i32, String, String) {
+        // No command below reaches the daemon: help, usage errors and a declined prune.
+        let client = BlockingClient::new(Some("unix:///nonexistent/dockernet-test.sock")).unwrap();
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let status = run_with_input(&client, &words(args), &mut input.as_bytes(), &mut out, &mut err);
+        (status, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
+    }
+
+    /// Help goes to out with status 0; usage errors name the culprit with status 2.
+    #[test]
+    fn help_and_usage() {
+        let (s, out, _) = run_offline(&["network", "ls", "--help"], "");
+        assert_eq!(s, 0);
+        assert!(out.contains("--no-trunc") && out.contains("--filter"), "{out}");
+        let (s, out, _) = run_offline(&["docker", "network"], "");
+        assert_eq!(s, 0);
+        assert!(out.contains("create") && out.contains("prune"), "{out}");
+        let (s, _, err) = run_offline(&["network", "ls", "--bogus"], "");
+        assert_eq!(s, 2);
+        assert!(err.contains("--bogus"), "{err}");
+        let (s, _, err) = run_offline(&["network", "create"], "");
+        assert_eq!(s, 2);
+        assert!(err.contains("NETWORK"), "{err}");
+        let (s, _, err) = run_offline(&["network", "ls", "-f", "foo"], "");
+        assert_eq!(s, 2);
+        assert!(err.contains("bad format of filter"), "{err}");
+        let (s, _, err) = run_offline(&["network", "inspect", "-f", "{{.Name", "x"], "");
+        assert_eq!(s, 2);
+        assert!(err.contains("unclosed action"), "{err}");
+        let (s, _, err) = run_offline(&["volume", "ls"], "");
+        assert_eq!(s, 2);
+        assert!(err.contains("volume"), "{err}");
+    }
+
+    /// prune asks first; anything but y, or end of input, cancels without a request.
+    #[test]
+    fn prune_prompt_declined() {
+        for input in ["n\n", "", "\n", "yes\n"] {
+            let (s, out, err) = run_offline(&["network", "prune"], input);
+            assert_eq!((s, err.as_str()), (0, ""), "{input:?}");
+            assert_eq!(out, format!("{} [y/N] ", prune::WARNING));
+        }
+    }
+
+    /// An unreachable daemon is an operation failure (1) with an `Error:` line.
+    #[test]
+    fn unreachable_daemon() {
+        let (s, out, err) = run_offline(&["network", "ls"], "");
+        assert_eq!(s, 1);
+        assert_eq!(out, "");
+        assert!(err.starts_with("Error: "), "{err}");
+    }
+}
