@@ -15,8 +15,8 @@ use serde_json::{json, Map, Value};
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::network::{
-    check_name, container_name, endpoint_config, exact_match, filters_query, id_of, seg, ConnectOptions,
-    NetworkRef,
+    check_name, container_name, endpoint_config, exact_match, filters_query, id_of, is_short_prefix_ambiguity, seg,
+    ConnectOptions, NetworkRef,
 };
 use crate::options::{from_value, split_key_value, StringList, StringMap};
 
@@ -210,7 +210,11 @@ impl RunOptions {
                 }
             }
             Some(Value::Object(map)) => {
-                for (name, v) in map {
+                // Name order, whatever order the map keeps (serde_json's `preserve_order` keeps
+                // insertion order; a Lua table has none).
+                let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(b.0));
+                for (name, v) in entries {
                     let opts = if v.is_null() || v == &json!({}) || v == &json!([]) {
                         ConnectOptions::default()
                     } else {
@@ -385,7 +389,19 @@ impl Client {
                     .await
                     .map_err(|e| e.context(format!("connect network {:?}", net.name)))?;
             }
-            self.post_json(&format!("/containers/{id}/start"), &json!({})).await.map_err(|e| e.context("start"))?;
+            // A static address taken meanwhile (or held by a stopped container, which network
+            // inspect does not list) only fails here: say which addresses were asked for.
+            let statics: Vec<String> = nets
+                .iter()
+                .flat_map(|(net, o)| {
+                    [&o.ipv4, &o.ipv6].into_iter().flatten().map(move |ip| format!("{ip} on {:?}", net.name))
+                })
+                .collect();
+            let what = match statics.is_empty() {
+                true => "start".to_string(),
+                false => format!("start (static addresses: {})", statics.join(", ")),
+            };
+            self.post_json(&format!("/containers/{id}/start"), &json!({})).await.map_err(|e| e.context(what))?;
             Ok::<_, Error>(())
         };
         if let Err(e) = finish.await {
@@ -407,7 +423,15 @@ impl Client {
 
     pub(crate) async fn container_doc(&self, name_or_id: &str) -> Result<Value> {
         check_name("container", name_or_id)?;
-        let doc = self.get_json(&format!("/containers/{}/json", seg(name_or_id))).await?;
+        let doc = match self.get_json(&format!("/containers/{}/json", seg(name_or_id))).await {
+            // See `is_short_prefix_ambiguity`: no container has this name.
+            Err(e) if is_short_prefix_ambiguity(name_or_id, &e) => {
+                return Err(Error::not_found(format!(
+                    "no container named {name_or_id:?} (several ids start with it; dockernet matches names exactly)"
+                )))
+            }
+            r => r?,
+        };
         let name = container_name(&doc);
         if !exact_match(name_or_id.trim_start_matches('/'), &name, &id_of(&doc)) {
             return Err(Error::not_found(format!(

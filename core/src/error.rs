@@ -129,18 +129,21 @@ impl Error {
     /// - 500 carries "is not connected" (conflict: the state is not what the caller assumed),
     ///   20.10's "Invalid subnet" (invalid) and plenty of genuine server errors (api);
     /// - 404 on ≤26 also means "no non-overlapping address pool" (conflict: the pool is used up);
-    /// - 400 "ambiguous" is a conflict between several objects of the same name.
+    /// - 400 "ambiguous" (networks) and 500 "Multiple IDs found with provided prefix" (containers)
+    ///   are a conflict between several objects answering one lookup;
+    /// - 500 "invalid filter: 'type'='foo'" (20.10) is bad input.
     pub fn from_daemon(status: u16, message: &str) -> Self {
         let m = message.to_ascii_lowercase();
         let kind = if m.contains("non-overlapping") || m.contains("fully subnetted") {
             ErrorKind::Conflict
-        } else if m.contains("ambiguous") || m.contains("already exists") {
+        } else if m.contains("ambiguous") || m.contains("already exists") || m.contains("multiple ids found") {
             ErrorKind::Conflict
         } else if m.contains("pool overlaps") || m.contains("address already in use") {
             ErrorKind::Conflict
         } else if m.contains("is not connected") {
             ErrorKind::Conflict
         } else if m.contains("invalid subnet")
+            || m.contains("invalid filter")
             || m.contains("invalid pool")
             || m.contains("invalid network config")
             || m.contains("invalid endpoint settings")
@@ -202,6 +205,8 @@ mod tests {
             (400, "user specified IP address is supported only when connecting to networks with user configured subnets", ErrorKind::Invalid),
             (403, "Address already in use", ErrorKind::Conflict),
             (500, "something broke", ErrorKind::Api),
+            (500, "Multiple IDs found with provided prefix: c", ErrorKind::Conflict),
+            (500, "invalid filter: 'type'='foo'", ErrorKind::Invalid),
             (503, "No available addresses on this pool", ErrorKind::Conflict),
         ];
         for (status, msg, kind) in cases {

@@ -346,6 +346,15 @@ fn check_filter_keys(filters: &BTreeMap<String, StringList>, allowed: &[&str], o
     Ok(())
 }
 
+/// True when the daemon's lookup of a short input (< 12 characters, so not an id as dockernet
+/// accepts it) failed only because several ids start with it: networks say "… found based on ID
+/// prefix: network X is ambiguous" (400), containers "Multiple IDs found with provided prefix: X"
+/// (500). A name match would have been returned before any prefix match, so no object has that name.
+pub(crate) fn is_short_prefix_ambiguity(wanted: &str, e: &Error) -> bool {
+    let m = e.message().to_ascii_lowercase();
+    wanted.len() < 12 && (m.contains("based on id prefix") || m.contains("multiple ids found with provided prefix"))
+}
+
 /// True when the document answers a lookup of `wanted` exactly: same name, same full id, or an
 /// id prefix of at least 12 characters (a short id as `ls` prints it).
 pub(crate) fn exact_match(wanted: &str, name: &str, id: &str) -> bool {
@@ -375,6 +384,18 @@ impl Client {
         }
         if opts.ipv4 == Some(false) {
             self.require_api(ApiVersion(1, 48), "ipv4=false").await?;
+        }
+        if opts.ipv6 == Some(true) && opts.config_from.is_none() && !pools.iter().any(|p| p.subnet.addr().is_ipv6()) {
+            // Docker ≤26 (API < 1.46) has no default IPv6 pool and answers 404 "could not find an
+            // available, non-overlapping IPv6 address pool", which reads like exhaustion.
+            let info = self.daemon().await?;
+            if info.daemon_api < ApiVersion(1, 46) {
+                return Err(Error::invalid(format!(
+                    "option ipv6 needs an IPv6 subnet on Docker {} (API {}): add one to subnet, e.g. \"fd00:10::/64\" \
+                     (Docker 27+ picks one itself)",
+                    info.engine, info.daemon_api
+                )));
+            }
         }
         let existing = self.network_ls_all().await?;
         for doc in &existing {
@@ -414,7 +435,16 @@ impl Client {
     pub(crate) async fn network_doc(&self, name_or_id: &str, verbose: bool) -> Result<Value> {
         check_name("network", name_or_id)?;
         let q = if verbose { "?verbose=true" } else { "" };
-        let doc = self.get_json(&format!("/networks/{}{q}", seg(name_or_id))).await?;
+        let doc = match self.get_json(&format!("/networks/{}{q}", seg(name_or_id))).await {
+            // Several ids start with a short input and no network has it as a name (a name match
+            // would have won): for an exact lookup that is "not found", not "ambiguous".
+            Err(e) if is_short_prefix_ambiguity(name_or_id, &e) => {
+                return Err(Error::not_found(format!(
+                    "no network named {name_or_id:?} (several ids start with it; dockernet matches names exactly)"
+                )))
+            }
+            r => r?,
+        };
         let r = NetworkRef::from_doc(&doc);
         if !exact_match(name_or_id, &r.name, &r.id) {
             return Err(Error::not_found(format!(
@@ -516,6 +546,21 @@ impl Client {
                     "{field} {s:?} is outside network {name:?}'s subnet ({})",
                     list.join(", ")
                 )));
+            }
+            // The daemon's answer for a taken address ("Address already in use") names neither the
+            // address nor the network, and for a container not yet started it only comes at start.
+            let endpoints = net.get("Containers").and_then(Value::as_object).into_iter().flatten();
+            for (_, ep) in endpoints {
+                let holds = ["IPv4Address", "IPv6Address"].iter().any(|k| {
+                    let addr = ep.get(*k).and_then(Value::as_str).and_then(|a| a.split('/').next());
+                    addr.and_then(|a| a.parse::<IpAddr>().ok()) == Some(ip)
+                });
+                if holds {
+                    let holder = ep.get("Name").and_then(Value::as_str).unwrap_or("another container");
+                    return Err(Error::conflict(format!(
+                        "{field} {s:?} is already in use on network {name:?} by container {holder:?}"
+                    )));
+                }
             }
         }
         for ip in opts.link_local_ips.iter() {

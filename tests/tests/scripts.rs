@@ -1,26 +1,14 @@
 //! Every example script in `scripts/` runs against the real daemon and does what its header says.
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use dockernet_core::network::ListOptions;
-use dockernet_core::BlockingClient;
-
-fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn dockernet_bin() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace().join("target"));
-    let bin = target.join("debug").join("dockernet");
-    assert!(bin.exists(), "{} is missing: run `cargo build --workspace` first", bin.display());
-    bin
-}
+use dockernet_tests::{client, dockernet_bin, workspace_root};
 
 /// Runs a script with a unique suffix; returns (exit ok, stdout, stderr).
 fn run_script(script: &str, suffix: &str) -> (bool, String, String) {
     let out = Command::new(dockernet_bin())
-        .arg(workspace().join("scripts").join(script))
+        .arg(workspace_root().join("scripts").join(script))
         .env("DOCKERNET_SUFFIX", suffix)
         .env("NO_COLOR", "1")
         .output()
@@ -30,8 +18,7 @@ fn run_script(script: &str, suffix: &str) -> (bool, String, String) {
 
 /// Nothing on the daemon carries the suffix after a script ran (it cleans up after itself).
 fn assert_clean(suffix: &str) {
-    let docker = BlockingClient::new(None).expect("client");
-    docker.ping().expect("the Docker daemon must be running for the integration tests");
+    let docker = client();
     let nets = docker.network_ls(&ListOptions::default()).unwrap();
     let left: Vec<_> = nets.iter().filter_map(|n| n["Name"].as_str()).filter(|n| n.contains(suffix)).collect();
     assert!(left.is_empty(), "networks left behind: {left:?}");

@@ -26,6 +26,19 @@ pub fn indent(v: &Value, html: bool) -> String {
     out
 }
 
+/// The same value with every object's keys in byte order, as Go prints a decoded map.
+pub fn sorted(v: &Value) -> Value {
+    match v {
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            Value::Object(entries.into_iter().map(|(k, v)| (k.clone(), sorted(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
+        other => other.clone(),
+    }
+}
+
 fn newline(out: &mut String, unit: &str, depth: usize) {
     out.push('\n');
     for _ in 0..depth {

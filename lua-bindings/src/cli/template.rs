@@ -969,7 +969,8 @@ impl Exec<'_> {
                 nargs(1)?;
                 Ok(Val::str(match &args[0] {
                     Val::Missing => "null".to_string(),
-                    Val::J(v) => gojson::compact(v, false),
+                    // Decoded JSON is Go's map[string]interface{}: json.Marshal sorts its keys.
+                    Val::J(v) => gojson::compact(&gojson::sorted(v), false),
                     Val::Typed(ty, v) => ty.json(v),
                     Val::Obj(o) => o.json(),
                 }))
