@@ -111,6 +111,7 @@ fn main() -> ExitCode {
 fn setup(client: &BlockingClient) -> mlua::Result<Lua> {
     let lua = dockernet_lua::new_lua()?;
     dockernet_lua::register(&lua, client.clone())?;
+    dockernet_lua::repl::install_help(&lua)?;
     Ok(lua)
 }
 

@@ -1,0 +1,293 @@
+//! The global `help` function: the API reference from [`crate::docs::DOCS`], at the prompt and in
+//! scripts.
+//!
+//! `help()` lists every documented name; `help(docker.network.create)` finds the function's
+//! name by walking the live `docker` table (and the `Network`/`Container` method tables);
+//! `help "docker.network.create"`, `help "network.create"`, `help "create"` or `help "net:connect"`
+//! look the name up. Only the text lives here; the entries themselves are in `docs.rs`.
+
+use std::io::Write as _;
+
+use mlua::{Lua, Table, Value};
+
+use crate::docs::{Doc, DOCS};
+
+/// Installs the global `help` function on `lua` (the REPL does this itself; the program calls it
+/// for scripts too). Works with or without the `docker` table registered.
+///
+/// ```
+/// let lua = mlua::Lua::new();
+/// dockernet_lua::repl::install_help(&lua).unwrap();
+/// lua.load(r#"help "docker.network.create""#).exec().unwrap();
+/// ```
+pub fn install_help(lua: &Lua) -> mlua::Result<()> {
+    let help = lua.create_function(|lua, v: Option<Value>| {
+        let text = help_text(lua, v.unwrap_or(Value::Nil));
+        // Lua's `print` flushes C's stdout after each line, so writing here keeps the order.
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.flush();
+        Ok(())
+    })?;
+    lua.globals().set("help", help)
+}
+
+/// What `help(v)` prints.
+pub(crate) fn help_text(lua: &Lua, v: Value) -> String {
+    match &v {
+        Value::Nil => listing(),
+        Value::String(s) => {
+            let name = s.to_string_lossy();
+            let found = lookup(&receiver_class(lua, &name).unwrap_or(name.clone()));
+            if found.is_empty() {
+                format!("help: nothing is documented as {name:?}; help() lists every name\n")
+            } else {
+                found.iter().map(|d| entry(d)).collect::<Vec<_>>().join("\n")
+            }
+        }
+        Value::Function(_) | Value::Table(_) => match name_of(lua, &v) {
+            Some(name) => match crate::docs::lookup(&name) {
+                Some(d) => entry(d),
+                None => format!("{name}: not documented; help() lists every name\n"),
+            },
+            None if matches!(v, Value::Function(_)) => {
+                "help: this function is not part of the dockernet API (help() lists the API)\n".to_string()
+            }
+            None => "help: this table is not part of the dockernet API (help() lists the API)\n".to_string(),
+        },
+        other => format!(
+            "help: give a name or an API value: help(docker.network.create) or help \"docker.network.create\", not a {}\n",
+            other.type_name()
+        ),
+    }
+}
+
+/// Every documented name with the first sentence of its text, aligned.
+fn listing() -> String {
+    let width = DOCS.iter().map(|d| d.name.len()).max().unwrap_or(0);
+    let mut out = String::from(
+        "dockernet Lua API: help(docker.network.create) or help \"docker.network.create\" for one entry\n\n",
+    );
+    for d in DOCS {
+        if matches!(d.name, "docker.network" | "docker.container" | "Network" | "Container") {
+            out.push('\n');
+        }
+        out.push_str(&format!("  {:width$}  {}\n", d.name, first_sentence(d.text)));
+    }
+    out
+}
+
+fn first_sentence(text: &str) -> &str {
+    let end = text.find(". ").map(|i| i + 1).unwrap_or(text.len());
+    &text[..end]
+}
+
+/// One entry: the signature, then the text wrapped and indented.
+fn entry(d: &Doc) -> String {
+    let mut out = format!("{}\n\n", d.signature);
+    for line in wrap(d.text, 78) {
+        out.push_str("  ");
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// Greedy word wrap.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    for word in text.split_whitespace() {
+        if !cur.is_empty() && cur.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(word);
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    lines
+}
+
+/// `net:connect` where the global `net` is a handle: `Network:connect`, the method of its class.
+fn receiver_class(lua: &Lua, name: &str) -> Option<String> {
+    let (receiver, method) = name.trim().split_once(':')?;
+    let v = lua.globals().raw_get::<Value>(receiver).ok()?;
+    Some(format!("{}:{method}", class_of(&v)?))
+}
+
+/// The entries a string names: exactly, or with `docker.` left off, or a method through any
+/// variable (`net:connect`), or a last segment (`create`, `connect`).
+fn lookup(name: &str) -> Vec<&'static Doc> {
+    let name = name.trim().trim_end_matches("()").trim();
+    if let Some(d) = crate::docs::lookup(name) {
+        return vec![d];
+    }
+    if let Some(d) = crate::docs::lookup(&format!("docker.{name}")) {
+        return vec![d];
+    }
+    let last = name.rsplit(['.', ':']).next().unwrap_or(name);
+    let method = name.contains(':');
+    // `Network.connect` names a method too; `foo.connect` narrows to names under `foo`.
+    let qualifier = if method { None } else { name.rsplit_once('.').map(|(q, _)| q) };
+    let found: Vec<&'static Doc> = DOCS
+        .iter()
+        .filter(|d| {
+            let (head, tail) = d.name.rsplit_once([':', '.']).unwrap_or(("", d.name));
+            tail == last && (!method || d.name.contains(':')) && qualifier.is_none_or(|q| head.ends_with(q))
+        })
+        .collect();
+    if !found.is_empty() {
+        return found;
+    }
+    let lower = name.to_ascii_lowercase();
+    DOCS.iter().filter(|d| d.name.to_ascii_lowercase() == lower).collect()
+}
+
+/// The documented name of an API value: found by walking the `docker` table and the handle
+/// classes, comparing identities (no code runs).
+fn name_of(lua: &Lua, v: &Value) -> Option<String> {
+    let target = v.to_pointer();
+    let docker: Table = match lua.globals().raw_get::<Value>("docker").ok()? {
+        Value::Table(t) => t,
+        _ => return class_of(v),
+    };
+    if docker.to_pointer() == target {
+        return Some("docker".into());
+    }
+    if let Some(found) = walk(&docker, "docker", target, 0) {
+        return Some(found);
+    }
+    for class in ["Network", "Container"] {
+        if let Ok(mt) = crate::runtime::class(lua, class) {
+            if mt.to_pointer() == target {
+                return Some(class.into());
+            }
+            for (k, val) in mt.pairs::<String, Value>().filter_map(Result::ok) {
+                if !k.starts_with("__") && val.to_pointer() == target {
+                    return Some(format!("{class}:{k}"));
+                }
+            }
+        }
+    }
+    class_of(v)
+}
+
+/// A handle's class (`Network`, `Container`) from its metatable.
+fn class_of(v: &Value) -> Option<String> {
+    let Value::Table(t) = v else { return None };
+    match t.metatable()?.raw_get::<Value>("__name").ok()? {
+        Value::String(s) => Some(s.to_string_lossy()).filter(|n| crate::docs::lookup(n).is_some()),
+        _ => None,
+    }
+}
+
+fn walk(t: &Table, path: &str, target: *const std::ffi::c_void, depth: usize) -> Option<String> {
+    if depth > 4 {
+        return None;
+    }
+    let mut entries: Vec<(String, Value)> = t.pairs::<String, Value>().filter_map(Result::ok).collect();
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    for (k, val) in &entries {
+        let name = format!("{path}.{k}");
+        if matches!(val, Value::Function(_) | Value::Table(_)) && val.to_pointer() == target {
+            return Some(name);
+        }
+    }
+    for (k, val) in entries {
+        if let Value::Table(sub) = val {
+            if sub.metatable().is_none() {
+                if let Some(found) = walk(&sub, &format!("{path}.{k}"), target, depth + 1) {
+                    return Some(found);
+                }
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lua() -> Lua {
+        let lua = Lua::new();
+        lua.load(
+            r#"
+            local function f() end
+            docker = {network = {create = function() end, connect = function() end}, version = function() end}
+            "#,
+        )
+        .exec()
+        .unwrap();
+        let net = crate::runtime::class(&lua, "Network").unwrap();
+        lua.load("local M = ...; function M:connect() end; function M:rm() end").call::<()>(net).unwrap();
+        lua
+    }
+
+    fn help(lua: &Lua, code: &str) -> String {
+        let v: Value = lua.load(code).eval().unwrap();
+        help_text(lua, v)
+    }
+
+    #[test]
+    fn listing_names_everything() {
+        let lua = lua();
+        let text = help(&lua, "return nil");
+        for d in DOCS {
+            assert!(text.contains(d.name), "{} missing", d.name);
+        }
+    }
+
+    #[test]
+    fn a_function_value_finds_its_entry() {
+        let lua = lua();
+        let text = help(&lua, "return docker.network.create");
+        assert!(text.starts_with("docker.network.create(name,"), "{text}");
+        assert!(text.contains("Creates a network."), "{text}");
+        assert!(help(&lua, "return docker.version").starts_with("docker.version()"));
+        assert!(help(&lua, "return docker.network").starts_with("docker.network\n"));
+        assert!(help(&lua, "return docker").starts_with("docker\n"));
+    }
+
+    #[test]
+    fn methods_and_handles() {
+        let lua = lua();
+        let net = crate::runtime::class(&lua, "Network").unwrap();
+        lua.globals().set("N", net).unwrap();
+        assert!(help(&lua, "return N.connect").starts_with("net:connect(container, opts)"));
+        assert!(help(&lua, "return setmetatable({}, N)").starts_with("Network {id"));
+        assert!(help(&lua, "return print").contains("not part of the dockernet API"));
+    }
+
+    #[test]
+    fn names_as_strings() {
+        let lua = lua();
+        assert!(help(&lua, "return 'docker.network.create'").starts_with("docker.network.create("));
+        assert!(help(&lua, "return 'network.create'").starts_with("docker.network.create("));
+        assert!(help(&lua, "return 'docker.network.create()'").starts_with("docker.network.create("));
+        let text = help(&lua, "return 'net:connect'");
+        assert!(text.contains("net:connect(") && text.contains("c:connect("), "{text}");
+        assert!(!text.contains("docker.network.connect(network, container"), "{text}");
+        let text = help(&lua, "return 'connect'");
+        assert!(text.contains("docker.network.connect(") && text.contains("net:connect("), "{text}");
+        assert!(help(&lua, "return 'nope'").contains("nothing is documented"));
+        // A method through a global handle: only its class's entry.
+        let net = crate::runtime::class(&lua, "Network").unwrap();
+        let handle = lua.create_table().unwrap();
+        handle.set_metatable(Some(net)).unwrap();
+        lua.globals().set("mynet", handle).unwrap();
+        let text = help(&lua, "return 'mynet:connect'");
+        assert!(text.starts_with("net:connect(") && !text.contains("c:connect("), "{text}");
+        assert!(help(&lua, "return 42").starts_with("help: give a name"));
+    }
+
+    #[test]
+    fn wrapping() {
+        assert_eq!(wrap("a bb ccc dddd", 6), vec!["a bb", "ccc", "dddd"]);
+        assert_eq!(first_sentence("One. Two."), "One.");
+    }
+}
