@@ -508,13 +508,14 @@ impl Client {
             let net = self.network_doc(network, false).await?;
             let ctr = self.container_doc(container).await?;
             let (net_ref, ctr_id, ctr_name) = (NetworkRef::from_doc(&net), id_of(&ctr), container_name(&ctr));
+            // The options first: a bad option is the caller's mistake whatever the state.
+            self.check_endpoint(&net, opts).await?;
             if ctr.pointer(&format!("/NetworkSettings/Networks/{}", pointer_escape(&net_ref.name))).is_some() {
                 return Err(Error::conflict(format!(
                     "container {ctr_name:?} is already connected to network {:?}",
                     net_ref.name
                 )));
             }
-            self.check_endpoint(&net, opts).await?;
             let body = json!({ "Container": ctr_id, "EndpointConfig": endpoint_config(opts) });
             self.post_json(&format!("/networks/{}/connect", net_ref.id), &body).await.map(|_| ())
         }

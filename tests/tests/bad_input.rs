@@ -314,6 +314,19 @@ fn bad_inputs_fail_with_kind_and_culprit_and_leave_nothing_behind() {
             || c.network_connect(&net_auto.name, &ctr_run.name, &connect_opts(json!({ "ipv4": auto_ip }))),
         ));
     }
+    // Options a pre-28 daemon would silently ignore (the docker CLI sends them anyway): refused,
+    // naming the option and the daemon's version.
+    let info = c.daemon().expect("daemon");
+    let api = info.daemon_api.to_string();
+    if info.daemon_api < ApiVersion(1, 48) {
+        cases.push(case("connect: gw_priority on a daemon before API 1.48", Invalid, &["gw_priority", &api], || {
+            c.network_connect(&net_a.name, &ctr_run.name, &connect_opts(json!({ "gw_priority": 1 })))
+        }));
+        cases.push(case("create: ipv4=false on a daemon before API 1.48", Invalid, &["ipv4=false", &api], || {
+            c.network_create(&fresh("v4off"), &labelled(json!({ "ipv4": false, "ipv6": true, "subnet": "fd00:dead::/64" })))
+                .map(drop)
+        }));
+    }
     assert!(cases.len() >= 25);
 
     let mut failures = Vec::new();
