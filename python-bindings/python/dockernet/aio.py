@@ -1,0 +1,83 @@
+"""The asyncio flavour: ``dockernet.aio.AsyncClient``, for notebooks' top-level ``await``.
+
+Design: the same objects as the blocking API, with every method turned into a coroutine that runs
+the blocking call in a worker thread (``asyncio.to_thread``). That is cheap and correct because
+every daemon call releases the GIL, so calls from several tasks proceed in parallel::
+
+    from dockernet.aio import AsyncClient
+    client = AsyncClient()
+    nets = await client.networks.list()
+    net = await client.networks.create("lab", subnet="10.77.0.0/24")
+    await net.connect("box", aliases=["www"])
+    await net.remove()
+
+Plain attributes (``net.name``, ``net.attrs``) are read directly; anything callable is awaited.
+Objects passed back in (``await net.connect(container)``) may be async or blocking objects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from typing import Any, Optional
+
+from .client import Client
+from .models import Container, ContainerList, Network, NetworkList
+
+__all__ = ["AsyncClient", "AsyncProxy"]
+
+
+def _unwrap(v: Any) -> Any:
+    return v._sync if isinstance(v, AsyncProxy) else v
+
+
+def _wrap(v: Any) -> Any:
+    if isinstance(v, (Network, Container)):
+        return AsyncProxy(v)
+    if isinstance(v, NetworkList):
+        return NetworkList(v)  # items stay blocking objects inside a displayable list
+    if isinstance(v, ContainerList):
+        return ContainerList(v)
+    return v
+
+
+class AsyncProxy:
+    """Wraps a blocking dockernet object; its methods become coroutines."""
+
+    def __init__(self, sync: Any) -> None:
+        self._sync = sync
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._sync, name)
+        if not callable(attr):
+            return attr
+
+        @functools.wraps(attr)
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            args = tuple(_unwrap(a) for a in args)
+            kwargs = {k: _unwrap(v) for k, v in kwargs.items()}
+            return _wrap(await asyncio.to_thread(attr, *args, **kwargs))
+
+        return call
+
+    def __repr__(self) -> str:
+        return f"<async {self._sync!r}>"
+
+    def __eq__(self, other: object) -> bool:
+        return _unwrap(other) == self._sync
+
+    def __hash__(self) -> int:
+        return hash(self._sync)
+
+    def _repr_html_(self) -> Optional[str]:
+        html = getattr(self._sync, "_repr_html_", None)
+        return html() if html else None
+
+
+class AsyncClient(AsyncProxy):
+    """``Client`` with coroutine methods: ``await client.ping()``, ``client.networks.list()``…"""
+
+    def __init__(self, base_url: Optional[str] = None, timeout: float = 60.0) -> None:
+        super().__init__(Client(base_url, timeout))
+        self.networks = AsyncProxy(self._sync.networks)
+        self.containers = AsyncProxy(self._sync.containers)

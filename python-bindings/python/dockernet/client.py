@@ -1,0 +1,59 @@
+"""``dockernet.Client`` and ``dockernet.from_env()``: one daemon connection, docker-py style."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+
+from . import _native
+from .models import ContainerCollection, NetworkCollection
+
+__all__ = ["Client", "from_env"]
+
+
+class Client:
+    """A connection to one Docker daemon.
+
+    ``base_url`` is a docker host URL (``unix:///var/run/docker.sock``, ``tcp://host:2376``); when
+    ``None`` the docker CLI's rules apply: ``DOCKER_HOST`` (with ``DOCKER_TLS_VERIFY`` /
+    ``DOCKER_CERT_PATH``), then the current docker context, then the local socket. ``timeout`` is
+    per request, in seconds. Nothing is sent until the first call. Safe to share between threads.
+    """
+
+    def __init__(self, base_url: Optional[str] = None, timeout: float = 60.0) -> None:
+        self._native = _native.Client(base_url, timeout)
+        self.networks = NetworkCollection(self)
+        self.containers = ContainerCollection(self)
+
+    @property
+    def base_url(self) -> str:
+        """The daemon address in use."""
+        return self._native.base_url
+
+    def version(self) -> Dict[str, Any]:
+        """The daemon's ``/version`` document (``Version``, ``ApiVersion``, ``Os``, …)."""
+        return self._native.version()
+
+    def ping(self) -> bool:
+        """``True`` when the daemon answers; raises ``DaemonUnavailable`` naming the host otherwise."""
+        return self._native.ping()
+
+    def api_version(self) -> str:
+        """The Engine API version agreed with the daemon (``"1.41"``)."""
+        return self._native.api_version()
+
+    def close(self) -> None:
+        """Kept for docker-py compatibility: connections are pooled and closed with the client."""
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<dockernet.Client {self.base_url}>"
+
+
+def from_env(timeout: float = 60.0) -> Client:
+    """A client configured like the docker CLI: ``DOCKER_HOST``, TLS variables, docker contexts."""
+    return Client(None, timeout)

@@ -1,0 +1,462 @@
+"""The docker-py-shaped objects: ``Network``, ``Container``, their collections and list types.
+
+Names and signatures follow docker-py (``client.networks.create``, ``Network.connect``,
+``Container.exec_run``…) so its users feel at home; behaviour follows dockernet's rules: lookups are
+exact, options the daemon would ignore are refused, errors are ``dockernet.DockerError`` subclasses.
+Every method that talks to the daemon releases the GIL while it waits.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
+
+from . import _display
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .client import Client
+
+__all__ = [
+    "Network",
+    "Container",
+    "NetworkCollection",
+    "ContainerCollection",
+    "NetworkList",
+    "ContainerList",
+    "ExecResult",
+]
+
+
+def _name(obj: Union[str, "Network", "Container"]) -> str:
+    """A network or container given as an object or as a name/id."""
+    if isinstance(obj, (Network, Container)):
+        return obj.id
+    if isinstance(obj, str):
+        return obj
+    raise TypeError(f"expected a name, an id, a Network or a Container, got {type(obj).__name__}")
+
+
+def _drop_none(d: Dict[str, Any]) -> Dict[str, Any]:
+    return {k: v for k, v in d.items() if v is not None}
+
+
+def _filters(filters: Optional[Mapping[str, Any]]) -> Dict[str, List[str]]:
+    """docker-py's filter dicts: a scalar becomes a one-item list, a bool "true"/"false"."""
+    out: Dict[str, List[str]] = {}
+    for key, value in (filters or {}).items():
+        values = value if isinstance(value, (list, tuple, set)) else [value]
+        out[key] = [("true" if v else "false") if isinstance(v, bool) else str(v) for v in values]
+    return out
+
+
+class ExecResult(NamedTuple):
+    """What ``Container.exec_run`` returns, as in docker-py."""
+
+    exit_code: int
+    output: Union[bytes, Tuple[bytes, bytes]]
+
+
+class Network:
+    """A Docker network. ``attrs`` is the daemon's inspect document (Docker's own keys)."""
+
+    def __init__(self, client: "Client", attrs: Dict[str, Any]) -> None:
+        self.client = client
+        self.attrs: Dict[str, Any] = attrs
+
+    @property
+    def id(self) -> str:
+        """The full id."""
+        return str(self.attrs.get("Id", ""))
+
+    @property
+    def short_id(self) -> str:
+        """The first 12 characters of the id."""
+        return self.id[:12]
+
+    @property
+    def name(self) -> str:
+        """The network's name."""
+        return str(self.attrs.get("Name", ""))
+
+    @property
+    def containers(self) -> "ContainerList":
+        """The containers attached to this network, stopped ones included (asks the daemon)."""
+        docs = self.client._native.network_containers(self.id)
+        return ContainerList(self.client.containers.get(d["Id"]) for d in docs)
+
+    def reload(self) -> None:
+        """Re-reads ``attrs`` from the daemon."""
+        self.attrs = self.client._native.network_inspect(self.id)
+
+    def connect(
+        self,
+        container: Union[str, "Container"],
+        aliases: Optional[Sequence[str]] = None,
+        links: Optional[Sequence[str]] = None,
+        ipv4_address: Optional[str] = None,
+        ipv6_address: Optional[str] = None,
+        link_local_ips: Optional[Sequence[str]] = None,
+        driver_opt: Optional[Mapping[str, str]] = None,
+        mac_address: Optional[str] = None,
+        gw_priority: Optional[int] = None,
+    ) -> None:
+        """Connects a container: a new interface appears inside it.
+
+        Raises ``Conflict`` when it is already connected (even stopped), ``InvalidArgument`` for an
+        address outside the network's subnets or an option the daemon would silently ignore.
+        """
+        options = _drop_none(
+            {
+                "aliases": list(aliases) if aliases is not None else None,
+                "links": list(links) if links is not None else None,
+                "ipv4": ipv4_address,
+                "ipv6": ipv6_address,
+                "link_local_ips": list(link_local_ips) if link_local_ips is not None else None,
+                "driver_opts": dict(driver_opt) if driver_opt is not None else None,
+                "mac_address": mac_address,
+                "gw_priority": gw_priority,
+            }
+        )
+        self.client._native.network_connect(self.id, _name(container), options)
+
+    def disconnect(self, container: Union[str, "Container"], force: bool = False) -> None:
+        """Disconnects a container (``Conflict`` when it is not connected)."""
+        self.client._native.network_disconnect(self.id, _name(container), {"force": force})
+
+    def remove(self) -> None:
+        """Removes the network."""
+        self.client._native.network_rm(self.id)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Network) and other.id == self.id
+
+    def __hash__(self) -> int:
+        return hash(("Network", self.id))
+
+    def __repr__(self) -> str:
+        return f"<Network: {self.name}>"
+
+    def _repr_html_(self) -> str:
+        a = self.attrs
+        return _display.table(
+            ["NETWORK ID", "NAME", "DRIVER", "SCOPE", "SUBNETS", "INTERNAL"],
+            [[self.short_id, self.name, a.get("Driver", ""), a.get("Scope", ""), _display.subnets(a), a.get("Internal", False)]],
+        )
+
+
+class Container:
+    """A container. ``attrs`` is the daemon's inspect document."""
+
+    def __init__(self, client: "Client", attrs: Dict[str, Any]) -> None:
+        self.client = client
+        self.attrs: Dict[str, Any] = attrs
+
+    @property
+    def id(self) -> str:
+        """The full id."""
+        return str(self.attrs.get("Id", ""))
+
+    @property
+    def short_id(self) -> str:
+        """The first 12 characters of the id."""
+        return self.id[:12]
+
+    @property
+    def name(self) -> str:
+        """The container's name (without the daemon's leading slash)."""
+        return str(self.attrs.get("Name", "")).lstrip("/")
+
+    @property
+    def status(self) -> str:
+        """``running``, ``exited``, … as of the last reload."""
+        return str((self.attrs.get("State") or {}).get("Status", ""))
+
+    @property
+    def labels(self) -> Dict[str, str]:
+        """The container's labels."""
+        return dict((self.attrs.get("Config") or {}).get("Labels") or {})
+
+    @property
+    def image_name(self) -> str:
+        """The image the container was created from, as given."""
+        return str((self.attrs.get("Config") or {}).get("Image", ""))
+
+    def reload(self) -> None:
+        """Re-reads ``attrs`` from the daemon."""
+        self.attrs = self.client._native.container_inspect(self.id)
+
+    def exec_run(
+        self,
+        cmd: Union[str, Sequence[str]],
+        user: Optional[str] = None,
+        environment: Optional[Union[Mapping[str, str], Sequence[str]]] = None,
+        workdir: Optional[str] = None,
+        privileged: bool = False,
+        demux: bool = False,
+    ) -> ExecResult:
+        """Runs ``cmd`` in the running container: ``(exit_code, output)``.
+
+        ``output`` is stdout followed by stderr as bytes, or ``(stdout, stderr)`` with ``demux=True``.
+        """
+        env = dict(environment) if isinstance(environment, Mapping) else list(environment or [])
+        options = _drop_none({"user": user, "env": env or None, "workdir": workdir, "privileged": privileged})
+        out = self.client._native.container_exec(self.id, cmd if isinstance(cmd, str) else list(cmd), options)
+        stdout, stderr = out["stdout"].encode(), out["stderr"].encode()
+        return ExecResult(out["exit_code"], (stdout, stderr) if demux else stdout + stderr)
+
+    def interfaces(self) -> List[Dict[str, Any]]:
+        """Each network attachment as the container sees it: network, ipv4, ipv6, mac, gateway,
+        aliases, ifname (eth0…) and whether it carries the default route."""
+        return self.client._native.container_interfaces(self.id)
+
+    def stop(self, timeout: Optional[int] = None) -> None:
+        """Stops the container."""
+        self.client._native.container_stop(self.id, _drop_none({"timeout": timeout}))
+
+    def remove(self, force: bool = False) -> None:
+        """Removes the container (``force``: kill it first)."""
+        self.client._native.container_rm(self.id, {"force": force})
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Container) and other.id == self.id
+
+    def __hash__(self) -> int:
+        return hash(("Container", self.id))
+
+    def __repr__(self) -> str:
+        return f"<Container: {self.name}>"
+
+    def _repr_html_(self) -> str:
+        nets = (self.attrs.get("NetworkSettings") or {}).get("Networks") or {}
+        rows = [
+            [self.short_id, self.name, self.image_name, self.status, net, ep.get("IPAddress", "")]
+            for net, ep in sorted(nets.items())
+        ] or [[self.short_id, self.name, self.image_name, self.status, "", ""]]
+        return _display.table(["CONTAINER ID", "NAME", "IMAGE", "STATUS", "NETWORK", "IPV4"], rows)
+
+
+class NetworkList(List[Network]):
+    """A list of networks that renders as a ``docker network ls``-style table in Jupyter."""
+
+    def _repr_html_(self) -> str:
+        rows = [
+            [n.short_id, n.name, n.attrs.get("Driver", ""), n.attrs.get("Scope", ""), _display.subnets(n.attrs)]
+            for n in self
+        ]
+        return _display.table(["NETWORK ID", "NAME", "DRIVER", "SCOPE", "SUBNETS"], rows, f"{len(self)} networks")
+
+
+class ContainerList(List[Container]):
+    """A list of containers that renders as a table in Jupyter."""
+
+    def _repr_html_(self) -> str:
+        rows = [[c.short_id, c.name, c.image_name, c.status] for c in self]
+        return _display.table(["CONTAINER ID", "NAME", "IMAGE", "STATUS"], rows, f"{len(self)} containers")
+
+
+class NetworkCollection:
+    """``client.networks``: create, get, list, prune."""
+
+    def __init__(self, client: "Client") -> None:
+        self.client = client
+
+    def create(
+        self,
+        name: str,
+        driver: Optional[str] = None,
+        options: Optional[Mapping[str, str]] = None,
+        ipam: Optional[Mapping[str, Any]] = None,
+        internal: bool = False,
+        labels: Optional[Mapping[str, str]] = None,
+        enable_ipv6: Optional[bool] = None,
+        attachable: bool = False,
+        scope: Optional[str] = None,
+        ingress: bool = False,
+        subnet: Optional[Union[str, Sequence[str]]] = None,
+        gateway: Optional[Union[str, Sequence[str]]] = None,
+        ip_range: Optional[Union[str, Sequence[str]]] = None,
+        aux_addresses: Optional[Mapping[str, str]] = None,
+        enable_ipv4: Optional[bool] = None,
+        config_only: bool = False,
+        config_from: Optional[str] = None,
+    ) -> Network:
+        """Creates a network and returns it.
+
+        ``subnet``/``gateway``/``ip_range``/``aux_addresses`` are shortcuts; ``ipam`` also takes the
+        Engine API's shape (``{"Driver": …, "Config": [{"Subnet": …, "Gateway": …, "IPRange": …,
+        "AuxiliaryAddresses": {…}}], "Options": {…}}``, which is also what docker-py's ``IPAMConfig``
+        is). Raises ``Conflict`` for an existing name or an overlapping subnet (even on Docker 20.10),
+        ``Forbidden`` for a predefined name, ``InvalidArgument`` for bad addressing.
+        """
+        subnets = [subnet] if isinstance(subnet, str) else list(subnet or [])
+        gateways = [gateway] if isinstance(gateway, str) else list(gateway or [])
+        ranges = [ip_range] if isinstance(ip_range, str) else list(ip_range or [])
+        aux = dict(aux_addresses or {})
+        ipam_driver = ipam_options = None
+        if ipam is not None:
+            known = {"Driver", "Config", "Options", "driver", "config", "options", "pool_configs"}
+            unknown = set(ipam) - known
+            if unknown:
+                raise TypeError(f"networks.create: unknown ipam key(s) {sorted(unknown)} (expected Driver, Config, Options)")
+            ipam_driver = ipam.get("Driver", ipam.get("driver"))
+            ipam_options = ipam.get("Options", ipam.get("options"))
+            for i, pool in enumerate(ipam.get("Config", ipam.get("config", ipam.get("pool_configs"))) or []):
+                extra = set(pool) - {"Subnet", "Gateway", "IPRange", "AuxiliaryAddresses"}
+                if extra:
+                    raise TypeError(f"networks.create: unknown key(s) {sorted(extra)} in ipam Config[{i}]")
+                if pool.get("Subnet"):
+                    subnets.append(pool["Subnet"])
+                if pool.get("Gateway"):
+                    gateways.append(pool["Gateway"])
+                if pool.get("IPRange"):
+                    ranges.append(pool["IPRange"])
+                aux.update(pool.get("AuxiliaryAddresses") or {})
+        opts = _drop_none(
+            {
+                "driver": driver,
+                "subnet": subnets,
+                "gateway": gateways,
+                "ip_range": ranges,
+                "aux_addresses": aux,
+                "ipv4": enable_ipv4,
+                "ipv6": enable_ipv6,
+                "internal": internal,
+                "attachable": attachable,
+                "ingress": ingress,
+                "labels": dict(labels) if labels is not None else None,
+                "options": dict(options) if options is not None else None,
+                "ipam_driver": ipam_driver,
+                "ipam_options": dict(ipam_options) if ipam_options is not None else None,
+                "scope": scope,
+                "config_only": config_only,
+                "config_from": config_from,
+            }
+        )
+        ref = self.client._native.network_create(name, opts)
+        return self.get(ref["id"])
+
+    def get(self, network_id: str, verbose: bool = False) -> Network:
+        """A network by exact name, full id or ≥12-character id prefix (``NotFound`` otherwise)."""
+        return Network(self.client, self.client._native.network_inspect(network_id, {"verbose": verbose}))
+
+    def list(
+        self,
+        names: Optional[Iterable[str]] = None,
+        ids: Optional[Iterable[str]] = None,
+        filters: Optional[Mapping[str, Any]] = None,
+    ) -> NetworkList:
+        """Networks sorted by name. ``names`` and ``ids`` match *exactly* (docker-py matches them as
+        regular expressions, so ``foo`` also found ``foobar``); ``filters`` as ``docker network ls``.
+        The returned objects carry the list documents (``Containers`` is empty there: use
+        ``.containers`` or ``.reload()``)."""
+        docs = self.client._native.network_ls({"filters": _filters(filters)})
+        wanted_names = set(names) if names is not None else None
+        wanted_ids = set(ids) if ids is not None else None
+        out = NetworkList()
+        for d in docs:
+            if wanted_names is not None and d.get("Name") not in wanted_names:
+                continue
+            if wanted_ids is not None and not any(d.get("Id", "") == i or (len(i) >= 12 and d.get("Id", "").startswith(i)) for i in wanted_ids):
+                continue
+            out.append(Network(self.client, d))
+        return out
+
+    def prune(self, filters: Optional[Mapping[str, Any]] = None) -> Dict[str, List[str]]:
+        """Removes networks no container uses: ``{"NetworksDeleted": [names]}``."""
+        return {"NetworksDeleted": self.client._native.network_prune({"filters": _filters(filters)})}
+
+
+class ContainerCollection:
+    """``client.containers``: run, get, list."""
+
+    def __init__(self, client: "Client") -> None:
+        self.client = client
+
+    def run(
+        self,
+        image: str,
+        command: Optional[Union[str, Sequence[str]]] = None,
+        name: Optional[str] = None,
+        network: Optional[str] = None,
+        networks: Optional[Union[Sequence[str], Mapping[str, Mapping[str, Any]]]] = None,
+        environment: Optional[Union[Mapping[str, str], Sequence[str]]] = None,
+        labels: Optional[Union[Mapping[str, str], Sequence[str]]] = None,
+        hostname: Optional[str] = None,
+        cap_add: Optional[Sequence[str]] = None,
+        cap_drop: Optional[Sequence[str]] = None,
+        sysctls: Optional[Mapping[str, str]] = None,
+        ports: Optional[Mapping[str, Any]] = None,
+        entrypoint: Optional[Union[str, Sequence[str]]] = None,
+        privileged: bool = False,
+        user: Optional[str] = None,
+        working_dir: Optional[str] = None,
+        auto_remove: bool = False,
+        detach: bool = True,
+    ) -> Container:
+        """Creates and starts a container from a local image (never pulled) and returns it.
+
+        ``networks`` is a list of names or ``{name: {"aliases": […], "ipv4_address": …}}``; every
+        network is attached before the container starts, and if anything fails after create the
+        container is removed again. Always detached (``detach=False`` is refused).
+        """
+        if not detach:
+            raise ValueError("containers.run: dockernet always runs detached; use exec_run for output")
+        nets: Any = None
+        if isinstance(networks, Mapping):
+            nets = {n: _endpoint(opts or {}) for n, opts in networks.items()}
+        elif networks is not None:
+            nets = list(networks)
+        port_map: Any = None
+        if ports is not None:
+            port_map = {str(k): (v if not isinstance(v, tuple) else f"{v[0]}:{v[1]}") for k, v in ports.items()}
+        opts = _drop_none(
+            {
+                "image": image,
+                "command": command if command is None or isinstance(command, str) else list(command),
+                "name": name,
+                "network": network,
+                "networks": nets,
+                "env": dict(environment) if isinstance(environment, Mapping) else (list(environment) if environment else None),
+                "labels": dict(labels) if isinstance(labels, Mapping) else (list(labels) if labels else None),
+                "hostname": hostname,
+                "cap_add": list(cap_add) if cap_add else None,
+                "cap_drop": list(cap_drop) if cap_drop else None,
+                "sysctls": dict(sysctls) if sysctls else None,
+                "ports": port_map,
+                "entrypoint": entrypoint if entrypoint is None or isinstance(entrypoint, str) else list(entrypoint),
+                "privileged": privileged,
+                "user": user,
+                "workdir": working_dir,
+                "auto_remove": auto_remove,
+            }
+        )
+        ref = self.client._native.container_run(opts)
+        return self.get(ref["id"])
+
+    def get(self, container_id: str) -> Container:
+        """A container by exact name, full id or ≥12-character id prefix."""
+        return Container(self.client, self.client._native.container_inspect(container_id))
+
+    def list(self, all: bool = False, filters: Optional[Mapping[str, Any]] = None) -> ContainerList:
+        """Containers sorted by name (running only unless ``all``)."""
+        docs = self.client._native.container_ls({"all": all, "filters": _filters(filters)})
+        return ContainerList(self.get(d["Id"]) for d in docs)
+
+
+_ENDPOINT_KEYS = {
+    "aliases": "aliases",
+    "links": "links",
+    "ipv4_address": "ipv4",
+    "ipv6_address": "ipv6",
+    "link_local_ips": "link_local_ips",
+    "driver_opt": "driver_opts",
+    "mac_address": "mac_address",
+    "gw_priority": "gw_priority",
+}
+
+
+def _endpoint(opts: Mapping[str, Any]) -> Dict[str, Any]:
+    """docker-py's endpoint keywords (``ipv4_address``…) as core's connect options."""
+    unknown = set(opts) - set(_ENDPOINT_KEYS)
+    if unknown:
+        raise TypeError(f"unknown endpoint option(s) {sorted(unknown)}; expected {sorted(_ENDPOINT_KEYS)}")
+    return {_ENDPOINT_KEYS[k]: v for k, v in opts.items() if v is not None}

@@ -1,0 +1,29 @@
+//! dockernet-python: the native part of the `dockernet` Python package, `dockernet._native`.
+//!
+//! The docker-py-shaped objects (`Client`, `Network`, `Container`, collections, `aio`) are Python
+//! in `python/dockernet/`; this module is the thin, typed door to core they stand on:
+//!
+//! - `client.rs`: [`PyClient`] (exposed as `_native.Client`) and the one helper every daemon call
+//!   goes through — it releases the GIL and stays interruptible by Ctrl-C.
+//! - `network.rs`, `container.rs`: the operations, option dicts in, daemon documents out.
+//! - `error.rs`: `DockerError` and its subclasses; core kinds mapped in one place.
+//! - `convert.rs`: Python values to core options (keys named in errors) and documents to Python.
+
+use pyo3::prelude::*;
+
+mod client;
+mod container;
+mod convert;
+mod error;
+mod network;
+
+pub use client::PyClient;
+
+/// The native module `dockernet._native`.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyClient>()?;
+    error::register(m)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
