@@ -248,6 +248,22 @@ fn ctrl_c_cancels_the_line() {
     quit(s);
 }
 
+/// Ctrl-C while a chunk runs (an endless loop) stops the chunk, not the REPL.
+#[test]
+fn ctrl_c_interrupts_a_running_chunk() {
+    let tmp = TempDir::new();
+    let mut s = spawn_repl(&tmp.history(), false);
+    s.send_line("while true do end").unwrap();
+    s.exp_string("while true do end").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    s.send_control('c').unwrap();
+    let out = prompt(&mut s);
+    assert!(out.contains("interrupted"), "expected an interrupted error, got {out:?}");
+    let out = eval(&mut s, "20+1");
+    assert!(out.lines().any(|l| l.trim() == "21"), "the session goes on, got {out:?}");
+    quit(s);
+}
+
 /// An error prints as one `error: …` line and the REPL carries on.
 #[test]
 fn an_error_is_one_line() {

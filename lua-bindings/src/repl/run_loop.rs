@@ -128,6 +128,46 @@ impl<'a> Evaluator<'a> {
     }
 }
 
+/// Ctrl-C while a chunk runs. At the prompt rustyline owns the terminal (raw mode) and sees
+/// Ctrl-C as a key; while a chunk runs the terminal is cooked and Ctrl-C is SIGINT, which would
+/// kill the process. So the REPL takes SIGINT into a flag, and a Lua hook checked every 1,000
+/// instructions turns the flag into an `interrupted` error: the chunk stops, the session stays.
+/// (A daemon call in progress finishes first, bounded by the client's timeout.)
+struct Interrupt {
+    flag: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// Removes the hook when the chunk is done.
+struct Armed<'a>(&'a Lua);
+
+impl Drop for Armed<'_> {
+    fn drop(&mut self) {
+        self.0.remove_hook();
+    }
+}
+
+impl Interrupt {
+    fn install() -> Option<Interrupt> {
+        let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        signal_hook::flag::register(signal_hook::consts::SIGINT, flag.clone()).ok()?;
+        Some(Interrupt { flag })
+    }
+
+    fn arm<'a>(&self, lua: &'a Lua) -> Armed<'a> {
+        use std::sync::atomic::Ordering;
+        self.flag.store(false, Ordering::SeqCst);
+        let flag = self.flag.clone();
+        let _ = lua.set_hook(mlua::HookTriggers::new().every_nth_instruction(1000), move |_, _| {
+            if flag.swap(false, Ordering::SeqCst) {
+                Err(mlua::Error::runtime("interrupted (Ctrl-C)"))
+            } else {
+                Ok(mlua::VmState::Continue)
+            }
+        });
+        Armed(lua)
+    }
+}
+
 /// The terminal REPL. Returns the exit status (0 on Ctrl-D).
 pub(crate) fn interactive(lua: &Lua, client: &BlockingClient) -> i32 {
     let color = use_color();
@@ -158,6 +198,7 @@ pub(crate) fn interactive(lua: &Lua, client: &BlockingClient) -> i32 {
             return 1;
         }
     };
+    let interrupt = Interrupt::install();
     let prompts = Prompts::new(&client.host().url, color);
     let mut buffer = ChunkBuffer::new();
     loop {
@@ -171,6 +212,7 @@ pub(crate) fn interactive(lua: &Lua, client: &BlockingClient) -> i32 {
                 if let Step::Cli(source) | Step::Lua(_, source) = &step {
                     history.record(&mut editor, source);
                 }
+                let _running = interrupt.as_ref().map(|i| i.arm(lua));
                 evaluator.step(step, None, &mut std::io::stdout().lock(), &mut std::io::stderr().lock());
             }
             // Ctrl-C: forget the line, and the chunk in progress, as a shell does.
