@@ -15,7 +15,7 @@ use serde_json::{json, Map, Value};
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::network::{
-    check_name, container_name, endpoint_config, exact_match, filters_query, id_of, is_short_prefix_ambiguity, seg,
+    check_name, container_name, endpoint_config, exact_match, filters_query, id_of, is_short_prefix_ambiguity, seg, shown,
     ConnectOptions, NetworkRef,
 };
 use crate::options::{from_value, split_key_value, StringList, StringMap};
@@ -66,13 +66,23 @@ pub struct Command(pub Vec<String>);
 
 impl<'de> Deserialize<'de> for Command {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let list = StringList::deserialize(d)?;
-        if list.0.len() == 1 {
-            let words = shlex::split(&list.0[0])
-                .ok_or_else(|| serde::de::Error::custom(format!("cannot split {:?} into words", list.0[0])))?;
-            return Ok(Command(words));
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Command;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a command string or a list of words")
+            }
+            // One string is split like a shell would; a list is taken word for word (so
+            // `{"sh", "-c", "a script"}` keeps its script whole).
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> std::result::Result<Command, E> {
+                shlex::split(s).map(Command).ok_or_else(|| E::custom(format!("cannot split {s:?} into words")))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> std::result::Result<Command, A::Error> {
+                let words = StringList::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))?;
+                Ok(Command(words.0))
+            }
         }
-        Ok(Command(list.0))
+        d.deserialize_any(V)
     }
 }
 
@@ -143,10 +153,12 @@ impl ContainerRef {
 pub struct ExecOutput {
     /// The process's exit code.
     pub exit_code: i64,
-    /// Everything it wrote to stdout.
-    pub stdout: String,
+    /// Everything it wrote to stdout (bytes: a command may print anything).
+    #[serde(with = "serde_bytes")]
+    pub stdout: Vec<u8>,
     /// Everything it wrote to stderr.
-    pub stderr: String,
+    #[serde(with = "serde_bytes")]
+    pub stderr: Vec<u8>,
 }
 
 /// One network attachment of a container, as the container sees it.
@@ -471,25 +483,29 @@ impl Client {
 
     /// Stops a container (a stopped one is left as it is).
     pub async fn container_stop(&self, name_or_id: &str, opts: &StopOptions) -> Result<()> {
-        let ctx = format!("container stop {name_or_id:?}");
+        let ctx = std::sync::Mutex::new(format!("container stop {name_or_id:?}"));
         async {
-            let id = id_of(&self.container_doc(name_or_id).await?);
+            let doc = self.container_doc(name_or_id).await?;
+            *ctx.lock().expect("message lock") = format!("container stop {:?}", shown(name_or_id, &container_name(&doc)));
+            let id = id_of(&doc);
             let q = opts.timeout.map(|t| format!("?t={t}")).unwrap_or_default();
             self.post_json(&format!("/containers/{id}/stop{q}"), &json!({})).await.map(|_| ())
         }
         .await
-        .map_err(|e| e.context(&ctx))
+        .map_err(|e| e.context(ctx.lock().expect("message lock")))
     }
 
     /// Removes a container (and its anonymous volumes).
     pub async fn container_rm(&self, name_or_id: &str, opts: &RemoveOptions) -> Result<()> {
-        let ctx = format!("container rm {name_or_id:?}");
+        let ctx = std::sync::Mutex::new(format!("container rm {name_or_id:?}"));
         async {
-            let id = id_of(&self.container_doc(name_or_id).await?);
+            let doc = self.container_doc(name_or_id).await?;
+            *ctx.lock().expect("message lock") = format!("container rm {:?}", shown(name_or_id, &container_name(&doc)));
+            let id = id_of(&doc);
             docker_rm(self, &id, opts.force).await
         }
         .await
-        .map_err(|e| e.context(&ctx))
+        .map_err(|e| e.context(ctx.lock().expect("message lock")))
     }
 
     /// Runs a command in a running container and collects its output and exit code.
@@ -522,15 +538,13 @@ impl Client {
             )
             .await
             .map_err(|e| self.map_bollard(e))?;
-        let mut out = ExecOutput { exit_code: -1, stdout: String::new(), stderr: String::new() };
+        let mut out = ExecOutput { exit_code: -1, stdout: Vec::new(), stderr: Vec::new() };
         match docker.start_exec(&exec.id, None).await.map_err(|e| self.map_bollard(e))? {
             StartExecResults::Attached { mut output, .. } => {
                 while let Some(chunk) = output.next().await {
                     match chunk.map_err(|e| self.map_bollard(e))? {
-                        bollard::container::LogOutput::StdErr { message } => {
-                            out.stderr.push_str(&String::from_utf8_lossy(&message))
-                        }
-                        other => out.stdout.push_str(&String::from_utf8_lossy(&other.into_bytes())),
+                        bollard::container::LogOutput::StdErr { message } => out.stderr.extend_from_slice(&message),
+                        other => out.stdout.extend_from_slice(&other.into_bytes()),
                     }
                 }
             }
@@ -554,7 +568,7 @@ impl Client {
                 let cmd = Command(vec!["sh".into(), "-c".into(), script.into()]);
                 if let Ok(out) = self.exec_inner(&id_of(&doc), &cmd, &ExecOptions::default()).await {
                     if out.exit_code == 0 {
-                        apply_links(&mut ifaces, &out.stdout);
+                        apply_links(&mut ifaces, &String::from_utf8_lossy(&out.stdout));
                     }
                 }
             }
@@ -690,11 +704,14 @@ mod tests {
         assert!(run(json!({"image": "i", "ports": ["x:y"]})).unwrap().port_bindings().is_err());
     }
 
-    /// A string command is split like a shell; a list is kept.
+    /// A string command is split like a shell; a list is kept word for word, even of one word.
     #[test]
     fn command_forms() {
         let o = run(json!({"image": "i", "command": "sh -c 'sleep 5'"})).unwrap();
         assert_eq!(o.command.unwrap().0, ["sh", "-c", "sleep 5"]);
+        let o = run(json!({"image": "i", "command": ["exec sleep 1000"]})).unwrap();
+        assert_eq!(o.command.unwrap().0, ["exec sleep 1000"]);
+        assert!(run(json!({"image": "i", "command": "unclosed 'quote"})).is_err());
     }
 
     /// Interface names come from MACs and the default route from /proc/net/route.

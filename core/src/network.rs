@@ -355,6 +355,16 @@ pub(crate) fn is_short_prefix_ambiguity(wanted: &str, e: &Error) -> bool {
     wanted.len() < 12 && (m.contains("based on id prefix") || m.contains("multiple ids found with provided prefix"))
 }
 
+/// How an object is named in messages: the caller's words — unless those were a full id (as
+/// handles pass), then the name the lookup found, which a person recognises.
+pub(crate) fn shown(input: &str, name: &str) -> String {
+    if input.len() == 64 && input.bytes().all(|b| b.is_ascii_hexdigit()) && !name.is_empty() {
+        name.to_string()
+    } else {
+        input.to_string()
+    }
+}
+
 /// True when the document answers a lookup of `wanted` exactly: same name, same full id, or an
 /// id prefix of at least 12 characters (a short id as `ls` prints it).
 pub(crate) fn exact_match(wanted: &str, name: &str, id: &str) -> bool {
@@ -482,10 +492,11 @@ impl Client {
 
     /// Removes one network (exact lookup, then by id).
     pub async fn network_rm(&self, name_or_id: &str) -> Result<()> {
-        let ctx = format!("network rm {name_or_id:?}");
+        let ctx = std::sync::Mutex::new(format!("network rm {name_or_id:?}"));
         async {
             let doc = self.network_doc(name_or_id, false).await?;
             let r = NetworkRef::from_doc(&doc);
+            *ctx.lock().expect("message lock") = format!("network rm {:?}", shown(name_or_id, &r.name));
             if PREDEFINED.contains(&r.name.as_str()) {
                 return Err(Error::new(
                     ErrorKind::Forbidden,
@@ -496,18 +507,20 @@ impl Client {
             docker.remove_network(&r.id).await.map_err(|e| self.map_bollard(e))
         }
         .await
-        .map_err(|e| e.context(&ctx))
+        .map_err(|e| e.context(ctx.lock().expect("message lock")))
     }
 
     /// Connects a container to a network. Refuses a container already connected (the daemon
     /// silently ignores that for a stopped container) and a static address outside the
     /// network's subnets.
     pub async fn network_connect(&self, network: &str, container: &str, opts: &ConnectOptions) -> Result<()> {
-        let ctx = format!("network connect {network:?} {container:?}");
+        let ctx = std::sync::Mutex::new(format!("network connect {network:?} {container:?}"));
         async {
             let net = self.network_doc(network, false).await?;
             let ctr = self.container_doc(container).await?;
             let (net_ref, ctr_id, ctr_name) = (NetworkRef::from_doc(&net), id_of(&ctr), container_name(&ctr));
+            *ctx.lock().expect("message lock") =
+                format!("network connect {:?} {:?}", shown(network, &net_ref.name), shown(container, &ctr_name));
             // The options first: a bad option is the caller's mistake whatever the state.
             self.check_endpoint(&net, opts).await?;
             if ctr.pointer(&format!("/NetworkSettings/Networks/{}", pointer_escape(&net_ref.name))).is_some() {
@@ -520,7 +533,7 @@ impl Client {
             self.post_json(&format!("/networks/{}/connect", net_ref.id), &body).await.map(|_| ())
         }
         .await
-        .map_err(|e| e.context(&ctx))
+        .map_err(|e| e.context(ctx.lock().expect("message lock")))
     }
 
     /// Validates connect options against the network and the daemon's version.
@@ -585,11 +598,17 @@ impl Client {
     /// daemon's answer is a 500). With `force`, a container that no longer exists is passed to
     /// the daemon by name so it can drop the stale endpoint.
     pub async fn network_disconnect(&self, network: &str, container: &str, opts: &DisconnectOptions) -> Result<()> {
-        let ctx = format!("network disconnect {network:?} {container:?}");
+        let ctx = std::sync::Mutex::new(format!("network disconnect {network:?} {container:?}"));
         async {
             let net = NetworkRef::from_doc(&self.network_doc(network, false).await?);
+            *ctx.lock().expect("message lock") = format!("network disconnect {:?} {container:?}", shown(network, &net.name));
             let target = match self.container_doc(container).await {
                 Ok(ctr) => {
+                    *ctx.lock().expect("message lock") = format!(
+                        "network disconnect {:?} {:?}",
+                        shown(network, &net.name),
+                        shown(container, &container_name(&ctr))
+                    );
                     let connected = ctr
                         .pointer(&format!("/NetworkSettings/Networks/{}", pointer_escape(&net.name)))
                         .is_some();
@@ -609,7 +628,7 @@ impl Client {
             self.post_json(&format!("/networks/{}/disconnect", net.id), &body).await.map(|_| ())
         }
         .await
-        .map_err(|e| e.context(&ctx))
+        .map_err(|e| e.context(ctx.lock().expect("message lock")))
     }
 
     /// Removes unused networks; returns the names removed.

@@ -4,7 +4,7 @@ use dockernet_core::container::{Command, ExecOptions, ListOptions, RemoveOptions
 use pyo3::prelude::*;
 
 use crate::client::PyClient;
-use crate::convert::{opts, to_py};
+use crate::convert::{opts, to_py, value};
 
 #[pymethods]
 impl PyClient {
@@ -58,8 +58,7 @@ impl PyClient {
         options: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
         let what = format!("Container({container:?}).exec_run");
-        let mut d = pythonize::Depythonizer::from_object(cmd);
-        let cmd: Command = crate::error::PyResultExt::py(dockernet_core::options::from_deserializer(&mut d, &format!("{what}: cmd")))?;
+        let cmd: Command = value(cmd, &format!("{what}: cmd"))?;
         let o: ExecOptions = opts(options, &what)?;
         let c = self.inner.client();
         let out = self.wait(py, c.container_exec(container, &cmd, &o))?;

@@ -1,6 +1,19 @@
 """Type stubs for the native module ``dockernet._native`` (checked by ``mypy.stubtest``)."""
 
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union, final
+
+__all__ = [
+    "APIError",
+    "Client",
+    "Conflict",
+    "DaemonUnavailable",
+    "DockerError",
+    "Forbidden",
+    "InvalidArgument",
+    "NotFound",
+    "Timeout",
+    "__version__",
+]
 
 __version__: str
 
@@ -17,6 +30,7 @@ class DaemonUnavailable(DockerError): ...
 class Timeout(DockerError): ...
 class APIError(DockerError): ...
 
+@final
 class Client:
     def __new__(cls, base_url: Optional[str] = None, timeout: float = 60.0) -> "Client": ...
     @property

@@ -35,6 +35,16 @@ def _name(obj: Union[str, "Network", "Container"]) -> str:
     raise TypeError(f"expected a name, an id, a Network or a Container, got {type(obj).__name__}")
 
 
+def _plain(v: Any) -> Any:
+    """Mappings and sequences as plain dicts and lists; anything else as it is, so core's option
+    reader can name the key whose value has the wrong type."""
+    if isinstance(v, Mapping):
+        return dict(v)
+    if isinstance(v, (list, tuple, set, frozenset)):
+        return list(v)
+    return v
+
+
 def _drop_none(d: Dict[str, Any]) -> Dict[str, Any]:
     return {k: v for k, v in d.items() if v is not None}
 
@@ -81,7 +91,7 @@ class Network:
     def containers(self) -> "ContainerList":
         """The containers attached to this network, stopped ones included (asks the daemon)."""
         docs = self.client._native.network_containers(self.id)
-        return ContainerList(self.client.containers.get(d["Id"]) for d in docs)
+        return ContainerList(self.client.containers._get_present(d["Id"] for d in docs))
 
     def reload(self) -> None:
         """Re-reads ``attrs`` from the daemon."""
@@ -200,7 +210,7 @@ class Container:
         env = dict(environment) if isinstance(environment, Mapping) else list(environment or [])
         options = _drop_none({"user": user, "env": env or None, "workdir": workdir, "privileged": privileged})
         out = self.client._native.container_exec(self.id, cmd if isinstance(cmd, str) else list(cmd), options)
-        stdout, stderr = out["stdout"].encode(), out["stderr"].encode()
+        stdout, stderr = bytes(out["stdout"]), bytes(out["stderr"])
         return ExecResult(out["exit_code"], (stdout, stderr) if demux else stdout + stderr)
 
     def interfaces(self) -> List[Dict[str, Any]]:
@@ -290,7 +300,7 @@ class NetworkCollection:
         subnets = [subnet] if isinstance(subnet, str) else list(subnet or [])
         gateways = [gateway] if isinstance(gateway, str) else list(gateway or [])
         ranges = [ip_range] if isinstance(ip_range, str) else list(ip_range or [])
-        aux = dict(aux_addresses or {})
+        aux = dict(aux_addresses) if isinstance(aux_addresses, Mapping) else aux_addresses
         ipam_driver = ipam_options = None
         if ipam is not None:
             known = {"Driver", "Config", "Options", "driver", "config", "options", "pool_configs"}
@@ -309,7 +319,8 @@ class NetworkCollection:
                     gateways.append(pool["Gateway"])
                 if pool.get("IPRange"):
                     ranges.append(pool["IPRange"])
-                aux.update(pool.get("AuxiliaryAddresses") or {})
+                if pool.get("AuxiliaryAddresses"):
+                    aux = {**(aux or {}), **pool["AuxiliaryAddresses"]}
         opts = _drop_none(
             {
                 "driver": driver,
@@ -322,10 +333,10 @@ class NetworkCollection:
                 "internal": internal,
                 "attachable": attachable,
                 "ingress": ingress,
-                "labels": dict(labels) if labels is not None else None,
-                "options": dict(options) if options is not None else None,
+                "labels": _plain(labels),
+                "options": _plain(options),
                 "ipam_driver": ipam_driver,
-                "ipam_options": dict(ipam_options) if ipam_options is not None else None,
+                "ipam_options": _plain(ipam_options),
                 "scope": scope,
                 "config_only": config_only,
                 "config_from": config_from,
@@ -400,11 +411,11 @@ class ContainerCollection:
         """
         if not detach:
             raise ValueError("containers.run: dockernet always runs detached; use exec_run for output")
-        nets: Any = None
+        nets: Any = networks
         if isinstance(networks, Mapping):
-            nets = {n: _endpoint(opts or {}) for n, opts in networks.items()}
-        elif networks is not None:
-            nets = list(networks)
+            nets = {_name(n): _endpoint(_name(n), opts or {}) for n, opts in networks.items()}
+        elif isinstance(networks, (list, tuple)):
+            nets = [_name(n) for n in networks]
         port_map: Any = None
         if ports is not None:
             port_map = {str(k): (v if not isinstance(v, tuple) else f"{v[0]}:{v[1]}") for k, v in ports.items()}
@@ -413,14 +424,14 @@ class ContainerCollection:
                 "image": image,
                 "command": command if command is None or isinstance(command, str) else list(command),
                 "name": name,
-                "network": network,
+                "network": _name(network) if network is not None else None,
                 "networks": nets,
-                "env": dict(environment) if isinstance(environment, Mapping) else (list(environment) if environment else None),
-                "labels": dict(labels) if isinstance(labels, Mapping) else (list(labels) if labels else None),
+                "env": _plain(environment),
+                "labels": _plain(labels),
                 "hostname": hostname,
-                "cap_add": list(cap_add) if cap_add else None,
-                "cap_drop": list(cap_drop) if cap_drop else None,
-                "sysctls": dict(sysctls) if sysctls else None,
+                "cap_add": _plain(cap_add),
+                "cap_drop": _plain(cap_drop),
+                "sysctls": _plain(sysctls),
                 "ports": port_map,
                 "entrypoint": entrypoint if entrypoint is None or isinstance(entrypoint, str) else list(entrypoint),
                 "privileged": privileged,
@@ -439,7 +450,20 @@ class ContainerCollection:
     def list(self, all: bool = False, filters: Optional[Mapping[str, Any]] = None) -> ContainerList:
         """Containers sorted by name (running only unless ``all``)."""
         docs = self.client._native.container_ls({"all": all, "filters": _filters(filters)})
-        return ContainerList(self.get(d["Id"]) for d in docs)
+        return ContainerList(self._get_present(d["Id"] for d in docs))
+
+    def _get_present(self, ids: Iterable[str]) -> List[Container]:
+        """Inspects each id, skipping containers removed since they were listed (a list is a
+        snapshot; docker-py needs ``ignore_removed=True`` for the same race)."""
+        from .errors import NotFound
+
+        out: List[Container] = []
+        for i in ids:
+            try:
+                out.append(self.get(i))
+            except NotFound:
+                continue
+        return out
 
 
 _ENDPOINT_KEYS = {
@@ -454,9 +478,12 @@ _ENDPOINT_KEYS = {
 }
 
 
-def _endpoint(opts: Mapping[str, Any]) -> Dict[str, Any]:
+def _endpoint(network: str, opts: Mapping[str, Any]) -> Dict[str, Any]:
     """docker-py's endpoint keywords (``ipv4_address``…) as core's connect options."""
     unknown = set(opts) - set(_ENDPOINT_KEYS)
     if unknown:
-        raise TypeError(f"unknown endpoint option(s) {sorted(unknown)}; expected {sorted(_ENDPOINT_KEYS)}")
+        raise TypeError(
+            f"containers.run: networks[{network!r}]: unknown endpoint option(s) {sorted(unknown)}; "
+            f"expected {sorted(_ENDPOINT_KEYS)}"
+        )
     return {_ENDPOINT_KEYS[k]: v for k, v in opts.items() if v is not None}
