@@ -5,7 +5,7 @@
 #   2. build every binary (the tests drive target/debug/dockernet);
 #   3. run the Rust tests of the whole workspace: unit tests beside the code, the integration tests
 #      in tests/ (real daemon), and the Lua / CLI / REPL tests;
-#   4. (later) the Python suite.
+#   4. the Python suite: the package built into .venv, stubtest, pytest, the notebook (python-test.sh).
 # Prints a summary and exits non-zero when anything failed. Extra arguments go to `cargo test`
 # (e.g. `scripts/dev/test.sh -p dockernet-tests -- ping`); with them, --workspace is not added.
 # Usage: scripts/dev/test.sh [cargo test arguments...]
@@ -71,9 +71,16 @@ if [ "$ready" -eq 1 ]; then
   fi
 
   # ---- Python suite: add it here -------------------------------------------------------------
-  # When python-bindings/ exists: build the extension into a venv and run tests/python, e.g.
-  #   step "Python tests" scripts/dev/python-test.sh
+  # Builds python-bindings/ into .venv (pip install ./python-bindings, cargo target target-maturin/),
+  # checks the stubs (stubtest) and runs tests/python and the notebook test. Only in the full run:
+  # with cargo arguments (a subset of the Rust tests) it is left out; run scripts/dev/python-test.sh.
+  if [ "$#" -eq 0 ]; then
+    step "Python tests (scripts/dev/python-test.sh)" scripts/dev/python-test.sh
+  else
+    SUMMARY+=("SKIP  Python tests (cargo test arguments given; run scripts/dev/python-test.sh)")
+  fi
   # ---------------------------------------------------------------------------------------------
+
 else
   skip "Rust tests"
 fi
