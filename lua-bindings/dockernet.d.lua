@@ -200,4 +200,33 @@ function docker.container.exec(container, command, opts) end
 ---@return Interface[]
 function docker.container.interfaces(container) end
 
+---@class Topology
+---@field name string
+local Topology = {}
+---@return table plan  actions, subnets, summary
+function Topology:plan() end
+---@param opts? {concurrency?: integer, progress?: boolean}
+---@return table report
+function Topology:apply(opts) end
+---@return table report
+function Topology:destroy() end
+---@return table status
+function Topology:status() end
+---@param opts? {count?: integer, timeout?: integer, concurrency?: integer, retries?: integer}
+---@return table verification  ok, nodes, cells, summary
+function Topology:verify(opts) end
+---@param format? "dot"|"mermaid"|"svg"
+---@return string
+function Topology:graph(format) end
+
+---Declare a lab (callable): docker.topology{name=, networks=, nodes=, expect=}
+---@overload fun(spec: table): Topology
+docker.topology = {}
+---@param path string
+---@return Topology
+function docker.topology.load(path) end
+---@param name string
+---@return table report
+function docker.topology.destroy(name) end
+
 return docker

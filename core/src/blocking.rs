@@ -128,3 +128,73 @@ impl BlockingClient {
         fn container_interfaces(&self, name_or_id: &str) -> Vec<Interface>;
     }
 }
+
+// ------------------------------------------------------------------------------------------------
+// Topology: the engine of `crate::topology` for the bindings. A `Topology` is loaded without a
+// client (`Topology::from_yaml`, `from_file`, `from_deserializer` for a Lua table or a Python
+// dict); these run its daemon operations on this client's runtime. Each is the async method of
+// the same name on `Topology`, made synchronous.
+// ------------------------------------------------------------------------------------------------
+
+impl BlockingClient {
+    /// See [`crate::topology::Topology::plan`]: what apply would do; changes nothing.
+    pub fn topology_plan(&self, topology: &crate::topology::Topology) -> Result<crate::topology::Plan> {
+        self.block_on(topology.plan(&self.inner))
+    }
+
+    /// See [`crate::topology::Topology::apply`]: plans and applies as one transaction, calling
+    /// `progress` for every step (on this thread; the callback need not be `Send`).
+    pub fn topology_apply(
+        &self,
+        topology: &crate::topology::Topology,
+        opts: &crate::topology::ApplyOptions,
+        progress: &dyn Fn(&crate::topology::Progress),
+    ) -> Result<crate::topology::ApplyReport> {
+        self.block_on(topology.apply(&self.inner, opts, progress))
+    }
+
+    /// See [`crate::topology::Topology::apply_plan`]: carries out a plan shown earlier.
+    pub fn topology_apply_plan(
+        &self,
+        topology: &crate::topology::Topology,
+        plan: crate::topology::Plan,
+        opts: &crate::topology::ApplyOptions,
+        progress: &dyn Fn(&crate::topology::Progress),
+    ) -> Result<crate::topology::ApplyReport> {
+        self.block_on(topology.apply_plan(&self.inner, plan, opts, progress))
+    }
+
+    /// See [`crate::topology::Topology::destroy`]: removes what the topology owns, by label.
+    pub fn topology_destroy(&self, topology: &crate::topology::Topology) -> Result<crate::topology::DestroyReport> {
+        self.block_on(topology.destroy(&self.inner))
+    }
+
+    /// See [`crate::topology::Topology::destroy_by_name`]: destroy without the declaration.
+    pub fn topology_destroy_by_name(&self, name: &str) -> Result<crate::topology::DestroyReport> {
+        self.block_on(crate::topology::Topology::destroy_by_name(&self.inner, name))
+    }
+
+    /// See [`crate::topology::Topology::status`]: each element present, missing, drifted, extra.
+    pub fn topology_status(&self, topology: &crate::topology::Topology) -> Result<crate::topology::Status> {
+        self.block_on(topology.status(&self.inner))
+    }
+
+    /// See [`crate::topology::Topology::verify`]: the reachability matrix, measured.
+    pub fn topology_verify(
+        &self,
+        topology: &crate::topology::Topology,
+        opts: &crate::topology::VerifyOptions,
+    ) -> Result<crate::topology::Verification> {
+        self.block_on(topology.verify(&self.inner, opts))
+    }
+
+    /// See [`crate::topology::Topology::graph_live`]: DOT, Mermaid or SVG with the daemon's
+    /// subnets and addresses. ([`crate::topology::Topology::graph`] draws without a daemon.)
+    pub fn topology_graph(
+        &self,
+        topology: &crate::topology::Topology,
+        format: crate::topology::GraphFormat,
+    ) -> Result<String> {
+        self.block_on(topology.graph_live(&self.inner, format))
+    }
+}

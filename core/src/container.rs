@@ -161,6 +161,18 @@ pub struct ExecOutput {
     pub stderr: Vec<u8>,
 }
 
+impl ExecOutput {
+    /// stdout as text (invalid UTF-8 replaced), for commands known to print text.
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+
+    /// stderr as text (invalid UTF-8 replaced).
+    pub fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+}
+
 /// One network attachment of a container, as the container sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Interface {
@@ -493,6 +505,33 @@ impl Client {
         }
         .await
         .map_err(|e| e.context(ctx.lock().expect("message lock")))
+    }
+
+    /// Starts a created or stopped container (a running one is left as it is). Used by a
+    /// topology apply to bring back a container it had stopped when the apply is undone.
+    pub async fn container_start(&self, name_or_id: &str) -> Result<()> {
+        let ctx = format!("container start {name_or_id:?}");
+        async {
+            let id = id_of(&self.container_doc(name_or_id).await?);
+            // 304 (already running) counts as success.
+            self.post_json(&format!("/containers/{id}/start"), &json!({})).await.map(|_| ())
+        }
+        .await
+        .map_err(|e| e.context(&ctx))
+    }
+
+    /// Renames a container (exact lookup, then by id). A topology apply renames a container it
+    /// replaces out of the way, so the replacement can take its name and the original can be
+    /// put back if the apply is undone.
+    pub async fn container_rename(&self, name_or_id: &str, new_name: &str) -> Result<()> {
+        let ctx = format!("container rename {name_or_id:?} {new_name:?}");
+        async {
+            check_name("container", new_name)?;
+            let id = id_of(&self.container_doc(name_or_id).await?);
+            self.post_json(&format!("/containers/{id}/rename?name={}", seg(new_name)), &json!({})).await.map(|_| ())
+        }
+        .await
+        .map_err(|e| e.context(&ctx))
     }
 
     /// Removes a container (and its anonymous volumes).

@@ -121,6 +121,13 @@ impl Error {
         self
     }
 
+    /// Appends what happened next (`…; everything this apply did was undone`), keeping kind and
+    /// status: used when one failure caused further steps, such as a rollback.
+    pub fn note(mut self, note: impl fmt::Display) -> Self {
+        self.message = format!("{}; {note}", self.message);
+        self
+    }
+
     /// Classifies a daemon answer. `status` is the HTTP code, `message` the daemon's `message`.
     ///
     /// The table follows section 2.5 of `docker-network-reference.md`; the quirks are:

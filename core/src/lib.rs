@@ -10,6 +10,8 @@
 //!   exec, and `interfaces` (each attachment as the container sees it).
 //! - [`blocking`]: [`BlockingClient`], the synchronous facade the bindings use.
 //! - [`options`]: option tables read from Lua or Python with errors that name the key.
+//! - [`topology`]: declared labs — plan, apply (transactional), destroy by label, status, verify
+//!   reachability, graph.
 //! - [`error`]: the one [`Error`] with an [`ErrorKind`].
 //!
 //! ```no_run
@@ -28,6 +30,7 @@ pub mod error;
 pub mod host;
 pub mod network;
 pub mod options;
+pub mod topology;
 mod transport;
 
 pub use blocking::BlockingClient;

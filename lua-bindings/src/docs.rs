@@ -51,6 +51,16 @@ pub const DOCS: &[Doc] = &[
     Doc { name: "Container:rm", signature: "c:rm(opts)", text: "docker.container.rm(c.id, opts)." },
     Doc { name: "Container:connect", signature: "c:connect(network, opts)", text: "docker.network.connect(network, c.id, opts)." },
     Doc { name: "Container:disconnect", signature: "c:disconnect(network, opts)", text: "docker.network.disconnect(network, c.id, opts)." },
+    Doc { name: "docker.topology", signature: "docker.topology{name=, pool=, image=, networks=, nodes=, expect=} -> Topology", text: "Declares a multi-network lab (the keys of scripts/labs/*.yaml). Validated at once: unknown keys, dangling references, duplicate or out-of-subnet static IPs are errors naming the path (nodes.web.networks.front.ipv4). Nothing is touched until :apply()." },
+    Doc { name: "docker.topology.load", signature: "docker.topology.load(path) -> Topology", text: "Reads a topology from a YAML file." },
+    Doc { name: "docker.topology.destroy", signature: "docker.topology.destroy(name) -> DestroyReport", text: "Removes what a topology of that name owns (by label), without its declaration." },
+    Doc { name: "Topology", signature: "Topology {name}", text: "A declared lab. Methods: :plan(), :apply{concurrency=, progress=}, :destroy(), :status(), :verify{count=, timeout=, concurrency=, retries=}, :graph(\"dot\"|\"mermaid\"|\"svg\"). Results are tables with a printable `summary`." },
+    Doc { name: "Topology:plan", signature: "topo:plan() -> Plan", text: "The ordered actions :apply() would take (create network, run node, connect, disconnect, set route, remove, recreate with the reason); empty when the daemon already matches." },
+    Doc { name: "Topology:apply", signature: "topo:apply{concurrency=8, progress=nil} -> ApplyReport", text: "Carries out the plan, independent steps concurrently; a progress bar on a terminal. On failure everything this run did is undone and the error names the step." },
+    Doc { name: "Topology:destroy", signature: "topo:destroy() -> DestroyReport", text: "Removes exactly what the topology owns (containers, then networks); never an unlabelled object." },
+    Doc { name: "Topology:status", signature: "topo:status() -> Status", text: "Each declared element: present, missing, drifted or extra." },
+    Doc { name: "Topology:verify", signature: "topo:verify{count=1, timeout=1} -> Verification", text: "Pings between the topology's own nodes and compares with the expected matrix (shared networks, routes, expect entries); `ok` is false on any mismatch." },
+    Doc { name: "Topology:graph", signature: "topo:graph(\"dot\"|\"mermaid\"|\"svg\") -> string", text: "The topology as DOT, Mermaid, or SVG (through Graphviz)." },
 ];
 
 /// The documentation of `name`, if any.
@@ -70,7 +80,7 @@ mod tests {
         for d in DOCS {
             let decl = match d.name.split_once(':') {
                 Some((class, method)) => format!("function {class}:{method}("),
-                None if d.name.contains('.') && !["docker.network", "docker.container"].contains(&d.name) => {
+                None if d.name.contains('.') && !["docker.network", "docker.container", "docker.topology"].contains(&d.name) => {
                     format!("function {}(", d.name)
                 }
                 None => d.name.to_string(),

@@ -2,6 +2,7 @@
 //!
 //! - [`register`] builds the `docker` table on a Lua state (also `require "dockernet"`).
 //! - `network.rs`, `container.rs`: the Lua faces of core's operations and handles.
+//! - `topology.rs`: `docker.topology{…}` / `.load(file)` and the `Topology` object (`progress.rs`: its bar).
 //! - `error.rs`: core errors raised as Lua tables with `kind`, `status`, `message`.
 //! - `convert.rs`: Lua values to core options and daemon documents to Lua tables (serde, once).
 //! - [`docs`]: the help text of every public name (used by `help()` and the LuaLS annotations).
@@ -16,7 +17,9 @@ mod container;
 mod convert;
 mod error;
 mod network;
+mod progress;
 mod runtime;
+mod topology;
 
 pub use error::last_error_kind;
 pub use runtime::{new_lua, register};

@@ -56,7 +56,7 @@ fn network_command(argv: &[String]) -> Option<(Option<String>, Vec<String>)> {
         } else if let Some(h) = a.strip_prefix("--host=") {
             host = Some(h.to_string());
             i += 1;
-        } else if a == "network" {
+        } else if a == "network" || dockernet_lua::cli::topology::VERBS.contains(&a.as_str()) {
             return Some((host, argv[i..].to_vec()));
         } else {
             return None;
@@ -72,7 +72,12 @@ fn main() -> ExitCode {
             Ok(c) => c,
             Err(e) => return fail(&e.to_string()),
         };
-        let code = dockernet_lua::cli::run(&client, &words, &mut std::io::stdout(), &mut std::io::stderr());
+        let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
+        let code = if words[0] == "network" {
+            dockernet_lua::cli::run(&client, &words, &mut out, &mut err)
+        } else {
+            dockernet_lua::cli::topology::run(&client, &words, &mut out, &mut err)
+        };
         return ExitCode::from(code.clamp(0, 255) as u8);
     }
     let args = Args::parse();

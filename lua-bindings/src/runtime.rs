@@ -47,7 +47,7 @@ pub(crate) fn list_of(
 }
 
 const WRAP: &str = r#"
-local raw, to_error = ...
+local to_error = ...
 local function pass(ok, ...)
   if ok then return ... end
   error(to_error((...)), 0)
@@ -65,7 +65,7 @@ local function wrap(t)
   end
   return out
 end
-return wrap(raw)
+return wrap
 "#;
 
 /// Builds the `docker` table for `client`, sets it as the global `docker` and as
@@ -86,7 +86,8 @@ pub fn register(lua: &Lua, client: BlockingClient) -> mlua::Result<Table> {
     raw.set("clock", lua.create_function(move |_, ()| Ok(start.elapsed().as_secs_f64()))?)?;
 
     let to_error = lua.create_function(|lua, v: Value| to_lua_error(lua, v))?;
-    let docker: Table = lua.load(WRAP).set_name("=dockernet.wrap").call((raw, to_error))?;
+    let wrap: mlua::Function = lua.load(WRAP).set_name("=dockernet.wrap").call(to_error)?;
+    let docker: Table = wrap.call(raw)?;
     docker.set("host", client.host().url.as_str())?;
     docker.set("null", mlua::Value::NULL)?;
     // Handle classes: methods written in Lua over the wrapped API.
@@ -94,6 +95,9 @@ pub fn register(lua: &Lua, client: BlockingClient) -> mlua::Result<Table> {
         let mt = class(lua, name)?;
         lua.load(methods).set_name(format!("=dockernet.{name}")).call::<()>((&docker, &mt))?;
     }
+    // `docker.topology`: a callable table (constructor) whose objects' methods use wrapped ops.
+    let ops: Table = wrap.call(crate::topology::ops(lua, &client)?)?;
+    lua.load(crate::topology::METHODS).set_name("=dockernet.Topology").call::<()>((&docker, class(lua, "Topology")?, ops))?;
     crate::error::error_metatable(lua)?;
     lua.globals().set("docker", &docker)?;
     let loaded: Table = lua.globals().get::<Table>("package")?.get("loaded")?;

@@ -6,6 +6,7 @@
 //! - `client.rs`: [`PyClient`] (exposed as `_native.Client`) and the one helper every daemon call
 //!   goes through — it releases the GIL and stays interruptible by Ctrl-C.
 //! - `network.rs`, `container.rs`: the operations, option dicts in, daemon documents out.
+//! - `topology.rs`: `_native.Topology`, a declared lab and its operations.
 //! - `error.rs`: `DockerError` and its subclasses; core kinds mapped in one place.
 //! - `convert.rs`: Python values to core options (keys named in errors) and documents to Python.
 
@@ -16,6 +17,7 @@ mod container;
 mod convert;
 mod error;
 mod network;
+mod topology;
 
 pub use client::PyClient;
 
@@ -23,6 +25,7 @@ pub use client::PyClient;
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyClient>()?;
+    m.add_class::<topology::PyTopology>()?;
     error::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -186,6 +186,37 @@ pub fn free_subnet() -> Subnet {
     )
 }
 
+/// A random, aligned IPv4 block `10.x.y.0/<prefix>` inside [`SUBNET_POOL`] for a topology's
+/// `pool`: it overlaps no network on the daemon and no host route, and this process has not handed
+/// it (or any block overlapping it) out as a pool before. A topology allocates its subnets inside
+/// it, so parallel topology tests never compete for addresses (tests that also take
+/// [`free_subnet`]s should not rely on this). `prefix` lies between 13 and 24.
+pub fn free_pool(prefix: u8) -> String {
+    assert!((SUBNET_POOL.1..=24).contains(&prefix), "free_pool: /{prefix} does not fit in /{}", SUBNET_POOL.1);
+    static HANDED_OUT: OnceLock<Mutex<Vec<(u32, u32)>>> = OnceLock::new();
+    let handed_out = HANDED_OUT.get_or_init(Default::default);
+    let c = client();
+    let mut taken = daemon_blocks(&c);
+    taken.extend(host_route_blocks());
+    let (pool, _) = v4_block(SUBNET_POOL.0, SUBNET_POOL.1);
+    let slots = 1u32 << (prefix - SUBNET_POOL.1);
+    let mask = u32::MAX << (32 - u32::from(prefix));
+    for _ in 0..10_000 {
+        let slot = (random_u64() % u64::from(slots)) as u32;
+        let block = (pool | (slot << (32 - u32::from(prefix))), mask);
+        if taken.iter().any(|t| blocks_overlap(*t, block)) {
+            continue;
+        }
+        let mut handed = handed_out.lock().unwrap();
+        if handed.iter().any(|h| blocks_overlap(*h, block)) {
+            continue;
+        }
+        handed.push(block);
+        return format!("{}/{prefix}", Ipv4Addr::from(block.0));
+    }
+    panic!("free_pool: no free /{prefix} left in {}/{}", SUBNET_POOL.0, SUBNET_POOL.1)
+}
+
 /// A random IPv6 ULA /64 (`fdxx:…::/64`) in the daemon's canonical spelling (so it compares
 /// equal to what inspect returns); collisions are astronomically unlikely.
 pub fn free_subnet6() -> String {

@@ -59,8 +59,8 @@ fn run_attaches_two_networks_before_start() {
     assert!(nets[&back.name]["Aliases"].as_array().unwrap().contains(&json!("store")));
 
     let boot = c.container_exec(&ctr.name, &words("cat /tmp/boot"), &ExecOptions::default()).expect("exec");
-    assert!(boot.stdout.contains(&format!("{}/24", s1.ip(20))), "front missing at start: {boot:?}");
-    assert!(boot.stdout.contains(&format!("inet {}", s2.prefix())), "back missing at start: {boot:?}");
+    assert!(boot.stdout_text().contains(&format!("{}/24", s1.ip(20))), "front missing at start: {boot:?}");
+    assert!(boot.stdout_text().contains(&format!("inet {}", s2.prefix())), "back missing at start: {boot:?}");
 
     let ifaces = c.container_interfaces(&ctr.name).expect("interfaces");
     assert_eq!(ifaces.len(), 2, "{ifaces:#?}");
@@ -83,14 +83,14 @@ fn exec_stdout_stderr_exit_code() {
     let ctr = g.container("c", json!({}));
     let out =
         c.container_exec(&ctr.name, &sh("echo out; echo err >&2; exit 3"), &ExecOptions::default()).expect("exec");
-    assert_eq!((out.exit_code, out.stdout.as_str(), out.stderr.as_str()), (3, "out\n", "err\n"));
+    assert_eq!((out.exit_code, out.stdout_text().as_str(), out.stderr_text().as_str()), (3, "out\n", "err\n"));
 
     let ok = c.container_exec(&ctr.id, &words("true"), &ExecOptions::default()).expect("exec by id");
-    assert_eq!((ok.exit_code, ok.stdout.as_str(), ok.stderr.as_str()), (0, "", ""));
+    assert_eq!((ok.exit_code, ok.stdout_text().as_str(), ok.stderr_text().as_str()), (0, "", ""));
 
     let opts: ExecOptions = from_value(json!({ "env": { "GREETING": "hi" }, "workdir": "/tmp" }), "t").unwrap();
     let env = c.container_exec(&ctr.name, &sh("echo $GREETING; pwd"), &opts).expect("exec with env");
-    assert_eq!(env.stdout, "hi\n/tmp\n");
+    assert_eq!(env.stdout_text(), "hi\n/tmp\n");
 
     match c.container_exec(&ctr.name, &words("/no/such/program"), &ExecOptions::default()) {
         Ok(out) => assert_ne!(out.exit_code, 0, "{out:?}"),
@@ -116,10 +116,10 @@ fn ping_between_own_containers() {
 
     let out = ping(&a.name, &s.ip(12));
     assert_eq!(out.exit_code, 0, "{out:?}");
-    assert!(out.stdout.contains("1 packets received"), "{out:?}");
+    assert!(out.stdout_text().contains("1 packets received"), "{out:?}");
     let out = ping(&b.name, &a.name);
     assert_eq!(out.exit_code, 0, "by name: {out:?}");
-    assert!(out.stdout.contains(&s.ip(11)), "{out:?}");
+    assert!(out.stdout_text().contains(&s.ip(11)), "{out:?}");
 
     let out = ping(&a.name, &s_other.ip(13));
     assert_ne!(out.exit_code, 0, "networks are isolated: {out:?}");

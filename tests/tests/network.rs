@@ -198,7 +198,7 @@ fn connect_with_aliases_and_static_ip() {
     };
     let out = ping("db");
     assert_eq!(out.exit_code, 0, "{out:?}");
-    assert!(out.stdout.contains(&s2.ip(77)), "{out:?}");
+    assert!(out.stdout_text().contains(&s2.ip(77)), "{out:?}");
 }
 
 /// Disconnecting removes the attachment from container inspect, network inspect and the
@@ -225,7 +225,7 @@ fn disconnect_removes_the_attachment() {
     let out = c
         .container_exec(&ctr.name, &Command(vec!["ls".into(), "/sys/class/net".into()]), &ExecOptions::default())
         .expect("exec");
-    assert_eq!(out.stdout.split_whitespace().filter(|i| i.starts_with("eth")).count(), 1, "{out:?}");
+    assert_eq!(out.stdout_text().split_whitespace().filter(|i| i.starts_with("eth")).count(), 1, "{out:?}");
 
     // A stopped container can be disconnected too (its saved config changes).
     c.container_stop(&ctr.name, &StopOptions { timeout: Some(0) }).expect("stop");

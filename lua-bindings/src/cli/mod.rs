@@ -51,6 +51,7 @@ mod ls;
 mod prune;
 mod rm;
 mod template;
+pub mod topology;
 mod typed;
 
 pub use ls::network_table;

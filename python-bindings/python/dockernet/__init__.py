@@ -26,6 +26,7 @@ from .errors import (
     NotFound,
     Timeout,
 )
+from .topology import Topology, Verification
 from .models import (
     Container,
     ContainerCollection,
@@ -40,6 +41,8 @@ __all__ = [
     "__version__",
     "Client",
     "from_env",
+    "Topology",
+    "Verification",
     "Network",
     "Container",
     "NetworkCollection",

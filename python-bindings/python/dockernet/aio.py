@@ -23,6 +23,7 @@ from typing import Any, Optional
 
 from .client import Client
 from .models import Container, ContainerList, Network, NetworkList
+from .topology import Topology
 
 __all__ = ["AsyncClient", "AsyncProxy"]
 
@@ -32,7 +33,7 @@ def _unwrap(v: Any) -> Any:
 
 
 def _wrap(v: Any) -> Any:
-    if isinstance(v, (Network, Container)):
+    if isinstance(v, (Network, Container, Topology)):
         return AsyncProxy(v)
     if isinstance(v, NetworkList):
         return NetworkList(v)  # items stay blocking objects inside a displayable list
@@ -81,3 +82,7 @@ class AsyncClient(AsyncProxy):
         super().__init__(Client(base_url, timeout))
         self.networks = AsyncProxy(self._sync.networks)
         self.containers = AsyncProxy(self._sync.containers)
+
+    def topology(self, spec: Any) -> AsyncProxy:
+        """A topology whose methods are coroutines (``await topo.apply()``)."""
+        return AsyncProxy(self._sync.topology(spec))

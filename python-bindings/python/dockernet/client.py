@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Union
 
 from . import _native
 from .models import ContainerCollection, NetworkCollection
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .topology import Topology
 
 __all__ = ["Client", "from_env"]
 
@@ -40,6 +43,12 @@ class Client:
     def api_version(self) -> str:
         """The Engine API version agreed with the daemon (``"1.41"``)."""
         return self._native.api_version()
+
+    def topology(self, spec: Union[Mapping[str, Any], str]) -> "Topology":
+        """A topology bound to this client, from a dict (YAML keys) or a YAML file path."""
+        from .topology import topology
+
+        return topology(self, spec)
 
     def close(self) -> None:
         """Kept for docker-py compatibility: connections are pooled and closed with the client."""

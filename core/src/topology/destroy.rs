@@ -1,0 +1,167 @@
+//! Destroy: remove exactly what a topology owns, found by its label, never by name.
+//!
+//! Containers labelled `dockernet.topology=<name>` go first (forced, concurrently, bounded), then
+//! the networks with that label — so a network never fails with "active endpoints" because of
+//! the topology's own containers. An unlabelled network or container is never touched, even
+//! when its name is exactly one the topology would use (the peers' cleanup that deletes what it
+//! did not create is what this file exists to avoid). A labelled network that a foreign
+//! container still uses is left in place and reported as a `forbidden` error after everything
+//! else was removed. Destroy needs only the topology's name, so it works without the file that
+//! declared it.
+
+use std::fmt;
+
+use futures_util::stream::{self, StreamExt};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::spec::LABEL;
+use crate::client::Client;
+use crate::container::{ListOptions as ContainerListOptions, RemoveOptions};
+use crate::error::{Error, ErrorKind, Result};
+use crate::network::{InspectOptions, ListOptions};
+use crate::options::StringList;
+
+/// What destroy removed.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DestroyReport {
+    /// The topology.
+    pub topology: String,
+    /// Names of the containers removed.
+    pub containers: Vec<String>,
+    /// Names of the networks removed.
+    pub networks: Vec<String>,
+}
+
+impl fmt::Display for DestroyReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.containers.is_empty() && self.networks.is_empty() {
+            return write!(f, "topology {:?}: nothing to destroy", self.topology);
+        }
+        write!(
+            f,
+            "destroyed topology {:?}: {} container{}, {} network{}",
+            self.topology,
+            self.containers.len(),
+            if self.containers.len() == 1 { "" } else { "s" },
+            self.networks.len(),
+            if self.networks.len() == 1 { "" } else { "s" }
+        )
+    }
+}
+
+fn filters(name: &str) -> std::collections::BTreeMap<String, StringList> {
+    let mut f = std::collections::BTreeMap::new();
+    f.insert("label".to_string(), StringList(vec![format!("{LABEL}={name}")]));
+    f
+}
+
+fn ok_if_gone(r: Result<()>) -> Result<()> {
+    match r {
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+        r => r,
+    }
+}
+
+/// Removes everything labelled `dockernet.topology=<name>`: containers, then networks.
+pub(crate) async fn destroy(client: &Client, name: &str, concurrency: usize) -> Result<DestroyReport> {
+    let ctx = format!("destroy topology {name:?}");
+    if name.trim().is_empty() {
+        return Err(Error::invalid(format!("{ctx}: the topology name must not be empty")));
+    }
+    let mut report = DestroyReport { topology: name.to_string(), ..Default::default() };
+    let ctrs = client
+        .container_ls(&ContainerListOptions { all: true, filters: filters(name) })
+        .await
+        .map_err(|e| e.context(&ctx))?;
+    let targets: Vec<(String, String)> = ctrs
+        .iter()
+        .map(|d| {
+            let id = d.get("Id").and_then(Value::as_str).unwrap_or_default().to_string();
+            let n =
+                d.pointer("/Names/0").and_then(Value::as_str).unwrap_or_default().trim_start_matches('/').to_string();
+            (id, n)
+        })
+        .collect();
+    let results: Vec<(String, Result<()>)> = stream::iter(targets)
+        .map(|(id, n)| async move { (n, ok_if_gone(client.container_rm(&id, &RemoveOptions { force: true }).await)) })
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await;
+    let mut failures = Vec::new();
+    for (n, r) in results {
+        match r {
+            Ok(()) => report.containers.push(n),
+            Err(e) => failures.push(e),
+        }
+    }
+    report.containers.sort();
+    if let Some(e) = failures.into_iter().next() {
+        return Err(e.context(&ctx).note("the topology's networks were left in place; run destroy again"));
+    }
+
+    let nets = client.network_ls(&ListOptions { filters: filters(name) }).await.map_err(|e| e.context(&ctx))?;
+    let ids: Vec<(String, String)> = nets
+        .iter()
+        .map(|d| {
+            let s = |k: &str| d.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+            (s("Id"), s("Name"))
+        })
+        .collect();
+    // Each network: still used by someone (→ left in place, named), removed, or an error.
+    let results: Vec<(String, Result<Option<Vec<String>>>)> = stream::iter(ids)
+        .map(|(id, net_name)| async move {
+            let r = async {
+                // The topology's own containers are gone: an endpoint left belongs to someone else.
+                let inspect = match client.network_inspect(&id, &InspectOptions::default()).await {
+                    Ok(d) => d,
+                    Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+                    Err(e) => return Err(e),
+                };
+                let users: Vec<String> = inspect
+                    .get("Containers")
+                    .and_then(Value::as_object)
+                    .map(|m| {
+                        m.values().filter_map(|ep| ep.get("Name").and_then(Value::as_str)).map(str::to_string).collect()
+                    })
+                    .unwrap_or_default();
+                if !users.is_empty() {
+                    return Ok(Some(users));
+                }
+                ok_if_gone(client.network_rm(&id).await).map(|_| None)
+            }
+            .await;
+            (net_name, r)
+        })
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await;
+    let mut in_use = Vec::new();
+    let mut first_error = None;
+    for (net_name, r) in results {
+        match r {
+            Ok(None) => report.networks.push(net_name),
+            Ok(Some(users)) => in_use.push(format!("{net_name} (used by {})", users.join(", "))),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    report.networks.sort();
+    if !in_use.is_empty() {
+        return Err(Error::new(
+            ErrorKind::Forbidden,
+            format!(
+                "{ctx}: removed {} container(s) and {} network(s), but left network(s) {} in place: containers the \
+                 topology does not own are attached (dockernet never touches them); disconnect them and destroy again",
+                report.containers.len(),
+                report.networks.len(),
+                in_use.join(", ")
+            ),
+        ));
+    }
+    if let Some(e) = first_error {
+        return Err(e.context(&ctx));
+    }
+    Ok(report)
+}

@@ -1,0 +1,270 @@
+//! Topologies: declare a multi-network lab, plan it, apply it safely, verify reachability, draw
+//! it, destroy it — the one engine behind Lua's `docker.topology`, Python's `Topology` and the
+//! CLI's `dockernet up/down/plan/status/verify/graph`.
+//!
+//! A tour, one file per concern:
+//! - [`spec`]: the model ([`Spec`]) that YAML, JSON, Lua tables and Python dicts deserialize
+//!   into, and its validation (errors name their path, `nodes.web.networks.front.ipv4`).
+//! - [`subnets`]: the planner that gives networks without a subnet one from the pool
+//!   (default `10.210.0.0/16` in /24s), away from every daemon network and host route, stably.
+//! - [`state`]: what the daemon holds, read once and filtered of the daemon's own additions.
+//! - [`plan`]: the diff, as ordered [`Action`]s with reasons and dependencies (Display and JSON).
+//! - [`apply`]: the transaction — bounded concurrency, progress callback, undo in reverse order.
+//! - [`destroy`]: removal by ownership label only, containers before networks.
+//! - [`status`]: each element present, missing, drifted or extra.
+//! - [`verify`]: the reachability matrix, expected against pings measured between the
+//!   topology's own containers.
+//! - [`routes`]: installing routes inside nodes, and the forwarding model verify expects from.
+//! - [`graph`]: DOT, Mermaid and SVG.
+//!
+//! ```no_run
+//! use dockernet_core::topology::{ApplyOptions, Topology, VerifyOptions};
+//! # async fn demo(client: &dockernet_core::Client) -> dockernet_core::Result<()> {
+//! let topo = Topology::from_yaml("name: lab\nnetworks: {front: {}}\nnodes:\n  \
+//!     web: {image: dockernet-testbox:latest, networks: [front]}\n")?;
+//! println!("{}", topo.plan(client).await?);          // what apply would do
+//! topo.apply(client, &ApplyOptions::default(), |p| eprintln!("{}/{} {}", p.done, p.total, p.description)).await?;
+//! assert!(topo.plan(client).await?.is_empty());        // applied: nothing left to do
+//! println!("{}", topo.verify(client, &VerifyOptions::default()).await?);
+//! topo.destroy(client).await?;
+//! # Ok(()) }
+//! ```
+
+pub mod apply;
+pub mod destroy;
+pub mod graph;
+pub mod plan;
+pub mod routes;
+pub mod spec;
+pub mod state;
+pub mod status;
+pub mod subnets;
+pub mod verify;
+
+use std::path::Path;
+
+use serde::Deserializer;
+use serde_json::Value;
+
+pub use apply::{ApplyOptions, ApplyReport, Progress, ProgressEvent, DEFAULT_CONCURRENCY};
+pub use destroy::DestroyReport;
+pub use graph::GraphFormat;
+pub use plan::{Action, Op, Plan};
+pub use spec::{Expect, Named, NodeSpec, RouteSpec, Spec, DEFAULT_POOL, DEFAULT_SUBNET_SIZE, LABEL};
+pub use status::{Element, ElementKind, State, Status};
+pub use verify::{Cell, Verification, VerifyOptions};
+
+use crate::client::Client;
+use crate::error::{Error, ErrorKind, Result};
+
+/// A validated topology declaration. Cheap to clone; every operation takes the [`Client`] to
+/// act on, so one declaration can be applied to several daemons.
+#[derive(Debug, Clone)]
+pub struct Topology {
+    spec: Spec,
+}
+
+impl Topology {
+    /// Validates a model built in Rust (or changed after loading: a test renames a lab and gives
+    /// it its own pool this way).
+    ///
+    /// Errors: `invalid`, listing every problem with its path.
+    pub fn from_spec(spec: Spec) -> Result<Topology> {
+        spec.validate()?;
+        Ok(Topology { spec })
+    }
+
+    /// Reads a declaration from any serde deserializer: a Lua table (mlua), a Python dict
+    /// (pythonize), YAML, JSON. Unknown keys and wrong types are `invalid` errors naming the key
+    /// (`topology: option nodes.web.networks.front.ipv5: unknown field …`).
+    pub fn from_deserializer<'de, D: Deserializer<'de>>(d: D) -> Result<Topology> {
+        let spec: Spec = crate::options::from_deserializer(d, "topology").map_err(tidy)?;
+        Topology::from_spec(spec)
+    }
+
+    /// Reads YAML text (JSON is YAML too).
+    pub fn from_yaml(text: &str) -> Result<Topology> {
+        Topology::from_deserializer(serde_yaml_ng::Deserializer::from_str(text))
+    }
+
+    /// Reads JSON text.
+    pub fn from_json(text: &str) -> Result<Topology> {
+        let mut d = serde_json::Deserializer::from_str(text);
+        Topology::from_deserializer(&mut d)
+    }
+
+    /// Reads a JSON value.
+    pub fn from_value(value: Value) -> Result<Topology> {
+        Topology::from_deserializer(value)
+    }
+
+    /// Reads a YAML (or JSON) file. A missing file is `not_found`; every other error is prefixed
+    /// with the file's path.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Topology> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            let kind = if e.kind() == std::io::ErrorKind::NotFound { ErrorKind::NotFound } else { ErrorKind::Invalid };
+            Error::new(kind, format!("topology file {}: {e}", path.display()))
+        })?;
+        Topology::from_yaml(&text).map_err(|e| e.context(format!("topology file {}", path.display())))
+    }
+
+    /// The declaration.
+    pub fn spec(&self) -> &Spec {
+        &self.spec
+    }
+
+    /// The declaration, to change and validate again with [`Topology::from_spec`].
+    pub fn into_spec(self) -> Spec {
+        self.spec
+    }
+
+    /// The topology's name (the value of its ownership label).
+    pub fn name(&self) -> &str {
+        &self.spec.name
+    }
+
+    /// What apply would do, as ordered actions (print it, or `to_json()` it). Reads the daemon,
+    /// changes nothing.
+    ///
+    /// Errors: `conflict` when a declared name is held by an object the topology does not own,
+    /// when an explicit subnet overlaps another network or a host route, or when the pool has no
+    /// room left; daemon errors as they come.
+    pub async fn plan(&self, client: &Client) -> Result<Plan> {
+        let obs =
+            state::observe(client, &self.spec, true).await.map_err(|e| e.context(format!("plan {:?}", self.name())))?;
+        plan::make_plan(&self.spec, obs)
+    }
+
+    /// Plans and carries the plan out (see [`apply`]). `progress` hears every step start, finish
+    /// or fail, and every undo step of a rollback; pass `|_| {}` to ignore it.
+    ///
+    /// Errors: the failing step's error (its kind and status kept), its message naming the step
+    /// and saying what the rollback did.
+    pub async fn apply<P: Fn(&Progress)>(
+        &self,
+        client: &Client,
+        opts: &ApplyOptions,
+        progress: P,
+    ) -> Result<ApplyReport> {
+        let plan = self.plan(client).await?;
+        apply::execute(client, &self.spec, plan, opts, &progress).await
+    }
+
+    /// Carries out a plan made earlier by [`Topology::plan`] (for "show, confirm, apply").
+    /// A plan made against a daemon that changed since may fail; it is then rolled back.
+    pub async fn apply_plan<P: Fn(&Progress)>(
+        &self,
+        client: &Client,
+        plan: Plan,
+        opts: &ApplyOptions,
+        progress: P,
+    ) -> Result<ApplyReport> {
+        apply::execute(client, &self.spec, plan, opts, &progress).await
+    }
+
+    /// Removes everything this topology owns (by label): see [`destroy`].
+    pub async fn destroy(&self, client: &Client) -> Result<DestroyReport> {
+        Topology::destroy_by_name(client, self.name()).await
+    }
+
+    /// Removes everything labelled `dockernet.topology=<name>`, without the declaration.
+    pub async fn destroy_by_name(client: &Client, name: &str) -> Result<DestroyReport> {
+        destroy::destroy(client, name, DEFAULT_CONCURRENCY).await
+    }
+
+    /// Each declared element present, missing or drifted, and what is owned but no longer
+    /// declared.
+    pub async fn status(&self, client: &Client) -> Result<Status> {
+        let obs = state::observe(client, &self.spec, true)
+            .await
+            .map_err(|e| e.context(format!("status {:?}", self.name())))?;
+        let nets = plan::resolve_subnets(&self.spec, &obs)?;
+        let diff = plan::diff(&self.spec, &nets, &obs)?;
+        Ok(Status { topology: self.spec.name.clone(), elements: diff.elements })
+    }
+
+    /// The reachability matrix, measured (see [`verify`]).
+    pub async fn verify(&self, client: &Client, opts: &VerifyOptions) -> Result<Verification> {
+        verify::verify(client, &self.spec, opts).await.map_err(|e| e.context(format!("verify {:?}", self.name())))
+    }
+
+    /// The expected reachability matrix, from the declaration alone (nothing measured).
+    pub fn expected(&self) -> Vec<Cell> {
+        verify::expected(&self.spec)
+    }
+
+    /// The declaration drawn, with given subnets and static addresses only (no daemon needed).
+    pub fn graph(&self, format: GraphFormat) -> Result<String> {
+        graph::Drawing::new(&self.spec, None, None).render(format)
+    }
+
+    /// The topology drawn with the subnets and addresses the daemon has (or would allocate).
+    pub async fn graph_live(&self, client: &Client, format: GraphFormat) -> Result<String> {
+        let obs = state::observe(client, &self.spec, false).await?;
+        let nets = plan::resolve_subnets(&self.spec, &obs)?;
+        let subnets = nets.iter().map(|(k, v)| (k.clone(), v.iter().map(|n| n.to_string()).collect())).collect();
+        graph::Drawing::new(&self.spec, Some(&subnets), Some(&obs)).render(format)
+    }
+}
+
+/// YAML's errors repeat the path serde_path_to_error already gives
+/// (`option nodes.a.networks.b.x: nodes.a.networks.b: unknown field`): say it once.
+fn tidy(e: Error) -> Error {
+    let m = e.message();
+    if let Some((path, inner)) = m.strip_prefix("topology: option ").and_then(|r| r.split_once(": ")) {
+        if let Some((again, rest)) = inner.split_once(": ") {
+            if !again.is_empty() && !again.contains(' ') && path.starts_with(again) {
+                return Error::invalid(format!("topology: option {path}: {rest}"));
+            }
+        }
+    }
+    e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every operation's future is `Send` (Python runs them with the GIL released, which needs
+    /// it), given a `Sync` progress callback.
+    #[test]
+    fn futures_are_send() {
+        fn send<T: Send>(_: T) {}
+        let client = Client::new(Some("unix:///nonexistent/docker.sock")).unwrap();
+        let t = Topology::from_yaml("name: lab\nnetworks: [a]\nnodes: {x: {image: i, networks: [a]}}").unwrap();
+        let opts = ApplyOptions::default();
+        send(t.plan(&client));
+        send(t.apply(&client, &opts, |_: &Progress| {}));
+        send(t.status(&client));
+        send(t.verify(&client, &VerifyOptions::default()));
+        send(t.destroy(&client));
+        send(Topology::destroy_by_name(&client, "lab"));
+        send(t.graph_live(&client, GraphFormat::Dot));
+    }
+
+    /// Loading from YAML, JSON and a file gives the same validated topology; errors name the file.
+    #[test]
+    fn loading() {
+        let y = Topology::from_yaml("name: lab\nnetworks: [a]\nnodes: {x: {image: i, networks: [a]}}").unwrap();
+        let j = Topology::from_json(
+            r#"{"name": "lab", "networks": ["a"], "nodes": {"x": {"image": "i", "networks": ["a"]}}}"#,
+        )
+        .unwrap();
+        assert_eq!(y.spec().node_config("x"), j.spec().node_config("x"));
+        let e = Topology::from_file("/nonexistent/lab.yaml").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::NotFound);
+        let dir = std::env::temp_dir().join(format!("dnt-topo-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("bad.yaml");
+        std::fs::write(&f, "name: lab\nnodes: {x: {image: i, networks: {a: {ipv5: x}}}}\n").unwrap();
+        let e = Topology::from_file(&f).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Invalid);
+        assert!(e.message().contains("bad.yaml") && e.message().contains("nodes.x.networks.a"), "{e}");
+        std::fs::remove_dir_all(dir).unwrap();
+        let e = Topology::from_yaml("name: lab\nnodes: {x: {image: i, networks: {a: {ipv5: 1}}}}").unwrap_err();
+        assert!(e.message().starts_with("topology: option nodes.x.networks.a.ipv5: unknown field `ipv5`"), "{e}");
+        let e = Topology::from_yaml("name: lab\nnodes: {x: {image: i, networks: [nope]}}").unwrap_err();
+        assert!(e.message().contains("nodes.x.networks.nope"), "{e}");
+    }
+}

@@ -1,0 +1,1177 @@
+//! Plan: the difference between a declaration and what the daemon holds, as ordered actions.
+//!
+//! The diff is a pure function of the [`Spec`], the resolved subnets and the [`Observed`]
+//! state, so every case is unit-tested without a daemon. Its rules:
+//! - **Attachments change in place.** A new, removed or changed attachment (address, aliases,
+//!   driver options) is a `connect` / `disconnect` of the running container, never a
+//!   recreation. Only the container's own configuration (image, command, env, capabilities, …)
+//!   forces `recreate node`, and the action says which field changed.
+//! - **No spurious diffs.** Networks and containers are compared with the configuration recorded
+//!   in their `dockernet.topology.config` label, not with the daemon's defaulted view of them
+//!   (IPAM gateway, MAC address, the short-id alias Docker ≤ 24 adds): an applied topology plans
+//!   zero actions.
+//! - **Never adopt.** A declared name held by an object the topology does not own is a
+//!   `conflict` error before anything is done, and so is a network that must be recreated or
+//!   removed while foreign containers are attached.
+//! - **Order.** Actions are numbered in an order that respects their dependencies (`after`):
+//!   disconnects, networks, nodes, connects, routes, then removals. Apply runs independent ones
+//!   concurrently; removals run last, once everything else has succeeded, because they are the
+//!   only steps that cannot be undone exactly.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use ipnet::IpNet;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::routes::Model;
+use super::spec::{has_cap, Spec};
+use super::state::{Observed, ObservedAttachment};
+use super::status::{Element, ElementKind, State};
+use super::subnets::{self, Request, Taken};
+use crate::error::{Error, Result};
+use crate::network::{overlaps, ConnectOptions};
+
+/// One step of a plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Op {
+    /// Create a declared network.
+    CreateNetwork {
+        /// Declared name.
+        network: String,
+        /// Docker name.
+        name: String,
+        /// Its subnets (given or allocated).
+        subnet: Vec<String>,
+    },
+    /// Remove a network and create it again (its options changed); attached containers are
+    /// disconnected before and connected again after, by separate actions.
+    RecreateNetwork {
+        /// Declared name.
+        network: String,
+        /// Docker name.
+        name: String,
+        /// Its subnets.
+        subnet: Vec<String>,
+    },
+    /// Run a declared node, attached to all its networks before it starts.
+    RunNode {
+        /// Declared name.
+        node: String,
+        /// Docker name.
+        name: String,
+        /// Image.
+        image: String,
+        /// Declared networks, in attach order.
+        networks: Vec<String>,
+    },
+    /// Replace a node's container (its configuration changed or it is not running).
+    RecreateNode {
+        /// Declared name.
+        node: String,
+        /// Docker name.
+        name: String,
+        /// Image.
+        image: String,
+        /// Declared networks.
+        networks: Vec<String>,
+    },
+    /// Connect a running node to a network, in place.
+    Connect {
+        /// Declared node.
+        node: String,
+        /// Declared network.
+        network: String,
+        /// Container name.
+        container: String,
+        /// Docker network name.
+        network_name: String,
+        /// Static IPv4 address, if declared.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        ipv4: Option<String>,
+        /// Aliases.
+        aliases: Vec<String>,
+    },
+    /// Disconnect a running node from a network, in place.
+    Disconnect {
+        /// Declared node.
+        node: String,
+        /// Declared network (or the Docker name of a network the topology does not declare).
+        network: String,
+        /// Container name.
+        container: String,
+        /// Docker network name.
+        network_name: String,
+    },
+    /// Install (or correct) a route inside a node.
+    SetRoute {
+        /// The node the route is installed in.
+        node: String,
+        /// Destination network.
+        to: String,
+        /// Next-hop node.
+        via: String,
+        /// Destination subnet.
+        destination: String,
+        /// The network the node reaches `via` on.
+        link: String,
+        /// `via`'s address on `link`, when known before apply.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        gateway: Option<String>,
+    },
+    /// Remove a route the declaration no longer has.
+    RemoveRoute {
+        /// The node.
+        node: String,
+        /// Destination subnet.
+        destination: String,
+        /// The next hop it used.
+        gateway: String,
+    },
+    /// Remove a container the declaration no longer has.
+    RemoveNode {
+        /// Declared name (from its label).
+        node: String,
+        /// Docker name.
+        name: String,
+    },
+    /// Remove a network the declaration no longer has.
+    RemoveNetwork {
+        /// Declared name (from its label).
+        network: String,
+        /// Docker name.
+        name: String,
+    },
+}
+
+impl Op {
+    /// A one-line description (`run node web (lab-web)`), used in progress and errors.
+    pub fn describe(&self) -> String {
+        match self {
+            Op::CreateNetwork { network, name, subnet } => {
+                format!("create network {network} ({name}) {}", subnet.join(", "))
+            }
+            Op::RecreateNetwork { network, name, subnet } => {
+                format!("recreate network {network} ({name}) {}", subnet.join(", "))
+            }
+            Op::RunNode { node, name, image, networks } => {
+                format!("run node {node} ({name}) from {image} on {}", networks.join(", "))
+            }
+            Op::RecreateNode { node, name, image, .. } => format!("recreate node {node} ({name}) from {image}"),
+            Op::Connect { node, network, ipv4, aliases, .. } => {
+                let mut extra = Vec::new();
+                if let Some(ip) = ipv4 {
+                    extra.push(format!("ipv4 {ip}"));
+                }
+                if !aliases.is_empty() {
+                    extra.push(format!("aliases {}", aliases.join(", ")));
+                }
+                let extra = if extra.is_empty() { String::new() } else { format!(" ({})", extra.join("; ")) };
+                format!("connect {node} to {network}{extra}")
+            }
+            Op::Disconnect { node, network, .. } => format!("disconnect {node} from {network}"),
+            Op::SetRoute { node, to, via, destination, link, gateway } => {
+                let gw = gateway.as_deref().map(|g| format!("{g} on {link}")).unwrap_or_else(|| format!("on {link}"));
+                format!("set route in {node}: {destination} ({to}) via {via} ({gw})")
+            }
+            Op::RemoveRoute { node, destination, gateway } => {
+                format!("remove route in {node}: {destination} via {gateway}")
+            }
+            Op::RemoveNode { node, name } => format!("remove node {node} ({name})"),
+            Op::RemoveNetwork { network, name } => format!("remove network {network} ({name})"),
+        }
+    }
+
+    /// True for the steps that run only after every other step succeeded (removals).
+    pub fn is_removal(&self) -> bool {
+        matches!(self, Op::RemoveNode { .. } | Op::RemoveNetwork { .. })
+    }
+
+    fn rank(&self) -> u8 {
+        match self {
+            Op::Disconnect { .. } | Op::RemoveRoute { .. } => 0,
+            Op::CreateNetwork { .. } | Op::RecreateNetwork { .. } => 1,
+            Op::RunNode { .. } | Op::RecreateNode { .. } => 2,
+            Op::Connect { .. } => 3,
+            Op::SetRoute { .. } => 4,
+            Op::RemoveNode { .. } => 5,
+            Op::RemoveNetwork { .. } => 6,
+        }
+    }
+}
+
+/// A numbered action with its reason and the actions it waits for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Action {
+    /// 1-based position in the plan.
+    pub id: usize,
+    /// What to do.
+    #[serde(flatten)]
+    pub op: Op,
+    /// Why (what changed), when it is not simply missing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Ids of the actions that must finish first.
+    pub after: Vec<usize>,
+}
+
+/// The ordered actions that would bring the daemon to the declaration.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    /// The topology's name.
+    pub topology: String,
+    /// Each declared network's subnets, as given or allocated from the pool.
+    pub subnets: BTreeMap<String, Vec<String>>,
+    /// The actions, in an order that respects `after`.
+    pub actions: Vec<Action>,
+    #[serde(skip)]
+    pub(crate) observed: Arc<Observed>,
+    #[serde(skip)]
+    pub(crate) nets: BTreeMap<String, Vec<IpNet>>,
+}
+
+impl Plan {
+    /// True when the daemon already matches the declaration.
+    pub fn is_empty(&self) -> bool {
+        self.actions.is_empty()
+    }
+
+    /// How many actions.
+    pub fn len(&self) -> usize {
+        self.actions.len()
+    }
+
+    /// The plan as pretty JSON (`{"topology": …, "subnets": …, "actions": [{"id": 1, "action":
+    /// "create_network", …, "after": []}]}`).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.actions.is_empty() {
+            return write!(f, "topology {:?} is up to date: nothing to do", self.topology);
+        }
+        let n = self.actions.len();
+        writeln!(f, "topology {:?}: {n} action{}", self.topology, if n == 1 { "" } else { "s" })?;
+        let width = n.to_string().len();
+        for (i, a) in self.actions.iter().enumerate() {
+            write!(f, "  {:>width$}. {}", a.id, a.op.describe())?;
+            if let Some(r) = &a.reason {
+                write!(f, " — {r}")?;
+            }
+            if i + 1 < n {
+                writeln!(f)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Each declared network's subnets: the given ones, or one allocated from the pool (an existing
+/// network keeps the one it has).
+pub(crate) fn resolve_subnets(spec: &Spec, obs: &Observed) -> Result<BTreeMap<String, Vec<IpNet>>> {
+    let pool = spec.pool()?;
+    let mut out = BTreeMap::new();
+    let mut taken = obs.taken.clone();
+    let mut requests = Vec::new();
+    for (key, n) in spec.networks.iter() {
+        let declared = spec.declared_subnets(key);
+        if !declared.is_empty() {
+            taken.extend(declared.iter().map(|d| Taken { net: *d, holder: format!("networks.{key}.subnet") }));
+            out.insert(key.to_string(), declared);
+            continue;
+        }
+        if n.ipv4 == Some(false) || n.config_from.is_some() || n.config_only {
+            // No IPv4 subnet to allocate: IPv6-only, or addressing comes from elsewhere.
+            out.insert(key.to_string(), Vec::new());
+            continue;
+        }
+        let existing = obs.network(key).and_then(|o| {
+            o.subnets.iter().find_map(|s| match s {
+                IpNet::V4(v4) => Some(*v4),
+                IpNet::V6(_) => None,
+            })
+        });
+        requests.push(Request { network: key.to_string(), existing });
+    }
+    let alloc = subnets::allocate(pool, spec.subnet_size(), &requests, &taken)?;
+    for (k, v) in alloc {
+        out.insert(k, vec![IpNet::V4(v)]);
+    }
+    Ok(out)
+}
+
+/// Plans against observed state: subnets, then the diff.
+pub(crate) fn make_plan(spec: &Spec, obs: Observed) -> Result<Plan> {
+    let nets = resolve_subnets(spec, &obs)?;
+    let diff = diff(spec, &nets, &obs)?;
+    Ok(Plan {
+        topology: spec.name.clone(),
+        subnets: nets.iter().map(|(k, v)| (k.clone(), v.iter().map(|n| n.to_string()).collect())).collect(),
+        actions: diff.actions,
+        observed: Arc::new(obs),
+        nets,
+    })
+}
+
+/// The outcome of a diff: actions and, for status, the state of each element.
+pub(crate) struct Diff {
+    pub actions: Vec<Action>,
+    pub elements: Vec<Element>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Fate {
+    Keep,
+    /// Created or recreated by this action.
+    Made(usize),
+}
+
+impl Fate {
+    fn id(self) -> Option<usize> {
+        match self {
+            Fate::Keep => None,
+            Fate::Made(id) => Some(id),
+        }
+    }
+}
+
+#[derive(Default)]
+struct Builder {
+    /// (op, reason, after) in creation order; ids are indices + 1 until renumbered.
+    items: Vec<(Op, Option<String>, Vec<usize>)>,
+    elements: Vec<Element>,
+    conflicts: Vec<String>,
+}
+
+impl Builder {
+    fn push(&mut self, op: Op, reason: Option<String>, after: impl IntoIterator<Item = Option<usize>>) -> usize {
+        let mut after: Vec<usize> = after.into_iter().flatten().collect();
+        after.sort_unstable();
+        after.dedup();
+        self.items.push((op, reason, after));
+        self.items.len()
+    }
+
+    fn element(&mut self, kind: ElementKind, path: String, name: String, state: State, detail: Option<String>) {
+        self.elements.push(Element { kind, path, name, state, detail });
+    }
+
+    /// Sorts by rank (a valid topological order, since every dependency has a lower rank) and
+    /// renumbers from 1.
+    fn finish(self) -> Vec<Action> {
+        let mut order: Vec<usize> = (0..self.items.len()).collect();
+        order.sort_by_key(|&i| (self.items[i].0.rank(), i));
+        let mut new_id = vec![0usize; self.items.len()];
+        for (pos, &i) in order.iter().enumerate() {
+            new_id[i] = pos + 1;
+        }
+        order
+            .iter()
+            .map(|&i| {
+                let (op, reason, after) = &self.items[i];
+                let mut after: Vec<usize> = after.iter().map(|a| new_id[a - 1]).collect();
+                after.sort_unstable();
+                debug_assert!(after.iter().all(|a| *a < new_id[i]), "dependency order");
+                Action { id: new_id[i], op: op.clone(), reason: reason.clone(), after }
+            })
+            .collect()
+    }
+}
+
+/// Compact JSON for a reason (`"alpine"`, `["sleep","1"]`), cut at 60 characters.
+fn show(v: Option<&Value>) -> String {
+    let s = match v {
+        None | Some(Value::Null) => "none".to_string(),
+        Some(v) => v.to_string(),
+    };
+    if s.chars().count() > 60 {
+        format!("{}…", s.chars().take(59).collect::<String>())
+    } else {
+        s
+    }
+}
+
+/// What differs between the recorded configuration and the wanted one (`image: "a" → "b"`).
+pub(crate) fn config_diff(have: Option<&Value>, want: &Value) -> Vec<String> {
+    let Some(have) = have else {
+        return vec!["no recorded configuration (created by an older dockernet or by hand)".to_string()];
+    };
+    let empty = serde_json::Map::new();
+    let h = have.as_object().unwrap_or(&empty);
+    let w = want.as_object().unwrap_or(&empty);
+    let keys: BTreeSet<&String> = h.keys().chain(w.keys()).collect();
+    keys.into_iter()
+        .filter(|k| h.get(*k).unwrap_or(&Value::Null) != w.get(*k).unwrap_or(&Value::Null))
+        .map(|k| format!("{k}: {} → {}", show(h.get(k)), show(w.get(k))))
+        .collect()
+}
+
+fn same_ip(a: Option<&str>, b: Option<&str>) -> bool {
+    let p = |s: Option<&str>| s.map(|s| s.trim().parse::<IpAddr>().map_err(|_| s.trim().to_string()));
+    p(a) == p(b)
+}
+
+fn list(s: &BTreeSet<String>) -> String {
+    format!("[{}]", s.iter().cloned().collect::<Vec<_>>().join(", "))
+}
+
+/// What differs between a wanted attachment and the one the container has. Options the daemon
+/// fills in by itself (MAC address, gateway priority) count only when declared.
+pub(crate) fn attachment_diff(want: &ConnectOptions, have: &ObservedAttachment) -> Vec<String> {
+    let mut out = Vec::new();
+    let opt = |s: &Option<String>| s.as_deref().map(str::trim).map(str::to_string);
+    for (field, w, h) in [("ipv4", opt(&want.ipv4), &have.static_ipv4), ("ipv6", opt(&want.ipv6), &have.static_ipv6)] {
+        if !same_ip(w.as_deref(), h.as_deref()) {
+            out.push(format!("{field}: {} → {}", h.as_deref().unwrap_or("none"), w.as_deref().unwrap_or("none")));
+        }
+    }
+    let set = |l: &crate::options::StringList| l.iter().map(|s| s.trim().to_string()).collect::<BTreeSet<String>>();
+    for (field, w, h) in [
+        ("aliases", set(&want.aliases), &have.aliases),
+        ("links", set(&want.links), &have.links),
+        ("link_local_ips", set(&want.link_local_ips), &have.link_local_ips),
+    ] {
+        if &w != h {
+            out.push(format!("{field}: {} → {}", list(h), list(&w)));
+        }
+    }
+    if want.driver_opts.0 != have.driver_opts {
+        out.push("driver_opts changed".to_string());
+    }
+    if let Some(mac) = &want.mac_address {
+        if have.mac.as_deref().map(str::to_ascii_lowercase) != Some(mac.trim().to_ascii_lowercase()) {
+            out.push(format!("mac_address: {} → {mac}", have.mac.as_deref().unwrap_or("none")));
+        }
+    }
+    if let Some(p) = want.gw_priority {
+        if have.gw_priority.unwrap_or(0) != p {
+            out.push(format!("gw_priority: {} → {p}", have.gw_priority.unwrap_or(0)));
+        }
+    }
+    out
+}
+
+/// Explicit subnets that overlap something already on the daemon or the host.
+fn overlap_conflicts(path: &str, subnets: &[IpNet], taken: &[Taken], own: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in subnets {
+        for t in taken {
+            if own.contains(&t.holder) {
+                continue;
+            }
+            if overlaps(s, &t.net) {
+                out.push(format!("{path}.subnet: {s} overlaps {} of {}", t.net, t.holder));
+            }
+        }
+    }
+    out
+}
+
+/// The diff: what to do, and the state of every declared element.
+pub(crate) fn diff(spec: &Spec, subnets: &BTreeMap<String, Vec<IpNet>>, obs: &Observed) -> Result<Diff> {
+    let mut b = Builder::default();
+    let topo = &spec.name;
+    let no_nets = Vec::new();
+    let subnets_of = |k: &str| subnets.get(k).unwrap_or(&no_nets);
+    let owned_ids: HashSet<&str> = obs.containers.iter().map(|c| c.id.as_str()).collect();
+
+    // Networks.
+    let mut net_fate: BTreeMap<&str, Fate> = BTreeMap::new();
+    // (container id, docker network) pairs disconnected because their network is recreated.
+    let mut disconnected: HashSet<(String, String)> = HashSet::new();
+    for (key, _) in spec.networks.iter() {
+        let name = spec.network_name(key);
+        let path = format!("networks.{key}");
+        let nets = subnets_of(key);
+        let sub: Vec<String> = nets.iter().map(|n| n.to_string()).collect();
+        let want = spec.network_config(key, nets);
+        let collision = |b: &mut Builder| {
+            if let Some(owner) = obs.foreign_networks.get(&name) {
+                b.conflicts.push(format!(
+                    "{path}: a network named {name:?} already exists and is not part of topology {topo:?} ({owner}); \
+                     dockernet never adopts it: remove or rename it, or change the topology's name or prefix"
+                ));
+            }
+        };
+        match obs.network(key) {
+            None => {
+                collision(&mut b);
+                b.conflicts.extend(overlap_conflicts(&path, &spec.declared_subnets(key), &obs.taken, &[]));
+                let id =
+                    b.push(Op::CreateNetwork { network: key.to_string(), name: name.clone(), subnet: sub }, None, []);
+                b.element(ElementKind::Network, path, name, State::Missing, None);
+                net_fate.insert(key, Fate::Made(id));
+            }
+            Some(o) => {
+                let reasons = config_diff(o.config.as_ref(), &want);
+                if reasons.is_empty() {
+                    b.element(ElementKind::Network, path, name, State::Present, None);
+                    net_fate.insert(key, Fate::Keep);
+                    continue;
+                }
+                if o.name != name {
+                    collision(&mut b);
+                }
+                let foreign: Vec<&str> = o
+                    .endpoints
+                    .iter()
+                    .filter(|(id, _)| !owned_ids.contains(id.as_str()))
+                    .map(|(_, n)| n.as_str())
+                    .collect();
+                if !foreign.is_empty() {
+                    b.conflicts.push(format!(
+                        "{path}: network {:?} must be recreated ({}) but containers the topology does not own are \
+                         attached ({}); disconnect them first",
+                        o.name,
+                        reasons.join("; "),
+                        foreign.join(", ")
+                    ));
+                }
+                let own =
+                    [format!("network {:?}", o.name), format!("host route on br-{}", crate::network::short(&o.id))];
+                b.conflicts.extend(overlap_conflicts(&path, &spec.declared_subnets(key), &obs.taken, &own));
+                let mut deps = Vec::new();
+                for c in obs.containers.iter().filter(|c| c.running && c.attachments.contains_key(&o.name)) {
+                    let d = b.push(
+                        Op::Disconnect {
+                            node: c.key.clone(),
+                            network: key.to_string(),
+                            container: c.name.clone(),
+                            network_name: o.name.clone(),
+                        },
+                        Some(format!("network {key} is recreated")),
+                        [],
+                    );
+                    disconnected.insert((c.id.clone(), o.name.clone()));
+                    deps.push(Some(d));
+                }
+                let reason = reasons.join("; ");
+                let id = b.push(
+                    Op::RecreateNetwork { network: key.to_string(), name: name.clone(), subnet: sub },
+                    Some(reason.clone()),
+                    deps,
+                );
+                b.element(ElementKind::Network, path, name, State::Drifted, Some(reason));
+                net_fate.insert(key, Fate::Made(id));
+            }
+        }
+    }
+    let net_id = |k: &str| net_fate.get(k).and_then(|f| f.id());
+
+    // Nodes and their attachments.
+    let mut node_fate: BTreeMap<&str, Fate> = BTreeMap::new();
+    let mut attach_made: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    let mut removed_nodes: Vec<(usize, &str)> = Vec::new(); // (action, container id)
+    for (key, node) in spec.nodes.iter() {
+        let name = spec.node_name(key);
+        let path = format!("nodes.{key}");
+        let cur = obs.container(spec, key);
+        for extra in obs.containers_of(key) {
+            if Some(extra.id.as_str()) != cur.map(|c| c.id.as_str()) {
+                let id = b.push(
+                    Op::RemoveNode { node: key.to_string(), name: extra.name.clone() },
+                    Some(format!("a second container for node {key} (left over from an interrupted apply)")),
+                    [],
+                );
+                removed_nodes.push((id, &extra.id));
+                b.element(ElementKind::Node, path.clone(), extra.name.clone(), State::Extra, None);
+            }
+        }
+        let nets: Vec<&str> = node.networks.names().collect();
+        let after_nets: Vec<Option<usize>> = nets.iter().map(|n| net_id(n)).collect();
+        let image = spec.node_image(node);
+        let run_fields =
+            || (key.to_string(), name.clone(), image.clone(), nets.iter().map(|n| n.to_string()).collect::<Vec<_>>());
+        let collision = |b: &mut Builder| {
+            if let Some(owner) = obs.foreign_containers.get(&name) {
+                b.conflicts.push(format!(
+                    "{path}: a container named {name:?} already exists and is not part of topology {topo:?} ({owner}); \
+                     dockernet never adopts it: remove or rename it, or change the topology's name or prefix"
+                ));
+            }
+        };
+        let Some(c) = cur else {
+            collision(&mut b);
+            let (node, name2, image, networks) = run_fields();
+            let id = b.push(Op::RunNode { node, name: name2, image, networks }, None, after_nets);
+            b.element(ElementKind::Node, path.clone(), name.clone(), State::Missing, None);
+            for n in &nets {
+                b.element(
+                    ElementKind::Attachment,
+                    format!("{path}.networks.{n}"),
+                    spec.network_name(n),
+                    State::Missing,
+                    None,
+                );
+            }
+            node_fate.insert(key, Fate::Made(id));
+            continue;
+        };
+        let mut reasons = Vec::new();
+        if !c.running {
+            reasons.push(format!(
+                "the container is {} (not running)",
+                if c.state.is_empty() { "stopped" } else { &c.state }
+            ));
+        }
+        reasons.extend(config_diff(c.config.as_ref(), &spec.node_config(key)));
+        if !node.routes.is_empty() && !has_cap(&c.cap_add, "NET_ADMIN") {
+            reasons.push("routes need NET_ADMIN, which the container was created without".to_string());
+        }
+        if !reasons.is_empty() {
+            if c.name != name {
+                collision(&mut b);
+            }
+            let reason = reasons.join("; ");
+            let (node, name2, image, networks) = run_fields();
+            let id = b.push(Op::RecreateNode { node, name: name2, image, networks }, Some(reason.clone()), after_nets);
+            b.element(ElementKind::Node, path.clone(), name.clone(), State::Drifted, Some(reason));
+            node_fate.insert(key, Fate::Made(id));
+            continue;
+        }
+        node_fate.insert(key, Fate::Keep);
+        b.element(ElementKind::Node, path.clone(), name.clone(), State::Present, None);
+        let mut wanted_names = BTreeSet::new();
+        for n in &nets {
+            let nname = spec.network_name(n);
+            wanted_names.insert(nname.clone());
+            let want = spec.attachment(key, n).unwrap_or_default();
+            let apath = format!("{path}.networks.{n}");
+            let connect = |b: &mut Builder, reason: String, after: Vec<Option<usize>>| {
+                b.push(
+                    Op::Connect {
+                        node: key.to_string(),
+                        network: n.to_string(),
+                        container: c.name.clone(),
+                        network_name: nname.clone(),
+                        ipv4: want.ipv4.clone(),
+                        aliases: want.aliases.0.clone(),
+                    },
+                    Some(reason),
+                    after,
+                )
+            };
+            match (c.attachments.get(&nname), net_fate.get(n).copied().unwrap_or(Fate::Keep)) {
+                (_, Fate::Made(nid)) => {
+                    // The network is new or recreated: (re)connect once it is there.
+                    let id = connect(&mut b, format!("network {n} is (re)created"), vec![Some(nid)]);
+                    attach_made.insert((key, n), id);
+                    b.element(ElementKind::Attachment, apath, nname.clone(), State::Missing, None);
+                }
+                (None, Fate::Keep) => {
+                    let id = connect(&mut b, "not connected".to_string(), vec![]);
+                    attach_made.insert((key, n), id);
+                    b.element(
+                        ElementKind::Attachment,
+                        apath,
+                        nname.clone(),
+                        State::Missing,
+                        Some("not connected".into()),
+                    );
+                }
+                (Some(have), Fate::Keep) => {
+                    let diffs = attachment_diff(&want, have);
+                    if diffs.is_empty() {
+                        b.element(ElementKind::Attachment, apath, nname.clone(), State::Present, None);
+                        continue;
+                    }
+                    let reason = diffs.join("; ");
+                    let d = b.push(
+                        Op::Disconnect {
+                            node: key.to_string(),
+                            network: n.to_string(),
+                            container: c.name.clone(),
+                            network_name: nname.clone(),
+                        },
+                        Some(format!("to reconnect: {reason}")),
+                        [],
+                    );
+                    let id = connect(&mut b, reason.clone(), vec![Some(d)]);
+                    attach_made.insert((key, n), id);
+                    b.element(ElementKind::Attachment, apath, nname.clone(), State::Drifted, Some(reason));
+                }
+            }
+        }
+        for nname in c.attachments.keys() {
+            if wanted_names.contains(nname) || disconnected.contains(&(c.id.clone(), nname.clone())) {
+                continue;
+            }
+            let declared = obs.networks.iter().find(|o| &o.name == nname).map(|o| o.key.clone());
+            let label = declared.clone().unwrap_or_else(|| nname.clone());
+            b.push(
+                Op::Disconnect {
+                    node: key.to_string(),
+                    network: label.clone(),
+                    container: c.name.clone(),
+                    network_name: nname.clone(),
+                },
+                Some(format!("{key} is not declared on {label}")),
+                [],
+            );
+            b.element(ElementKind::Attachment, format!("{path}.networks.{label}"), nname.clone(), State::Extra, None);
+        }
+    }
+
+    // Containers the declaration no longer has.
+    for c in &obs.containers {
+        if !spec.nodes.contains(&c.key) {
+            let id = b.push(
+                Op::RemoveNode { node: c.key.clone(), name: c.name.clone() },
+                Some("no longer declared".into()),
+                [],
+            );
+            removed_nodes.push((id, &c.id));
+            b.element(ElementKind::Node, format!("nodes.{}", c.key), c.name.clone(), State::Extra, None);
+        }
+    }
+    // Networks the declaration no longer has.
+    for o in &obs.networks {
+        if spec.networks.contains(&o.key) {
+            continue;
+        }
+        let foreign: Vec<&str> =
+            o.endpoints.iter().filter(|(id, _)| !owned_ids.contains(id.as_str())).map(|(_, n)| n.as_str()).collect();
+        if !foreign.is_empty() {
+            b.conflicts.push(format!(
+                "networks.{}: network {:?} is no longer declared but containers the topology does not own are attached \
+                 ({}); disconnect them first",
+                o.key,
+                o.name,
+                foreign.join(", ")
+            ));
+        }
+        let after: Vec<Option<usize>> = removed_nodes
+            .iter()
+            .filter(|(_, cid)| obs.containers.iter().any(|c| c.id == *cid && c.attachments.contains_key(&o.name)))
+            .map(|(id, _)| Some(*id))
+            .collect();
+        b.push(
+            Op::RemoveNetwork { network: o.key.clone(), name: o.name.clone() },
+            Some("no longer declared".into()),
+            after,
+        );
+        b.element(ElementKind::Network, format!("networks.{}", o.key), o.name.clone(), State::Extra, None);
+    }
+
+    // Routes.
+    let model = Model::new(spec);
+    let mut invalid = Vec::new();
+    for (key, node) in spec.nodes.iter() {
+        let fate = node_fate.get(key).copied().unwrap_or(Fate::Keep);
+        let cur = obs.container(spec, key);
+        let mut declared_dests = BTreeSet::new();
+        for (i, r) in node.routes.iter().enumerate() {
+            let path = format!("nodes.{key}.routes[{i}]");
+            let Some(link) = model.link(key, &r.via, &r.to) else { continue };
+            let Some(dest) = subnets_of(&r.to).iter().find(|n| n.addr().is_ipv4()).map(|n| n.to_string()) else {
+                invalid.push(format!("{path}.to: network {:?} has no IPv4 subnet to route to", r.to));
+                continue;
+            };
+            declared_dests.insert(dest.clone());
+            let link_name = spec.network_name(link);
+            let via_fate = node_fate.get(r.via.as_str()).copied().unwrap_or(Fate::Keep);
+            let gw_now = match (via_fate, attach_made.get(&(r.via.as_str(), link)), net_fate.get(link)) {
+                (Fate::Keep, None, Some(Fate::Keep)) => {
+                    obs.container(spec, &r.via).and_then(|v| v.attachments.get(&link_name)).and_then(|a| a.ipv4.clone())
+                }
+                _ => None,
+            };
+            let need = if fate != Fate::Keep {
+                Some(format!("{key} is (re)created"))
+            } else if attach_made.contains_key(&(key, link)) {
+                Some(format!("{key}'s attachment to {link} is (re)connected"))
+            } else if via_fate != Fate::Keep {
+                Some(format!("{} is (re)created", r.via))
+            } else if attach_made.contains_key(&(r.via.as_str(), link)) {
+                Some(format!("{}'s attachment to {link} is (re)connected", r.via))
+            } else {
+                match cur.and_then(|c| c.routes.as_ref()) {
+                    None => Some("the node's routes could not be read".to_string()),
+                    Some(rs) => match rs.iter().find(|e| e.destination == dest) {
+                        None => Some("missing".to_string()),
+                        Some(e) if Some(&e.gateway) != gw_now.as_ref() => Some(format!(
+                            "goes via {}, not {} ({}'s address on {link})",
+                            e.gateway,
+                            gw_now.as_deref().unwrap_or("?"),
+                            r.via
+                        )),
+                        Some(_) => None,
+                    },
+                }
+            };
+            let Some(reason) = need else {
+                b.element(ElementKind::Route, path, dest, State::Present, None);
+                continue;
+            };
+            let after = [
+                fate.id(),
+                attach_made.get(&(key, link)).copied(),
+                via_fate.id(),
+                attach_made.get(&(r.via.as_str(), link)).copied(),
+                net_id(&r.to),
+                net_id(link),
+            ];
+            let state = if reason == "missing" || fate != Fate::Keep { State::Missing } else { State::Drifted };
+            b.push(
+                Op::SetRoute {
+                    node: key.to_string(),
+                    to: r.to.clone(),
+                    via: r.via.clone(),
+                    destination: dest.clone(),
+                    link: link.to_string(),
+                    gateway: gw_now,
+                },
+                (reason != "missing").then(|| reason.clone()),
+                after,
+            );
+            b.element(ElementKind::Route, path, dest, state, Some(reason));
+        }
+        if fate == Fate::Keep {
+            if let Some(rs) = cur.and_then(|c| c.routes.as_ref()) {
+                for e in rs.iter().filter(|e| !declared_dests.contains(&e.destination)) {
+                    b.push(
+                        Op::RemoveRoute {
+                            node: key.to_string(),
+                            destination: e.destination.clone(),
+                            gateway: e.gateway.clone(),
+                        },
+                        Some("not declared".into()),
+                        [],
+                    );
+                    b.element(
+                        ElementKind::Route,
+                        format!("nodes.{key}.routes"),
+                        e.destination.clone(),
+                        State::Extra,
+                        None,
+                    );
+                }
+            }
+        }
+    }
+
+    if !invalid.is_empty() {
+        return Err(Error::invalid(format!("topology {topo:?} cannot be planned:\n  {}", invalid.join("\n  "))));
+    }
+    if !b.conflicts.is_empty() {
+        let n = b.conflicts.len();
+        return Err(Error::conflict(format!(
+            "topology {topo:?} cannot be applied ({n} conflict{}), nothing was changed:\n  {}",
+            if n == 1 { "" } else { "s" },
+            b.conflicts.join("\n  ")
+        )));
+    }
+    let elements = std::mem::take(&mut b.elements);
+    Ok(Diff { actions: b.finish(), elements })
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::topology::state::{container_from_doc, network_from_doc, ObservedContainer};
+    use crate::ErrorKind;
+    use serde_json::json;
+
+    pub(crate) fn spec(yaml: &str) -> Spec {
+        let s: Spec = crate::options::from_deserializer(serde_yaml_ng::Deserializer::from_str(yaml), "t").unwrap();
+        s.validate().unwrap();
+        s
+    }
+
+    fn hex_id(seed: &str) -> String {
+        use sha2::{Digest, Sha256};
+        hex::encode(Sha256::digest(seed.as_bytes()))
+    }
+
+    /// The daemon state a successful apply leaves, as Docker 20.10 reports it: documents built
+    /// like the daemon's (short-id alias, gateway, MAC, `IPAMConfig` null or `{}`), then read back
+    /// through the same functions as real documents.
+    pub(crate) fn applied(spec: &Spec) -> Observed {
+        let nets = resolve_subnets(spec, &Observed::default()).unwrap();
+        let mut obs = Observed::default();
+        for (key, _) in spec.networks.iter() {
+            let name = spec.network_name(key);
+            let subnets = &nets[key];
+            let config: Vec<Value> = subnets
+                .iter()
+                .map(|s| json!({"Subnet": s.to_string(), "Gateway": s.hosts().next().map(|h| h.to_string())}))
+                .collect();
+            let mut labels = spec.owner_labels();
+            labels.insert(super::super::spec::LABEL_NETWORK.into(), key.into());
+            labels.insert(super::super::spec::LABEL_CONFIG.into(), spec.network_config(key, subnets).to_string());
+            let doc = json!({"Name": name, "Id": hex_id(&name), "Driver": "bridge", "IPAM": {"Driver": "default", "Config": config},
+                             "Labels": labels, "Containers": {}});
+            obs.networks.push(network_from_doc(&doc));
+            for s in subnets {
+                obs.taken.push(Taken { net: *s, holder: format!("network {name:?}") });
+            }
+        }
+        let mut next_host: BTreeMap<String, u8> = BTreeMap::new();
+        for (key, node) in spec.nodes.iter() {
+            let name = spec.node_name(key);
+            let id = hex_id(&name);
+            let short = id[..12].to_string();
+            let mut endpoints = serde_json::Map::new();
+            for (net, _) in node.networks.iter() {
+                let o = spec.attachment(key, net).unwrap();
+                let sub = nets[net][0];
+                let host = next_host.entry(net.to_string()).or_insert(2);
+                let ip = o.ipv4.clone().unwrap_or_else(|| {
+                    *host += 1;
+                    sub.hosts().nth(usize::from(*host)).unwrap().to_string()
+                });
+                let mut aliases: Vec<Value> = o.aliases.iter().map(|a| json!(a)).collect();
+                aliases.push(json!(short));
+                let ipam = match &o.ipv4 {
+                    Some(v4) => json!({"IPv4Address": v4}),
+                    None => json!({}),
+                };
+                endpoints.insert(
+                    spec.network_name(net),
+                    json!({"IPAMConfig": ipam, "Links": null, "Aliases": aliases, "NetworkID": hex_id(&spec.network_name(net)),
+                           "Gateway": sub.hosts().next().unwrap().to_string(), "IPAddress": ip, "IPPrefixLen": sub.prefix_len(),
+                           "MacAddress": "02:42:0a:00:00:02", "DriverOpts": null}),
+                );
+            }
+            let mut labels = spec.owner_labels();
+            labels.insert(super::super::spec::LABEL_NODE.into(), key.into());
+            labels.insert(super::super::spec::LABEL_CONFIG.into(), spec.node_config(key).to_string());
+            let doc = json!({"Id": id, "Name": format!("/{name}"), "State": {"Status": "running", "Running": true},
+                "Config": {"Labels": labels, "Image": spec.node_image(node), "Cmd": ["sleep", "infinity"], "Env": ["PATH=/bin"]},
+                "HostConfig": {"CapAdd": spec.effective_cap_add(node)},
+                "NetworkSettings": {"Networks": endpoints}});
+            let mut c = container_from_doc(&doc);
+            c.routes = Some(Vec::new());
+            obs.containers.push(c);
+        }
+        // Routes as apply installs them.
+        for (key, node) in spec.nodes.iter() {
+            for r in &node.routes {
+                let m = Model::new(spec);
+                let link = m.link(key, &r.via, &r.to).unwrap();
+                let gw =
+                    obs.container(spec, &r.via).unwrap().attachments[&spec.network_name(link)].ipv4.clone().unwrap();
+                let dest = nets[&r.to][0].to_string();
+                let c = obs.containers.iter_mut().find(|c| c.key == key).unwrap();
+                c.routes.as_mut().unwrap().push(super::super::routes::RouteEntry {
+                    destination: dest,
+                    gateway: gw,
+                    dev: None,
+                });
+            }
+        }
+        obs
+    }
+
+    fn plan(spec: &Spec, obs: Observed) -> Plan {
+        make_plan(spec, obs).unwrap()
+    }
+
+    fn ops(p: &Plan) -> Vec<String> {
+        p.actions.iter().map(|a| a.op.describe()).collect()
+    }
+
+    fn container<'a>(obs: &'a mut Observed, key: &str) -> &'a mut ObservedContainer {
+        obs.containers.iter_mut().find(|c| c.key == key).unwrap()
+    }
+
+    const LAB: &str = "name: lab\nnetworks:\n  front: {subnet: 10.210.1.0/24}\n  back: {}\nnodes:\n  \
+        web: {image: img, networks: {front: {ipv4: 10.210.1.10, aliases: [www]}, back: {}}}\n  \
+        db: {image: img, networks: [back]}\n  \
+        router: {image: img, networks: [front, back]}\n  \
+        client: {image: img, networks: [front], routes: [{to: back, via: router}]}\n";
+
+    /// From nothing: networks first, then nodes (each after its networks), then routes.
+    #[test]
+    fn from_scratch() {
+        let s = spec(LAB);
+        let p = plan(&s, Observed::default());
+        let o = ops(&p);
+        assert_eq!(p.len(), 7, "{p}");
+        assert!(o[0].starts_with("create network back (lab-back) 10.210.0.0/24"), "{p}");
+        assert!(o[1].starts_with("create network front (lab-front) 10.210.1.0/24"), "{p}");
+        assert!(o[2..6].iter().all(|x| x.starts_with("run node")), "{p}");
+        assert!(o[6].starts_with("set route in client: 10.210.0.0/24 (back) via router"), "{p}");
+        let web = p.actions.iter().find(|a| matches!(&a.op, Op::RunNode { node, .. } if node == "web")).unwrap();
+        assert_eq!(web.after, [1, 2]);
+        let route = &p.actions[6];
+        assert_eq!(route.after.len(), 4, "{route:?}");
+        // JSON carries the same.
+        let j: Value = serde_json::from_str(&p.to_json()).unwrap();
+        assert_eq!(j["actions"][0]["action"], "create_network");
+        assert_eq!(j["subnets"]["back"][0], "10.210.0.0/24");
+    }
+
+    /// An applied topology plans nothing, although the daemon adds aliases, gateways and MACs.
+    #[test]
+    fn applied_plans_nothing() {
+        let s = spec(LAB);
+        let p = plan(&s, applied(&s));
+        assert!(p.is_empty(), "{p}");
+        assert_eq!(p.to_string(), "topology \"lab\" is up to date: nothing to do");
+        // The allocated subnet stays where it is when the pool changes or the space before it frees up.
+        let mut s2 = s.clone();
+        s2.pool = Some("10.99.0.0/16".into());
+        assert!(plan(&s2, applied(&s)).is_empty());
+        let d = diff(&s, &resolve_subnets(&s, &applied(&s)).unwrap(), &applied(&s)).unwrap();
+        assert!(d.elements.iter().all(|e| e.state == State::Present), "{:?}", d.elements);
+    }
+
+    /// A new attachment is a connect of the running container; a removed one a disconnect.
+    #[test]
+    fn attachments_change_in_place() {
+        let s = spec(LAB);
+        let obs = applied(&s);
+        let more =
+            spec(&LAB.replace("db: {image: img, networks: [back]}", "db: {image: img, networks: [back, front]}"));
+        let p = plan(&more, obs.clone());
+        assert_eq!(ops(&p), ["connect db to front (aliases db)"], "{p}");
+        let fewer = spec(&LAB.replace("router: {image: img, networks: [front, back]}\n  client: {image: img, networks: [front], routes: [{to: back, via: router}]}", "router: {image: img, networks: [front]}"));
+        let p = plan(&fewer, applied(&s));
+        let o = ops(&p);
+        assert!(o.contains(&"disconnect router from back".to_string()), "{p}");
+        assert!(o.contains(&"remove node client (lab-client)".to_string()), "{p}");
+        assert!(!o.iter().any(|x| x.starts_with("recreate")), "{p}");
+        // Changing an attachment's address or aliases reconnects it, in place.
+        let moved = spec(&LAB.replace("ipv4: 10.210.1.10, aliases: [www]", "ipv4: 10.210.1.11, aliases: [www, w3]"));
+        let p = plan(&moved, applied(&s));
+        assert_eq!(
+            ops(&p),
+            ["disconnect web from front", "connect web to front (ipv4 10.210.1.11; aliases www, w3, web)"],
+            "{p}"
+        );
+        assert_eq!(p.actions[1].after, [1]);
+        assert!(p.actions[1].reason.as_deref().unwrap().contains("ipv4: 10.210.1.10 → 10.210.1.11"), "{p}");
+    }
+
+    /// A new node is a run; the others are untouched.
+    #[test]
+    fn new_node_runs() {
+        let s = spec(LAB);
+        let more = spec(&format!("{LAB}  extra: {{image: img, networks: [back]}}\n"));
+        let p = plan(&more, applied(&s));
+        assert_eq!(ops(&p), ["run node extra (lab-extra) from img on back"], "{p}");
+        assert!(p.actions[0].after.is_empty());
+    }
+
+    /// A changed image recreates the node and says why; a node that stopped is recreated too;
+    /// routes through a recreated router are set again.
+    #[test]
+    fn recreate_with_reason() {
+        let s = spec(LAB);
+        let changed = spec(&LAB.replace("router: {image: img", "router: {image: img2"));
+        let p = plan(&changed, applied(&s));
+        assert_eq!(p.actions[0].op.describe(), "recreate node router (lab-router) from img2");
+        assert_eq!(p.actions[0].reason.as_deref(), Some("image: \"img\" → \"img2\""));
+        assert!(matches!(&p.actions[1].op, Op::SetRoute { node, .. } if node == "client"), "{p}");
+        assert_eq!(p.actions[1].after, [1]);
+        assert_eq!(p.len(), 2, "{p}");
+
+        let mut obs = applied(&s);
+        let db = container(&mut obs, "db");
+        db.running = false;
+        db.state = "exited".into();
+        let p = plan(&s, obs);
+        assert_eq!(p.actions[0].reason.as_deref(), Some("the container is exited (not running)"), "{p}");
+    }
+
+    /// Drift made by hand is repaired: a disconnected attachment is connected again, a missing
+    /// route is set again, a stray route is removed.
+    #[test]
+    fn drift_is_repaired() {
+        let s = spec(LAB);
+        let mut obs = applied(&s);
+        container(&mut obs, "db").attachments.clear();
+        let client = container(&mut obs, "client");
+        let routes = client.routes.as_mut().unwrap();
+        routes.clear();
+        routes.push(super::super::routes::RouteEntry {
+            destination: "10.9.0.0/16".into(),
+            gateway: "10.210.1.3".into(),
+            dev: None,
+        });
+        let p = plan(&s, obs);
+        let o = ops(&p);
+        assert!(o.contains(&"connect db to back (aliases db)".to_string()), "{p}");
+        assert!(o.iter().any(|x| x.starts_with("set route in client")), "{p}");
+        assert!(o.contains(&"remove route in client: 10.9.0.0/16 via 10.210.1.3".to_string()), "{p}");
+    }
+
+    /// A network whose options changed is recreated with its containers disconnected first and
+    /// connected again after — the containers stay.
+    #[test]
+    fn network_recreation_keeps_containers() {
+        let s = spec(LAB);
+        let internal = spec(&LAB.replacen("back: {}", "back: {internal: true}", 1));
+        let p = plan(&internal, applied(&s));
+        let o = ops(&p);
+        assert!(o.iter().any(|x| x.starts_with("recreate network back")), "{p}");
+        assert_eq!(o.iter().filter(|x| x.starts_with("disconnect")).count(), 3, "{p}");
+        assert_eq!(o.iter().filter(|x| x.starts_with("connect")).count(), 3, "{p}");
+        assert!(!o.iter().any(|x| x.starts_with("recreate node") || x.starts_with("run node")), "{p}");
+        let rec = p.actions.iter().find(|a| matches!(a.op, Op::RecreateNetwork { .. })).unwrap();
+        assert_eq!(rec.after, [1, 2, 3]);
+        assert_eq!(rec.reason.as_deref(), Some("internal: false → true"));
+    }
+
+    /// Names held by objects the topology does not own are conflicts, reported all at once.
+    #[test]
+    fn collisions_are_conflicts() {
+        let s = spec(LAB);
+        let mut obs = Observed::default();
+        obs.foreign_networks.insert("lab-front".into(), "it has no dockernet.topology label".into());
+        obs.foreign_containers.insert("lab-db".into(), "it belongs to topology \"other\"".into());
+        obs.taken.push(Taken { net: "10.210.1.0/25".parse().unwrap(), holder: "network \"big\"".into() });
+        let e = make_plan(&s, obs).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Conflict);
+        let m = e.message();
+        assert!(m.contains("networks.front: a network named \"lab-front\" already exists"), "{m}");
+        assert!(m.contains("nodes.db: a container named \"lab-db\""), "{m}");
+        assert!(m.contains("networks.front.subnet: 10.210.1.0/24 overlaps 10.210.1.0/25 of network \"big\""), "{m}");
+        assert!(m.contains("nothing was changed"), "{m}");
+    }
+
+    /// Objects the declaration dropped are removed, containers before their networks.
+    #[test]
+    fn removals_come_last() {
+        let s = spec(LAB);
+        let smaller = spec("name: lab\nnetworks:\n  front: {subnet: 10.210.1.0/24}\nnodes:\n  web: {image: img, networks: {front: {ipv4: 10.210.1.10, aliases: [www]}}}\n");
+        let p = plan(&smaller, applied(&s));
+        let o = ops(&p);
+        assert_eq!(o.first().unwrap(), "disconnect web from back", "{p}");
+        let last = p.actions.last().unwrap();
+        assert_eq!(last.op.describe(), "remove network back (lab-back)");
+        assert_eq!(last.after.len(), 2, "after db and router (client was not on back): {p}");
+    }
+
+    /// 1,000 networks and 2,000 nodes plan quickly, with non-overlapping subnets.
+    #[test]
+    fn a_thousand_networks_and_two_thousand_nodes() {
+        let mut y = String::from("name: big\npool: 10.64.0.0/12\nimage: img\nnetworks:\n");
+        for i in 0..1000 {
+            y.push_str(&format!("  n{i}: {{}}\n"));
+        }
+        y.push_str("nodes:\n");
+        for i in 0..2000 {
+            y.push_str(&format!("  h{i}: {{networks: [n{}, n{}]}}\n", i % 1000, (i * 7 + 1) % 1000));
+        }
+        let start = std::time::Instant::now();
+        let s: Spec = crate::options::from_deserializer(serde_yaml_ng::Deserializer::from_str(&y), "t").unwrap();
+        s.validate().unwrap();
+        let p = plan(&s, Observed::default());
+        let took = start.elapsed();
+        assert_eq!(p.len(), 3000);
+        let mut subnets: Vec<&String> = p.subnets.values().flatten().collect();
+        subnets.sort();
+        subnets.dedup();
+        assert_eq!(subnets.len(), 1000);
+        eprintln!("parse + validate + plan of 1,000 networks / 2,000 nodes: {took:?}");
+    }
+}

@@ -1,0 +1,407 @@
+//! What the daemon holds for a topology, read once per operation and turned into plain data
+//! ([`Observed`]) so that planning, status and verification are pure functions of it.
+//!
+//! Ownership is by label only: a network or container belongs to topology `lab` when it carries
+//! `dockernet.topology=lab`; which declared element it is comes from
+//! `dockernet.topology.network` / `dockernet.topology.node`, never from its name. Everything
+//! else on the daemon is foreign: its names are remembered only to refuse collisions (dockernet
+//! never adopts an object it did not create), its subnets only to allocate around them.
+//!
+//! The daemon's own additions are filtered here, once, so that an applied topology compares
+//! equal to its declaration: the short-id alias Docker ≤ 24 adds to every endpoint, the
+//! container's own name among the aliases, an empty `IPAMConfig` (`{}` vs `null`), `DriverOpts`
+//! of `{}` vs `null`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use futures_util::stream::{self, StreamExt};
+use ipnet::IpNet;
+use serde_json::Value;
+
+use super::routes::{self, RouteEntry};
+use super::spec::{has_cap, Spec, LABEL, LABEL_CONFIG, LABEL_NETWORK, LABEL_NODE};
+use super::subnets::{self, Taken};
+use crate::client::Client;
+use crate::container::{ExecOptions, ListOptions as ContainerListOptions};
+use crate::error::Result;
+use crate::host::Endpoint;
+use crate::network::{doc_subnets, ConnectOptions, CreateOptions, InspectOptions, ListOptions};
+use crate::options::{StringList, StringMap};
+
+/// How many daemon requests plan, status and verify keep in flight at once while reading.
+pub(crate) const READ_CONCURRENCY: usize = 16;
+
+/// A network the topology owns, as the daemon has it.
+#[derive(Debug, Clone, Default)]
+pub struct ObservedNetwork {
+    /// Which declared network it is (its `dockernet.topology.network` label).
+    pub key: String,
+    /// Docker name.
+    pub name: String,
+    /// Full id.
+    pub id: String,
+    /// Its subnets.
+    pub subnets: Vec<IpNet>,
+    /// The configuration it was created from (its `dockernet.topology.config` label).
+    pub config: Option<Value>,
+    /// Running containers attached: (id, name).
+    pub endpoints: Vec<(String, String)>,
+    /// The daemon's inspect document (to re-create it exactly if an apply must be undone).
+    pub doc: Value,
+}
+
+/// One attachment of an owned container, with the daemon's additions filtered out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ObservedAttachment {
+    /// Network id.
+    pub network_id: String,
+    /// The IPv4 address it has now (none while stopped).
+    pub ipv4: Option<String>,
+    /// The IPv6 address it has now.
+    pub ipv6: Option<String>,
+    /// The static IPv4 address it was given (`IPAMConfig`).
+    pub static_ipv4: Option<String>,
+    /// The static IPv6 address it was given.
+    pub static_ipv6: Option<String>,
+    /// User aliases (the daemon's short-id alias and the container's name removed).
+    pub aliases: BTreeSet<String>,
+    /// Legacy links.
+    pub links: BTreeSet<String>,
+    /// Link-local addresses given.
+    pub link_local_ips: BTreeSet<String>,
+    /// Endpoint driver options.
+    pub driver_opts: BTreeMap<String, String>,
+    /// MAC address.
+    pub mac: Option<String>,
+    /// Gateway priority (API 1.48+; absent before).
+    pub gw_priority: Option<i64>,
+}
+
+/// A container the topology owns, as the daemon has it.
+#[derive(Debug, Clone, Default)]
+pub struct ObservedContainer {
+    /// Which declared node it is (its `dockernet.topology.node` label).
+    pub key: String,
+    /// Docker name.
+    pub name: String,
+    /// Full id.
+    pub id: String,
+    /// `running`, `exited`, `created`, …
+    pub state: String,
+    /// True when running.
+    pub running: bool,
+    /// The configuration it was created from (its `dockernet.topology.config` label).
+    pub config: Option<Value>,
+    /// Capabilities it was created with.
+    pub cap_add: Vec<String>,
+    /// Attachments by Docker network name.
+    pub attachments: BTreeMap<String, ObservedAttachment>,
+    /// Its routes with a next hop (`None`: not read — stopped, no `ip`, or no routes expected).
+    pub routes: Option<Vec<RouteEntry>>,
+}
+
+/// Everything plan, status, verify and graph need to know about the daemon.
+#[derive(Debug, Clone, Default)]
+pub struct Observed {
+    /// Networks the topology owns.
+    pub networks: Vec<ObservedNetwork>,
+    /// Containers the topology owns.
+    pub containers: Vec<ObservedContainer>,
+    /// Names of networks it does not own → who owns them (for collision messages).
+    pub foreign_networks: BTreeMap<String, String>,
+    /// Names of containers it does not own → who owns them.
+    pub foreign_containers: BTreeMap<String, String>,
+    /// Subnets of every network on the daemon, and the host's routes (when the daemon is local).
+    pub taken: Vec<Taken>,
+}
+
+impl Observed {
+    /// The owned network for declared network `key`.
+    pub fn network(&self, key: &str) -> Option<&ObservedNetwork> {
+        self.networks.iter().find(|n| n.key == key)
+    }
+
+    /// The owned containers labelled as node `key`.
+    pub fn containers_of(&self, key: &str) -> Vec<&ObservedContainer> {
+        self.containers.iter().filter(|c| c.key == key).collect()
+    }
+
+    /// The container that *is* node `key`: the one with the declared name, else the first.
+    pub fn container(&self, spec: &Spec, key: &str) -> Option<&ObservedContainer> {
+        let all = self.containers_of(key);
+        let name = spec.node_name(key);
+        all.iter().find(|c| c.name == name).or(all.first()).copied()
+    }
+}
+
+fn label<'a>(doc: &'a Value, key: &str, path: &str) -> Option<&'a str> {
+    doc.pointer(path).and_then(|l| l.get(key)).and_then(Value::as_str)
+}
+
+fn owner_note(doc: &Value, path: &str) -> String {
+    match label(doc, LABEL, path) {
+        Some(t) => format!("it belongs to topology {t:?}"),
+        None => "it has no dockernet.topology label".to_string(),
+    }
+}
+
+fn strs(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+fn non_empty(v: Option<&Value>) -> Option<String> {
+    v.and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+/// Reads one endpoint of a container inspect document.
+pub fn attachment_from_doc(ep: &Value, short_id: &str, container_name: &str) -> ObservedAttachment {
+    let ipam = ep.get("IPAMConfig").filter(|v| v.is_object());
+    let with = |k: &str| ipam.and_then(|i| non_empty(i.get(k)));
+    let map = |v: Option<&Value>| -> BTreeMap<String, String> {
+        v.and_then(Value::as_object)
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
+            .unwrap_or_default()
+    };
+    ObservedAttachment {
+        network_id: non_empty(ep.get("NetworkID")).unwrap_or_default(),
+        ipv4: non_empty(ep.get("IPAddress")),
+        ipv6: non_empty(ep.get("GlobalIPv6Address")),
+        static_ipv4: with("IPv4Address"),
+        static_ipv6: with("IPv6Address"),
+        aliases: strs(ep.get("Aliases")).into_iter().filter(|a| a != short_id && a != container_name).collect(),
+        links: strs(ep.get("Links")).into_iter().collect(),
+        link_local_ips: strs(ipam.and_then(|i| i.get("LinkLocalIPs"))).into_iter().collect(),
+        driver_opts: map(ep.get("DriverOpts")),
+        mac: non_empty(ep.get("MacAddress")),
+        gw_priority: ep.get("GwPriority").and_then(Value::as_i64),
+    }
+}
+
+/// Reads a container inspect document of an owned container.
+pub fn container_from_doc(doc: &Value) -> ObservedContainer {
+    let id = doc.get("Id").and_then(Value::as_str).unwrap_or_default().to_string();
+    let name = doc.get("Name").and_then(Value::as_str).unwrap_or_default().trim_start_matches('/').to_string();
+    let short = crate::network::short(&id).to_string();
+    let attachments = doc
+        .pointer("/NetworkSettings/Networks")
+        .and_then(Value::as_object)
+        .map(|m| m.iter().map(|(net, ep)| (net.clone(), attachment_from_doc(ep, &short, &name))).collect())
+        .unwrap_or_default();
+    ObservedContainer {
+        key: label(doc, LABEL_NODE, "/Config/Labels").unwrap_or_default().to_string(),
+        name,
+        state: doc.pointer("/State/Status").and_then(Value::as_str).unwrap_or_default().to_string(),
+        running: doc.pointer("/State/Running").and_then(Value::as_bool).unwrap_or(false),
+        config: label(doc, LABEL_CONFIG, "/Config/Labels").and_then(|s| serde_json::from_str(s).ok()),
+        cap_add: strs(doc.pointer("/HostConfig/CapAdd")),
+        attachments,
+        routes: None,
+        id,
+    }
+}
+
+/// Reads a network inspect document of an owned network.
+pub fn network_from_doc(doc: &Value) -> ObservedNetwork {
+    let s = |k: &str| doc.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+    let endpoints = doc
+        .get("Containers")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(id, ep)| (id.clone(), ep.get("Name").and_then(Value::as_str).unwrap_or_default().to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    ObservedNetwork {
+        key: label(doc, LABEL_NETWORK, "/Labels").unwrap_or_default().to_string(),
+        name: s("Name"),
+        id: s("Id"),
+        subnets: doc_subnets(doc),
+        config: label(doc, LABEL_CONFIG, "/Labels").and_then(|s| serde_json::from_str(s).ok()),
+        endpoints,
+        doc: doc.clone(),
+    }
+}
+
+/// The connect options that restore an attachment as it was (used to undo a disconnect).
+pub fn reconnect_options(a: &ObservedAttachment) -> ConnectOptions {
+    ConnectOptions {
+        aliases: StringList(a.aliases.iter().cloned().collect()),
+        ipv4: a.static_ipv4.clone(),
+        ipv6: a.static_ipv6.clone(),
+        links: StringList(a.links.iter().cloned().collect()),
+        link_local_ips: StringList(a.link_local_ips.iter().cloned().collect()),
+        driver_opts: StringMap(a.driver_opts.clone()),
+        ..Default::default()
+    }
+}
+
+/// The create options that make a network like this inspect document again (to undo a removal).
+pub fn create_options_from_doc(doc: &Value) -> CreateOptions {
+    let str_map = |v: Option<&Value>| -> StringMap {
+        StringMap(
+            v.and_then(Value::as_object)
+                .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
+                .unwrap_or_default(),
+        )
+    };
+    let configs: Vec<&Value> =
+        doc.pointer("/IPAM/Config").and_then(Value::as_array).map(|a| a.iter().collect()).unwrap_or_default();
+    let field = |k: &str| -> StringList { StringList(configs.iter().filter_map(|c| non_empty(c.get(k))).collect()) };
+    let mut aux = BTreeMap::new();
+    for c in &configs {
+        if let Some(m) = c.get("AuxiliaryAddresses").and_then(Value::as_object) {
+            for (k, v) in m {
+                aux.insert(k.clone(), v.as_str().unwrap_or_default().to_string());
+            }
+        }
+    }
+    let flag = |k: &str| doc.get(k).and_then(Value::as_bool).unwrap_or(false);
+    CreateOptions {
+        driver: non_empty(doc.get("Driver")),
+        subnet: field("Subnet"),
+        gateway: field("Gateway"),
+        ip_range: field("IPRange"),
+        aux_addresses: StringMap(aux),
+        ipv6: doc.get("EnableIPv6").and_then(Value::as_bool).filter(|v| *v),
+        internal: flag("Internal"),
+        attachable: flag("Attachable"),
+        ingress: flag("Ingress"),
+        labels: str_map(doc.get("Labels")),
+        options: str_map(doc.get("Options")),
+        ipam_driver: non_empty(doc.pointer("/IPAM/Driver")).filter(|d| d != "default"),
+        ipam_options: str_map(doc.pointer("/IPAM/Options")),
+        ..Default::default()
+    }
+}
+
+/// Reads the daemon: every network and container (owned ones inspected in full), the host's
+/// routes when the daemon is local, and — with `routes` — the routing table of each running
+/// owned container that has or may have routes.
+pub(crate) async fn observe(client: &Client, spec: &Spec, routes: bool) -> Result<Observed> {
+    let mut obs = Observed::default();
+    let nets = client.network_ls(&ListOptions::default()).await?;
+    let mut owned_ids = Vec::new();
+    for doc in &nets {
+        let name = doc.get("Name").and_then(Value::as_str).unwrap_or_default().to_string();
+        for net in doc_subnets(doc) {
+            obs.taken.push(Taken { net, holder: format!("network {name:?}") });
+        }
+        if label(doc, LABEL, "/Labels") == Some(spec.name.as_str()) {
+            owned_ids.push(doc.get("Id").and_then(Value::as_str).unwrap_or_default().to_string());
+        } else {
+            obs.foreign_networks.insert(name, owner_note(doc, "/Labels"));
+        }
+    }
+    // Inspect, for the running endpoints a list does not show.
+    let docs: Vec<Result<Value>> = stream::iter(owned_ids)
+        .map(|id| async move { client.network_inspect(&id, &InspectOptions::default()).await })
+        .buffer_unordered(READ_CONCURRENCY)
+        .collect()
+        .await;
+    for d in docs {
+        obs.networks.push(network_from_doc(&d?));
+    }
+    obs.networks.sort_by(|a, b| a.name.cmp(&b.name));
+
+    let ctrs = client.container_ls(&ContainerListOptions { all: true, ..Default::default() }).await?;
+    let mut owned = Vec::new();
+    for doc in &ctrs {
+        if label(doc, LABEL, "/Labels") == Some(spec.name.as_str()) {
+            owned.push(doc.get("Id").and_then(Value::as_str).unwrap_or_default().to_string());
+        } else {
+            for n in strs(doc.get("Names")) {
+                obs.foreign_containers.insert(n.trim_start_matches('/').to_string(), owner_note(doc, "/Labels"));
+            }
+        }
+    }
+    let docs: Vec<Result<ObservedContainer>> = stream::iter(owned)
+        .map(|id| async move {
+            let doc = match client.container_inspect(&id).await {
+                Ok(d) => d,
+                // Removed between list and inspect: simply not there.
+                Err(e) if e.kind() == crate::ErrorKind::NotFound => return Ok(ObservedContainer::default()),
+                Err(e) => return Err(e),
+            };
+            let mut c = container_from_doc(&doc);
+            let wants_routes = spec.nodes.get(&c.key).is_some_and(|n| !n.routes.is_empty());
+            if routes && c.running && (wants_routes || has_cap(&c.cap_add, "NET_ADMIN")) {
+                if let Ok(out) = client.container_exec(&c.id, &routes::show_command(), &ExecOptions::default()).await {
+                    if out.exit_code == 0 {
+                        c.routes = Some(routes::parse_routes(&String::from_utf8_lossy(&out.stdout)));
+                    }
+                }
+            }
+            Ok(c)
+        })
+        .buffer_unordered(READ_CONCURRENCY)
+        .collect()
+        .await;
+    for c in docs {
+        let c = c?;
+        if !c.id.is_empty() {
+            obs.containers.push(c);
+        }
+    }
+    obs.containers.sort_by(|a, b| a.name.cmp(&b.name));
+    // The host's routes matter only when the daemon runs on this machine.
+    if matches!(client.host().endpoint, Endpoint::Unix(_)) {
+        obs.taken.extend(subnets::host_routes());
+    }
+    Ok(obs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A 20.10 endpoint: the short-id alias and `IPAMConfig: {}` are the daemon's, not the user's.
+    #[test]
+    fn daemon_additions_are_filtered() {
+        let doc = json!({
+            "Id": "858946dee92e0123456789", "Name": "/lab-r",
+            "State": {"Status": "running", "Running": true},
+            "Config": {"Labels": {"dockernet.topology": "lab", "dockernet.topology.node": "r",
+                                   "dockernet.topology.config": "{\"image\":\"x\"}"}},
+            "HostConfig": {"CapAdd": ["NET_ADMIN"]},
+            "NetworkSettings": {"Networks": {
+                "lab-a": {"IPAMConfig": null, "Links": null, "Aliases": ["r", "858946dee92e"], "NetworkID": "n1",
+                          "IPAddress": "10.206.77.2", "IPPrefixLen": 24, "MacAddress": "02:42:0a:ce:4d:02", "DriverOpts": null},
+                "lab-b": {"IPAMConfig": {"IPv4Address": "10.206.78.9"}, "Aliases": ["858946dee92e", "lab-r", "www", "r"],
+                          "NetworkID": "n2", "IPAddress": "10.206.78.9", "DriverOpts": {}}
+            }}
+        });
+        let c = container_from_doc(&doc);
+        assert_eq!((c.key.as_str(), c.name.as_str(), c.running), ("r", "lab-r", true));
+        assert_eq!(c.config, Some(json!({"image": "x"})));
+        let a = &c.attachments["lab-a"];
+        assert_eq!(a.aliases, BTreeSet::from(["r".to_string()]));
+        assert_eq!(a.static_ipv4, None);
+        assert_eq!(a.ipv4.as_deref(), Some("10.206.77.2"));
+        let b = &c.attachments["lab-b"];
+        assert_eq!(b.static_ipv4.as_deref(), Some("10.206.78.9"));
+        assert_eq!(b.aliases, BTreeSet::from(["r".to_string(), "www".to_string()]));
+        assert!(b.driver_opts.is_empty());
+        let o = reconnect_options(b);
+        assert_eq!(o.ipv4.as_deref(), Some("10.206.78.9"));
+    }
+
+    /// A network document becomes create options that would make it again.
+    #[test]
+    fn network_doc_round_trip() {
+        let doc = json!({"Name": "lab-a", "Id": "abc", "Driver": "bridge", "Internal": true, "EnableIPv6": false,
+            "IPAM": {"Driver": "default", "Options": null, "Config": [{"Subnet": "10.1.0.0/24", "Gateway": "10.1.0.1"}]},
+            "Options": {}, "Labels": {"dockernet.topology": "lab", "dockernet.topology.network": "a"},
+            "Containers": {"c1": {"Name": "lab-x"}}});
+        let o = create_options_from_doc(&doc);
+        assert_eq!(o.subnet.0, ["10.1.0.0/24"]);
+        assert_eq!(o.gateway.0, ["10.1.0.1"]);
+        assert!(o.internal && o.ipv6.is_none() && o.ipam_driver.is_none());
+        assert_eq!(o.labels.0["dockernet.topology.network"], "a");
+        let n = network_from_doc(&doc);
+        assert_eq!((n.key.as_str(), n.endpoints.len()), ("a", 1));
+    }
+}

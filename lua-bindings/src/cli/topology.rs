@@ -1,0 +1,159 @@
+//! `dockernet up|down|plan|status|verify|graph FILE`: topologies from the command line.
+//!
+//! - `plan FILE [--json]`: what `up` would do (exit 0), as text or JSON;
+//! - `up FILE [--concurrency N] [--json]`: apply, with a progress bar on a terminal; on failure
+//!   everything this run made is undone and the failing step is named (exit 1);
+//! - `down FILE|NAME`: remove what the topology owns (by label), never anything else;
+//! - `status FILE [--json]`: each element present / missing / drifted (exit 1 unless all present);
+//! - `verify FILE [--json]`: the reachability matrix, expected vs observed (exit 1 on a mismatch);
+//! - `graph FILE [--format dot|mermaid|svg]`: the topology as a picture.
+//!
+//! Errors print as `Error: <message>` with exit 1; usage errors exit 2.
+
+use std::io::Write;
+use std::path::Path;
+
+use clap::{Parser, Subcommand};
+use dockernet_core::topology::{ApplyOptions, GraphFormat, Topology, VerifyOptions};
+use dockernet_core::BlockingClient;
+
+/// The verbs this module answers (the program dispatches them here).
+pub const VERBS: [&str; 6] = ["up", "down", "plan", "status", "verify", "graph"];
+
+#[derive(Parser, Debug)]
+#[command(name = "dockernet", no_binary_name = false, about = "Topologies: declare a lab in YAML, plan it, bring it up, verify it, draw it, tear it down.")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Show what `up` would do.
+    Plan {
+        /// The topology file (YAML).
+        file: String,
+        /// Print the plan as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create or converge the topology (undone on failure).
+    Up {
+        /// The topology file (YAML).
+        file: String,
+        /// Most steps in flight at once.
+        #[arg(long, default_value_t = ApplyOptions::default().concurrency)]
+        concurrency: usize,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove everything the topology owns (by label).
+    Down {
+        /// The topology file, or the topology's name.
+        file_or_name: String,
+    },
+    /// Each declared element: present, missing or drifted.
+    Status {
+        /// The topology file (YAML).
+        file: String,
+        /// Print the status as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Measure reachability between the topology's nodes (exit 1 on a mismatch).
+    Verify {
+        /// The topology file (YAML).
+        file: String,
+        /// Print the matrix as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Draw the topology.
+    Graph {
+        /// The topology file (YAML).
+        file: String,
+        /// dot, mermaid or svg (svg needs Graphviz).
+        #[arg(long, short = 'f', default_value = "dot")]
+        format: String,
+    },
+}
+
+/// Runs one topology command; `args[0]` is the verb. Returns the exit status.
+pub fn run(client: &BlockingClient, args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let argv = std::iter::once("dockernet".to_string()).chain(args.iter().cloned());
+    let cli = match Cli::try_parse_from(argv) {
+        Ok(c) => c,
+        Err(e) => {
+            use clap::error::ErrorKind as K;
+            let text = e.render().to_string();
+            let help = matches!(e.kind(), K::DisplayHelp | K::DisplayVersion);
+            let _ = if help { out.write_all(text.as_bytes()) } else { err.write_all(text.as_bytes()) };
+            return if help { 0 } else { 2 };
+        }
+    };
+    match execute(client, cli.cmd, out) {
+        Ok(code) => code,
+        Err(e) => {
+            let _ = writeln!(err, "Error: {}", e.message());
+            1
+        }
+    }
+}
+
+fn load(file: &str) -> dockernet_core::Result<Topology> {
+    Topology::from_file(file)
+}
+
+fn json<T: serde::Serialize>(out: &mut dyn Write, v: &T) -> dockernet_core::Result<()> {
+    let text = serde_json::to_string_pretty(v)?;
+    let _ = writeln!(out, "{text}");
+    Ok(())
+}
+
+fn execute(client: &BlockingClient, cmd: Cmd, out: &mut dyn Write) -> dockernet_core::Result<i32> {
+    match cmd {
+        Cmd::Plan { file, json: as_json } => {
+            let plan = client.topology_plan(&load(&file)?)?;
+            if as_json { json(out, &plan)? } else { let _ = writeln!(out, "{plan}"); }
+            Ok(0)
+        }
+        Cmd::Up { file, concurrency, json: as_json } => {
+            let topology = load(&file)?;
+            let bar = crate::progress::Bar::new(None);
+            let report = client.topology_apply(&topology, &ApplyOptions { concurrency }, &|p| bar.update(p));
+            bar.finish();
+            let report = report?;
+            if as_json { json(out, &report)? } else { let _ = writeln!(out, "{report}"); }
+            Ok(0)
+        }
+        Cmd::Down { file_or_name } => {
+            let report = if Path::new(&file_or_name).is_file() {
+                client.topology_destroy(&load(&file_or_name)?)?
+            } else {
+                client.topology_destroy_by_name(&file_or_name)?
+            };
+            let _ = writeln!(out, "{report}");
+            Ok(0)
+        }
+        Cmd::Status { file, json: as_json } => {
+            let status = client.topology_status(&load(&file)?)?;
+            if as_json { json(out, &status)? } else { let _ = writeln!(out, "{status}"); }
+            Ok(if status.is_up_to_date() { 0 } else { 1 })
+        }
+        Cmd::Verify { file, json: as_json } => {
+            let v = client.topology_verify(&load(&file)?, &VerifyOptions::default())?;
+            if as_json { json(out, &v)? } else { let _ = writeln!(out, "{v}"); }
+            Ok(if v.ok() { 0 } else { 1 })
+        }
+        Cmd::Graph { file, format } => {
+            let format: GraphFormat = format.parse()?;
+            let text = client.topology_graph(&load(&file)?, format)?;
+            let _ = write!(out, "{text}");
+            if !text.ends_with('\n') {
+                let _ = writeln!(out);
+            }
+            Ok(0)
+        }
+    }
+}

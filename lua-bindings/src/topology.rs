@@ -1,0 +1,146 @@
+//! `docker.topology`: declare a multi-network lab as a Lua table (or load a YAML file), then
+//! `:plan()`, `:apply()`, `:destroy()`, `:status()`, `:verify()`, `:graph(fmt)`.
+//!
+//! `docker.topology{…}` and `docker.topology.load("lab.yaml")` return a `Topology` object: a table
+//! with its `name` and methods written in Lua over wrapped Rust operations (so failures raise
+//! dockernet's error tables). Results are data — plans, status and verification matrices cross
+//! through serde — with a `summary` (the printable text) that `tostring` shows.
+
+use std::sync::Arc;
+
+use dockernet_core::topology::{ApplyOptions, GraphFormat, Topology, VerifyOptions};
+use dockernet_core::{BlockingClient, Error};
+use mlua::{AnyUserData, Lua, Table, UserData, Value};
+use serde::Deserialize;
+
+use crate::convert::{opts, to_lua};
+use crate::error::{lua_err, LuaResultExt};
+use crate::runtime::class;
+
+/// The core topology inside a Lua object.
+pub(crate) struct LuaTopology(pub Arc<Topology>);
+
+impl UserData for LuaTopology {}
+
+/// Options of `:apply()`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct LuaApplyOptions {
+    /// Most steps in flight at once (default 8).
+    concurrency: Option<usize>,
+    /// Draw a progress bar on stderr (default: when stderr is a terminal).
+    progress: Option<bool>,
+}
+
+/// The `Topology` object's methods and the `docker.topology` constructor, in Lua over `ops`.
+pub(crate) const METHODS: &str = r#"
+local api, M, ops = ...
+local function obj(t) return setmetatable({ name = ops.name(t), _t = t }, M) end
+function M:plan() return ops.plan(self._t) end
+function M:apply(o) return ops.apply(self._t, o) end
+function M:destroy() return ops.destroy(self._t) end
+function M:status() return ops.status(self._t) end
+function M:verify(o) return ops.verify(self._t, o) end
+function M:graph(fmt) return ops.graph(self._t, fmt) end
+M.__tostring = function(t) return string.format("Topology(name=%q)", t.name) end
+local topology = setmetatable({
+  load = function(path) return obj(ops.load(path)) end,
+  destroy = function(name) return ops.destroy_by_name(name) end,
+}, { __call = function(_, spec) return obj(ops.new(spec)) end, __name = "docker.topology" })
+api.topology = topology
+"#;
+
+fn topo(ud: &AnyUserData) -> mlua::Result<Arc<Topology>> {
+    Ok(ud.borrow::<LuaTopology>()?.0.clone())
+}
+
+/// A result record as a Lua table tagged with `class`, its printable text as `summary`.
+fn record<T: serde::Serialize + std::fmt::Display>(lua: &Lua, class_name: &str, v: &T) -> mlua::Result<Value> {
+    let t = to_lua(lua, v)?;
+    if let Value::Table(t) = &t {
+        t.set("summary", v.to_string())?;
+        let mt = class(lua, class_name)?;
+        if mt.raw_get::<Value>("__tostring")?.is_nil() {
+            mt.raw_set("__tostring", lua.create_function(|_, t: Table| t.get::<String>("summary"))?)?;
+        }
+        t.set_metatable(Some(mt))?;
+    }
+    Ok(t)
+}
+
+/// The raw operations behind the `Topology` object (wrapped by the runtime).
+pub(crate) fn ops(lua: &Lua, client: &BlockingClient) -> mlua::Result<Table> {
+    let t = lua.create_table()?;
+    t.set(
+        "new",
+        lua.create_function(|_, spec: Value| {
+            let Value::Table(_) = spec else {
+                return Err(lua_err(Error::invalid(format!("docker.topology: expected a table, got {}", spec.type_name()))));
+            };
+            let d = mlua::serde::Deserializer::new_with_options(spec, mlua::serde::de::Options::new().deny_unsupported_types(false));
+            Ok(LuaTopology(Arc::new(Topology::from_deserializer(d).lua()?)))
+        })?,
+    )?;
+    t.set(
+        "load",
+        lua.create_function(|_, path: String| Ok(LuaTopology(Arc::new(Topology::from_file(&path).lua()?))))?,
+    )?;
+    t.set("name", lua.create_function(|_, ud: AnyUserData| Ok(topo(&ud)?.name().to_string()))?)?;
+    let c = client.clone();
+    t.set(
+        "plan",
+        lua.create_function(move |lua, ud: AnyUserData| record(lua, "Plan", &c.topology_plan(&*topo(&ud)?).lua()?))?,
+    )?;
+    let c = client.clone();
+    t.set(
+        "apply",
+        lua.create_function(move |lua, (ud, o): (AnyUserData, Option<Value>)| {
+            let o: LuaApplyOptions = opts(o, "topology apply")?;
+            let mut apply = ApplyOptions::default();
+            if let Some(n) = o.concurrency {
+                apply.concurrency = n;
+            }
+            let bar = crate::progress::Bar::new(o.progress);
+            let report = c.topology_apply(&*topo(&ud)?, &apply, &|p| bar.update(p));
+            bar.finish();
+            record(lua, "ApplyReport", &report.lua()?)
+        })?,
+    )?;
+    let c = client.clone();
+    t.set(
+        "destroy",
+        lua.create_function(move |lua, ud: AnyUserData| record(lua, "DestroyReport", &c.topology_destroy(&*topo(&ud)?).lua()?))?,
+    )?;
+    let c = client.clone();
+    t.set(
+        "destroy_by_name",
+        lua.create_function(move |lua, name: String| record(lua, "DestroyReport", &c.topology_destroy_by_name(&name).lua()?))?,
+    )?;
+    let c = client.clone();
+    t.set(
+        "status",
+        lua.create_function(move |lua, ud: AnyUserData| record(lua, "Status", &c.topology_status(&*topo(&ud)?).lua()?))?,
+    )?;
+    let c = client.clone();
+    t.set(
+        "verify",
+        lua.create_function(move |lua, (ud, o): (AnyUserData, Option<Value>)| {
+            let o: VerifyOptions = opts(o, "topology verify")?;
+            let v = c.topology_verify(&*topo(&ud)?, &o).lua()?;
+            let t = record(lua, "Verification", &v)?;
+            if let Value::Table(t) = &t {
+                t.set("ok", v.ok())?;
+            }
+            Ok(t)
+        })?,
+    )?;
+    let c = client.clone();
+    t.set(
+        "graph",
+        lua.create_function(move |_, (ud, fmt): (AnyUserData, Option<String>)| {
+            let format: GraphFormat = fmt.as_deref().unwrap_or("dot").parse().lua()?;
+            c.topology_graph(&*topo(&ud)?, format).lua()
+        })?,
+    )?;
+    Ok(t)
+}

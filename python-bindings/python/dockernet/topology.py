@@ -1,0 +1,147 @@
+"""Topologies from Python: ``Topology.from_dict(d)`` / ``.from_file(path)`` / ``client.topology(d)``.
+
+A topology is data — networks, nodes (containers) and their attachments, routes, expectations —
+with the same keys as the YAML files in ``scripts/labs/``. ``plan()`` shows what ``apply()`` would
+do; ``apply()`` carries it out as one transaction (undone on failure); ``destroy()`` removes exactly
+what the topology owns; ``status()`` and ``verify()`` report, ``graph()`` draws. In Jupyter a
+topology renders as its graph (SVG, through Graphviz) and a verification as a matrix.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, Union
+
+from . import _native
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .client import Client
+
+__all__ = ["Topology", "Result", "Verification"]
+
+
+class Result(Dict[str, Any]):
+    """A plan, report or status as a dict; ``str()`` gives its printable summary."""
+
+    def __str__(self) -> str:
+        return str(self.get("summary", ""))
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        return f"<pre>{escape(str(self))}</pre>"
+
+
+class Verification(Result):
+    """The measured reachability matrix: ``ok``, ``nodes``, ``cells`` (from, to, expected, observed)."""
+
+    @property
+    def ok(self) -> bool:
+        """True when every pair behaved as expected."""
+        return bool(self.get("ok"))
+
+    def _repr_html_(self) -> str:
+        nodes = self.get("nodes", [])
+        cells = {(c["from"], c["to"]): c for c in self.get("cells", [])}
+        head = "".join(f"<th>{escape(n)}</th>" for n in nodes)
+        rows = []
+        for a in nodes:
+            tds = []
+            for b in nodes:
+                c = cells.get((a, b))
+                if c is None:
+                    tds.append("<td style='color:#999'>·</td>")
+                    continue
+                seen = c.get("observed")
+                mark = "✓" if seen else ("✗" if seen is False else "?")
+                style = "" if c.get("ok") else "background:#f8d7da;font-weight:bold"
+                tip = escape(f"expected {'reach' if c.get('expected') else 'deny'}: {c.get('why', '')}")
+                tds.append(f"<td style='text-align:center;{style}' title='{tip}'>{mark}</td>")
+            rows.append(f"<tr><th style='text-align:right'>{escape(a)}</th>{''.join(tds)}</tr>")
+        verdict = "all pairs as expected" if self.ok else "MISMATCH (highlighted)"
+        return (
+            f"<table><caption style='text-align:left'>{escape(str(self.get('topology', '')))}: {verdict}"
+            f" (rows ping columns)</caption><thead><tr><th></th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        )
+
+
+class Topology:
+    """A declared lab bound to a client (``None``: ``dockernet.from_env()`` on first use)."""
+
+    def __init__(self, native: "_native.Topology", client: Optional["Client"] = None) -> None:
+        self._native = native
+        self._client = client
+
+    @classmethod
+    def from_dict(cls, spec: Mapping[str, Any], client: Optional["Client"] = None) -> "Topology":
+        """From a dict with the YAML keys; errors name the path (``nodes.web.networks.front.ipv4``)."""
+        return cls(_native.Topology.from_dict(dict(spec)), client)
+
+    @classmethod
+    def from_file(cls, path: str, client: Optional["Client"] = None) -> "Topology":
+        """From a YAML file."""
+        return cls(_native.Topology.from_file(str(path)), client)
+
+    @classmethod
+    def from_yaml(cls, text: str, client: Optional["Client"] = None) -> "Topology":
+        """From YAML text."""
+        return cls(_native.Topology.from_yaml(text), client)
+
+    @property
+    def name(self) -> str:
+        """The topology's name (its label value on every object it owns)."""
+        return self._native.name
+
+    @property
+    def client(self) -> "Client":
+        """The client this topology talks through."""
+        if self._client is None:
+            from .client import from_env
+
+            self._client = from_env()
+        return self._client
+
+    def plan(self) -> Result:
+        """The ordered actions apply would take (empty when the daemon already matches)."""
+        return Result(self._native.plan(self.client._native))
+
+    def apply(self, concurrency: Optional[int] = None, progress: Optional[Callable[[Dict[str, Any]], Any]] = None) -> Result:
+        """Converges the daemon to the declaration; on failure undoes this run and raises."""
+        return Result(self._native.apply(self.client._native, concurrency, progress))
+
+    def destroy(self) -> Result:
+        """Removes what the topology owns (containers, then networks); nothing else."""
+        return Result(self._native.destroy(self.client._native))
+
+    def status(self) -> Result:
+        """Each declared element: present, missing, drifted or extra."""
+        return Result(self._native.status(self.client._native))
+
+    def verify(self, count: Optional[int] = None, timeout: Optional[int] = None, concurrency: Optional[int] = None) -> Verification:
+        """Pings between the topology's nodes and compares with what the model expects."""
+        options = {k: v for k, v in {"count": count, "timeout": timeout, "concurrency": concurrency}.items() if v is not None}
+        return Verification(self._native.verify(self.client._native, options))
+
+    def graph(self, format: str = "dot", live: bool = True) -> str:
+        """DOT, Mermaid or SVG text; ``live`` draws the daemon's subnets and addresses in."""
+        return self._native.graph(format, self.client._native if live else None)
+
+    def _repr_svg_(self) -> Optional[str]:
+        try:
+            return self.graph("svg")
+        except Exception:  # no Graphviz, or no daemon: Jupyter falls back to the text repr
+            try:
+                return self.graph("svg", live=False)
+            except Exception:
+                return None
+
+    def __repr__(self) -> str:
+        return f"<Topology: {self.name}>"
+
+
+def topology(client: "Client", spec: Union[Mapping[str, Any], str]) -> Topology:
+    """``client.topology(d)``: a dict, or a path to a YAML file."""
+    if isinstance(spec, str):
+        return Topology.from_file(spec, client)
+    return Topology.from_dict(spec, client)

@@ -1,0 +1,140 @@
+//! `_native.Topology`: a declared lab (from a dict, YAML text or a file) and its operations, each
+//! run against a `_native.Client` with the GIL released.
+
+use std::sync::Arc;
+
+use dockernet_core::topology::{ApplyOptions, GraphFormat, Progress, Topology, VerifyOptions};
+use pyo3::prelude::*;
+
+use crate::client::PyClient;
+use crate::convert::{opts, to_py, value};
+use crate::error::PyResultExt;
+
+/// A topology declaration (validated on load; nothing is touched until `apply`).
+#[pyclass(name = "Topology", module = "dockernet._native", frozen)]
+pub struct PyTopology {
+    inner: Arc<Topology>,
+}
+
+/// A record as a dict with its printable text under `"summary"`.
+fn record<T: serde::Serialize + std::fmt::Display>(py: Python<'_>, v: &T) -> PyResult<Py<PyAny>> {
+    let obj = to_py(py, v)?;
+    obj.bind(py).set_item("summary", v.to_string())?;
+    Ok(obj)
+}
+
+#[pymethods]
+impl PyTopology {
+    /// From a dict with the YAML file's keys (`name`, `pool`, `networks`, `nodes`, `expect`).
+    #[staticmethod]
+    fn from_dict(spec: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let spec: serde_json::Value = value(spec, "topology")?;
+        Ok(PyTopology { inner: Arc::new(Topology::from_value(spec).py()?) })
+    }
+
+    /// From YAML (or JSON) text.
+    #[staticmethod]
+    fn from_yaml(text: &str) -> PyResult<Self> {
+        Ok(PyTopology { inner: Arc::new(Topology::from_yaml(text).py()?) })
+    }
+
+    /// From a YAML file.
+    #[staticmethod]
+    fn from_file(path: &str) -> PyResult<Self> {
+        Ok(PyTopology { inner: Arc::new(Topology::from_file(path).py()?) })
+    }
+
+    /// The topology's name.
+    #[getter]
+    fn name(&self) -> String {
+        self.inner.name().to_string()
+    }
+
+    /// What apply would do: `{"topology", "subnets", "actions", "summary"}`.
+    fn plan(&self, py: Python<'_>, client: &PyClient) -> PyResult<Py<PyAny>> {
+        let c = client.inner.client();
+        let plan = client.wait(py, self.inner.plan(c))?;
+        record(py, &plan)
+    }
+
+    /// Plans and applies as one transaction; `progress(event_dict)` is called for every step.
+    #[pyo3(signature = (client, concurrency=None, progress=None))]
+    fn apply(
+        &self,
+        py: Python<'_>,
+        client: &PyClient,
+        concurrency: Option<usize>,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let mut o = ApplyOptions::default();
+        if let Some(n) = concurrency {
+            o.concurrency = n;
+        }
+        let c = client.inner.client();
+        // The callback runs on this thread inside the detached call: it takes the GIL briefly.
+        let report = client.wait(py, self.inner.apply(c, &o, |p: &Progress| {
+            if let Some(cb) = &progress {
+                Python::attach(|py| {
+                    if let Ok(event) = to_py(py, p) {
+                        if let Err(e) = cb.call1(py, (event,)) {
+                            e.print(py);
+                        }
+                    }
+                });
+            }
+        }))?;
+        record(py, &report)
+    }
+
+    /// Removes what the topology owns (by label).
+    fn destroy(&self, py: Python<'_>, client: &PyClient) -> PyResult<Py<PyAny>> {
+        let c = client.inner.client();
+        let report = client.wait(py, self.inner.destroy(c))?;
+        record(py, &report)
+    }
+
+    /// Removes what a topology of this name owns, without its declaration.
+    #[staticmethod]
+    fn destroy_by_name(py: Python<'_>, client: &PyClient, name: &str) -> PyResult<Py<PyAny>> {
+        let c = client.inner.client();
+        let report = client.wait(py, Topology::destroy_by_name(c, name))?;
+        record(py, &report)
+    }
+
+    /// Each declared element: present, missing, drifted, extra.
+    fn status(&self, py: Python<'_>, client: &PyClient) -> PyResult<Py<PyAny>> {
+        let c = client.inner.client();
+        let status = client.wait(py, self.inner.status(c))?;
+        let obj = record(py, &status)?;
+        obj.bind(py).set_item("up_to_date", status.is_up_to_date())?;
+        Ok(obj)
+    }
+
+    /// The reachability matrix, measured: `{"nodes", "cells", "ok", "summary"}`.
+    #[pyo3(signature = (client, options=None))]
+    fn verify(&self, py: Python<'_>, client: &PyClient, options: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+        let o: VerifyOptions = opts(options, "Topology.verify")?;
+        let c = client.inner.client();
+        let v = client.wait(py, self.inner.verify(c, &o))?;
+        let obj = record(py, &v)?;
+        obj.bind(py).set_item("ok", v.ok())?;
+        Ok(obj)
+    }
+
+    /// DOT, Mermaid or SVG; with a client, the daemon's subnets and addresses are drawn in.
+    #[pyo3(signature = (format="dot", client=None))]
+    fn graph(&self, py: Python<'_>, format: &str, client: Option<&PyClient>) -> PyResult<String> {
+        let format: GraphFormat = format.parse().py()?;
+        match client {
+            Some(client) => {
+                let c = client.inner.client();
+                client.wait(py, self.inner.graph_live(c, format))
+            }
+            None => py.detach(|| self.inner.graph(format)).py(),
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<dockernet._native.Topology {:?}>", self.inner.name())
+    }
+}
