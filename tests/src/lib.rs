@@ -140,18 +140,14 @@ fn daemon_blocks(c: &BlockingClient) -> Vec<(u32, u32)> {
         .collect()
 }
 
-/// The IPv4 blocks of the host's routes (`/proc/net/route`), the default route excepted.
+/// The IPv4 blocks of the host's routes (`/proc/net/route`), the default route excepted, as
+/// (network, mask): core's own reading (the topology subnet planner avoids the same routes).
 pub fn host_route_blocks() -> Vec<(u32, u32)> {
-    let Ok(table) = std::fs::read_to_string("/proc/net/route") else { return Vec::new() };
-    table
-        .lines()
-        .skip(1)
-        .filter_map(|line| {
-            let f: Vec<&str> = line.split_whitespace().collect();
-            // Iface Destination Gateway Flags RefCnt Use Metric Mask …, addresses little-endian hex.
-            let dest = u32::from_str_radix(f.get(1)?, 16).ok()?.swap_bytes();
-            let mask = u32::from_str_radix(f.get(7)?, 16).ok()?.swap_bytes();
-            (mask != 0).then_some((dest & mask, mask))
+    dockernet_core::topology::subnets::host_routes()
+        .into_iter()
+        .filter_map(|t| match t.net {
+            ipnet::IpNet::V4(n) => Some((u32::from(n.network()), u32::from(n.netmask()))),
+            ipnet::IpNet::V6(_) => None,
         })
         .collect()
 }

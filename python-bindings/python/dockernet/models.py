@@ -65,8 +65,8 @@ class ExecResult(NamedTuple):
     output: Union[bytes, Tuple[bytes, bytes]]
 
 
-class Network:
-    """A Docker network. ``attrs`` is the daemon's inspect document (Docker's own keys)."""
+class _Model:
+    """What networks and containers share: the client, the daemon's document, identity by id."""
 
     def __init__(self, client: "Client", attrs: Dict[str, Any]) -> None:
         self.client = client
@@ -81,6 +81,16 @@ class Network:
     def short_id(self) -> str:
         """The first 12 characters of the id."""
         return self.id[:12]
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.id == self.id  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self.id))
+
+
+class Network(_Model):
+    """A Docker network. ``attrs`` is the daemon's inspect document (Docker's own keys)."""
 
     @property
     def name(self) -> str:
@@ -136,12 +146,6 @@ class Network:
         """Removes the network."""
         self.client._native.network_rm(self.id)
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Network) and other.id == self.id
-
-    def __hash__(self) -> int:
-        return hash(("Network", self.id))
-
     def __repr__(self) -> str:
         return f"<Network: {self.name}>"
 
@@ -153,22 +157,8 @@ class Network:
         )
 
 
-class Container:
+class Container(_Model):
     """A container. ``attrs`` is the daemon's inspect document."""
-
-    def __init__(self, client: "Client", attrs: Dict[str, Any]) -> None:
-        self.client = client
-        self.attrs: Dict[str, Any] = attrs
-
-    @property
-    def id(self) -> str:
-        """The full id."""
-        return str(self.attrs.get("Id", ""))
-
-    @property
-    def short_id(self) -> str:
-        """The first 12 characters of the id."""
-        return self.id[:12]
 
     @property
     def name(self) -> str:
@@ -225,12 +215,6 @@ class Container:
     def remove(self, force: bool = False) -> None:
         """Removes the container (``force``: kill it first)."""
         self.client._native.container_rm(self.id, {"force": force})
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Container) and other.id == self.id
-
-    def __hash__(self) -> int:
-        return hash(("Container", self.id))
 
     def __repr__(self) -> str:
         return f"<Container: {self.name}>"
