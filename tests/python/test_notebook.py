@@ -1,5 +1,6 @@
 """scripts/notebooks/walkthrough.ipynb runs headless in a real Jupyter kernel (nbclient + the
-venv's ipykernel) against the real daemon, and each step shows what it should; when a step fails,
+venv's ipykernel) against the real daemon, and each step shows what it should (including the
+topology section: plan, apply, the verify matrix, the graph, destroy); when a step fails,
 the notebook's hook removes what it had made. A notebook cell can also `await` dockernet.aio, and
 interrupting the kernel stops a long call without killing the kernel.
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import pathlib
+import shutil
 import sys
 import time
 from types import SimpleNamespace
@@ -19,7 +21,7 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from conftest import daemon_objects
+from conftest import daemon_objects, docker_cli
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "scripts" / "notebooks" / "walkthrough.ipynb"
@@ -62,12 +64,28 @@ def walkthrough(lab, monkeypatch):
     cell reporting the kernel's interpreter (in memory only)."""
     suffix = lab.tag
     monkeypatch.setenv("DOCKERNET_SUFFIX", suffix)
-    names = SimpleNamespace(net=f"walkthrough-net-{suffix}", ctr=f"walkthrough-ctr-{suffix}")
+    names = SimpleNamespace(
+        net=f"walkthrough-net-{suffix}", ctr=f"walkthrough-ctr-{suffix}", topo=f"walkthrough-lab-{suffix}"
+    )
     lab.track_container(names.ctr)
     lab.track_network(names.net)
     nb = nbformat.read(NOTEBOOK, as_version=4)
     nbformat.validate(nb)
-    return nb, names
+    yield nb, names
+    # the topology section's lab, by its label, whatever the notebook managed to do
+    left = topology_objects(names.topo)
+    if left != ([], []):
+        docker_cli("rm", "-f", *left[1], check=False) if left[1] else None
+        docker_cli("network", "rm", *left[0], check=False) if left[0] else None
+        pytest.fail(f"the notebook's topology {names.topo} left {left} behind", pytrace=False)
+
+
+def topology_objects(name: str) -> tuple[list[str], list[str]]:
+    """(networks, containers) labelled as topology `name`, as the docker CLI sees them."""
+    f = f"label=dockernet.topology={name}"
+    nets = docker_cli("network", "ls", "--filter", f, "--format", "{{.Name}}").stdout.split()
+    ctrs = docker_cli("ps", "-a", "--filter", f, "--format", "{{.Names}}").stdout.split()
+    return nets, ctrs
 
 
 def test_walkthrough_notebook_runs_and_shows_each_step(walkthrough):
@@ -112,6 +130,39 @@ def test_walkthrough_notebook_runs_and_shows_each_step(walkthrough):
 
     plain, _ = text_of(by_tag(nb, "remove"))
     assert plain.strip() == f"removed {n.ctr} and {n.net}"
+
+    plain, _ = text_of(by_tag(nb, "topology-build"))
+    lines = plain.strip().splitlines()
+    assert lines[0].startswith("pool 10.203.") and lines[0].endswith("/20"), plain
+    assert f'topology "{n.topo}": 5 actions' in plain, plain
+    for node in ("web", "db", "client"):
+        assert f"run node {node} ({n.topo}-{node})" in plain, plain
+
+    plain, _ = text_of(by_tag(nb, "topology-apply"))
+    assert f'applied topology "{n.topo}": 5 actions' in plain and "steps finished: 5" in plain, plain
+
+    plain, html = text_of(by_tag(nb, "topology-verify"))
+    assert f'verify "{n.topo}": 6 pairs, 6 as expected, 0 mismatches' in plain, plain
+    assert "<table" in html and "all pairs as expected" in html, html
+    for node in ("web", "db", "client"):
+        assert f"<th>{node}</th>" in html, html
+
+    cell = by_tag(nb, "topology-graph")
+    plain, _ = text_of(cell)
+    assert plain.startswith("graph LR"), plain
+    for node in ("web", "db", "client", "front", "back"):
+        assert node in plain, plain
+    shown = [o for o in cell.outputs if o.output_type == "execute_result"]
+    assert len(shown) == 1 and f"<Topology: {n.topo}>" in shown[0].data["text/plain"], cell.outputs
+    if shutil.which("dot"):
+        assert "<svg" in shown[0].data.get("image/svg+xml", ""), shown[0].data.keys()
+    else:
+        assert "image/svg+xml" not in shown[0].data, shown[0].data.keys()
+
+    plain, _ = text_of(by_tag(nb, "topology-destroy"))
+    assert f'destroyed topology "{n.topo}": 3 containers, 2 networks' in plain, plain
+    assert "lab left over: nothing" in plain, plain
+    assert topology_objects(n.topo) == ([], [])
 
     plain, _ = text_of(by_tag(nb, "cleanup"))
     assert plain.strip() == "left over: nothing"
@@ -172,6 +223,11 @@ def test_notebook_file_is_valid_and_tagged():
         "disconnect",
         "inspect",
         "remove",
+        "topology-build",
+        "topology-apply",
+        "topology-verify",
+        "topology-graph",
+        "topology-destroy",
         "cleanup",
     ]
     kinds = [c.cell_type for c in nb.cells]

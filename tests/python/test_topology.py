@@ -1,0 +1,208 @@
+"""Topologies from Python against a real daemon: `Topology.from_dict` / `.from_file` /
+`client.topology`, the plan → apply → plan (empty) → status → verify → graph → destroy round trip,
+path-naming errors, the apply progress callback, and the notebook reprs (`Verification._repr_html_`,
+`Topology._repr_svg_` with and without Graphviz).
+
+Each topology gets a unique name (`unique(...)`, so its Docker names start with this run's prefix
+and the session's leftover check sees them), the test's ownership label, and its own /20 pool
+inside 10.202.0.0/16 away from every daemon network and host route. A finalizer destroys it by
+name, even when the test failed, and checks through the docker CLI that nothing labelled with it
+is left.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import tempfile
+from typing import Any, Callable, Iterable
+
+import pytest
+
+import dockernet
+from conftest import SUBNET_POOL, TEST_IMAGE, _host_routes, daemon_subnets, docker_cli, unique
+
+TOPOLOGY_LABEL = "dockernet.topology"
+
+
+def free_pool(client: Any, prefix: int = 20) -> str:
+    """A random /`prefix` inside SUBNET_POOL overlapping no daemon network and no host route."""
+    taken = [n for n in daemon_subnets(client) if n.version == 4] + [r for r in _host_routes() if r.version == 4]
+    blocks = list(SUBNET_POOL.subnets(new_prefix=prefix))
+    random.shuffle(blocks)
+    for b in blocks:
+        if not any(b.overlaps(t) for t in taken):
+            return str(b)
+    raise AssertionError(f"no free /{prefix} left in {SUBNET_POOL}")
+
+
+def owned(name: str) -> tuple[list[str], list[str]]:
+    """Networks and containers labelled as topology `name`, as the docker CLI sees them."""
+    f = f"label={TOPOLOGY_LABEL}={name}"
+    nets = docker_cli("network", "ls", "--filter", f, "--format", "{{.Name}}").stdout.split()
+    ctrs = docker_cli("ps", "-a", "--filter", f, "--format", "{{.Names}}").stdout.split()
+    return nets, ctrs
+
+
+def three_tier(lab: Any, client: Any) -> dict[str, Any]:
+    """The three-tier lab as a dict, under a unique name and pool, with the test's label."""
+    return {
+        "name": unique("topo"),
+        "pool": free_pool(client),
+        "image": TEST_IMAGE,
+        "labels": lab.labels,
+        "networks": {"front": {}, "back": {"internal": True}},
+        "nodes": {
+            "web": {"networks": {"front": {"aliases": ["www"]}, "back": {}}},
+            "db": {"networks": {"back": {"aliases": ["database"]}}},
+            "client": {"networks": ["front"]},
+        },
+        "expect": [
+            {"from": "client", "to": "web", "reach": True},
+            {"from": "web", "to": "db", "reach": True},
+            {"from": "client", "to": "db", "reach": False},
+        ],
+    }
+
+
+@pytest.fixture
+def destroy_later(client: Any) -> Iterable[Callable[[str], str]]:
+    """`destroy_later(name)` registers a topology name; the finalizer destroys each by name (even
+    when the test failed) and fails the teardown if anything labelled with it remains."""
+    names: list[str] = []
+    yield lambda name: names.append(name) or name
+    problems = []
+    for name in names:
+        try:
+            dockernet._native.Topology.destroy_by_name(client._native, name)
+        except Exception as e:  # still check what is left
+            problems.append(f"destroy {name}: {e}")
+        nets, ctrs = owned(name)
+        if nets or ctrs:
+            docker_cli("rm", "-f", *ctrs, check=False) if ctrs else None
+            docker_cli("network", "rm", *nets, check=False) if nets else None
+            problems.append(f"{name}: left behind networks {nets}, containers {ctrs}")
+    if problems:
+        pytest.fail(f"topology clean-up: {problems}", pytrace=False)
+
+
+def round_trip(t: dockernet.Topology, nodes: list[str]) -> None:
+    plan = t.plan()
+    assert plan["actions"], str(plan)
+    assert t.name in str(plan)
+    events: list[dict[str, Any]] = []
+    report = t.apply(progress=events.append)
+    assert t.name in str(report)
+    again = t.plan()
+    assert again["actions"] == [], str(again)
+    status = t.status()
+    assert status["up_to_date"] is True, str(status)
+    v = t.verify()
+    assert isinstance(v, dockernet.Verification)
+    assert v.ok, str(v)
+    mermaid = t.graph("mermaid")
+    assert mermaid.startswith("graph"), mermaid
+    for n in nodes:
+        assert n in mermaid, mermaid
+    destroyed = t.destroy()
+    assert "destroyed" in str(destroyed), str(destroyed)
+    assert owned(t.name) == ([], []), owned(t.name)
+
+
+def test_from_dict_round_trip(client: Any, lab: Any, destroy_later: Callable[[str], str]) -> None:
+    spec = three_tier(lab, client)
+    destroy_later(spec["name"])
+    t = dockernet.Topology.from_dict(spec, client=client)
+    assert t.name == spec["name"]
+    round_trip(t, ["web", "db", "client"])
+
+
+def test_from_file_round_trip(client: Any, lab: Any, destroy_later: Callable[[str], str]) -> None:
+    name = destroy_later(unique("topo"))
+    src = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "labs", "router.yaml")
+    with open(src) as f:
+        text = f.read()
+    assert "\nname: router-lab\n" in text
+    text = text.replace("\nname: router-lab\n", f"\nname: {name}\npool: {free_pool(client)}\n", 1)
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+        f.write(text)
+        path = f.name
+    try:
+        t = dockernet.Topology.from_file(path, client=client)
+        assert t.name == name
+        round_trip(t, ["router", "client", "server", "bystander"])
+    finally:
+        os.unlink(path)
+
+
+def test_client_topology_dict_and_path(client: Any, lab: Any, destroy_later: Callable[[str], str]) -> None:
+    spec = three_tier(lab, client)
+    destroy_later(spec["name"])
+    t = client.topology(spec)
+    assert isinstance(t, dockernet.Topology) and t.name == spec["name"]
+    round_trip(t, ["web", "db", "client"])
+    # a path works too (only loaded and planned here)
+    src = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "labs", "three-tier.yaml")
+    tf = client.topology(src)
+    assert tf.name == "three-tier"
+    assert tf.plan()["topology"] == "three-tier"
+
+
+def test_bad_spec_raises_invalid_argument_naming_the_path(client: Any) -> None:
+    spec = {"name": unique("topo"), "image": TEST_IMAGE, "networks": {"a": {}}, "nodes": {"x": {"networks": ["nope"]}}}
+    with pytest.raises(dockernet.InvalidArgument) as info:
+        dockernet.Topology.from_dict(spec, client=client)
+    assert "nodes.x.networks.nope" in str(info.value)
+
+
+def test_progress_callback_receives_events(client: Any, lab: Any, destroy_later: Callable[[str], str]) -> None:
+    spec = three_tier(lab, client)
+    destroy_later(spec["name"])
+    t = dockernet.Topology.from_dict(spec, client=client)
+    n = len(t.plan()["actions"])
+    events: list[dict[str, Any]] = []
+    t.apply(concurrency=2, progress=events.append)
+    try:
+        assert events, "no progress events"
+        assert all(e["topology"] == spec["name"] for e in events), events
+        finished = [e for e in events if str(e["event"]).lower() == "finished"]
+        started = [e for e in events if str(e["event"]).lower() == "started"]
+        assert len(finished) == n and len(started) == n, events
+        assert all(e["total"] == n for e in events), events
+        assert max(e["done"] for e in events) == n, events
+        assert any("web" in e["description"] for e in events), events
+    finally:
+        t.destroy()
+
+
+def test_verification_html_and_graph_svg(client: Any, lab: Any, destroy_later: Callable[[str], str]) -> None:
+    spec = three_tier(lab, client)
+    destroy_later(spec["name"])
+    t = dockernet.Topology.from_dict(spec, client=client)
+    t.apply()
+    try:
+        v = t.verify()
+        html = v._repr_html_()
+        assert html.startswith("<table"), html
+        for n in ["web", "db", "client"]:
+            assert f"<th>{n}</th>" in html, html
+        assert "all pairs as expected" in html, html
+        svg = t._repr_svg_()
+        if shutil.which("dot") is None:
+            assert svg is None  # no Graphviz: the notebook falls back to the text repr
+        else:
+            assert svg is not None and "<svg" in svg, svg
+            for n in ["web", "db", "client"]:
+                assert n in svg
+            # and without Graphviz on PATH the fallback is None (Jupyter shows the text repr)
+            saved = os.environ["PATH"]
+            with tempfile.TemporaryDirectory() as empty:
+                os.environ["PATH"] = empty
+                try:
+                    assert t._repr_svg_() is None
+                finally:
+                    os.environ["PATH"] = saved
+    finally:
+        t.destroy()
+    assert owned(spec["name"]) == ([], [])
