@@ -36,7 +36,7 @@ TMP=$(mktemp -d)
 cleanup() {
   local ids
   ids=$(docker network ls -q --filter label=dockernet.bench=1 2>/dev/null || true)
-  [ -n "$ids" ] && docker network rm $ids >/dev/null 2>&1
+  if [ -n "$ids" ]; then docker network rm $ids >/dev/null 2>&1 || true; fi
   rm -rf "$TMP"
   return 0
 }

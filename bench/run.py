@@ -226,6 +226,9 @@ class Bench:
         self.py = opts.python
         self.meta: Dict = {}
         self.extras_made = 0
+        self.run_id = os.urandom(2).hex()  # in lab names: a network stuck on the daemon never blocks the next run
+        self.stuck: set = set()
+        self.failure: Optional[str] = None
 
     # ---- machine --------------------------------------------------------------------------
 
@@ -288,22 +291,38 @@ class Bench:
                 sub = cfg.get("Subnet") or ""
                 if sub and ":" not in sub and ipaddress.ip_network(sub, strict=False).overlaps(RANGE):
                     raise BenchError(f"network {n['Name']} uses {sub}, inside the bench's range {RANGE}; remove it first")
+        # The bridges of the bench's own networks (one the daemon refused to remove) are ours.
+        own = {"br-" + n["Id"][:12] for n in self.api_client.networks(filters={"label": LABEL})}
         routes = subprocess.run(["ip", "-4", "route", "show"], capture_output=True, text=True).stdout
         for line in routes.splitlines():
-            dst = line.split()[0] if line.split() else ""
+            words = line.split()
+            dst = words[0] if words else ""
             if dst in ("default", "") or "/" not in dst:
+                continue
+            if "dev" in words and words.index("dev") + 1 < len(words) and words[words.index("dev") + 1] in own:
                 continue
             if ipaddress.ip_network(dst, strict=False).overlaps(RANGE):
                 raise BenchError(f"host route `{line.strip()}` overlaps the bench's range {RANGE}")
 
-    def cleanup(self, quiet: bool = False) -> None:
+    def cleanup(self, quiet: bool = False) -> List[str]:
+        """Removes everything labelled dockernet.bench=1; never raises. Returns what could not be
+        removed (Docker 20.10 can leave a network with a stale endpoint count after containers on
+        it are force-removed: "has active endpoints" with no container on it; only a daemon
+        restart clears that, which the harness never does on a shared daemon)."""
         c = self.api_client
-        for ctr in c.containers(all=True, filters={"label": LABEL}):
+        stuck: List[str] = []
+        try:
+            ctrs = c.containers(all=True, filters={"label": LABEL})
+            nets = c.networks(filters={"label": LABEL})
+        except Exception as e:  # the daemon itself is gone: nothing to do here
+            return [f"(cannot list: {e})"]
+        for ctr in ctrs:
             try:
                 c.remove_container(ctr["Id"], force=True)
             except docker.errors.NotFound:
                 pass
-        nets = c.networks(filters={"label": LABEL})
+            except Exception as e:
+                stuck.append(f"container {ctr['Names'][0].lstrip('/')}: {e}")
         if nets and not quiet:
             print(f"bench: removing {len(nets)} networks labelled {LABEL}", file=sys.stderr)
 
@@ -312,10 +331,24 @@ class Bench:
                 c.remove_network(n["Id"])
             except docker.errors.NotFound:
                 pass
+            except Exception as e:
+                stuck.append(f"network {n['Name']}: {getattr(e, 'explanation', None) or e}")
 
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
             list(pool.map(rm, nets))
         self.extras_made = 0
+        if stuck:
+            print("bench: WARNING: could not remove: " + "; ".join(stuck), file=sys.stderr)
+        return stuck
+
+    def taken_subnets(self) -> List["ipaddress.IPv4Network | ipaddress.IPv6Network"]:
+        out = []
+        for n in self.api_client.networks():
+            for cfg in (n.get("IPAM") or {}).get("Config") or []:
+                sub = cfg.get("Subnet") or ""
+                if sub and ":" not in sub:
+                    out.append(ipaddress.ip_network(sub, strict=False))
+        return out
 
     def create_net(self, name: str, subnet: str) -> None:
         ipam = docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=subnet)])
@@ -521,7 +554,12 @@ class Bench:
         """The lab every contender builds: `nets` networks with explicit subnets in 10.223.0.0/16;
         `nodes` containers, about a third on 3 networks, a third on 2, a third on 1 (for 10 and
         50: 17×3 + 15×2 + 18×1 = 99 endpoints)."""
-        networks = {f"n{i}": f"10.223.{i}.0/24" for i in range(nets)}
+        # Explicit subnets from 10.223.0.0/16, skipping any taken (a network the daemon could not
+        # remove in an earlier run keeps its subnet).
+        taken = self.taken_subnets()
+        free = (f"10.223.{k}.0/24" for k in range(256)
+                if not any(ipaddress.ip_network(f"10.223.{k}.0/24").overlaps(t) for t in taken))
+        networks = {f"n{i}": next(free) for i in range(nets)}
         out: Dict[str, List[str]] = {}
         three, two = round(nodes * 17 / 50), round(nodes * 32 / 50)
         for i in range(nodes):
@@ -535,7 +573,7 @@ class Bench:
         d = self.logdir
         files = {k: d / v for k, v in (("topo", "lab-topology.yaml"), ("compose", "lab-compose.yml"), ("py", "lab-py.json"),
                                         ("cli_up", "lab-cli-up.sh"), ("cli_down", "lab-cli-down.sh"))}
-        topo = {"name": "dnbench-lab", "image": lab["image"], "labels": {LABEL_KEY: "1"},
+        topo = {"name": f"dnbench-lab-{self.run_id}", "image": lab["image"], "labels": {LABEL_KEY: "1"},
                 "networks": {n: {"subnet": sub} for n, sub in lab["networks"].items()},
                 "nodes": {n: {"networks": nets} for n, nets in lab["nodes"].items()}}
         files["topo"].write_text(json.dumps(topo, indent=1))
@@ -545,8 +583,8 @@ class Bench:
                    "services": {n: {"image": lab["image"], "labels": {LABEL_KEY: "1"}, "networks": nets}
                                 for n, nets in lab["nodes"].items()}}
         files["compose"].write_text(json.dumps(compose, indent=1))
-        files["py"].write_text(json.dumps({**lab, "prefix": PREFIX + "py-"}))
-        pre = PREFIX + "cli-"
+        files["py"].write_text(json.dumps({**lab, "prefix": f"{PREFIX}{self.run_id}-py-"}))
+        pre = f"{PREFIX}{self.run_id}-cli-"
         up = ["set -e"]
         up += [f"docker network create --subnet {sub} --label {LABEL} {pre}{n} >/dev/null" for n, sub in lab["networks"].items()]
         for n, nets in lab["nodes"].items():
@@ -571,16 +609,29 @@ class Bench:
             return float(json.loads(r.stdout.strip().splitlines()[-1])["seconds"])
         return took
 
-    def lab_leftovers(self) -> int:
+    def lab_leftovers(self) -> List[str]:
+        """Removes what a lab contender left (never raises); returns what was found."""
         c = self.api_client
-        keep = {PREFIX + "target", PREFIX + "conn", PREFIX + "ctr"}
-        ctrs = [x for x in c.containers(all=True, filters={"label": LABEL}) if x["Names"][0].lstrip("/") not in keep]
-        nets = [x for x in c.networks(filters={"label": LABEL}) if x["Name"] not in keep]
-        for x in ctrs:
-            c.remove_container(x["Id"], force=True)
-        for x in nets:
-            c.remove_network(x["Id"])
-        return len(ctrs) + len(nets)
+        keep = {PREFIX + "target", PREFIX + "conn", PREFIX + "ctr"} | self.stuck
+        found: List[str] = []
+        for x in c.containers(all=True, filters={"label": LABEL}):
+            name = x["Names"][0].lstrip("/")
+            if name not in keep:
+                found.append(f"container {name}")
+                try:
+                    c.remove_container(x["Id"], force=True)
+                except Exception as e:
+                    print(f"bench: WARNING: cannot remove container {name}: {e}", file=sys.stderr)
+        for x in c.networks(filters={"label": LABEL}):
+            if x["Name"] not in keep:
+                found.append(f"network {x['Name']}")
+                try:
+                    c.remove_network(x["Id"])
+                except Exception as e:
+                    self.stuck.add(x["Name"])
+                    print(f"bench: WARNING: cannot remove network {x['Name']} (left on the daemon): "
+                          f"{getattr(e, 'explanation', None) or e}", file=sys.stderr)
+        return found
 
     def scenario_lab(self) -> None:
         """4. The lab: N networks and M containers on 1–3 networks each, built and torn down by
@@ -598,7 +649,7 @@ class Bench:
         f = self.lab_files(lab)
         endpoints = sum(len(v) for v in lab["nodes"].values())
         dn, py = self.dockernet, self.py
-        compose = ["docker-compose", "-p", "dnbenchcompose", "-f", str(f["compose"])]
+        compose = ["docker-compose", "-p", f"dnbench{self.run_id}compose", "-f", str(f["compose"])]
 
         def dockernet(c: int) -> Tuple[List[str], List[str]]:
             return [dn, "up", str(f["topo"]), "--concurrency", str(c)], [dn, "down", str(f["topo"])]
@@ -625,10 +676,12 @@ class Bench:
                 try:
                     samples[key]["up"].append(self.timed(f"{label}: build", up))
                     samples[key]["down"].append(self.timed(f"{label}: tear-down", down))
-                finally:
+                except BenchError as e:
                     left = self.lab_leftovers()
+                    raise BenchError(f"{e} (the harness then removed: {', '.join(left) or 'nothing'})") from None
+                left = self.lab_leftovers()
                 if left:
-                    raise BenchError(f"{label}: its tear-down left {left} objects (removed by the harness)")
+                    raise BenchError(f"{label}: its tear-down left {', '.join(left)} (removed by the harness)")
                 print(f"bench: 4 {label}: up {samples[key]['up'][-1]:.1f}s, down {samples[key]['down'][-1]:.1f}s",
                       file=sys.stderr)
         ref = samples["docker-py-threads"]
@@ -865,7 +918,7 @@ class Bench:
             self.meta["busy"] = (f"load average {load1:.2f} on {self.meta['cores']} cores at start: other work shares the "
                                  "machine; treat these numbers as provisional.")
         print("bench: " + self.machine_line(), file=sys.stderr)
-        self.cleanup()
+        self.stuck = {x.split(":")[0].split(" ", 1)[1] for x in self.cleanup() if x.startswith("network ")}
         self.check_range()
         try:
             self.fixtures()
@@ -881,10 +934,16 @@ class Bench:
                 self.scenario_lab()
             if "5" in wanted:
                 self.scenario_plan()
+        except BenchError as e:
+            self.failure = str(e)
         finally:
             for wk in self.workers:
                 wk.close()
-            self.cleanup(quiet=True)
+            stuck = self.cleanup(quiet=True)
+            if stuck:
+                self.notes.append("left on the daemon (it refused to remove them): " + "; ".join(stuck))
+        if self.failure:
+            self.notes.append(f"**the run stopped early**: {self.failure}")
         self.meta["loadavg_end"] = Path("/proc/loadavg").read_text().split()[:3]
         self.meta["seconds"] = round(time.monotonic() - started, 1)
         if not self.meta.get("busy") and float(self.meta["loadavg_end"][0]) > 0.5 * (self.meta["cores"] or 1):
@@ -896,9 +955,12 @@ class Bench:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps({"machine": self.meta, "notes": self.notes, "results": self.results}, indent=1))
         out.with_suffix(".md").write_text(table + "\n")
-        if self.opts.update_readme:
+        if self.opts.update_readme and not self.failure:
             update_readme(table)
         print(f"\nbench: {self.meta['seconds']}s; raw samples in {out}, table in {out.with_suffix('.md')}", file=sys.stderr)
+        if self.failure:
+            print(f"bench: FAILED: {self.failure} (partial results written; logs in {self.logdir})", file=sys.stderr)
+            return 1
         shutil.rmtree(self.logdir, ignore_errors=True)  # workers' stderr: kept only when a run fails
         return 0
 

@@ -88,9 +88,10 @@ fi
 cleanup() {
   local ids
   ids=$(docker ps -aq --filter label=dockernet.bench=1 2>/dev/null || true)
-  [ -n "$ids" ] && docker rm -f $ids >/dev/null 2>&1
+  if [ -n "$ids" ]; then docker rm -f $ids >/dev/null 2>&1 || true; fi
   ids=$(docker network ls -q --filter label=dockernet.bench=1 2>/dev/null || true)
-  [ -n "$ids" ] && docker network rm $ids >/dev/null 2>&1
+  # A network the daemon refuses to remove (run.py has already warned about it) is left as is.
+  if [ -n "$ids" ]; then docker network rm $ids >/dev/null 2>&1 || true; fi
   return 0
 }
 child=
