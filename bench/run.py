@@ -204,8 +204,8 @@ class Plan:
     lab_sweep: List[int]  # dockernet concurrency bounds
 
 
-QUICK = Plan(rounds=4, batch=15, pbatch=2, warm=5, pwarm=1, heavy_rounds=2, heavy_batch=1, extras=[0, 100],
-             s3_rounds=2, s3_runs=3, s3_warm=1, lab=(3, 6), lab_rounds=1, lab_sweep=[2, 8])
+QUICK = Plan(rounds=4, batch=15, pbatch=2, warm=5, pwarm=1, heavy_rounds=2, heavy_batch=1, extras=[0, 50],
+             s3_rounds=2, s3_runs=3, s3_warm=1, lab=(3, 6), lab_rounds=1, lab_sweep=[8])
 FULL = Plan(rounds=10, batch=30, pbatch=5, warm=20, pwarm=2, heavy_rounds=8, heavy_batch=2, extras=[0, 100, 300],
             s3_rounds=10, s3_runs=5, s3_warm=3, lab=(10, 50), lab_rounds=2, lab_sweep=[1, 2, 4, 8, 16])
 
@@ -229,6 +229,7 @@ class Bench:
         self.run_id = os.urandom(2).hex()  # in lab names: a network stuck on the daemon never blocks the next run
         self.stuck: set = set()
         self.failure: Optional[str] = None
+        self.interrupted = False
 
     # ---- machine --------------------------------------------------------------------------
 
@@ -936,6 +937,9 @@ class Bench:
                 self.scenario_plan()
         except BenchError as e:
             self.failure = str(e)
+        except KeyboardInterrupt as e:
+            self.failure = f"interrupted ({e or 'Ctrl-C'})"
+            self.interrupted = True
         finally:
             for wk in self.workers:
                 wk.close()
@@ -960,7 +964,7 @@ class Bench:
         print(f"\nbench: {self.meta['seconds']}s; raw samples in {out}, table in {out.with_suffix('.md')}", file=sys.stderr)
         if self.failure:
             print(f"bench: FAILED: {self.failure} (partial results written; logs in {self.logdir})", file=sys.stderr)
-            return 1
+            return 130 if self.interrupted else 1
         shutil.rmtree(self.logdir, ignore_errors=True)  # workers' stderr: kept only when a run fails
         return 0
 
@@ -1101,7 +1105,7 @@ def socket_path() -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="smoke run: fewer samples, 0/100 extra networks (< 2 min)")
+    ap.add_argument("--quick", action="store_true", help="smoke run: fewer samples, 0/50 extra networks, a 6-container lab (< 2 min)")
     ap.add_argument("--scenarios", default="1,2,3,4,5", help="comma-separated subset of 1,2,3,4,5")
     ap.add_argument("--out", required=True, help="JSON file of raw samples (the table goes beside it as .md)")
     ap.add_argument("--dockernet", required=True, help="the release `dockernet` binary")
