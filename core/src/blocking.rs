@@ -13,6 +13,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::client::{Client, DaemonInfo};
+use crate::document::Document;
 use crate::container::{
     Command, ContainerRef, ExecOptions, ExecOutput, Interface, ListOptions as ContainerListOptions, RemoveOptions,
     RunOptions, StopOptions,
@@ -95,11 +96,11 @@ impl BlockingClient {
         /// See [`Client::network_create`].
         fn network_create(&self, name: &str, opts: &CreateOptions) -> NetworkRef;
         /// See [`Client::network_inspect`].
-        fn network_inspect(&self, name_or_id: &str, opts: &InspectOptions) -> Value;
+        fn network_inspect(&self, name_or_id: &str, opts: &InspectOptions) -> Document;
         /// See [`Client::network_get`].
         fn network_get(&self, name_or_id: &str) -> NetworkRef;
         /// See [`Client::network_ls`].
-        fn network_ls(&self, opts: &ListOptions) -> Vec<Value>;
+        fn network_ls(&self, opts: &ListOptions) -> Vec<Document>;
         /// See [`Client::network_rm`].
         fn network_rm(&self, name_or_id: &str) -> ();
         /// See [`Client::network_connect`].
@@ -109,15 +110,15 @@ impl BlockingClient {
         /// See [`Client::network_prune`].
         fn network_prune(&self, opts: &PruneOptions) -> Vec<String>;
         /// See [`Client::network_containers`].
-        fn network_containers(&self, name_or_id: &str) -> Vec<Value>;
+        fn network_containers(&self, name_or_id: &str) -> Vec<Document>;
         /// See [`Client::container_run`].
         fn container_run(&self, opts: &RunOptions) -> ContainerRef;
         /// See [`Client::container_inspect`].
-        fn container_inspect(&self, name_or_id: &str) -> Value;
+        fn container_inspect(&self, name_or_id: &str) -> Document;
         /// See [`Client::container_get`].
         fn container_get(&self, name_or_id: &str) -> ContainerRef;
         /// See [`Client::container_ls`].
-        fn container_ls(&self, opts: &ContainerListOptions) -> Vec<Value>;
+        fn container_ls(&self, opts: &ContainerListOptions) -> Vec<Document>;
         /// See [`Client::container_stop`].
         fn container_stop(&self, name_or_id: &str, opts: &StopOptions) -> ();
         /// See [`Client::container_rm`].

@@ -1,9 +1,15 @@
 //! The async client: one daemon, one connection pool, the API version agreed once.
 //!
-//! Creating a [`Client`] does no I/O. The first request asks the daemon for `/version`
-//! (unversioned, so any daemon answers), refuses daemons older than API 1.41 (Docker 20.10), and
-//! from then on speaks `min(daemon, bollard's models)` on versioned paths — never an unversioned
-//! path whose meaning would change with the daemon.
+//! Creating a [`Client`] does no I/O. The first request is `GET /_ping` (unversioned, so any
+//! daemon answers): its `Api-Version` and `Server` headers say which API and engine the daemon
+//! has. The client refuses daemons older than API 1.41 (Docker 20.10), and from then on speaks
+//! `min(daemon, bollard's models)` on versioned paths — never an unversioned path whose meaning
+//! would change with the daemon.
+//!
+//! Why `/_ping` and not `/version`: on Docker 20.10 `/version` costs the daemon 5–7.5 ms (it runs
+//! `runc --version` and `docker-init --version` and asks containerd, on every call), `/_ping`
+//! 0.05 ms — and the first request of every `dockernet` process pays it (bench/README.md, item 1).
+//! The docker CLI negotiates the same way.
 //!
 //! Network, container and exec operations live in their own files as `impl Client` blocks.
 
@@ -11,11 +17,12 @@ use std::fmt;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{Method, Request, StatusCode};
+use http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tokio::sync::OnceCell;
 
+use crate::document::Document;
 use crate::error::{Error, ErrorKind, Result};
 use crate::host::Host;
 use crate::transport::Transport;
@@ -50,10 +57,9 @@ pub struct DaemonInfo {
     pub api: ApiVersion,
     /// The daemon's own newest API version.
     pub daemon_api: ApiVersion,
-    /// The engine version (`20.10.24+dfsg1`, `28.2.2`).
+    /// The engine version (`20.10.24+dfsg1`, `28.2.2`), from the `Server: Docker/<version>
+    /// (<os>)` header; empty when the daemon does not say.
     pub engine: String,
-    /// The daemon's full `/version` document.
-    pub version: Value,
 }
 
 struct Connected {
@@ -104,12 +110,12 @@ impl Client {
     }
 
     async fn connect(&self) -> Result<Connected> {
-        let version = self.request_json(Method::GET, "/version", None).await?;
-        let field = |k: &str| version.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
-        let daemon_api = ApiVersion::parse(&field("ApiVersion")).ok_or_else(|| {
+        let (_, headers) = self.request_full(Method::GET, "/_ping", None).await?;
+        let header = |k: &str| headers.get(k).and_then(|v| v.to_str().ok()).unwrap_or_default().trim().to_string();
+        let daemon_api = ApiVersion::parse(&header("api-version")).ok_or_else(|| {
             Error::new(ErrorKind::Api, format!("the daemon at {} did not report an API version", self.host.url))
         })?;
-        let engine = field("Version");
+        let engine = engine_from_server(&header("server"));
         if daemon_api < ApiVersion::MIN {
             return Err(Error::new(
                 ErrorKind::Unavailable,
@@ -123,7 +129,7 @@ impl Client {
         }
         let api = daemon_api.min(ApiVersion::MAX);
         let docker = self.transport.bollard((api.0 as usize, api.1 as usize), self.timeout.as_secs().max(1))?;
-        Ok(Connected { docker, info: DaemonInfo { api, daemon_api, engine, version } })
+        Ok(Connected { docker, info: DaemonInfo { api, daemon_api, engine } })
     }
 
     /// What the daemon said about itself (connects on first use).
@@ -131,15 +137,21 @@ impl Client {
         Ok(&self.connected().await?.info)
     }
 
-    /// The daemon's `/version` document (`Version`, `ApiVersion`, `Os`, `Arch`, …).
+    /// The daemon's `/version` document (`Version`, `ApiVersion`, `Os`, `Arch`, …), asked for
+    /// on each call (it is the daemon's live answer, and costly on 20.10: see the file notes).
     pub async fn version(&self) -> Result<Value> {
-        Ok(self.daemon().await?.version.clone())
+        let api = self.daemon().await?.api;
+        self.request_json(Method::GET, &format!("/v{api}/version"), None).await
     }
 
-    /// Checks that the daemon answers (`GET /_ping`).
+    /// Checks that the daemon answers (`GET /_ping`). The first call of a client is its
+    /// connecting ping, so it costs one round trip too.
     pub async fn ping(&self) -> Result<()> {
-        self.connected().await?;
-        self.request(Method::GET, "/_ping", None).await.map(|_| ())
+        if self.connected.initialized() {
+            self.request(Method::GET, "/_ping", None).await.map(|_| ())
+        } else {
+            self.connected().await.map(|_| ())
+        }
     }
 
     /// Refuses an option the connected daemon would silently ignore.
@@ -160,10 +172,16 @@ impl Client {
         Ok(&self.connected().await?.docker)
     }
 
-    /// GETs a JSON document exactly as the daemon sent it, on the agreed API version.
-    pub(crate) async fn get_json(&self, path_and_query: &str) -> Result<Value> {
+    /// GETs one daemon document, kept as the daemon's JSON text (see [`crate::document`]).
+    pub(crate) async fn get_doc(&self, path_and_query: &str) -> Result<Document> {
         let api = self.daemon().await?.api;
-        self.request_json(Method::GET, &format!("/v{api}{path_and_query}"), None).await
+        Document::from_slice(&self.request(Method::GET, &format!("/v{api}{path_and_query}"), None).await?)
+    }
+
+    /// GETs a list answer as its documents, in the daemon's order.
+    pub(crate) async fn get_docs(&self, path_and_query: &str) -> Result<Vec<Document>> {
+        let api = self.daemon().await?.api;
+        Document::list_from_slice(&self.request(Method::GET, &format!("/v{api}{path_and_query}"), None).await?)
     }
 
     /// POSTs a JSON body on the agreed API version and returns the JSON answer (or `Null`).
@@ -182,6 +200,11 @@ impl Client {
 
     /// One request on the shared pool; non-2xx answers become classified errors.
     async fn request(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Bytes> {
+        self.request_full(method, path, body).await.map(|(bytes, _)| bytes)
+    }
+
+    /// [`Client::request`] that also returns the answer's headers.
+    async fn request_full(&self, method: Method, path: &str, body: Option<&Value>) -> Result<(Bytes, HeaderMap)> {
         let mut builder = Request::builder().method(method).uri(format!("{}{path}", self.transport.base));
         let payload = match body {
             Some(v) => {
@@ -196,14 +219,14 @@ impl Client {
         let fut = async {
             let resp = self.transport.send(req).await.map_err(|e| self.map_bollard(e))?;
             let status = resp.status();
-            let bytes = resp
-                .into_body()
+            let (parts, body) = resp.into_parts();
+            let bytes = body
                 .collect()
                 .await
                 .map_err(|e| self.unavailable(&e.to_string()))?
                 .to_bytes();
             if status.is_success() || status == StatusCode::NOT_MODIFIED {
-                Ok(bytes)
+                Ok((bytes, parts.headers))
             } else {
                 Err(daemon_error(status.as_u16(), &bytes))
             }
@@ -250,6 +273,13 @@ impl Client {
     }
 }
 
+/// The engine version from a `Server: Docker/20.10.24+dfsg1 (linux)` header (empty if absent;
+/// other engines' headers are kept whole).
+fn engine_from_server(server: &str) -> String {
+    let v = server.strip_prefix("Docker/").unwrap_or(server);
+    v.split_once(' ').map_or(v, |(v, _)| v).to_string()
+}
+
 /// Builds the classified error from a non-2xx body (`{"message": "…"}`).
 fn daemon_error(status: u16, body: &[u8]) -> Error {
     let message = serde_json::from_slice::<Value>(body)
@@ -269,6 +299,15 @@ mod tests {
         assert!(ApiVersion::parse("1.9").unwrap() < ApiVersion::parse("1.41").unwrap());
         assert_eq!(ApiVersion::parse("1.48").unwrap().to_string(), "1.48");
         assert_eq!(ApiVersion::parse("x"), None);
+    }
+
+    /// The engine version is read from `/_ping`'s `Server` header.
+    #[test]
+    fn engine_version_from_server_header() {
+        assert_eq!(engine_from_server("Docker/20.10.24+dfsg1 (linux)"), "20.10.24+dfsg1");
+        assert_eq!(engine_from_server("Docker/28.2.2 (linux)"), "28.2.2");
+        assert_eq!(engine_from_server("libpod/5.0"), "libpod/5.0");
+        assert_eq!(engine_from_server(""), "");
     }
 
     /// A daemon-unreachable error names the socket and what to check.

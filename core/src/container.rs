@@ -13,9 +13,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use crate::client::Client;
+use crate::document::Document;
 use crate::error::{Error, Result};
 use crate::network::{
     check_name, container_name, endpoint_config, exact_match, filters_query, id_of, is_short_prefix_ambiguity, seg, shown,
+    sorted_by,
     ConnectOptions, NetworkRef,
 };
 use crate::options::{from_value, split_key_value, StringList, StringMap};
@@ -138,6 +140,24 @@ pub struct ContainerRef {
 }
 
 impl ContainerRef {
+    /// The identity of a container list entry (`Names`, `Image`, not the inspect shape).
+    pub fn from_summary(doc: &Document) -> ContainerRef {
+        #[derive(Deserialize, Default)]
+        #[serde(default, rename_all = "PascalCase")]
+        struct Summary {
+            id: Option<String>,
+            names: Option<Vec<String>>,
+            image: Option<String>,
+        }
+        let s: Summary = doc.fields().unwrap_or_default();
+        let name = s.names.unwrap_or_default().into_iter().next().unwrap_or_default();
+        ContainerRef {
+            id: s.id.unwrap_or_default(),
+            name: name.trim_start_matches('/').to_string(),
+            image: s.image.unwrap_or_default(),
+        }
+    }
+
     /// The identity of an inspect document.
     pub fn from_doc(doc: &Value) -> ContainerRef {
         ContainerRef {
@@ -441,13 +461,18 @@ impl Client {
 
     /// The daemon's inspect document for a container, looked up exactly (name, full id or a
     /// ≥12-character id prefix).
-    pub async fn container_inspect(&self, name_or_id: &str) -> Result<Value> {
-        self.container_doc(name_or_id).await.map_err(|e| e.context(format!("container inspect {name_or_id:?}")))
+    pub async fn container_inspect(&self, name_or_id: &str) -> Result<Document> {
+        self.container_document(name_or_id).await.map_err(|e| e.context(format!("container inspect {name_or_id:?}")))
     }
 
+    /// [`Client::container_inspect`] as a tree, for the operations that read it.
     pub(crate) async fn container_doc(&self, name_or_id: &str) -> Result<Value> {
+        Ok(self.container_document(name_or_id).await?.to_value())
+    }
+
+    pub(crate) async fn container_document(&self, name_or_id: &str) -> Result<Document> {
         check_name("container", name_or_id)?;
-        let doc = match self.get_json(&format!("/containers/{}/json", seg(name_or_id))).await {
+        let doc = match self.get_doc(&format!("/containers/{}/json", seg(name_or_id))).await {
             // See `is_short_prefix_ambiguity`: no container has this name.
             Err(e) if is_short_prefix_ambiguity(name_or_id, &e) => {
                 return Err(Error::not_found(format!(
@@ -456,8 +481,8 @@ impl Client {
             }
             r => r?,
         };
-        let name = container_name(&doc);
-        if !exact_match(name_or_id.trim_start_matches('/'), &name, &id_of(&doc)) {
+        let name = doc.str_field("Name").trim_start_matches('/').to_string();
+        if !exact_match(name_or_id.trim_start_matches('/'), &name, &doc.str_field("Id")) {
             return Err(Error::not_found(format!(
                 "no container named {name_or_id:?} (the daemon offered {name:?} by id prefix; dockernet matches names exactly)"
             )));
@@ -472,7 +497,7 @@ impl Client {
     }
 
     /// Lists containers (daemon list documents), sorted by name.
-    pub async fn container_ls(&self, opts: &ListOptions) -> Result<Vec<Value>> {
+    pub async fn container_ls(&self, opts: &ListOptions) -> Result<Vec<Document>> {
         let mut q = vec![];
         if opts.all {
             q.push("all=1".to_string());
@@ -482,15 +507,8 @@ impl Client {
             q.push(f);
         }
         let path = if q.is_empty() { "/containers/json".to_string() } else { format!("/containers/json?{}", q.join("&")) };
-        let mut docs = match self.get_json(&path).await.map_err(|e| e.context("container ls"))? {
-            Value::Array(v) => v,
-            _ => vec![],
-        };
-        let first_name = |d: &Value| {
-            d.pointer("/Names/0").and_then(Value::as_str).unwrap_or_default().trim_start_matches('/').to_string()
-        };
-        docs.sort_by_key(first_name);
-        Ok(docs)
+        let docs = self.get_docs(&path).await.map_err(|e| e.context("container ls"))?;
+        Ok(sorted_by(docs, |d| ContainerRef::from_summary(d).name))
     }
 
     /// Stops a container (a stopped one is left as it is).

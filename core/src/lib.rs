@@ -3,7 +3,9 @@
 //! This crate knows nothing of Lua or Python; the bindings wrap it. A tour:
 //!
 //! - [`host`]: where the daemon is (`--host`, `DOCKER_HOST`, contexts, TLS), as the docker CLI.
-//! - [`client`]: the async [`Client`]: one pool, API version agreed once, daemon documents as JSON.
+//! - [`client`]: the async [`Client`]: one pool, API version agreed once (from `/_ping`).
+//! - [`document`]: daemon documents as the daemon's JSON text, crossing into Lua or Python in one
+//!   serde pass.
 //! - [`network`]: create, connect, disconnect, inspect, ls, rm, prune, with exact name lookups and
 //!   validation before any request.
 //! - [`container`]: run (create + connect + start, undone on failure), stop, rm, ls, inspect,
@@ -26,6 +28,7 @@
 pub mod blocking;
 pub mod client;
 pub mod container;
+pub mod document;
 pub mod error;
 pub mod host;
 pub mod network;
@@ -35,5 +38,6 @@ mod transport;
 
 pub use blocking::BlockingClient;
 pub use client::{ApiVersion, Client, DaemonInfo};
+pub use document::Document;
 pub use error::{Error, ErrorKind, Result};
 pub use host::Host;

@@ -20,6 +20,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use crate::client::{ApiVersion, Client};
+use crate::document::Document;
 use crate::error::{Error, ErrorKind, Result};
 use crate::options::{StringList, StringMap};
 
@@ -140,6 +141,31 @@ impl NetworkRef {
         let s = |k: &str| doc.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
         NetworkRef { id: s("Id"), name: s("Name"), driver: s("Driver"), warning: None }
     }
+
+    /// The identity of a document as the daemon sent it (reads three fields, builds no tree).
+    pub fn from_document(doc: &Document) -> NetworkRef {
+        #[derive(Deserialize, Default)]
+        #[serde(default, rename_all = "PascalCase")]
+        struct Ident {
+            id: Option<String>,
+            name: Option<String>,
+            driver: Option<String>,
+        }
+        let i: Ident = doc.fields().unwrap_or_default();
+        NetworkRef {
+            id: i.id.unwrap_or_default(),
+            name: i.name.unwrap_or_default(),
+            driver: i.driver.unwrap_or_default(),
+            warning: None,
+        }
+    }
+}
+
+/// Documents sorted by a key read from each once (the docker CLI sorts lists by name).
+pub(crate) fn sorted_by(docs: Vec<Document>, key: impl Fn(&Document) -> String) -> Vec<Document> {
+    let mut keyed: Vec<(String, Document)> = docs.into_iter().map(|d| (key(&d), d)).collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    keyed.into_iter().map(|(_, d)| d).collect()
 }
 
 const LIST_FILTERS: [&str; 7] = ["driver", "id", "label", "name", "scope", "type", "dangling"];
@@ -437,15 +463,22 @@ impl Client {
     }
 
     /// The daemon's inspect document for one network, looked up exactly (see the file notes).
-    pub async fn network_inspect(&self, name_or_id: &str, opts: &InspectOptions) -> Result<Value> {
-        self.network_doc(name_or_id, opts.verbose).await.map_err(|e| e.context(format!("network inspect {name_or_id:?}")))
+    pub async fn network_inspect(&self, name_or_id: &str, opts: &InspectOptions) -> Result<Document> {
+        self.network_document(name_or_id, opts.verbose)
+            .await
+            .map_err(|e| e.context(format!("network inspect {name_or_id:?}")))
+    }
+
+    /// Looks a network up by exact name, full id or ≥12-character id prefix; the document as a tree.
+    pub(crate) async fn network_doc(&self, name_or_id: &str, verbose: bool) -> Result<Value> {
+        Ok(self.network_document(name_or_id, verbose).await?.to_value())
     }
 
     /// Looks a network up by exact name, full id or ≥12-character id prefix.
-    pub(crate) async fn network_doc(&self, name_or_id: &str, verbose: bool) -> Result<Value> {
+    pub(crate) async fn network_document(&self, name_or_id: &str, verbose: bool) -> Result<Document> {
         check_name("network", name_or_id)?;
         let q = if verbose { "?verbose=true" } else { "" };
-        let doc = match self.get_json(&format!("/networks/{}{q}", seg(name_or_id))).await {
+        let doc = match self.get_doc(&format!("/networks/{}{q}", seg(name_or_id))).await {
             // Several ids start with a short input and no network has it as a name (a name match
             // would have won): for an exact lookup that is "not found", not "ambiguous".
             Err(e) if is_short_prefix_ambiguity(name_or_id, &e) => {
@@ -455,7 +488,7 @@ impl Client {
             }
             r => r?,
         };
-        let r = NetworkRef::from_doc(&doc);
+        let r = NetworkRef::from_document(&doc);
         if !exact_match(name_or_id, &r.name, &r.id) {
             return Err(Error::not_found(format!(
                 "no network named {name_or_id:?} (the daemon offered {:?} by id prefix; dockernet matches names exactly)",
@@ -467,27 +500,24 @@ impl Client {
 
     /// Identity of a network, looked up exactly.
     pub async fn network_get(&self, name_or_id: &str) -> Result<NetworkRef> {
-        let doc = self.network_doc(name_or_id, false).await.map_err(|e| e.context(format!("network get {name_or_id:?}")))?;
-        Ok(NetworkRef::from_doc(&doc))
+        let doc =
+            self.network_document(name_or_id, false).await.map_err(|e| e.context(format!("network get {name_or_id:?}")))?;
+        Ok(NetworkRef::from_document(&doc))
     }
 
     /// Lists networks (daemon documents), sorted by name. Filter semantics are the daemon's:
     /// `name` and `id` match as regular expressions, exactly as `docker network ls --filter`.
-    pub async fn network_ls(&self, opts: &ListOptions) -> Result<Vec<Value>> {
+    pub async fn network_ls(&self, opts: &ListOptions) -> Result<Vec<Document>> {
         let op = "network ls";
         check_filter_keys(&opts.filters, &LIST_FILTERS, op)?;
         let q = filters_query(&opts.filters);
         let path = if q.is_empty() { "/networks".to_string() } else { format!("/networks?{q}") };
-        let mut docs = match self.get_json(&path).await.map_err(|e| e.context(op))? {
-            Value::Array(v) => v,
-            _ => Vec::new(),
-        };
-        docs.sort_by(|a, b| name_of(a).cmp(name_of(b)));
-        Ok(docs)
+        let docs = self.get_docs(&path).await.map_err(|e| e.context(op))?;
+        Ok(sorted_by(docs, |d| d.str_field("Name")))
     }
 
     async fn network_ls_all(&self) -> Result<Vec<Value>> {
-        self.network_ls(&ListOptions::default()).await
+        Ok(self.network_ls(&ListOptions::default()).await?.iter().map(Document::to_value).collect())
     }
 
     /// Removes one network (exact lookup, then by id).
@@ -650,7 +680,7 @@ impl Client {
 
     /// The containers attached to a network, stopped ones included (network inspect lists only
     /// running ones): container list documents.
-    pub async fn network_containers(&self, name_or_id: &str) -> Result<Vec<Value>> {
+    pub async fn network_containers(&self, name_or_id: &str) -> Result<Vec<Document>> {
         let net = self.network_get(name_or_id).await?;
         let mut filters = BTreeMap::new();
         filters.insert("network".to_string(), StringList(vec![net.id.clone()]));

@@ -191,7 +191,9 @@ mod tests {
         subnet: StringList,
         #[serde(default)]
         labels: StringMap,
+        // Only deserialized: the tests check which keys and types are accepted.
         #[serde(default)]
+        #[allow(dead_code)]
         internal: bool,
     }
 

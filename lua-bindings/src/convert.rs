@@ -32,7 +32,9 @@ pub(crate) fn value<T: DeserializeOwned>(v: Value, what: &str) -> mlua::Result<T
 
 /// A daemon document as a Lua value: Docker's keys, JSON `null` kept as `docker.null` so the
 /// document's shape is the daemon's.
-pub(crate) fn doc_to_lua(lua: &Lua, v: &serde_json::Value) -> mlua::Result<Value> {
+/// Takes a core [`dockernet_core::Document`] (the daemon's JSON text, transcoded into Lua tables
+/// in one pass) or a `serde_json::Value`.
+pub(crate) fn doc_to_lua<T: serde::Serialize + ?Sized>(lua: &Lua, v: &T) -> mlua::Result<Value> {
     lua.to_value(v)
 }
 

@@ -7,6 +7,7 @@
 use dockernet_core::network::{
     ConnectOptions, CreateOptions, DisconnectOptions, InspectOptions, ListOptions, NetworkRef, PruneOptions,
 };
+use dockernet_core::container::ContainerRef;
 use dockernet_core::{BlockingClient, Error};
 use mlua::{Lua, Table, Value, Variadic};
 
@@ -143,18 +144,8 @@ pub(crate) fn functions(lua: &Lua, client: &BlockingClient) -> mlua::Result<Tabl
         lua.create_function(move |lua, net: Value| {
             let net = name_arg(&net, "network containers", "network")?;
             let docs = c.network_containers(&net).lua()?;
-            list_of(lua, "ContainerList", docs.iter().map(|d| container_handle(lua, &summary_ref(d)).map(Value::Table)))
+            list_of(lua, "ContainerList", docs.iter().map(|d| container_handle(lua, &ContainerRef::from_summary(d)).map(Value::Table)))
         })?,
     )?;
     Ok(t)
-}
-
-/// A container identity from a container *list* document (`Names`, not `Name`).
-pub(crate) fn summary_ref(doc: &serde_json::Value) -> dockernet_core::container::ContainerRef {
-    let s = |p: &str| doc.pointer(p).and_then(|v| v.as_str()).unwrap_or_default().to_string();
-    dockernet_core::container::ContainerRef {
-        id: s("/Id"),
-        name: s("/Names/0").trim_start_matches('/').to_string(),
-        image: s("/Image"),
-    }
 }

@@ -128,11 +128,24 @@ fn blocks_overlap(a: (u32, u32), b: (u32, u32)) -> bool {
     a.0 & common == b.0 & common
 }
 
+/// Daemon documents as trees, for tests that index into them (`docs.values()[0]["Name"]`).
+pub trait Values {
+    /// Each document parsed into a `serde_json::Value`.
+    fn values(&self) -> Vec<Value>;
+}
+
+impl Values for [dockernet_core::Document] {
+    fn values(&self) -> Vec<Value> {
+        self.iter().map(dockernet_core::Document::to_value).collect()
+    }
+}
+
 /// The IPv4 blocks the daemon's networks use.
 fn daemon_blocks(c: &BlockingClient) -> Vec<(u32, u32)> {
     let nets = c.network_ls(&ListOptions::default()).unwrap_or_else(|e| panic!("free_subnet: network ls failed: {e}"));
     nets.iter()
-        .flat_map(dockernet_core::network::doc_subnets)
+        .map(dockernet_core::Document::to_value)
+        .flat_map(|d| dockernet_core::network::doc_subnets(&d))
         .filter_map(|net| match net {
             ipnet::IpNet::V4(v4) => Some(v4_block(v4.network(), v4.prefix_len())),
             _ => None,
@@ -404,6 +417,7 @@ impl Guard {
             .network_ls(&ListOptions::default())
             .expect("network ls")
             .iter()
+            .map(dockernet_core::Document::to_value)
             .filter(|d| {
                 d["Name"].as_str().is_some_and(|n| n.starts_with(&self.tag))
                     || d["Labels"][LABEL].as_str() == Some(self.tag.as_str())
@@ -415,6 +429,7 @@ impl Guard {
             .container_ls(&ContainerListOptions { all: true, ..Default::default() })
             .expect("container ls")
             .iter()
+            .map(dockernet_core::Document::to_value)
             .filter(|d| {
                 d["Names"]
                     .as_array()

@@ -46,7 +46,7 @@ fn filters(v: Value) -> ListOptions {
 
 /// The first IPv4 subnet of a network, and one address inside it.
 fn first_v4(c: &BlockingClient, net: &str) -> (String, String) {
-    let doc = c.network_inspect(net, &InspectOptions::default()).expect("inspect");
+    let doc = c.network_inspect(net, &InspectOptions::default()).expect("inspect").to_value();
     let net = doc_subnets(&doc).into_iter().find(|n| n.addr().is_ipv4()).expect("an IPv4 subnet");
     let ip = net.hosts().nth(199).expect("a host address");
     (net.to_string(), ip.to_string())
@@ -363,7 +363,7 @@ fn bad_inputs_fail_with_kind_and_culprit_and_leave_nothing_behind() {
         }
     }
     // The stopped container's aliases were not silently recorded either.
-    let doc = c.container_inspect(&ctr_stopped.name).expect("inspect");
+    let doc = c.container_inspect(&ctr_stopped.name).expect("inspect").to_value();
     let aliases = &doc["NetworkSettings"]["Networks"][&net_a.name]["Aliases"];
     if aliases.as_array().into_iter().flatten().any(|a| a == "ignored") {
         failures.push(format!("connect twice on a stopped container changed its aliases: {aliases}"));

@@ -23,7 +23,7 @@ fn names(c: &BlockingClient, opts: Value) -> Vec<String> {
     c.container_ls(&opts)
         .expect("container ls")
         .iter()
-        .map(|d| d["Names"][0].as_str().unwrap_or_default().trim_start_matches('/').to_string())
+        .map(|d| dockernet_core::container::ContainerRef::from_summary(d).name)
         .collect()
 }
 
@@ -48,7 +48,7 @@ fn run_attaches_two_networks_before_start() {
     assert_eq!(ctr.image, TEST_IMAGE);
     assert!(ctr.name.starts_with(g.tag()));
 
-    let doc = c.container_inspect(&ctr.name).expect("inspect");
+    let doc = c.container_inspect(&ctr.name).expect("inspect").to_value();
     assert_eq!(doc["State"]["Running"], json!(true));
     assert_eq!(doc["Config"]["Hostname"], json!("twonets"));
     assert_eq!(doc["Config"]["Labels"][LABEL], json!(g.tag()));
@@ -139,13 +139,13 @@ fn get_inspect_ls_stop_rm() {
         (by_name.id.as_str(), by_name.name.as_str(), by_name.image.as_str()),
         (ctr.id.as_str(), ctr.name.as_str(), TEST_IMAGE)
     );
-    assert_eq!(c.container_inspect(&ctr.name).expect("inspect")["Id"], json!(ctr.id));
+    assert_eq!(c.container_inspect(&ctr.name).expect("inspect").to_value()["Id"], json!(ctr.id));
 
     let mine = json!({ "label": g.label_filter() });
     assert_eq!(names(c, json!({ "filters": mine })), [ctr.name.as_str()]);
 
     c.container_stop(&ctr.name, &StopOptions { timeout: Some(1) }).expect("stop");
-    let doc = c.container_inspect(&ctr.name).expect("inspect");
+    let doc = c.container_inspect(&ctr.name).expect("inspect").to_value();
     assert_eq!(doc["State"]["Running"], json!(false));
     assert!(names(c, json!({ "filters": mine })).is_empty(), "a stopped container is not listed without all");
     assert_eq!(names(c, json!({ "all": true, "filters": mine })), [ctr.name.as_str()]);

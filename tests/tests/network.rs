@@ -8,20 +8,16 @@ use dockernet_core::container::{Command, ExecOptions, Interface, StopOptions};
 use dockernet_core::network::{ConnectOptions, DisconnectOptions, InspectOptions, ListOptions, PruneOptions};
 use dockernet_core::options::from_value;
 use dockernet_core::{BlockingClient, ErrorKind};
-use dockernet_tests::{free_subnet6, prune_networks, Guard, LABEL};
+use dockernet_tests::{free_subnet6, prune_networks, Guard, LABEL, Values};
 use serde_json::{json, Value};
 
 fn list(c: &BlockingClient, filters: Value) -> Vec<String> {
     let opts: ListOptions = from_value(json!({ "filters": filters }), "test").expect("list options");
-    c.network_ls(&opts)
-        .expect("network ls")
-        .iter()
-        .map(|d| d["Name"].as_str().unwrap_or_default().to_string())
-        .collect()
+    c.network_ls(&opts).expect("network ls").iter().map(|d| d.str_field("Name")).collect()
 }
 
 fn inspect(c: &BlockingClient, name: &str) -> Value {
-    c.network_inspect(name, &InspectOptions::default()).expect("network inspect")
+    c.network_inspect(name, &InspectOptions::default()).expect("network inspect").to_value()
 }
 
 fn connect(c: &BlockingClient, net: &str, ctr: &str, opts: Value) {
@@ -140,7 +136,12 @@ fn ls_filters() {
     assert!(dangling.contains(&n2.name) && !dangling.iter().any(|n| ["bridge", "host", "none"].contains(&n.as_str())));
     assert!(!list(c, json!({ "label": mine, "dangling": "false" })).contains(&n2.name));
     // The documents are the daemon's own.
-    let docs = c.network_ls(&from_value(json!({ "filters": { "id": n1.id } }), "t").unwrap()).unwrap();
+    let docs: Vec<Value> = c
+        .network_ls(&from_value(json!({ "filters": { "id": n1.id } }), "t").unwrap())
+        .unwrap()
+        .iter()
+        .map(dockernet_core::Document::to_value)
+        .collect();
     assert_eq!(docs[0]["Id"], json!(n1.id));
     assert!(docs[0]["IPAM"]["Config"].is_array());
 }
@@ -165,7 +166,7 @@ fn connect_with_aliases_and_static_ip() {
 
     connect(c, &extra.name, &ctr.name, json!({ "aliases": ["db", "cache"], "ipv4": s2.ip(77) }));
 
-    let doc = c.container_inspect(&ctr.name).expect("container inspect");
+    let doc = c.container_inspect(&ctr.name).expect("container inspect").to_value();
     let ep = &doc["NetworkSettings"]["Networks"][&extra.name];
     assert_eq!(ep["IPAMConfig"]["IPv4Address"], json!(s2.ip(77)), "{ep}");
     assert_eq!(ep["IPAddress"], json!(s2.ip(77)));
@@ -214,7 +215,7 @@ fn disconnect_removes_the_attachment() {
 
     c.network_disconnect(&extra.name, &ctr.name, &DisconnectOptions::default()).expect("disconnect");
 
-    let doc = c.container_inspect(&ctr.name).expect("inspect");
+    let doc = c.container_inspect(&ctr.name).expect("inspect").to_value();
     let nets = doc["NetworkSettings"]["Networks"].as_object().expect("networks");
     assert_eq!(nets.keys().collect::<Vec<_>>(), [&home.name]);
     assert_eq!(inspect(c, &extra.name)["Containers"], json!({}));
@@ -230,7 +231,7 @@ fn disconnect_removes_the_attachment() {
     // A stopped container can be disconnected too (its saved config changes).
     c.container_stop(&ctr.name, &StopOptions { timeout: Some(0) }).expect("stop");
     c.network_disconnect(&home.name, &ctr.name, &DisconnectOptions::default()).expect("disconnect stopped");
-    let doc = c.container_inspect(&ctr.name).expect("inspect");
+    let doc = c.container_inspect(&ctr.name).expect("inspect").to_value();
     assert!(doc["NetworkSettings"]["Networks"].get(&home.name).is_none(), "{}", doc["NetworkSettings"]["Networks"]);
 }
 
@@ -283,7 +284,7 @@ fn containers_of_a_network_include_stopped_ones() {
     let stopped = g.container("down", json!({ "network": net.name }));
     c.container_stop(&stopped.name, &StopOptions { timeout: Some(0) }).expect("stop");
 
-    let members = c.network_containers(&net.name).expect("network containers");
+    let members = c.network_containers(&net.name).expect("network containers").values();
     let mut member_ids: Vec<String> = members.iter().map(|d| d["Id"].as_str().unwrap().to_string()).collect();
     member_ids.sort();
     let mut expected = vec![running.id.clone(), stopped.id.clone()];

@@ -3,7 +3,7 @@
 use std::process::Command;
 
 use dockernet_core::network::ListOptions;
-use dockernet_tests::{client, dockernet_bin, workspace_root};
+use dockernet_tests::{client, dockernet_bin, workspace_root, Values};
 
 /// Runs a script with a unique suffix; returns (exit ok, stdout, stderr).
 fn run_script(script: &str, suffix: &str) -> (bool, String, String) {
@@ -19,10 +19,10 @@ fn run_script(script: &str, suffix: &str) -> (bool, String, String) {
 /// Nothing on the daemon carries the suffix after a script ran (it cleans up after itself).
 fn assert_clean(suffix: &str) {
     let docker = client();
-    let nets = docker.network_ls(&ListOptions::default()).unwrap();
+    let nets = docker.network_ls(&ListOptions::default()).unwrap().values();
     let left: Vec<_> = nets.iter().filter_map(|n| n["Name"].as_str()).filter(|n| n.contains(suffix)).collect();
     assert!(left.is_empty(), "networks left behind: {left:?}");
-    let ctrs = docker.container_ls(&dockernet_core::container::ListOptions { all: true, ..Default::default() }).unwrap();
+    let ctrs = docker.container_ls(&dockernet_core::container::ListOptions { all: true, ..Default::default() }).unwrap().values();
     let left: Vec<_> = ctrs
         .iter()
         .filter_map(|c| c["Names"][0].as_str())

@@ -18,7 +18,7 @@ use dockernet_core::topology::{
     ApplyOptions, ApplyReport, Op, Progress, ProgressEvent, State, Topology, VerifyOptions, LABEL as TOPOLOGY,
 };
 use dockernet_core::{BlockingClient, Error, ErrorKind, Result};
-use dockernet_tests::{free_pool, workspace_root, Guard, LABEL};
+use dockernet_tests::{free_pool, workspace_root, Guard, LABEL, Values};
 use serde_json::{json, Value};
 
 /// Docker 20.10 lifts the isolation between networks for a moment whenever a network is created
@@ -116,8 +116,8 @@ fn label_filter(name: &str) -> BTreeMap<String, StringList> {
 
 /// Names of the networks and containers labelled as topology `name`.
 fn owned(c: &BlockingClient, name: &str) -> (Vec<String>, Vec<String>) {
-    let nets = c.network_ls(&ListOptions { filters: label_filter(name) }).expect("network ls");
-    let ctrs = c.container_ls(&ContainerListOptions { all: true, filters: label_filter(name) }).expect("container ls");
+    let nets = c.network_ls(&ListOptions { filters: label_filter(name) }).expect("network ls").values();
+    let ctrs = c.container_ls(&ContainerListOptions { all: true, filters: label_filter(name) }).expect("container ls").values();
     (
         nets.iter().map(|n| n["Name"].as_str().unwrap_or_default().to_string()).collect(),
         ctrs.iter().map(|n| n["Names"][0].as_str().unwrap_or_default().trim_start_matches('/').to_string()).collect(),
@@ -136,14 +136,14 @@ struct Snapshot {
 type Attachments = BTreeMap<String, (String, Vec<String>)>;
 
 fn snapshot(c: &BlockingClient, name: &str) -> Snapshot {
-    let nets = c.network_ls(&ListOptions { filters: label_filter(name) }).expect("network ls");
+    let nets = c.network_ls(&ListOptions { filters: label_filter(name) }).expect("network ls").values();
     let networks =
         nets.iter().map(|n| (n["Name"].as_str().unwrap().to_string(), n["Id"].as_str().unwrap().to_string())).collect();
-    let ctrs = c.container_ls(&ContainerListOptions { all: true, filters: label_filter(name) }).expect("container ls");
+    let ctrs = c.container_ls(&ContainerListOptions { all: true, filters: label_filter(name) }).expect("container ls").values();
     let mut containers = BTreeMap::new();
     for d in ctrs {
         let id = d["Id"].as_str().unwrap().to_string();
-        let doc = c.container_inspect(&id).expect("inspect");
+        let doc = c.container_inspect(&id).expect("inspect").to_value();
         let short = &id[..12];
         let mut atts = BTreeMap::new();
         for (net, ep) in doc["NetworkSettings"]["Networks"].as_object().unwrap() {
@@ -230,11 +230,11 @@ fn plan_apply_destroy_round_trip() {
     assert_eq!(status.elements.len(), 2 + 3 + 4, "{status}");
 
     // Everything is labelled as owned; nodes answer to their own names.
-    let web = c.container_inspect(&t.spec().node_name("web")).unwrap();
+    let web = c.container_inspect(&t.spec().node_name("web")).unwrap().to_value();
     assert_eq!(web["Config"]["Labels"][TOPOLOGY], json!(t.name()));
     assert_eq!(web["Config"]["Labels"]["dockernet.topology.node"], json!("web"));
     assert_eq!(web["Config"]["Labels"][LABEL], json!(g.tag()));
-    let back = c.network_inspect(&t.spec().network_name("back"), &Default::default()).unwrap();
+    let back = c.network_inspect(&t.spec().network_name("back"), &Default::default()).unwrap().to_value();
     assert_eq!(back["Labels"]["dockernet.topology.network"], json!("back"));
     assert_eq!(back["Internal"], json!(true));
     let pool: ipnet::Ipv4Net = t.spec().pool.as_deref().unwrap().parse().unwrap();
@@ -286,9 +286,9 @@ fn in_place_changes_keep_container_ids() {
     for (k, id) in &ids {
         assert_eq!(&id_of(c, &v2.spec().node_name(k)), id, "node {k} was recreated");
     }
-    let a = c.container_inspect(&v2.spec().node_name("a")).unwrap();
+    let a = c.container_inspect(&v2.spec().node_name("a")).unwrap().to_value();
     assert!(a["NetworkSettings"]["Networks"].get(v2.spec().network_name("n2")).is_some());
-    let b = c.container_inspect(&v2.spec().node_name("b")).unwrap();
+    let b = c.container_inspect(&v2.spec().node_name("b")).unwrap().to_value();
     assert!(b["NetworkSettings"]["Networks"].get(v2.spec().network_name("n2")).is_none());
 
     // A changed container configuration recreates that node only, and says why.
@@ -559,7 +559,7 @@ fn two_hundred_network_plan() {
     }
     let mut taken: Vec<ipnet::Ipv4Net> = c
         .network_ls(&ListOptions::default())
-        .unwrap()
+        .unwrap().values()
         .iter()
         .flat_map(dockernet_core::network::doc_subnets)
         .filter_map(|n| match n {
@@ -597,7 +597,7 @@ fn more_networks_than_dockers_pools_apply() {
     let applied = start.elapsed();
     assert_eq!(report.plan.len(), 42);
     for (key, subnet) in &report.plan.subnets {
-        let doc = c.network_inspect(&t.spec().network_name(key), &Default::default()).unwrap();
+        let doc = c.network_inspect(&t.spec().network_name(key), &Default::default()).unwrap().to_value();
         assert_eq!(doc["IPAM"]["Config"][0]["Subnet"].as_str(), Some(subnet[0].as_str()), "{key}");
     }
     assert!(verify(c, &t).ok());

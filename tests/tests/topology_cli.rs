@@ -14,7 +14,7 @@ use dockernet_core::network::ListOptions;
 use dockernet_core::options::StringList;
 use dockernet_core::topology::LABEL as TOPOLOGY;
 use dockernet_core::BlockingClient;
-use dockernet_tests::{dockernet_bin, free_pool, workspace_root, Guard};
+use dockernet_tests::{dockernet_bin, free_pool, workspace_root, Guard, Values};
 use serde_json::Value;
 
 /// Docker 20.10 briefly lifts inter-network isolation whenever a network is created, so a verify
@@ -49,8 +49,8 @@ fn label_filter(name: &str) -> BTreeMap<String, StringList> {
 
 /// Names of the networks and containers labelled as topology `name`.
 fn owned(c: &BlockingClient, name: &str) -> (Vec<String>, Vec<String>) {
-    let nets = c.network_ls(&ListOptions { filters: label_filter(name) }).expect("network ls");
-    let ctrs = c.container_ls(&ContainerListOptions { all: true, filters: label_filter(name) }).expect("container ls");
+    let nets = c.network_ls(&ListOptions { filters: label_filter(name) }).expect("network ls").values();
+    let ctrs = c.container_ls(&ContainerListOptions { all: true, filters: label_filter(name) }).expect("container ls").values();
     (
         nets.iter().map(|n| n["Name"].as_str().unwrap_or_default().to_string()).collect(),
         ctrs.iter().map(|n| n["Names"][0].as_str().unwrap_or_default().to_string()).collect(),

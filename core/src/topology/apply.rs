@@ -32,6 +32,7 @@ use super::routes;
 use super::spec::{Spec, LABEL_CONFIG, LABEL_NETWORK, LABEL_NODE};
 use super::state::{create_options_from_doc, reconnect_options};
 use crate::client::Client;
+use crate::document::Document;
 use crate::container::{Command, ExecOptions, RemoveOptions, RunOptions, StopOptions};
 use crate::error::{Error, ErrorKind, Result};
 use crate::network::{ConnectOptions, CreateOptions, DisconnectOptions};
@@ -262,7 +263,7 @@ pub(crate) async fn run_in(client: &Client, container: &str, cmd: &Command) -> R
 
 /// The address a container has on a network, read from the daemon now.
 async fn address_on(client: &Client, container: &str, network: &str) -> Result<String> {
-    let doc = client.container_inspect(container).await?;
+    let doc = client.container_inspect(container).await?.to_value();
     doc.pointer("/NetworkSettings/Networks")
         .and_then(|m| m.get(network))
         .and_then(|ep| ep.get("IPAddress"))
@@ -509,7 +510,7 @@ async fn sweep_new(client: &Client, plan: &Plan) -> Vec<String> {
     )]);
     let known_ctrs: HashSet<&str> = plan.observed.containers.iter().map(|c| c.id.as_str()).collect();
     let known_nets: HashSet<&str> = plan.observed.networks.iter().map(|n| n.id.as_str()).collect();
-    let id = |d: &Value| d.get("Id").and_then(Value::as_str).unwrap_or_default().to_string();
+    let id = |d: &Document| d.str_field("Id");
     match client.container_ls(&crate::container::ListOptions { all: true, filters: filters.clone() }).await {
         Ok(docs) => {
             for d in docs.iter().filter(|d| !known_ctrs.contains(id(d).as_str())) {

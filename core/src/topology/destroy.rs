@@ -77,6 +77,7 @@ pub(crate) async fn destroy(client: &Client, name: &str, concurrency: usize) -> 
     let targets: Vec<(String, String)> = ctrs
         .iter()
         .map(|d| {
+            let d = d.to_value();
             let id = d.get("Id").and_then(Value::as_str).unwrap_or_default().to_string();
             let n =
                 d.pointer("/Names/0").and_then(Value::as_str).unwrap_or_default().trim_start_matches('/').to_string();
@@ -103,10 +104,7 @@ pub(crate) async fn destroy(client: &Client, name: &str, concurrency: usize) -> 
     let nets = client.network_ls(&ListOptions { filters: filters(name) }).await.map_err(|e| e.context(&ctx))?;
     let ids: Vec<(String, String)> = nets
         .iter()
-        .map(|d| {
-            let s = |k: &str| d.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
-            (s("Id"), s("Name"))
-        })
+        .map(|d| (d.str_field("Id"), d.str_field("Name")))
         .collect();
     // Each network: still used by someone (→ left in place, named), removed, or an error.
     let results: Vec<(String, Result<Option<Vec<String>>>)> = stream::iter(ids)
@@ -114,7 +112,7 @@ pub(crate) async fn destroy(client: &Client, name: &str, concurrency: usize) -> 
             let r = async {
                 // The topology's own containers are gone: an endpoint left belongs to someone else.
                 let inspect = match client.network_inspect(&id, &InspectOptions::default()).await {
-                    Ok(d) => d,
+                    Ok(d) => d.to_value(),
                     Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
                     Err(e) => return Err(e),
                 };

@@ -11,7 +11,7 @@
 //! What does not live here: subnet allocation for networks that give none (`subnets.rs`), and
 //! anything that needs the daemon (`state.rs`, `plan.rs`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::marker::PhantomData;
 use std::net::IpAddr;
@@ -139,19 +139,42 @@ pub struct Expect {
 
 /// Named entries given either as a map (`{front = {…}, back = {}}`, kept in name order) or as a
 /// list (`{"front", {name = "back", internal = true}}`, kept in list order).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Named<T>(pub Vec<(String, T)>);
+///
+/// Lookups by name go through an index: validation and planning look names up per node and per
+/// attachment, and a linear scan made a 1,000-network / 2,000-node plan quadratic (bench/README.md,
+/// item 6).
+#[derive(Debug, Clone)]
+pub struct Named<T> {
+    entries: Vec<(String, T)>,
+    index: HashMap<String, usize>,
+}
 
 impl<T> Default for Named<T> {
     fn default() -> Self {
-        Named(Vec::new())
+        Named { entries: Vec::new(), index: HashMap::new() }
+    }
+}
+
+impl<T: PartialEq> PartialEq for Named<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.entries == other.entries
     }
 }
 
 impl<T> Named<T> {
+    /// Entries in the given order; `Err(name)` names the first name given twice.
+    pub fn new(entries: Vec<(String, T)>) -> std::result::Result<Named<T>, String> {
+        let mut index = HashMap::with_capacity(entries.len());
+        for (i, (n, _)) in entries.iter().enumerate() {
+            if index.insert(n.clone(), i).is_some() {
+                return Err(n.clone());
+            }
+        }
+        Ok(Named { entries, index })
+    }
     /// The entry called `name`.
     pub fn get(&self, name: &str) -> Option<&T> {
-        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+        self.index.get(name).map(|&i| &self.entries[i].1)
     }
     /// True when `name` is declared.
     pub fn contains(&self, name: &str) -> bool {
@@ -159,19 +182,19 @@ impl<T> Named<T> {
     }
     /// The names, in order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.0.iter().map(|(n, _)| n.as_str())
+        self.entries.iter().map(|(n, _)| n.as_str())
     }
     /// `(name, entry)` pairs, in order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &T)> {
-        self.0.iter().map(|(n, v)| (n.as_str(), v))
+        self.entries.iter().map(|(n, v)| (n.as_str(), v))
     }
     /// How many entries.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.entries.len()
     }
     /// True when there are none.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.entries.is_empty()
     }
 }
 
@@ -188,14 +211,11 @@ impl<'de, T: DeserializeOwned + Default> Deserialize<'de> for Named<T> {
                 while let Some(name) = map.next_key::<String>()? {
                     // Typed all the way down, so an error names its full path.
                     let v: Option<T> = map.next_value()?;
-                    if out.iter().any(|(n, _)| *n == name) {
-                        return Err(de::Error::custom(format!("{name:?} is given twice")));
-                    }
                     out.push((name, v.unwrap_or_default()));
                 }
                 // A Lua table or a Python dict has no order worth keeping; names give one.
                 out.sort_by(|a, b| a.0.cmp(&b.0));
-                Ok(Named(out))
+                Named::new(out).map_err(|n| de::Error::custom(format!("{n:?} is given twice")))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Named<T>, A::Error> {
                 let mut out: Vec<(String, T)> = Vec::new();
@@ -219,12 +239,9 @@ impl<'de, T: DeserializeOwned + Default> Deserialize<'de> for Named<T> {
                         }
                         other => return Err(de::Error::custom(format!("expected a name or a table, got {other}"))),
                     };
-                    if out.iter().any(|(n, _)| *n == name) {
-                        return Err(de::Error::custom(format!("{name:?} is given twice")));
-                    }
                     out.push((name, v));
                 }
-                Ok(Named(out))
+                Named::new(out).map_err(|n| de::Error::custom(format!("{n:?} is given twice")))
             }
             fn visit_unit<E: de::Error>(self) -> std::result::Result<Named<T>, E> {
                 Ok(Named::default())

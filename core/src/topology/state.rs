@@ -22,6 +22,7 @@ use super::routes::{self, RouteEntry};
 use super::spec::{has_cap, Spec, LABEL, LABEL_CONFIG, LABEL_NETWORK, LABEL_NODE};
 use super::subnets::{self, Taken};
 use crate::client::Client;
+use crate::document::Document;
 use crate::container::{ExecOptions, ListOptions as ContainerListOptions};
 use crate::error::Result;
 use crate::host::Endpoint;
@@ -282,7 +283,7 @@ pub fn create_options_from_doc(doc: &Value) -> CreateOptions {
 /// owned container that has or may have routes.
 pub(crate) async fn observe(client: &Client, spec: &Spec, routes: bool) -> Result<Observed> {
     let mut obs = Observed::default();
-    let nets = client.network_ls(&ListOptions::default()).await?;
+    let nets: Vec<Value> = client.network_ls(&ListOptions::default()).await?.iter().map(Document::to_value).collect();
     let mut owned_ids = Vec::new();
     for doc in &nets {
         let name = doc.get("Name").and_then(Value::as_str).unwrap_or_default().to_string();
@@ -297,7 +298,7 @@ pub(crate) async fn observe(client: &Client, spec: &Spec, routes: bool) -> Resul
     }
     // Inspect, for the running endpoints a list does not show.
     let docs: Vec<Result<Value>> = stream::iter(owned_ids)
-        .map(|id| async move { client.network_inspect(&id, &InspectOptions::default()).await })
+        .map(|id| async move { client.network_inspect(&id, &InspectOptions::default()).await.map(|d| d.to_value()) })
         .buffer_unordered(READ_CONCURRENCY)
         .collect()
         .await;
@@ -306,7 +307,8 @@ pub(crate) async fn observe(client: &Client, spec: &Spec, routes: bool) -> Resul
     }
     obs.networks.sort_by(|a, b| a.name.cmp(&b.name));
 
-    let ctrs = client.container_ls(&ContainerListOptions { all: true, ..Default::default() }).await?;
+    let ctrs: Vec<Value> =
+        client.container_ls(&ContainerListOptions { all: true, ..Default::default() }).await?.iter().map(Document::to_value).collect();
     let mut owned = Vec::new();
     for doc in &ctrs {
         if label(doc, LABEL, "/Labels") == Some(spec.name.as_str()) {
@@ -320,7 +322,7 @@ pub(crate) async fn observe(client: &Client, spec: &Spec, routes: bool) -> Resul
     let docs: Vec<Result<ObservedContainer>> = stream::iter(owned)
         .map(|id| async move {
             let doc = match client.container_inspect(&id).await {
-                Ok(d) => d,
+                Ok(d) => d.to_value(),
                 // Removed between list and inspect: simply not there.
                 Err(e) if e.kind() == crate::ErrorKind::NotFound => return Ok(ObservedContainer::default()),
                 Err(e) => return Err(e),

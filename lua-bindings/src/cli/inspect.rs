@@ -43,15 +43,15 @@ pub fn run(client: &BlockingClient, a: InspectArgs, out: &mut dyn Write, err: &m
     let mut errors = Vec::new();
     for name in &a.networks {
         match client.network_inspect(name, &opts) {
-            Ok(doc) => match &mode {
-                Mode::Template(t) => match render(t, doc) {
+            Ok(doc) => match (&mode, doc.to_value()) {
+                (Mode::Template(t), doc) => match render(t, doc) {
                     Ok(s) => {
                         text.push_str(&s);
                         text.push('\n');
                     }
                     Err(e) => errors.push(format!("Error: {e}")),
                 },
-                _ => docs.push(doc),
+                (_, doc) => docs.push(doc),
             },
             Err(e) => errors.push(super::error_line(&e, &format!("network inspect {name:?}"))),
         }

@@ -35,8 +35,8 @@ pub fn run(client: &BlockingClient, a: LsArgs, out: &mut dyn Write, err: &mut dy
         Err(e) => return super::usage(err, "ls", &format!("template parsing error: {e}")),
     };
     let opts = ListOptions { filters: args::to_filters(a.filter) };
-    let docs = match client.network_ls(&opts) {
-        Ok(d) => d,
+    let docs: Vec<Value> = match client.network_ls(&opts) {
+        Ok(d) => d.iter().map(dockernet_core::Document::to_value).collect(),
         Err(e) => {
             super::report(err, &e, "network ls");
             return 1;

@@ -96,13 +96,14 @@ impl LiveNames {
 impl Names for LiveNames {
     fn networks(&self) -> Vec<String> {
         let docs = self.client.network_ls(&Default::default()).unwrap_or_default();
-        docs.iter().filter_map(|d| d.get("Name")?.as_str().map(str::to_string)).collect()
+        docs.iter().map(|d| d.str_field("Name")).filter(|n| !n.is_empty()).collect()
     }
 
     fn containers(&self) -> Vec<String> {
         let opts = dockernet_core::container::ListOptions { all: true, ..Default::default() };
         let docs = self.client.container_ls(&opts).unwrap_or_default();
         docs.iter()
+            .map(dockernet_core::Document::to_value)
             .flat_map(|d| d.get("Names").and_then(|n| n.as_array()).cloned().unwrap_or_default())
             .filter_map(|n| n.as_str().map(|s| s.trim_start_matches('/').to_string()))
             .collect()

@@ -1,0 +1,147 @@
+//! Daemon documents (inspect and list entries) kept as the JSON text the daemon sent.
+//!
+//! Why not a `serde_json::Value`: a script that lists 300 networks only wants Lua tables or
+//! Python dicts. Parsing the body into a `Value` tree first (an IndexMap per object) and then
+//! serialising that tree into the host's values cost more client CPU than everything else in the
+//! call together (bench/README.md, item 3). A [`Document`] is validated once when it arrives and
+//! then crosses into Lua or Python in one pass: its [`Serialize`] impl drives serde_json's tokenizer
+//! straight into the binding's serializer (`serde_transcode`), so `mlua`'s `to_value` or
+//! `pythonize` build the host values with no tree in between, keys in the daemon's order.
+//!
+//! Rust code that reads fields asks for them typed ([`Document::fields`]) or takes the whole tree
+//! ([`Document::to_value`]).
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, DeserializeOwned};
+use serde::{Serialize, Serializer};
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+use crate::error::Result;
+
+/// One daemon document, as the daemon's JSON text (validated when it was read).
+#[derive(Clone)]
+pub struct Document(Box<RawValue>);
+
+impl Document {
+    /// Parses and validates one JSON document.
+    pub fn from_slice(bytes: &[u8]) -> Result<Document> {
+        Ok(Document(serde_json::from_slice(bytes)?))
+    }
+
+    /// Splits a JSON array (a list answer) into its documents, in the daemon's order. `null`
+    /// (which some daemons send for an empty list) gives none.
+    pub fn list_from_slice(bytes: &[u8]) -> Result<Vec<Document>> {
+        let items: Option<Vec<Box<RawValue>>> = serde_json::from_slice(bytes)?;
+        Ok(items.unwrap_or_default().into_iter().map(Document).collect())
+    }
+
+    /// The JSON text, exactly as the daemon sent it.
+    pub fn json(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The whole document as a tree (keys in the daemon's order).
+    pub fn to_value(&self) -> Value {
+        // Validated on arrival, so this cannot fail; a `Null` would only hide a bug.
+        serde_json::from_str(self.0.get()).expect("a Document holds valid JSON")
+    }
+
+    /// Reads the fields a typed struct names and skips the rest (no tree is built).
+    pub fn fields<T: DeserializeOwned>(&self) -> Result<T> {
+        Ok(serde_json::from_str(self.0.get())?)
+    }
+
+    /// The top-level string field `key` (`Name`, `Id`), or `""` when absent or not a string.
+    /// Skims the text; nothing but the answer is allocated.
+    pub fn str_field(&self, key: &str) -> String {
+        let mut de = serde_json::Deserializer::from_str(self.0.get());
+        de::DeserializeSeed::deserialize(Field(key), &mut de).ok().flatten().unwrap_or_default()
+    }
+}
+
+/// Finds one top-level string field while skipping every other value.
+struct Field<'k>(&'k str);
+
+impl<'de> de::DeserializeSeed<'de> for Field<'_> {
+    type Value = Option<String>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> std::result::Result<Option<String>, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> de::Visitor<'de> for Field<'_> {
+    type Value = Option<String>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<Option<String>, A::Error> {
+        let mut found = None;
+        while let Some(k) = map.next_key::<Cow<'de, str>>()? {
+            if found.is_none() && k == self.0 {
+                let raw = map.next_value::<&'de RawValue>()?;
+                found = serde_json::from_str::<Cow<str>>(raw.get()).ok().map(Cow::into_owned);
+            } else {
+                map.next_value::<de::IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
+}
+
+impl Serialize for Document {
+    /// Transcodes the JSON text into any serializer in one pass (see the file notes).
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut de = serde_json::Deserializer::from_str(self.0.get());
+        serde_transcode::transcode(&mut de, serializer)
+    }
+}
+
+impl fmt::Debug for Document {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.get())
+    }
+}
+
+impl fmt::Display for Document {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.get())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NET: &str = r#"{"Name":"front","Id":"abc","IPAM":{"Config":[{"Subnet":"10.1.0.0/24"}]},"Options":{},"Labels":null,"Containers":{}}"#;
+
+    /// Transcoding gives exactly the tree a parse gives, key order included.
+    #[test]
+    fn serializes_as_the_parsed_tree() {
+        let d = Document::from_slice(NET.as_bytes()).unwrap();
+        let via_serialize = serde_json::to_value(&d).unwrap();
+        assert_eq!(via_serialize, d.to_value());
+        assert_eq!(serde_json::to_string(&d).unwrap(), NET);
+    }
+
+    /// Lists split into documents; `null` is an empty list; bad JSON is an error, not a panic.
+    #[test]
+    fn lists_and_bad_json() {
+        let list = Document::list_from_slice(format!("[{NET}, {{\"Name\":\"b\"}}]").as_bytes()).unwrap();
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[1].str_field("Name"), "b");
+        assert!(Document::list_from_slice(b"null").unwrap().is_empty());
+        assert!(Document::from_slice(b"{\"Name\":").is_err());
+    }
+
+    /// Top-level string fields are read without a tree; escapes are decoded.
+    #[test]
+    fn string_fields() {
+        let d = Document::from_slice(br#"{"Name":"a\"b","Id":"x","N":1}"#).unwrap();
+        assert_eq!(d.str_field("Name"), "a\"b");
+        assert_eq!(d.str_field("N"), "");
+        assert_eq!(d.str_field("missing"), "");
+    }
+}
