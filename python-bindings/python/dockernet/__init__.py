@@ -26,7 +26,6 @@ from .errors import (
     NotFound,
     Timeout,
 )
-from .topology import Topology, Verification
 from .models import (
     Container,
     ContainerCollection,
@@ -36,6 +35,28 @@ from .models import (
     NetworkCollection,
     NetworkList,
 )
+
+# `dockernet.topology` loads on first use of `Topology`, `Verification` or `dockernet.topology`
+# (PEP 562), which keeps `import dockernet` within a few milliseconds of a bare interpreter. Type
+# checkers see the plain import (they read `TYPE_CHECKING` as true; the idiom needs no `typing`).
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover
+    from .topology import Topology, Verification
+else:
+    _LAZY = ("Topology", "Verification", "topology")
+
+    def __getattr__(name):
+        if name not in _LAZY:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        # Imports the submodule directly (no `hasattr(dockernet, "topology")`, which would land
+        # here again) and binds it as `dockernet.topology`; later lookups skip this function.
+        from .topology import Topology, Verification
+
+        globals().update(Topology=Topology, Verification=Verification)
+        return globals()[name]
+
+    def __dir__():
+        return sorted({*globals(), *_LAZY})
 
 __all__ = [
     "__version__",

@@ -1,11 +1,19 @@
 """Rich display in Jupyter: HTML tables for networks, containers and lists of them."""
 
-from html import escape
-from typing import Any, Iterable, List, Sequence
+from __future__ import annotations
+
+# Imports are kept off the `import dockernet` path: `typing` only for type checkers (the
+# `TYPE_CHECKING = False` idiom, which mypy and pyright read as true), `html` (which pulls `re`)
+# only when a table is actually rendered.
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, Iterable, List, Sequence
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], caption: str = "") -> str:
     """An HTML table; every cell is escaped."""
+    from html import escape
+
     head = "".join(f"<th style='text-align:left'>{escape(h)}</th>" for h in headers)
     body = "".join(
         "<tr>" + "".join(f"<td style='text-align:left'><code>{escape(str(c))}</code></td>" for c in row) + "</tr>"

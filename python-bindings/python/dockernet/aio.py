@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from typing import Any, Optional
 
 from .client import Client
 from .models import Container, ContainerList, Network, NetworkList
 from .topology import Topology
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, Optional
 
 __all__ = ["AsyncClient", "AsyncProxy"]
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Union
-
 from . import _native
 from .models import ContainerCollection, NetworkCollection
 
+# `typing` is for type checkers only (mypy and pyright read this idiom as true): importing it at run
+# time would cost more than the rest of `import dockernet` together.
+TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, Dict, Mapping, Optional, Union
+
     from .topology import Topology
 
 __all__ = ["Client", "from_env"]

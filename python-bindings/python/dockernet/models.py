@@ -8,12 +8,22 @@ Every method that talks to the daemon releases the GIL while it waits.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
-
-from . import _display
-
+# `typing` is for type checkers only (mypy and pyright read this idiom as true): importing it at run
+# time would cost more than the rest of `import dockernet` together. Annotations stay strings
+# (`from __future__ import annotations`); the few run-time uses get a typing-free equivalent below.
+# `_display` (and the `html` it needs) loads on the first HTML rendering, in `_repr_html_`.
+TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
+
     from .client import Client
+else:
+    # The same class as `typing.Mapping`'s isinstance check and `collections.abc.Mapping`; the
+    # interpreter has already imported `_collections_abc` at startup, `collections.abc` it has not.
+    try:
+        from _collections_abc import Mapping
+    except ImportError:  # pragma: no cover - not CPython
+        from collections.abc import Mapping
 
 __all__ = [
     "Network",
@@ -58,11 +68,54 @@ def _filters(filters: Optional[Mapping[str, Any]]) -> Dict[str, List[str]]:
     return out
 
 
-class ExecResult(NamedTuple):
-    """What ``Container.exec_run`` returns, as in docker-py."""
+if TYPE_CHECKING:  # pragma: no cover
 
-    exit_code: int
-    output: Union[bytes, Tuple[bytes, bytes]]
+    class ExecResult(NamedTuple):
+        """What ``Container.exec_run`` returns, as in docker-py."""
+
+        exit_code: int
+        output: Union[bytes, Tuple[bytes, bytes]]
+
+else:
+
+    class ExecResult(tuple):
+        """What ``Container.exec_run`` returns, as in docker-py."""
+
+        # Written out rather than made with typing.NamedTuple / collections.namedtuple (either
+        # import costs more than the rest of `import dockernet`); behaves as the NamedTuple did:
+        # fields, indexing, unpacking, repr, equality, _asdict/_replace/_make, pickling, match.
+        __slots__ = ()
+        _fields = ("exit_code", "output")
+        _field_defaults = {}
+        __match_args__ = ("exit_code", "output")
+
+        def __new__(_cls, exit_code, output):
+            return tuple.__new__(_cls, (exit_code, output))
+
+        @classmethod
+        def _make(cls, iterable):
+            result = tuple.__new__(cls, iterable)
+            if len(result) != 2:
+                raise TypeError(f"Expected 2 arguments, got {len(result)}")
+            return result
+
+        def _replace(self, /, **kwds):
+            result = self._make(map(kwds.pop, self._fields, self))
+            if kwds:
+                raise ValueError(f"Got unexpected field names: {list(kwds)!r}")
+            return result
+
+        def _asdict(self):
+            return dict(zip(self._fields, self))
+
+        def __repr__(self):
+            return f"{self.__class__.__name__}(exit_code={self[0]!r}, output={self[1]!r})"
+
+        def __getnewargs__(self):
+            return tuple(self)
+
+        exit_code = property(lambda self: self[0], doc="Alias for field number 0")
+        output = property(lambda self: self[1], doc="Alias for field number 1")
 
 
 class _Model:
@@ -150,6 +203,8 @@ class Network(_Model):
         return f"<Network: {self.name}>"
 
     def _repr_html_(self) -> str:
+        from . import _display
+
         a = self.attrs
         return _display.table(
             ["NETWORK ID", "NAME", "DRIVER", "SCOPE", "SUBNETS", "INTERNAL"],
@@ -220,6 +275,8 @@ class Container(_Model):
         return f"<Container: {self.name}>"
 
     def _repr_html_(self) -> str:
+        from . import _display
+
         nets = (self.attrs.get("NetworkSettings") or {}).get("Networks") or {}
         rows = [
             [self.short_id, self.name, self.image_name, self.status, net, ep.get("IPAddress", "")]
@@ -228,10 +285,19 @@ class Container(_Model):
         return _display.table(["CONTAINER ID", "NAME", "IMAGE", "STATUS", "NETWORK", "IPV4"], rows)
 
 
-class NetworkList(List[Network]):
+if TYPE_CHECKING:  # pragma: no cover
+    _NetworkListBase = List[Network]
+    _ContainerListBase = List[Container]
+else:  # plain lists at run time: subclassing typing.List would need typing (and add Generic)
+    _NetworkListBase = _ContainerListBase = list
+
+
+class NetworkList(_NetworkListBase):
     """A list of networks that renders as a ``docker network ls``-style table in Jupyter."""
 
     def _repr_html_(self) -> str:
+        from . import _display
+
         rows = [
             [n.short_id, n.name, n.attrs.get("Driver", ""), n.attrs.get("Scope", ""), _display.subnets(n.attrs)]
             for n in self
@@ -239,10 +305,12 @@ class NetworkList(List[Network]):
         return _display.table(["NETWORK ID", "NAME", "DRIVER", "SCOPE", "SUBNETS"], rows, f"{len(self)} networks")
 
 
-class ContainerList(List[Container]):
+class ContainerList(_ContainerListBase):
     """A list of containers that renders as a table in Jupyter."""
 
     def _repr_html_(self) -> str:
+        from . import _display
+
         rows = [[c.short_id, c.name, c.image_name, c.status] for c in self]
         return _display.table(["CONTAINER ID", "NAME", "IMAGE", "STATUS"], rows, f"{len(self)} containers")
 

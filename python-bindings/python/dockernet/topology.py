@@ -9,18 +9,24 @@ topology renders as its graph (SVG, through Graphviz) and a verification as a ma
 
 from __future__ import annotations
 
-from html import escape
-from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, Union
-
 from . import _native
 
+# `typing` for type checkers only (mypy and pyright read this idiom as true); `html` (which pulls
+# `re`) is imported where HTML is rendered. Both keep `import dockernet` fast.
+TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, Callable, Dict, Mapping, Optional, Union
+
     from .client import Client
+
+    _ResultBase = Dict[str, Any]
+else:
+    _ResultBase = dict
 
 __all__ = ["Topology", "Result", "Verification"]
 
 
-class Result(Dict[str, Any]):
+class Result(_ResultBase):
     """A plan, report or status as a dict; ``str()`` gives its printable summary."""
 
     def __str__(self) -> str:
@@ -30,6 +36,8 @@ class Result(Dict[str, Any]):
         return str(self)
 
     def _repr_html_(self) -> str:
+        from html import escape
+
         return f"<pre>{escape(str(self))}</pre>"
 
 
@@ -42,6 +50,8 @@ class Verification(Result):
         return bool(self.get("ok"))
 
     def _repr_html_(self) -> str:
+        from html import escape
+
         nodes = self.get("nodes", [])
         cells = {(c["from"], c["to"]): c for c in self.get("cells", [])}
         head = "".join(f"<th>{escape(n)}</th>" for n in nodes)
