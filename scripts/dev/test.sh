@@ -5,7 +5,9 @@
 #   2. build every binary (the tests drive target/debug/dockernet);
 #   3. run the Rust tests of the whole workspace: unit tests beside the code, the integration tests
 #      in tests/ (real daemon), and the Lua / CLI / REPL tests;
-#   4. the Python suite: the package built into .venv, stubtest, pytest, the notebook (python-test.sh).
+#   4. the Python suite: the package built into .venv, stubtest, pytest, the notebook (python-test.sh);
+#   5. one smoke run of the benchmark harness, `bench/run.sh --quick` (proves the harness works:
+#      builds, fixtures, every contender, tables, JSON, clean-up; its numbers are never asserted).
 # Prints a summary and exits non-zero when anything failed. Extra arguments go to `cargo test`
 # (e.g. `scripts/dev/test.sh -p dockernet-tests -- ping`); with them, --workspace is not added.
 # Usage: scripts/dev/test.sh [cargo test arguments...]
@@ -78,6 +80,15 @@ if [ "$ready" -eq 1 ]; then
     step "Python tests (scripts/dev/python-test.sh)" scripts/dev/python-test.sh
   else
     SUMMARY+=("SKIP  Python tests (cargo test arguments given; run scripts/dev/python-test.sh)")
+  fi
+
+  # The benchmark harness, once, in its quick mode: it must run end to end (release build, venv
+  # with docker-py, every scenario, JSON written, everything it made removed). Timing is reported,
+  # never asserted. After the tests, so it measures a daemon no test is using.
+  if [ "$#" -eq 0 ]; then
+    step "benchmark harness (bench/run.sh --quick)" bench/run.sh --quick
+  else
+    SUMMARY+=("SKIP  benchmark harness (cargo test arguments given; run bench/run.sh --quick)")
   fi
   # ---------------------------------------------------------------------------------------------
 
