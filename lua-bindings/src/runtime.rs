@@ -77,7 +77,7 @@ pub fn register(lua: &Lua, client: BlockingClient) -> mlua::Result<Table> {
     let c = client.clone();
     raw.set(
         "version",
-        lua.create_function(move |lua, ()| crate::convert::doc_to_lua(lua, &crate::error::LuaResultExt::lua(c.version())?))?,
+        lua.create_function(move |lua, ()| crate::convert::json_to_lua(lua, &crate::error::LuaResultExt::lua(c.version())?))?,
     )?;
     let c = client.clone();
     raw.set("ping", lua.create_function(move |_, ()| crate::error::LuaResultExt::lua(c.ping()).map(|_| true))?)?;

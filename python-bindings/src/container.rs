@@ -4,7 +4,7 @@ use dockernet_core::container::{Command, ExecOptions, ListOptions, RemoveOptions
 use pyo3::prelude::*;
 
 use crate::client::PyClient;
-use crate::convert::{opts, to_py, value};
+use crate::convert::{doc_to_py, docs_to_py, opts, to_py, value};
 
 #[pymethods]
 impl PyClient {
@@ -20,7 +20,7 @@ impl PyClient {
     fn container_inspect(&self, py: Python<'_>, container: &str) -> PyResult<Py<PyAny>> {
         let c = self.inner.client();
         let doc = self.wait(py, c.container_inspect(container))?;
-        to_py(py, &doc)
+        doc_to_py(py, &doc)
     }
 
     /// Container list documents, sorted by name.
@@ -29,7 +29,7 @@ impl PyClient {
         let o: ListOptions = opts(options, "containers.list")?;
         let c = self.inner.client();
         let docs = self.wait(py, c.container_ls(&o))?;
-        to_py(py, &docs)
+        docs_to_py(py, &docs)
     }
 
     /// Stops a container.

@@ -7,10 +7,14 @@
 //! boolean: `internal="false"` would create an internal network.) Documents go the other way
 //! through serde once, Docker's keys kept.
 
-use dockernet_core::{options, Error};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+
+use dockernet_core::{options, Document, Error};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
-use serde::de::DeserializeOwned;
+use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
 use crate::error::PyResultExt;
@@ -89,7 +93,96 @@ fn type_name(v: &Bound<'_, PyAny>) -> String {
     v.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "object".into())
 }
 
-/// Any serializable value (a daemon document, a record) as a Python object.
+/// A daemon document as a `dict`, built straight from the daemon's JSON text by [`PySeed`] (no
+/// tree, no serializer layer). Keys are shared, as `json.loads` shares them: 300 documents hold
+/// one `"Name"` string object, not 300.
+pub(crate) fn doc_to_py(py: Python<'_>, doc: &Document) -> PyResult<Py<PyAny>> {
+    doc_to_py_with(py, doc, &mut Keys::default())
+}
+
+/// A list of daemon documents as a `list` of `dict`s, in the given order, sharing one key cache.
+pub(crate) fn docs_to_py(py: Python<'_>, docs: &[Document]) -> PyResult<Py<PyAny>> {
+    let mut keys = Keys::default();
+    let items = docs.iter().map(|d| doc_to_py_with(py, d, &mut keys)).collect::<PyResult<Vec<_>>>()?;
+    Ok(PyList::new(py, items)?.into_any().unbind())
+}
+
+fn doc_to_py_with(py: Python<'_>, doc: &Document, keys: &mut Keys) -> PyResult<Py<PyAny>> {
+    let mut de = serde_json::Deserializer::from_str(doc.json());
+    match (PySeed { py, keys }).deserialize(&mut de) {
+        Ok(v) => Ok(v.unbind()),
+        Err(e) => Err(pyo3::exceptions::PyValueError::new_err(format!("daemon document: {e}"))),
+    }
+}
+
+/// The key strings made so far in one conversion. Documents repeat a few dozen keys thousands
+/// of times; a lookup here is cheaper than making (or interning) a new `str` for each.
+type Keys = HashMap<Box<str>, Py<PyString>, foldhash::fast::RandomState>;
+
+/// Builds Python objects straight from a serde deserializer (JSON `null` → `None`).
+struct PySeed<'py, 'k> {
+    py: Python<'py>,
+    keys: &'k mut Keys,
+}
+
+impl<'de, 'py> DeserializeSeed<'de> for PySeed<'py, '_> {
+    type Value = Bound<'py, PyAny>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, 'py> Visitor<'de> for PySeed<'py, '_> {
+    type Value = Bound<'py, PyAny>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON document")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(PyBool::new(self.py, v).to_owned().into_any())
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(v.into_pyobject(self.py).map_err(E::custom)?.into_any())
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(v.into_pyobject(self.py).map_err(E::custom)?.into_any())
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(PyFloat::new(self.py, v).into_any())
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(PyString::new(self.py, v).into_any())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(self.py.None().into_bound(self.py))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let PySeed { py, keys } = self;
+        let mut items = Vec::new();
+        while let Some(v) = seq.next_element_seed(PySeed { py, keys: &mut *keys })? {
+            items.push(v);
+        }
+        Ok(PyList::new(py, items).map_err(de::Error::custom)?.into_any())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let PySeed { py, keys } = self;
+        let dict = PyDict::new(py);
+        while let Some(k) = map.next_key::<Cow<'de, str>>()? {
+            let key = match keys.get(k.as_ref()) {
+                Some(s) => s.clone_ref(py),
+                None => {
+                    let s = PyString::new(py, &k).unbind();
+                    keys.insert(k.as_ref().into(), s.clone_ref(py));
+                    s
+                }
+            };
+            let v = map.next_value_seed(PySeed { py, keys: &mut *keys })?;
+            dict.set_item(key, v).map_err(de::Error::custom)?;
+        }
+        Ok(dict.into_any())
+    }
+}
+
+/// Any serializable value (a record, the `/version` tree) as a Python object.
 pub(crate) fn to_py<T: serde::Serialize + ?Sized>(py: Python<'_>, v: &T) -> PyResult<Py<PyAny>> {
     Ok(pythonize::pythonize(py, v).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?.unbind())
 }

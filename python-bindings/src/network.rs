@@ -6,7 +6,7 @@ use dockernet_core::network::{
 use pyo3::prelude::*;
 
 use crate::client::PyClient;
-use crate::convert::{opts, to_py};
+use crate::convert::{doc_to_py, docs_to_py, opts, to_py};
 
 #[pymethods]
 impl PyClient {
@@ -16,7 +16,7 @@ impl PyClient {
         let o: ListOptions = opts(options, "networks.list")?;
         let c = self.inner.client();
         let docs = self.wait(py, c.network_ls(&o))?;
-        to_py(py, &docs)
+        docs_to_py(py, &docs)
     }
 
     /// Creates a network; returns `{"id", "name", "driver", "warning"?}`.
@@ -34,7 +34,7 @@ impl PyClient {
         let o: InspectOptions = opts(options, &format!("networks.get({network:?})"))?;
         let c = self.inner.client();
         let doc = self.wait(py, c.network_inspect(network, &o))?;
-        to_py(py, &doc)
+        doc_to_py(py, &doc)
     }
 
     /// Connects a container to a network.
@@ -83,6 +83,6 @@ impl PyClient {
     fn network_containers(&self, py: Python<'_>, network: &str) -> PyResult<Py<PyAny>> {
         let c = self.inner.client();
         let docs = self.wait(py, c.network_containers(network))?;
-        to_py(py, &docs)
+        docs_to_py(py, &docs)
     }
 }

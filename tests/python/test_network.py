@@ -353,3 +353,29 @@ def test_prune_removes_only_own_unused_networks(lab, client):
 
     res = wait_for_prune(lambda: client.networks.prune(filters={"label": lab.label_filter}))
     assert res == {"NetworksDeleted": []}
+
+
+def test_documents_are_the_daemons_json_in_its_key_order(lab, client):
+    """Inspect and list documents reach Python exactly as the daemon sent them: every key, value
+    and null, in the daemon's key order (dockernet decodes the daemon's bytes straight into dicts,
+    core/src/document.rs). The reference is docker-py's low-level client, which returns
+    `json.loads` of the same body."""
+    import docker
+
+    net = lab.network(labels={"k": "v"})
+    api = docker.from_env(version=client.version()["ApiVersion"]).api
+    try:
+        want = api.inspect_network(net.id)
+        got = client.networks.get(net.name).attrs
+        assert got == want
+        assert list(got) == list(want)
+        assert list(got["IPAM"]) == list(want["IPAM"])
+        # Other tests change the daemon's list meanwhile: compare this test's own entry.
+        (ours,) = [d for d in client._native.network_ls(None) if d["Id"] == net.id]
+        (theirs,) = [d for d in api.networks() if d["Id"] == net.id]
+        assert ours == theirs
+        assert list(ours) == list(theirs)
+        names = [d.name for d in client.networks.list()]
+        assert names == sorted(names), "list() is sorted by name, as the docker CLI sorts"
+    finally:
+        api.close()

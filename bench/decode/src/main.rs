@@ -117,6 +117,35 @@ fn direct(lua: &Lua, body: &[u8]) -> Table {
     out
 }
 
+/// What dockernet does since the `Document` change (core/src/document.rs + lua-bindings/src/convert.rs):
+/// split the array into raw documents, read each one's Name (skimming), sort, then transcode each
+/// document's text into mlua's serializer (`lua.to_value`).
+fn transcoded(lua: &Lua, body: &[u8]) -> Table {
+    struct Doc<'a>(&'a str);
+    impl serde::Serialize for Doc<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut de = serde_json::Deserializer::from_str(self.0);
+            serde_transcode::transcode(&mut de, s)
+        }
+    }
+    #[derive(serde::Deserialize)]
+    struct Name<'a> {
+        #[serde(rename = "Name", borrow)]
+        name: std::borrow::Cow<'a, str>,
+    }
+    let raws: Vec<Box<serde_json::value::RawValue>> = serde_json::from_slice(body).unwrap();
+    let mut keyed: Vec<(String, &str)> = raws
+        .iter()
+        .map(|r| (serde_json::from_str::<Name>(r.get()).unwrap().name.into_owned(), r.get()))
+        .collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    let t = lua.create_table_with_capacity(keyed.len(), 0).unwrap();
+    for (i, (_, d)) in keyed.iter().enumerate() {
+        t.raw_set(i + 1, lua.to_value(&Doc(d)).unwrap()).unwrap();
+    }
+    t
+}
+
 fn compare(lua: &Lua, a: &LuaValue, b: &LuaValue) -> bool {
     match (a, b) {
         (LuaValue::Table(x), LuaValue::Table(y)) => {
@@ -153,13 +182,14 @@ fn main() {
     let iters: usize = args.get(2).map(|s| s.parse().unwrap()).unwrap_or(200);
     let lua = Lua::new();
     assert!(compare(&lua, &LuaValue::Table(current(&lua, &body)), &LuaValue::Table(direct(&lua, &body))), "results differ");
+    assert!(compare(&lua, &LuaValue::Table(current(&lua, &body)), &LuaValue::Table(transcoded(&lua, &body))), "results differ");
     let docs = match serde_json::from_slice::<Value>(&body).unwrap() {
         Value::Array(v) => v.len(),
         _ => 0,
     };
     println!("body: {} bytes, {} documents; {} iterations; median / p90 ms per call", body.len(), docs, iters);
     // Interleave the variants (A B C A B C …) in 10 rounds.
-    let mut res: [(Vec<f64>, Vec<f64>); 3] = Default::default();
+    let mut res: [(Vec<f64>, Vec<f64>); 4] = Default::default();
     for _ in 0..10 {
         let (m, p) = time(iters / 10, || drop(current(&lua, &body)));
         res[0].0.push(m);
@@ -170,12 +200,16 @@ fn main() {
         let (m, p) = time(iters / 10, || drop(direct(&lua, &body)));
         res[2].0.push(m);
         res[2].1.push(p);
+        let (m, p) = time(iters / 10, || drop(transcoded(&lua, &body)));
+        res[3].0.push(m);
+        res[3].1.push(p);
     }
     let med = |v: &mut Vec<f64>| {
         v.sort_by(|a, b| a.partial_cmp(b).unwrap());
         v[v.len() / 2]
     };
-    for (name, (m, p)) in ["value+to_value (today)", "parse only (Value tree)", "direct (one pass)"].iter().zip(res.iter_mut()) {
+    let names = ["value+to_value (before)", "parse only (Value tree)", "direct (one pass, seed)", "transcode (Document, now)"];
+    for (name, (m, p)) in names.iter().zip(res.iter_mut()) {
         println!("{name:26} {:8.3} {:8.3}", med(m), med(p));
     }
 }
