@@ -15,12 +15,6 @@ use clap::Parser;
 use dockernet_core::BlockingClient;
 use mlua::{Lua, Table, Value};
 
-// Lua allocates a string or a table for every value of every daemon document a script reads, and
-// frees them again in its GC: with glibc's malloc that was a fifth of the client's work on a
-// 300-network `ls` (bench/README.md). mimalloc is the allocator the binary uses for everything.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// Script Docker networks from Lua: a REPL, script runner and `docker network` work-alike.
 #[derive(Parser, Debug)]
 #[command(
