@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Client instructions per call, counted by callgrind: repeatable whatever else the machine does
+# (wall-clock and CPU time on a shared 2-core machine move by ±30 %), so a change to the decode
+# path can be judged by one number. Each workload runs twice under callgrind, with 2 and with 12
+# calls after its warm-up; (I12 − I2) / 10 is the cost of one call, start-up excluded.
+# Needs valgrind, a release dockernet (`cargo build --release -p dockernet-lua`) and, for Python,
+# the bench venv with this workspace's wheel (bench/run.sh makes both). Contacts only the local
+# daemon; creates nothing (to measure at scale, create networks first, e.g. as scenario 2 does).
+# Usage: bench/callgrind/run.sh [ls|inspect|ping]...   (default: ls)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+DOCKERNET=${CARGO_TARGET_DIR:-$PWD/target}/release/dockernet
+PY=${DNBENCH_STATE:-$PWD/target-bench}/venv/bin/python
+command -v valgrind >/dev/null || { echo "callgrind: valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }
+count() { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null | sed -n 's/.*Collected : //p'; }
+echo "networks on the daemon: $("$DOCKERNET" -e 'print(#docker.network.ls())')"
+for op in "${@:-ls}"; do
+  for who in lua python; do
+    case $who in
+      lua) run=("$DOCKERNET" bench/callgrind/loop.lua) ;;
+      python) [ -x "$PY" ] || { echo "python: $PY missing (run bench/run.sh --quick once)"; continue; }; run=("$PY" bench/callgrind/loop.py) ;;
+    esac
+    a=$(count "${run[@]}" 2 "$op"); b=$(count "${run[@]}" 12 "$op")
+    echo "$op $who: $(( (b - a) / 10 )) instructions per call"
+  done
+done
