@@ -68,6 +68,33 @@ impl Document {
     }
 }
 
+/// An object key as the deserializer gives it: borrowed from the JSON text when it has no escapes
+/// (always, for Docker's keys), owned otherwise. (`Cow<str>`'s own `Deserialize` always copies,
+/// which cost a malloc and a free per key of every document.) For the bindings' decoders.
+pub struct Key<'de>(pub Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> std::result::Result<Key<'de>, D::Error> {
+        struct V;
+        impl<'de> de::Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> std::result::Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> std::result::Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
 /// Finds one top-level string field, skipping the values before it and stopping at it.
 struct Field<'k> {
     key: &'k str,
@@ -87,7 +114,7 @@ impl<'de> de::Visitor<'de> for Field<'_> {
         f.write_str("a JSON object")
     }
     fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
-        while let Some(k) = map.next_key::<Cow<'de, str>>()? {
+        while let Some(Key(k)) = map.next_key::<Key<'de>>()? {
             if k == self.key {
                 let raw = map.next_value::<&'de RawValue>()?;
                 self.found.set(serde_json::from_str::<Cow<str>>(raw.get()).ok().map(Cow::into_owned));

@@ -7,10 +7,10 @@
 //! boolean: `internal="false"` would create an internal network.) Documents go the other way
 //! through serde once, Docker's keys kept.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
+use dockernet_core::document::Key;
 use dockernet_core::{options, Document, Error};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -166,7 +166,7 @@ impl<'de, 'py> Visitor<'de> for PySeed<'py, '_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let PySeed { py, keys } = self;
         let dict = PyDict::new(py);
-        while let Some(k) = map.next_key::<Cow<'de, str>>()? {
+        while let Some(Key(k)) = map.next_key::<Key<'de>>()? {
             let key = match keys.get(k.as_ref()) {
                 Some(s) => s.clone_ref(py),
                 None => {
