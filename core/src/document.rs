@@ -4,12 +4,14 @@
 //! Python dicts. Parsing the body into a `Value` tree first (an IndexMap per object) and then
 //! serialising that tree into the host's values cost more client CPU than everything else in the
 //! call together (bench/README.md, item 3). A [`Document`] is validated once when it arrives and
-//! then crosses into Lua or Python in one pass: its [`Serialize`] impl drives serde_json's tokenizer
-//! straight into the binding's serializer (`serde_transcode`), so `mlua`'s `to_value` or
-//! `pythonize` build the host values with no tree in between, keys in the daemon's order.
+//! then crosses into Lua or Python in one pass: each binding runs serde_json's deserializer over
+//! [`Document::json`] with a seed of its own that builds the host's values directly (`LuaSeed`,
+//! `PySeed` in the bindings' `convert.rs`; object keys as [`Key`], borrowed from the text), with
+//! no tree in between, keys in the daemon's order.
 //!
-//! Rust code that reads fields asks for them typed ([`Document::fields`]) or takes the whole tree
-//! ([`Document::to_value`]).
+//! Rust code that reads fields asks for them typed ([`Document::fields`], [`Document::str_field`])
+//! or takes the whole tree ([`Document::to_value`]); [`Serialize`] writes the document into any
+//! serde format in one pass (`serde_transcode`).
 
 use std::borrow::Cow;
 use std::cell::Cell;

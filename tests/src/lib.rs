@@ -195,6 +195,23 @@ pub fn free_subnet() -> Subnet {
     )
 }
 
+/// The list filter for everything labelled as topology `name` (`dockernet.topology=<name>`).
+pub fn topology_filter(name: &str) -> std::collections::BTreeMap<String, dockernet_core::options::StringList> {
+    let label = format!("{}={name}", dockernet_core::topology::LABEL);
+    std::collections::BTreeMap::from([("label".to_string(), dockernet_core::options::StringList(vec![label]))])
+}
+
+/// Names of the networks and containers (without the daemon's `/`) labelled as topology `name`:
+/// what a test checks is gone after a destroy.
+pub fn topology_objects(c: &BlockingClient, name: &str) -> (Vec<String>, Vec<String>) {
+    let nets = c.network_ls(&ListOptions { filters: topology_filter(name) }).expect("network ls");
+    let ctrs = c.container_ls(&ContainerListOptions { all: true, filters: topology_filter(name) }).expect("container ls");
+    (
+        nets.iter().map(|d| d.str_field("Name")).collect(),
+        ctrs.iter().map(|d| ContainerRef::from_summary(d).name).collect(),
+    )
+}
+
 /// A random, aligned IPv4 block `10.x.y.0/<prefix>` inside [`SUBNET_POOL`] for a topology's
 /// `pool`: it overlaps no network on the daemon and no host route, and this process has not handed
 /// it (or any block overlapping it) out as a pool before. A topology allocates its subnets inside

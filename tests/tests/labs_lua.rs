@@ -4,35 +4,16 @@
 //! leave nothing labelled with its topology behind (the script destroys in all cases; the test
 //! destroys by name again on drop, even on panic).
 
-use std::collections::BTreeMap;
 use std::process::Command;
 use std::sync::Mutex;
 
-use dockernet_core::container::ListOptions as ContainerListOptions;
-use dockernet_core::network::ListOptions;
-use dockernet_core::options::StringList;
-use dockernet_core::topology::LABEL as TOPOLOGY;
 use dockernet_core::BlockingClient;
-use dockernet_tests::{dockernet_bin, free_pool, workspace_root, Guard, Values};
+use dockernet_tests::{dockernet_bin, free_pool, topology_objects, workspace_root, Guard};
 
 /// Docker 20.10 briefly lifts inter-network isolation whenever a network is created, so a verify
 /// measured while another lab comes up may see a crossing: the labs of this binary run one at a
 /// time.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-
-fn label_filter(name: &str) -> BTreeMap<String, StringList> {
-    BTreeMap::from([("label".to_string(), StringList(vec![format!("{TOPOLOGY}={name}")]))])
-}
-
-/// Names of the networks and containers labelled as topology `name`.
-fn owned(c: &BlockingClient, name: &str) -> (Vec<String>, Vec<String>) {
-    let nets = c.network_ls(&ListOptions { filters: label_filter(name) }).expect("network ls").values();
-    let ctrs = c.container_ls(&ContainerListOptions { all: true, filters: label_filter(name) }).expect("container ls").values();
-    (
-        nets.iter().map(|n| n["Name"].as_str().unwrap_or_default().to_string()).collect(),
-        ctrs.iter().map(|n| n["Names"][0].as_str().unwrap_or_default().to_string()).collect(),
-    )
-}
 
 /// Destroys topology `name` by label when dropped (a safety net: the script destroys it itself).
 struct Sweep<'a>(&'a BlockingClient, String);
@@ -74,7 +55,7 @@ fn run_lab(script: &str, expect_nodes: &[&str]) {
     // DNT_POOL was honoured: the first subnet is allocated at the start of the pool.
     let base = pool.split('/').next().unwrap_or_default();
     assert!(stdout.contains(&format!("{base}/24")), "subnets not from pool {pool} in {shown}");
-    let (nets, ctrs) = owned(c, &name);
+    let (nets, ctrs) = topology_objects(c, &name);
     assert!(nets.is_empty() && ctrs.is_empty(), "left behind: networks {nets:?}, containers {ctrs:?} after {shown}");
 }
 

@@ -13,12 +13,11 @@ use std::time::{Duration, Instant};
 
 use dockernet_core::container::{Command, ExecOptions, ListOptions as ContainerListOptions};
 use dockernet_core::network::ListOptions;
-use dockernet_core::options::StringList;
 use dockernet_core::topology::{
     ApplyOptions, ApplyReport, Op, Progress, ProgressEvent, State, Topology, VerifyOptions, LABEL as TOPOLOGY,
 };
 use dockernet_core::{BlockingClient, Error, ErrorKind, Result};
-use dockernet_tests::{free_pool, workspace_root, Guard, LABEL, Values};
+use dockernet_tests::{free_pool, topology_filter, topology_objects, workspace_root, Guard, LABEL, Values};
 use serde_json::{json, Value};
 
 /// Docker 20.10 lifts the isolation between networks for a moment whenever a network is created
@@ -94,7 +93,7 @@ impl Drop for Labs<'_> {
             if let Err(e) = changing(|| c.topology_destroy_by_name(name)) {
                 problems.push(format!("destroy {name}: {e}"));
             }
-            let (nets, ctrs) = owned(c, name);
+            let (nets, ctrs) = topology_objects(c, name);
             if !nets.is_empty() || !ctrs.is_empty() {
                 problems.push(format!("{name}: left behind networks {nets:?}, containers {ctrs:?}"));
             }
@@ -110,20 +109,6 @@ impl Drop for Labs<'_> {
     }
 }
 
-fn label_filter(name: &str) -> BTreeMap<String, StringList> {
-    BTreeMap::from([("label".to_string(), StringList(vec![format!("{TOPOLOGY}={name}")]))])
-}
-
-/// Names of the networks and containers labelled as topology `name`.
-fn owned(c: &BlockingClient, name: &str) -> (Vec<String>, Vec<String>) {
-    let nets = c.network_ls(&ListOptions { filters: label_filter(name) }).expect("network ls").values();
-    let ctrs = c.container_ls(&ContainerListOptions { all: true, filters: label_filter(name) }).expect("container ls").values();
-    (
-        nets.iter().map(|n| n["Name"].as_str().unwrap_or_default().to_string()).collect(),
-        ctrs.iter().map(|n| n["Names"][0].as_str().unwrap_or_default().trim_start_matches('/').to_string()).collect(),
-    )
-}
-
 /// Everything a rollback must restore: network ids, container ids and running state, and each
 /// container's attachments (static address and user aliases).
 #[derive(Debug, PartialEq, Eq)]
@@ -136,10 +121,10 @@ struct Snapshot {
 type Attachments = BTreeMap<String, (String, Vec<String>)>;
 
 fn snapshot(c: &BlockingClient, name: &str) -> Snapshot {
-    let nets = c.network_ls(&ListOptions { filters: label_filter(name) }).expect("network ls").values();
+    let nets = c.network_ls(&ListOptions { filters: topology_filter(name) }).expect("network ls").values();
     let networks =
         nets.iter().map(|n| (n["Name"].as_str().unwrap().to_string(), n["Id"].as_str().unwrap().to_string())).collect();
-    let ctrs = c.container_ls(&ContainerListOptions { all: true, filters: label_filter(name) }).expect("container ls").values();
+    let ctrs = c.container_ls(&ContainerListOptions { all: true, filters: topology_filter(name) }).expect("container ls").values();
     let mut containers = BTreeMap::new();
     for d in ctrs {
         let id = d["Id"].as_str().unwrap().to_string();
@@ -252,7 +237,7 @@ fn plan_apply_destroy_round_trip() {
     let d = changing(|| c.topology_destroy(&t)).expect("destroy");
     assert_eq!(d.containers.len(), 3, "{d}");
     assert_eq!(d.networks.len(), 2, "{d}");
-    assert_eq!(owned(c, t.name()), (vec![], vec![]));
+    assert_eq!(topology_objects(c, t.name()), (vec![], vec![]));
     // Destroying again is harmless.
     assert!(changing(|| c.topology_destroy(&t)).unwrap().containers.is_empty());
 }
@@ -304,7 +289,7 @@ fn in_place_changes_keep_container_ids() {
     up(c, &v3);
     assert_ne!(id_of(c, &v3.spec().node_name("a")), ids["a"]);
     assert_eq!(id_of(c, &v3.spec().node_name("b")), ids["b"]);
-    assert_eq!(owned(c, v3.name()).1.len(), 4, "the replaced container is gone");
+    assert_eq!(topology_objects(c, v3.name()).1.len(), 4, "the replaced container is gone");
 }
 
 /// A node whose image does not exist fails mid-apply: everything the apply did — a network
@@ -341,7 +326,7 @@ fn missing_image_rolls_back_to_the_prior_state() {
     // Fixed, it converges.
     let v3 = labs.variant(&v1, &broken.replace("IMAGE", "dockernet-testbox:latest"));
     up(c, &v3);
-    assert_eq!(owned(c, v3.name()).1.len(), 4);
+    assert_eq!(topology_objects(c, v3.name()).1.len(), 4);
     assert_eq!(id_of(c, &v3.spec().node_name("b")), before.containers[&v3.spec().node_name("b")].0);
 }
 
@@ -383,7 +368,7 @@ fn taken_static_ip_rolls_back_and_destroy_spares_foreign_users() {
     let e = changing(|| c.topology_destroy(&v1)).expect_err("front is still used by the squatter");
     assert_eq!(e.kind(), ErrorKind::Forbidden, "{e}");
     assert!(e.message().contains(&squatter.name), "{e}");
-    assert_eq!(owned(c, v1.name()), (vec![v1.spec().network_name("front")], vec![]));
+    assert_eq!(topology_objects(c, v1.name()), (vec![v1.spec().network_name("front")], vec![]));
     assert!(c.container_get(&squatter.name).is_ok(), "the squatter is not the topology's to remove");
     c.container_rm(&squatter.name, &dockernet_core::container::RemoveOptions { force: true }).unwrap();
     changing(|| c.topology_destroy(&v1)).expect("destroy once the squatter left");
@@ -409,7 +394,7 @@ fn destroy_leaves_unlabelled_decoys() {
     assert!(e.message().contains(&format!("nodes.web: a container named {ctr_name:?} already exists")), "{e}");
     let e = apply_with(c, &t, &|_| {}).expect_err("apply refuses too");
     assert_eq!(e.kind(), ErrorKind::Conflict);
-    assert_eq!(owned(c, t.name()), (vec![], vec![]), "nothing was created");
+    assert_eq!(topology_objects(c, t.name()), (vec![], vec![]), "nothing was created");
 
     let d = changing(|| c.topology_destroy_by_name(t.name())).expect("destroy by name");
     assert!(d.containers.is_empty() && d.networks.is_empty(), "{d}");
@@ -465,7 +450,7 @@ fn three_tier_lab() {
     let svg_or_unavailable = c.topology_graph(&t, dockernet_core::topology::GraphFormat::Dot).unwrap();
     assert!(svg_or_unavailable.contains("\"node:web\" -- \"net:front\""), "{svg_or_unavailable}");
     changing(|| c.topology_destroy(&t)).expect("destroy");
-    assert_eq!(owned(c, t.name()), (vec![], vec![]));
+    assert_eq!(topology_objects(c, t.name()), (vec![], vec![]));
 }
 
 /// The router lab: two subnets reach each other only through the router (routes installed on

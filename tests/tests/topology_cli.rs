@@ -4,17 +4,11 @@
 //! (`Guard::name`) with its own pool (`free_pool`), so parallel runs never collide, and destroys
 //! the topology by name when it ends, even on panic (then checks nothing labelled with it is left).
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Mutex;
 
-use dockernet_core::container::ListOptions as ContainerListOptions;
-use dockernet_core::network::ListOptions;
-use dockernet_core::options::StringList;
-use dockernet_core::topology::LABEL as TOPOLOGY;
-use dockernet_core::BlockingClient;
-use dockernet_tests::{dockernet_bin, free_pool, workspace_root, Guard, Values};
+use dockernet_tests::{dockernet_bin, free_pool, topology_objects, workspace_root, Guard};
 use serde_json::Value;
 
 /// Docker 20.10 briefly lifts inter-network isolation whenever a network is created, so a verify
@@ -41,20 +35,6 @@ fn dockernet(args: &[&str]) -> Out {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
-}
-
-fn label_filter(name: &str) -> BTreeMap<String, StringList> {
-    BTreeMap::from([("label".to_string(), StringList(vec![format!("{TOPOLOGY}={name}")]))])
-}
-
-/// Names of the networks and containers labelled as topology `name`.
-fn owned(c: &BlockingClient, name: &str) -> (Vec<String>, Vec<String>) {
-    let nets = c.network_ls(&ListOptions { filters: label_filter(name) }).expect("network ls").values();
-    let ctrs = c.container_ls(&ContainerListOptions { all: true, filters: label_filter(name) }).expect("container ls").values();
-    (
-        nets.iter().map(|n| n["Name"].as_str().unwrap_or_default().to_string()).collect(),
-        ctrs.iter().map(|n| n["Names"][0].as_str().unwrap_or_default().to_string()).collect(),
-    )
 }
 
 /// A temporary copy of a lab file under a unique name and pool; on drop the topology is destroyed
@@ -100,7 +80,7 @@ impl Drop for Lab<'_> {
         let c = self.g.client();
         let destroyed = c.topology_destroy_by_name(&self.name);
         let _ = std::fs::remove_file(&self.path);
-        let (nets, ctrs) = owned(c, &self.name);
+        let (nets, ctrs) = topology_objects(c, &self.name);
         let problem = match destroyed {
             Err(e) => Some(format!("destroy {}: {e}", self.name)),
             Ok(_) if !nets.is_empty() || !ctrs.is_empty() => {
@@ -170,7 +150,7 @@ fn router_lab_plan_up_status_verify_graph_down_by_name() {
     let down = dockernet(&["down", &lab.name]);
     assert_eq!(down.code, Some(0), "down {}: {down}", lab.name);
     assert!(down.stdout.contains("4 containers, 2 networks"), "down: {down}");
-    let (nets, ctrs) = owned(g.client(), &lab.name);
+    let (nets, ctrs) = topology_objects(g.client(), &lab.name);
     assert!(nets.is_empty() && ctrs.is_empty(), "after down: networks {nets:?}, containers {ctrs:?}");
     let status = dockernet(&["status", lab.file()]);
     assert_eq!(status.code, Some(1), "status after down: {status}");
@@ -213,6 +193,6 @@ fn an_invalid_file_exits_1_naming_the_path() {
         assert!(out.stderr.contains("nodes.client.networks.nope"), "{verb}: the message names no path: {out}");
         assert!(out.stderr.contains(lab.file()), "{verb}: the message names no file: {out}");
     }
-    let (nets, ctrs) = owned(g.client(), &lab.name);
+    let (nets, ctrs) = topology_objects(g.client(), &lab.name);
     assert!(nets.is_empty() && ctrs.is_empty(), "an invalid up made networks {nets:?}, containers {ctrs:?}");
 }
