@@ -174,14 +174,18 @@ impl Client {
 
     /// GETs one daemon document, kept as the daemon's JSON text (see [`crate::document`]).
     pub(crate) async fn get_doc(&self, path_and_query: &str) -> Result<Document> {
-        let api = self.daemon().await?.api;
-        Document::from_slice(&self.request(Method::GET, &format!("/v{api}{path_and_query}"), None).await?)
+        Document::from_slice(&self.get_versioned(path_and_query).await?)
     }
 
     /// GETs a list answer as its documents, in the daemon's order.
     pub(crate) async fn get_docs(&self, path_and_query: &str) -> Result<Vec<Document>> {
+        Document::list_from_slice(&self.get_versioned(path_and_query).await?)
+    }
+
+    /// GETs a body on the agreed API version.
+    async fn get_versioned(&self, path_and_query: &str) -> Result<Bytes> {
         let api = self.daemon().await?.api;
-        Document::list_from_slice(&self.request(Method::GET, &format!("/v{api}{path_and_query}"), None).await?)
+        self.request(Method::GET, &format!("/v{api}{path_and_query}"), None).await
     }
 
     /// POSTs a JSON body on the agreed API version and returns the JSON answer (or `Null`).

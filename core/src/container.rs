@@ -17,7 +17,6 @@ use crate::document::Document;
 use crate::error::{Error, Result};
 use crate::network::{
     check_name, container_name, endpoint_config, exact_match, filters_query, id_of, is_short_prefix_ambiguity, seg, shown,
-    sorted_by,
     ConnectOptions, NetworkRef,
 };
 use crate::options::{from_value, split_key_value, StringList, StringMap};
@@ -507,8 +506,9 @@ impl Client {
             q.push(f);
         }
         let path = if q.is_empty() { "/containers/json".to_string() } else { format!("/containers/json?{}", q.join("&")) };
-        let docs = self.get_docs(&path).await.map_err(|e| e.context("container ls"))?;
-        Ok(sorted_by(docs, |d| ContainerRef::from_summary(d).name))
+        let mut docs = self.get_docs(&path).await.map_err(|e| e.context("container ls"))?;
+        docs.sort_by_cached_key(|d| ContainerRef::from_summary(d).name);
+        Ok(docs)
     }
 
     /// Stops a container (a stopped one is left as it is).

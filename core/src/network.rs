@@ -161,13 +161,6 @@ impl NetworkRef {
     }
 }
 
-/// Documents sorted by a key read from each once (the docker CLI sorts lists by name).
-pub(crate) fn sorted_by(docs: Vec<Document>, key: impl Fn(&Document) -> String) -> Vec<Document> {
-    let mut keyed: Vec<(String, Document)> = docs.into_iter().map(|d| (key(&d), d)).collect();
-    keyed.sort_by(|a, b| a.0.cmp(&b.0));
-    keyed.into_iter().map(|(_, d)| d).collect()
-}
-
 const LIST_FILTERS: [&str; 7] = ["driver", "id", "label", "name", "scope", "type", "dangling"];
 const PRUNE_FILTERS: [&str; 3] = ["until", "label", "label!"];
 
@@ -512,8 +505,10 @@ impl Client {
         check_filter_keys(&opts.filters, &LIST_FILTERS, op)?;
         let q = filters_query(&opts.filters);
         let path = if q.is_empty() { "/networks".to_string() } else { format!("/networks?{q}") };
-        let docs = self.get_docs(&path).await.map_err(|e| e.context(op))?;
-        Ok(sorted_by(docs, |d| d.str_field("Name")))
+        let mut docs = self.get_docs(&path).await.map_err(|e| e.context(op))?;
+        // The docker CLI sorts lists by name; each name is read once (by skimming).
+        docs.sort_by_cached_key(|d| d.str_field("Name"));
+        Ok(docs)
     }
 
     async fn network_ls_all(&self) -> Result<Vec<Value>> {
