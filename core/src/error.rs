@@ -33,6 +33,9 @@ pub enum ErrorKind {
     Timeout,
     /// Any other daemon answer (typically a 500 without a better classification).
     Api,
+    /// The caller interrupted the call (Ctrl-C, SIGTERM): dockernet stopped waiting. What the
+    /// daemon had already started may still run (an exec's process, a stop in progress).
+    Interrupted,
 }
 
 impl ErrorKind {
@@ -46,11 +49,12 @@ impl ErrorKind {
             ErrorKind::Unavailable => "unavailable",
             ErrorKind::Timeout => "timeout",
             ErrorKind::Api => "api",
+            ErrorKind::Interrupted => "interrupted",
         }
     }
 
     /// Every kind, in documentation order.
-    pub const ALL: [ErrorKind; 7] = [
+    pub const ALL: [ErrorKind; 8] = [
         ErrorKind::NotFound,
         ErrorKind::Conflict,
         ErrorKind::Forbidden,
@@ -58,6 +62,7 @@ impl ErrorKind {
         ErrorKind::Unavailable,
         ErrorKind::Timeout,
         ErrorKind::Api,
+        ErrorKind::Interrupted,
     ];
 }
 

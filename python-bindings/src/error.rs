@@ -41,6 +41,8 @@ pub(crate) fn to_py(e: Error) -> PyErr {
         ErrorKind::Invalid => InvalidArgument::new_err(msg),
         ErrorKind::Unavailable => DaemonUnavailable::new_err(msg),
         ErrorKind::Timeout => Timeout::new_err(msg),
+        // An interrupt is Python's own: code that catches KeyboardInterrupt keeps working.
+        ErrorKind::Interrupted => pyo3::exceptions::PyKeyboardInterrupt::new_err(msg),
         _ => APIError::new_err(msg),
     };
     Python::attach(|py| {
