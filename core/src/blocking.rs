@@ -5,30 +5,43 @@
 //! threads may call at once (Python releases the GIL around each call): tokio lets every
 //! `block_on` caller take turns driving the same runtime, so the client is `Send + Sync` and safe
 //! to share.
+//!
+//! Interrupts: a client may carry an [`Interrupt`] ([`BlockingClient::set_interrupt`]). Every call
+//! then races the daemon against it: an interrupt abandons the call at once with an
+//! [`ErrorKind::Interrupted`] error that says what the daemon may still be doing (an exec's
+//! process keeps running in its container, a stop goes on). A topology apply is the exception:
+//! it is never abandoned half-way; it hears the interrupt itself, stops scheduling steps and
+//! rolls back (see `topology/apply.rs`).
 
+use std::borrow::Cow;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::client::{Client, DaemonInfo};
-use crate::document::Document;
 use crate::container::{
     Command, ContainerRef, ExecOptions, ExecOutput, Interface, ListOptions as ContainerListOptions, RemoveOptions,
     RunOptions, StopOptions,
 };
+use crate::document::Document;
 use crate::error::{Error, ErrorKind, Result};
 use crate::host::Host;
+use crate::interrupt::Interrupt;
 use crate::network::{
     ConnectOptions, CreateOptions, DisconnectOptions, InspectOptions, ListOptions, NetworkRef, PruneOptions,
 };
 
-/// A synchronous dockernet client. Clone it freely: clones share the runtime and the pool.
+/// A synchronous dockernet client. Clone it freely: clones share the runtime, the pool and the
+/// interrupt source.
 #[derive(Clone)]
 pub struct BlockingClient {
     rt: Arc<tokio::runtime::Runtime>,
     inner: Arc<Client>,
+    /// Shared by every clone, and settable after cloning: the Lua API's functions hold clones made
+    /// before the program decides whether it handles signals.
+    interrupt: Arc<OnceLock<Interrupt>>,
 }
 
 impl std::fmt::Debug for BlockingClient {
@@ -37,15 +50,26 @@ impl std::fmt::Debug for BlockingClient {
     }
 }
 
+/// Each method: the async call made synchronous, and (after `=>`) what an interrupt abandons,
+/// in words, with what the daemon may still be doing then (`None`: nothing, a read).
 macro_rules! blocking {
-    ($( $(#[$m:meta])* fn $name:ident(&self $(, $arg:ident : $ty:ty)*) -> $ret:ty; )*) => {
+    ($( $(#[$m:meta])* fn $name:ident(&self $(, $arg:ident : $ty:ty)*) -> $ret:ty => $what:expr; )*) => {
         $(
             $(#[$m])*
             pub fn $name(&self $(, $arg: $ty)*) -> Result<$ret> {
-                self.block_on(self.inner.$name($($arg),*))
+                self.call(self.inner.$name($($arg),*), || $what)
             }
         )*
     };
+}
+
+/// A container named by a full id is shown by its short id in messages.
+fn ctr(name_or_id: &str) -> String {
+    if name_or_id.len() == 64 && name_or_id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        crate::network::short(name_or_id).to_string()
+    } else {
+        format!("{name_or_id:?}")
+    }
 }
 
 impl BlockingClient {
@@ -65,12 +89,47 @@ impl BlockingClient {
             .enable_all()
             .build()
             .map_err(|e| Error::new(ErrorKind::Api, format!("cannot start the I/O runtime: {e}")))?;
-        Ok(BlockingClient { rt: Arc::new(rt), inner: Arc::new(client) })
+        Ok(BlockingClient { rt: Arc::new(rt), inner: Arc::new(client), interrupt: Arc::new(OnceLock::new()) })
     }
 
     /// Runs any future of the async client to completion (for operations composed by a caller).
+    /// Not raced against the interrupt: the caller decides what an interrupt does to it.
     pub fn block_on<F: Future>(&self, f: F) -> F::Output {
         self.rt.block_on(f)
+    }
+
+    /// Lets `interrupt` abandon this client's calls (and every clone's) from now on; see the
+    /// file notes. The first source set stays: returns the one in place.
+    pub fn set_interrupt(&self, interrupt: Interrupt) -> &Interrupt {
+        self.interrupt.get_or_init(|| interrupt)
+    }
+
+    /// The interrupt source of this client, when one was set.
+    pub fn interrupt(&self) -> Option<&Interrupt> {
+        self.interrupt.get()
+    }
+
+    /// Runs one call, abandoned when an interrupt is (or becomes) pending: then the error says
+    /// `what` was abandoned and what may still be going on.
+    fn call<T>(
+        &self,
+        fut: impl Future<Output = Result<T>>,
+        what: impl FnOnce() -> (String, Option<&'static str>),
+    ) -> Result<T> {
+        let Some(interrupt) = self.interrupt.get() else {
+            return self.rt.block_on(fut);
+        };
+        self.rt.block_on(async {
+            tokio::select! {
+                // The interrupt first: one that is already pending stops the call before any request.
+                biased;
+                () = interrupt.taken() => {
+                    let (what, still) = what();
+                    Err(interrupt.error(&what, still))
+                }
+                r = fut => r,
+            }
+        })
     }
 
     /// The async client inside.
@@ -85,48 +144,84 @@ impl BlockingClient {
 
     /// What the daemon said about itself (connects on first use).
     pub fn daemon(&self) -> Result<DaemonInfo> {
-        self.block_on(async { self.inner.daemon().await.cloned() })
+        self.call(async { self.inner.daemon().await.cloned() }, || ("the daemon".into(), None))
     }
 
     blocking! {
         /// See [`Client::version`].
-        fn version(&self) -> Value;
+        fn version(&self) -> Value => ("the daemon's version".into(), None);
         /// See [`Client::ping`].
-        fn ping(&self) -> ();
+        fn ping(&self) -> () => ("ping".into(), None);
         /// See [`Client::network_create`].
-        fn network_create(&self, name: &str, opts: &CreateOptions) -> NetworkRef;
+        fn network_create(&self, name: &str, opts: &CreateOptions) -> NetworkRef =>
+            (format!("network create {name:?}"), Some("the daemon may still create the network"));
         /// See [`Client::network_inspect`].
-        fn network_inspect(&self, name_or_id: &str, opts: &InspectOptions) -> Document;
+        fn network_inspect(&self, name_or_id: &str, opts: &InspectOptions) -> Document =>
+            (format!("network inspect {name_or_id:?}"), None);
         /// See [`Client::network_get`].
-        fn network_get(&self, name_or_id: &str) -> NetworkRef;
+        fn network_get(&self, name_or_id: &str) -> NetworkRef => (format!("network {name_or_id:?}"), None);
         /// See [`Client::network_ls`].
-        fn network_ls(&self, opts: &ListOptions) -> Vec<Document>;
+        fn network_ls(&self, opts: &ListOptions) -> Vec<Document> => ("network ls".into(), None);
         /// See [`Client::network_rm`].
-        fn network_rm(&self, name_or_id: &str) -> ();
+        fn network_rm(&self, name_or_id: &str) -> () =>
+            (format!("network rm {name_or_id:?}"), Some("the daemon may still remove the network"));
         /// See [`Client::network_connect`].
-        fn network_connect(&self, network: &str, container: &str, opts: &ConnectOptions) -> ();
+        fn network_connect(&self, network: &str, container: &str, opts: &ConnectOptions) -> () =>
+            (format!("network connect {network:?} {}", ctr(container)), Some("the daemon may still connect the container"));
         /// See [`Client::network_disconnect`].
-        fn network_disconnect(&self, network: &str, container: &str, opts: &DisconnectOptions) -> ();
+        fn network_disconnect(&self, network: &str, container: &str, opts: &DisconnectOptions) -> () => (
+            format!("network disconnect {network:?} {}", ctr(container)),
+            Some("the daemon may still disconnect the container"),
+        );
         /// See [`Client::network_prune`].
-        fn network_prune(&self, opts: &PruneOptions) -> Vec<String>;
+        fn network_prune(&self, opts: &PruneOptions) -> Vec<String> =>
+            ("network prune".into(), Some("the daemon may still remove unused networks"));
         /// See [`Client::network_containers`].
-        fn network_containers(&self, name_or_id: &str) -> Vec<Document>;
+        fn network_containers(&self, name_or_id: &str) -> Vec<Document> =>
+            (format!("the containers of network {name_or_id:?}"), None);
         /// See [`Client::container_run`].
-        fn container_run(&self, opts: &RunOptions) -> ContainerRef;
+        fn container_run(&self, opts: &RunOptions) -> ContainerRef => (
+            match &opts.name {
+                Some(name) => format!("container run {name:?}"),
+                None => format!("container run of {}", opts.image),
+            },
+            Some("the container may have been created and may be running: check with container ls"),
+        );
         /// See [`Client::container_inspect`].
-        fn container_inspect(&self, name_or_id: &str) -> Document;
+        fn container_inspect(&self, name_or_id: &str) -> Document => (format!("container inspect {}", ctr(name_or_id)), None);
         /// See [`Client::container_get`].
-        fn container_get(&self, name_or_id: &str) -> ContainerRef;
+        fn container_get(&self, name_or_id: &str) -> ContainerRef => (format!("container {}", ctr(name_or_id)), None);
         /// See [`Client::container_ls`].
-        fn container_ls(&self, opts: &ContainerListOptions) -> Vec<Document>;
+        fn container_ls(&self, opts: &ContainerListOptions) -> Vec<Document> => ("container ls".into(), None);
         /// See [`Client::container_stop`].
-        fn container_stop(&self, name_or_id: &str, opts: &StopOptions) -> ();
+        fn container_stop(&self, name_or_id: &str, opts: &StopOptions) -> () =>
+            (format!("container stop {}", ctr(name_or_id)), Some("the container may still be stopping"));
         /// See [`Client::container_rm`].
-        fn container_rm(&self, name_or_id: &str, opts: &RemoveOptions) -> ();
+        fn container_rm(&self, name_or_id: &str, opts: &RemoveOptions) -> () =>
+            (format!("container rm {}", ctr(name_or_id)), Some("the daemon may still remove the container"));
         /// See [`Client::container_exec`].
-        fn container_exec(&self, name_or_id: &str, cmd: &Command, opts: &ExecOptions) -> ExecOutput;
+        fn container_exec(&self, name_or_id: &str, cmd: &Command, opts: &ExecOptions) -> ExecOutput => (
+            format!("exec of `{}` in {}", cmd.0.join(" "), ctr(name_or_id)),
+            Some("the process may still be running in the container"),
+        );
         /// See [`Client::container_interfaces`].
-        fn container_interfaces(&self, name_or_id: &str) -> Vec<Interface>;
+        fn container_interfaces(&self, name_or_id: &str) -> Vec<Interface> =>
+            (format!("the interfaces of container {}", ctr(name_or_id)), None);
+        /// See [`Client::swarm_init`].
+        fn swarm_init(&self, opts: &crate::swarm::InitOptions) -> String =>
+            ("swarm init".into(), Some("the daemon may still become a swarm manager: check with swarm state"));
+        /// See [`Client::swarm_join`].
+        fn swarm_join(&self, opts: &crate::swarm::JoinOptions) -> () =>
+            ("swarm join".into(), Some("the daemon may still join the swarm: check with swarm state"));
+        /// See [`Client::swarm_leave`].
+        fn swarm_leave(&self, opts: &crate::swarm::LeaveOptions) -> () =>
+            ("swarm leave".into(), Some("the daemon may still leave the swarm"));
+        /// See [`Client::swarm_inspect`].
+        fn swarm_inspect(&self) -> Document => ("swarm inspect".into(), None);
+        /// See [`Client::swarm_nodes`].
+        fn swarm_nodes(&self) -> Vec<Document> => ("swarm nodes".into(), None);
+        /// See [`Client::swarm_state`].
+        fn swarm_state(&self) -> crate::swarm::SwarmState => ("swarm state".into(), None);
     }
 }
 
@@ -134,27 +229,39 @@ impl BlockingClient {
 // Topology: the engine of `crate::topology` for the bindings. A `Topology` is loaded without a
 // client (`Topology::from_yaml`, `from_file`, `from_deserializer` for a Lua table or a Python
 // dict); these run its daemon operations on this client's runtime. Each is the async method of
-// the same name on `Topology`, made synchronous.
+// the same name on `Topology`, made synchronous. An interrupt abandons them, except apply, which
+// is handed the interrupt and rolls back (see the file notes).
 // ------------------------------------------------------------------------------------------------
 
 impl BlockingClient {
     /// See [`crate::topology::Topology::plan`]: what apply would do; changes nothing.
     pub fn topology_plan(&self, topology: &crate::topology::Topology) -> Result<crate::topology::Plan> {
-        self.block_on(topology.plan(&self.inner))
+        self.call(topology.plan(&self.inner), || (format!("the plan of topology {:?}", topology.name()), None))
+    }
+
+    /// The options with this client's interrupt, unless they bring their own.
+    fn apply_options<'o>(&self, opts: &'o crate::topology::ApplyOptions) -> Cow<'o, crate::topology::ApplyOptions> {
+        match (&opts.interrupt, self.interrupt.get()) {
+            (None, Some(i)) => Cow::Owned(crate::topology::ApplyOptions { interrupt: Some(i.clone()), ..opts.clone() }),
+            _ => Cow::Borrowed(opts),
+        }
     }
 
     /// See [`crate::topology::Topology::apply`]: plans and applies as one transaction, calling
-    /// `progress` for every step (on this thread; the callback need not be `Send`).
+    /// `progress` for every step (on this thread; the callback need not be `Send`). Never
+    /// abandoned half-way: this client's interrupt (unless `opts` brings its own) stops the
+    /// steps and rolls back what this apply did; a second one stops the rollback.
     pub fn topology_apply(
         &self,
         topology: &crate::topology::Topology,
         opts: &crate::topology::ApplyOptions,
         progress: &dyn Fn(&crate::topology::Progress),
     ) -> Result<crate::topology::ApplyReport> {
-        self.block_on(topology.apply(&self.inner, opts, progress))
+        self.block_on(topology.apply(&self.inner, &self.apply_options(opts), progress))
     }
 
-    /// See [`crate::topology::Topology::apply_plan`]: carries out a plan shown earlier.
+    /// See [`crate::topology::Topology::apply_plan`]: carries out a plan shown earlier
+    /// (interrupts as [`BlockingClient::topology_apply`]).
     pub fn topology_apply_plan(
         &self,
         topology: &crate::topology::Topology,
@@ -162,22 +269,45 @@ impl BlockingClient {
         opts: &crate::topology::ApplyOptions,
         progress: &dyn Fn(&crate::topology::Progress),
     ) -> Result<crate::topology::ApplyReport> {
-        self.block_on(topology.apply_plan(&self.inner, plan, opts, progress))
+        self.block_on(topology.apply_plan(&self.inner, plan, &self.apply_options(opts), progress))
     }
 
     /// See [`crate::topology::Topology::destroy`]: removes what the topology owns, by label.
     pub fn topology_destroy(&self, topology: &crate::topology::Topology) -> Result<crate::topology::DestroyReport> {
-        self.block_on(topology.destroy(&self.inner))
+        self.call(topology.destroy(&self.inner), || destroy_abandoned(topology.name()))
+    }
+
+    /// See [`crate::topology::Topology::destroy_with`]: destroy with lock options, telling
+    /// `progress` about a wait for the topology's lock.
+    pub fn topology_destroy_with(
+        &self,
+        topology: &crate::topology::Topology,
+        opts: &crate::topology::LockOptions,
+        progress: &dyn Fn(&crate::topology::Progress),
+    ) -> Result<crate::topology::DestroyReport> {
+        self.call(topology.destroy_with(&self.inner, opts, progress), || destroy_abandoned(topology.name()))
+    }
+
+    /// See [`crate::topology::Topology::destroy_by_name_with`].
+    pub fn topology_destroy_by_name_with(
+        &self,
+        name: &str,
+        opts: &crate::topology::LockOptions,
+        progress: &dyn Fn(&crate::topology::Progress),
+    ) -> Result<crate::topology::DestroyReport> {
+        self.call(crate::topology::Topology::destroy_by_name_with(&self.inner, name, opts, progress), || {
+            destroy_abandoned(name)
+        })
     }
 
     /// See [`crate::topology::Topology::destroy_by_name`]: destroy without the declaration.
     pub fn topology_destroy_by_name(&self, name: &str) -> Result<crate::topology::DestroyReport> {
-        self.block_on(crate::topology::Topology::destroy_by_name(&self.inner, name))
+        self.call(crate::topology::Topology::destroy_by_name(&self.inner, name), || destroy_abandoned(name))
     }
 
     /// See [`crate::topology::Topology::status`]: each element present, missing, drifted, extra.
     pub fn topology_status(&self, topology: &crate::topology::Topology) -> Result<crate::topology::Status> {
-        self.block_on(topology.status(&self.inner))
+        self.call(topology.status(&self.inner), || (format!("the status of topology {:?}", topology.name()), None))
     }
 
     /// See [`crate::topology::Topology::verify`]: the reachability matrix, measured.
@@ -186,7 +316,9 @@ impl BlockingClient {
         topology: &crate::topology::Topology,
         opts: &crate::topology::VerifyOptions,
     ) -> Result<crate::topology::Verification> {
-        self.block_on(topology.verify(&self.inner, opts))
+        self.call(topology.verify(&self.inner, opts), || {
+            (format!("verify of topology {:?}", topology.name()), Some("pings already started end by themselves"))
+        })
     }
 
     /// See [`crate::topology::Topology::graph_live`]: DOT, Mermaid or SVG with the daemon's
@@ -196,6 +328,13 @@ impl BlockingClient {
         topology: &crate::topology::Topology,
         format: crate::topology::GraphFormat,
     ) -> Result<String> {
-        self.block_on(topology.graph_live(&self.inner, format))
+        self.call(topology.graph_live(&self.inner, format), || {
+            (format!("the graph of topology {:?}", topology.name()), None)
+        })
     }
+}
+
+/// What an interrupted destroy leaves: part of the topology, still labelled.
+fn destroy_abandoned(name: &str) -> (String, Option<&'static str>) {
+    (format!("destroy of topology {name:?}"), Some("part of it may be left (still labelled): destroy again to finish"))
 }

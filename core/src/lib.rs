@@ -11,6 +11,7 @@
 //! - [`container`]: run (create + connect + start, undone on failure), stop, rm, ls, inspect,
 //!   exec, and `interfaces` (each attachment as the container sees it).
 //! - [`blocking`]: [`BlockingClient`], the synchronous facade the bindings use.
+//! - [`interrupt`]: [`Interrupt`], how a caller (Ctrl-C, SIGTERM) stops dockernet waiting.
 //! - [`options`]: option tables read from Lua or Python with errors that name the key.
 //! - [`topology`]: declared labs — plan, apply (transactional), destroy by label, status, verify
 //!   reachability, graph.
@@ -31,6 +32,7 @@ pub mod container;
 pub mod document;
 pub mod error;
 pub mod host;
+pub mod interrupt;
 pub mod network;
 pub mod options;
 pub mod topology;
@@ -41,3 +43,4 @@ pub use client::{ApiVersion, Client, DaemonInfo};
 pub use document::Document;
 pub use error::{Error, ErrorKind, Result};
 pub use host::Host;
+pub use interrupt::Interrupt;

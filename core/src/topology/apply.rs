@@ -10,6 +10,12 @@
 //!   that failed, with the underlying error's kind and status kept. Last, anything carrying the
 //!   topology's label that was not there before the apply is removed: a request that timed out
 //!   on our side may still have been carried out by the daemon, unknown to the journal.
+//! - **Interruptible, never half-done.** [`ApplyOptions::interrupt`] (the `dockernet` program's
+//!   Ctrl-C, SIGTERM and SIGHUP; Python's KeyboardInterrupt) is checked between steps. The first
+//!   interrupt stops scheduling: the steps in flight finish (each is one bounded daemon call),
+//!   then the journal is undone as after a failure and the error (kind `interrupted`) says so.
+//!   A second interrupt stops at once, even in the middle of the rollback: requests in flight
+//!   are dropped and the error lists what is left, all of it labelled, so destroy removes it.
 //! - **Removals last.** Removing a container or a network cannot be undone exactly, so those
 //!   steps (and the removal of replaced containers) run only after every other step succeeded.
 //!   If one of them fails, nothing is undone (the declaration is already in place) and running
@@ -35,6 +41,7 @@ use crate::client::Client;
 use crate::document::Document;
 use crate::container::{Command, ExecOptions, RemoveOptions, RunOptions, StopOptions};
 use crate::error::{Error, ErrorKind, Result};
+use crate::interrupt::Interrupt;
 use crate::network::{ConnectOptions, CreateOptions, DisconnectOptions};
 use crate::options::{StringList, StringMap};
 
@@ -47,11 +54,16 @@ pub const DEFAULT_CONCURRENCY: usize = 8;
 pub struct ApplyOptions {
     /// Most steps in flight at once (at least 1; default 8).
     pub concurrency: usize,
+    /// Where interrupts come from (not read from a table: set by the program or binding). The
+    /// first interrupt rolls this apply back, a second stops at once; see the file notes.
+    /// [`crate::BlockingClient::topology_apply`] fills in the client's own when this is `None`.
+    #[serde(skip)]
+    pub interrupt: Option<Interrupt>,
 }
 
 impl Default for ApplyOptions {
     fn default() -> Self {
-        ApplyOptions { concurrency: DEFAULT_CONCURRENCY }
+        ApplyOptions { concurrency: DEFAULT_CONCURRENCY, interrupt: None }
     }
 }
 
@@ -71,6 +83,9 @@ pub enum ProgressEvent {
     Undone,
     /// An undo step failed (the rollback goes on with the rest).
     UndoFailed,
+    /// An interrupt was heard: the first stops scheduling (a rollback follows), the second stops
+    /// at once. The description says which.
+    Interrupted,
 }
 
 /// One progress report: enough to draw a bar (`done` of `total`) and a line of text.
@@ -146,6 +161,22 @@ impl Undo {
             Undo::Route { container, destination, prior: None } => format!("delete route {destination} in {container}"),
         }
     }
+
+    /// What stays on the daemon when this undo step is not carried out.
+    fn left(&self) -> String {
+        match self {
+            Undo::RemoveNetwork { name, .. } => format!("network {name}"),
+            Undo::CreateNetwork { name, .. } => format!("network {name} removed (its replacement not made)"),
+            Undo::RemoveContainer { name, .. } => format!("container {name}"),
+            Undo::Disconnect { network, container } => format!("{} connected to {network}", short_name(container)),
+            Undo::Connect { network, container, .. } => {
+                format!("{} disconnected from {network}", short_name(container))
+            }
+            Undo::Start { name, .. } => format!("container {name} stopped"),
+            Undo::Rename { to, .. } => format!("the replaced container {to} under its set-aside name"),
+            Undo::Route { container, destination, .. } => format!("route {destination} in {container} changed"),
+        }
+    }
 }
 
 fn short_name(s: &str) -> &str {
@@ -168,6 +199,60 @@ struct Cx<'a> {
     client: &'a Client,
     spec: &'a Spec,
     plan: &'a Plan,
+}
+
+/// The interrupts one apply hears: the first stops scheduling and rolls back, the second stops
+/// at once.
+struct Interrupts<'a> {
+    source: Option<&'a Interrupt>,
+    heard: usize,
+}
+
+impl Interrupts<'_> {
+    /// Resolves when an interrupt is taken (and counts it); never, without a source.
+    async fn next(&mut self) {
+        match self.source {
+            Some(i) => {
+                i.taken().await;
+                self.heard += 1;
+            }
+            None => std::future::pending().await,
+        }
+    }
+
+    /// Takes a pending interrupt now, if any (and counts it).
+    fn take(&mut self) -> bool {
+        let taken = self.source.is_some_and(Interrupt::take);
+        self.heard += usize::from(taken);
+        taken
+    }
+
+    /// How the last interrupt was named (`Ctrl-C`).
+    fn cause(&self) -> String {
+        self.source.map(Interrupt::cause).unwrap_or_else(|| "interrupt".into())
+    }
+
+    /// Runs `fut` to its end, unless a second interrupt comes first (`None`: `fut` was dropped).
+    /// A first interrupt heard meanwhile is reported with `first` and does not stop it.
+    async fn unless_stopped<T>(
+        &mut self,
+        fut: impl std::future::Future<Output = T>,
+        first: impl Fn(&str),
+    ) -> Option<T> {
+        tokio::pin!(fut);
+        loop {
+            tokio::select! {
+                biased;
+                r = &mut fut => return Some(r),
+                () = self.next() => {
+                    if self.heard >= 2 {
+                        return None;
+                    }
+                    first(&self.cause());
+                }
+            }
+        }
+    }
 }
 
 /// The options `network create` gets for declared network `key` with its resolved subnets.
@@ -402,44 +487,109 @@ fn report<P: Fn(&Progress)>(
     progress(&Progress { topology: topology.to_string(), event, action, total, done, description });
 }
 
-type PhaseResult = (std::result::Result<(), (usize, Error)>, Vec<Undo>, Vec<(String, String)>);
+/// Why a phase stopped scheduling steps early.
+enum Stop {
+    /// A step failed: its id and error.
+    Failed(usize, Error),
+    /// An interrupt: its cause (`Ctrl-C`).
+    Interrupted(String),
+}
+
+/// What a phase did: why it stopped early (if it did), the undo records and the containers set
+/// aside by its steps, and, when a second interrupt dropped the steps in flight, what they were.
+struct Phase {
+    stop: Option<Stop>,
+    undo: Vec<Undo>,
+    retired: Vec<(String, String)>,
+    abandoned: Option<Vec<String>>,
+}
 
 /// Runs the actions at `indices` (of the plan) as their dependencies allow, `concurrency` at a
-/// time. On the first failure no new step starts; the ones in flight finish.
+/// time. On the first failure or interrupt no new step starts; the ones in flight finish,
+/// unless a second interrupt comes: then they are dropped and the phase ends at once.
 async fn run_phase<P: Fn(&Progress)>(
     cx: &Cx<'_>,
     indices: &[usize],
     concurrency: usize,
     done: &mut usize,
     progress: &P,
-) -> PhaseResult {
+    ints: &mut Interrupts<'_>,
+) -> Phase {
     let actions = &cx.plan.actions;
     let total = actions.len();
     let topo = &cx.plan.topology;
     let in_phase: HashSet<usize> = indices.iter().map(|&i| actions[i].id).collect();
     let mut pending: Vec<usize> = indices.to_vec();
     let mut finished: HashSet<usize> = HashSet::new();
+    let mut in_flight: Vec<usize> = Vec::new();
     let mut running = FuturesUnordered::new();
-    let mut undo = Vec::new();
-    let mut retired = Vec::new();
-    let mut failure: Option<(usize, Error)> = None;
+    let mut phase = Phase { stop: None, undo: Vec::new(), retired: Vec::new(), abandoned: None };
+    let interrupted = |cause: &str, done: usize, in_flight: usize, phase: &Phase| {
+        let then = match &phase.stop {
+            Some(Stop::Failed(..)) => "a step failed: rolling back".to_string(),
+            _ if is_removal_phase(cx, indices) => "no new removals; nothing will be undone".to_string(),
+            _ => format!("no new steps; {in_flight} in flight will finish, then what this apply did is rolled back"),
+        };
+        let text = format!("interrupted ({cause}): {then} (interrupt again to stop at once)");
+        report(progress, topo, ProgressEvent::Interrupted, 0, total, done, text);
+    };
     loop {
-        if failure.is_none() {
+        if phase.stop.is_none() && !pending.is_empty() && ints.take() {
+            interrupted(&ints.cause(), *done, in_flight.len(), &phase);
+            phase.stop = Some(Stop::Interrupted(ints.cause()));
+        }
+        if phase.stop.is_none() {
             let mut i = 0;
             while running.len() < concurrency && i < pending.len() {
                 let a = &actions[pending[i]];
                 if a.after.iter().all(|d| finished.contains(d) || !in_phase.contains(d)) {
                     pending.remove(i);
                     report(progress, topo, ProgressEvent::Started, a.id, total, *done, a.op.describe());
+                    in_flight.push(a.id);
                     running.push(async move { (a, step(cx, a).await) });
                 } else {
                     i += 1;
                 }
             }
         }
-        let Some((a, out)) = running.next().await else { break };
-        undo.extend(out.undo);
-        retired.extend(out.retired);
+        if running.is_empty() {
+            break;
+        }
+        let next = tokio::select! {
+            biased;
+            r = running.next() => r,
+            () = ints.next() => None,
+        };
+        let Some((a, out)) = next else {
+            // An interrupt: the first stops scheduling, the second drops the steps in flight.
+            if ints.heard >= 2 {
+                report(
+                    progress,
+                    topo,
+                    ProgressEvent::Interrupted,
+                    0,
+                    total,
+                    *done,
+                    format!("interrupted again ({}): stopping at once", ints.cause()),
+                );
+                phase.abandoned = Some(
+                    in_flight
+                        .iter()
+                        .filter_map(|id| actions.iter().find(|a| a.id == *id))
+                        .map(|a| a.op.describe())
+                        .collect(),
+                );
+                return phase;
+            }
+            interrupted(&ints.cause(), *done, in_flight.len(), &phase);
+            if phase.stop.is_none() {
+                phase.stop = Some(Stop::Interrupted(ints.cause()));
+            }
+            continue;
+        };
+        in_flight.retain(|id| *id != a.id);
+        phase.undo.extend(out.undo);
+        phase.retired.extend(out.retired);
         match out.result {
             Ok(()) => {
                 finished.insert(a.id);
@@ -456,31 +606,59 @@ async fn run_phase<P: Fn(&Progress)>(
                     *done,
                     format!("{}: {}", a.op.describe(), e.message()),
                 );
-                if failure.is_none() {
-                    failure = Some((a.id, e));
+                if phase.stop.is_none() {
+                    phase.stop = Some(Stop::Failed(a.id, e));
                 }
             }
         }
     }
-    if failure.is_none() {
+    if phase.stop.is_none() {
         if let Some(&i) = pending.first() {
             let a = &actions[i];
-            failure = Some((
+            phase.stop = Some(Stop::Failed(
                 a.id,
                 Error::new(ErrorKind::Api, format!("waits for actions {:?}, which never ran (a plan bug)", a.after)),
             ));
         }
     }
-    (failure.map_or(Ok(()), Err), undo, retired)
+    phase
 }
 
-/// Undoes the journal in reverse order; returns what could not be undone.
-async fn roll_back<P: Fn(&Progress)>(client: &Client, topo: &str, undo: &[Undo], progress: &P) -> Vec<String> {
+/// True when `indices` are the removals (the phase whose steps are never undone).
+fn is_removal_phase(cx: &Cx<'_>, indices: &[usize]) -> bool {
+    indices.first().is_some_and(|&i| cx.plan.actions[i].op.is_removal())
+}
+
+/// What a rollback did: what could not be undone and, when a second interrupt stopped it, the
+/// undo records never carried out (in the order they were made).
+struct Rollback<'u> {
+    failures: Vec<String>,
+    stopped: Option<&'u [Undo]>,
+}
+
+/// Undoes the journal in reverse order; returns what could not be undone. A first interrupt
+/// heard meanwhile changes nothing (this is what it asks for); a second stops the rollback.
+async fn roll_back<'u, P: Fn(&Progress)>(
+    client: &Client,
+    topo: &str,
+    undo: &'u [Undo],
+    progress: &P,
+    ints: &mut Interrupts<'_>,
+) -> Rollback<'u> {
     let mut failures = Vec::new();
     let total = undo.len();
+    let first = |cause: &str| {
+        let text = format!("interrupted ({cause}): rolling back already (interrupt again to stop at once)");
+        report(progress, topo, ProgressEvent::Interrupted, 0, total, 0, text);
+    };
     for (i, u) in undo.iter().rev().enumerate() {
         report(progress, topo, ProgressEvent::Undoing, i + 1, total, i, u.describe());
-        match undo_one(client, u).await {
+        let Some(r) = ints.unless_stopped(undo_one(client, u), first).await else {
+            let text = format!("interrupted again ({}): stopping the rollback at once", ints.cause());
+            report(progress, topo, ProgressEvent::Interrupted, i + 1, total, i, text);
+            return Rollback { failures, stopped: Some(&undo[..total - i]) };
+        };
+        match r {
             Ok(()) => report(progress, topo, ProgressEvent::Undone, i + 1, total, i + 1, u.describe()),
             Err(e) => {
                 report(
@@ -496,7 +674,7 @@ async fn roll_back<P: Fn(&Progress)>(client: &Client, topo: &str, undo: &[Undo],
             }
         }
     }
-    failures
+    Rollback { failures, stopped: None }
 }
 
 /// Removes what carries the topology's label but was not there when the plan was made: what a
@@ -536,11 +714,45 @@ async fn sweep_new(client: &Client, plan: &Plan) -> Vec<String> {
 
 /// At most three failures in full, then how many more.
 fn summarize(failures: &[String]) -> String {
-    let mut s = failures.iter().take(3).cloned().collect::<Vec<_>>().join("; ");
-    if failures.len() > 3 {
-        s.push_str(&format!("; and {} more", failures.len() - 3));
+    list(failures, 3, "; ")
+}
+
+/// At most `max` items joined by `sep`, then how many more.
+fn list(items: &[String], max: usize, sep: &str) -> String {
+    let mut s = items.iter().take(max).cloned().collect::<Vec<_>>().join(sep);
+    if items.len() > max {
+        s.push_str(&format!("{sep}and {} more", items.len() - max));
     }
     s
+}
+
+/// `n thing` or `n things`.
+fn count(n: usize, thing: &str) -> String {
+    format!("{n} {thing}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The error of an apply a second interrupt stopped at once: what is left on the daemon (the
+/// undo records never carried out, in the order they were made) and the steps whose requests
+/// were dropped in flight (they may or may not have been carried out).
+fn stopped_at_once(topo: &str, cause: &str, stage: &str, left: &[Undo], in_flight: &[String]) -> Error {
+    let mut m = format!("apply {topo:?}: interrupted again ({cause}): stopped {stage} at once");
+    if left.is_empty() && in_flight.is_empty() {
+        m.push_str("; nothing of this apply is left");
+        return Error::new(ErrorKind::Interrupted, m);
+    }
+    let left: Vec<String> = left.iter().rev().map(Undo::left).collect();
+    if !left.is_empty() {
+        m.push_str(&format!("; left on the daemon: {}", list(&left, 10, ", ")));
+    }
+    if !in_flight.is_empty() {
+        m.push_str(&format!("; dropped in flight (may or may not have been done): {}", list(in_flight, 10, ", ")));
+    }
+    m.push_str(&format!(
+        "; everything this apply made carries the label {}={topo}: destroy the topology (dockernet down) to \
+         remove it, or apply again",
+        super::spec::LABEL
+    ));
+    Error::new(ErrorKind::Interrupted, m)
 }
 
 /// Carries out `plan` (made for `spec`): see the file notes.
@@ -561,45 +773,107 @@ pub(crate) async fn execute<P: Fn(&Progress)>(
     let total = plan.actions.len();
     let (build, removals): (Vec<usize>, Vec<usize>) = (0..total).partition(|&i| !plan.actions[i].op.is_removal());
     let mut done = 0;
+    let mut ints = Interrupts { source: opts.interrupt.as_ref(), heard: 0 };
 
-    let (result, undo, retired) = run_phase(&cx, &build, concurrency, &mut done, progress).await;
-    if let Err((id, e)) = result {
-        let what = plan.actions.iter().find(|a| a.id == id).map(|a| a.op.describe()).unwrap_or_default();
-        let changes = undo.len();
-        let mut failures = roll_back(client, &topo, &undo, progress).await;
-        failures.extend(sweep_new(client, &plan).await);
-        let e = e.context(format!("apply {topo:?}: step {id}/{total} ({what}) failed"));
+    let phase = run_phase(&cx, &build, concurrency, &mut done, progress, &mut ints).await;
+    if let Some(in_flight) = &phase.abandoned {
+        return Err(stopped_at_once(&topo, &ints.cause(), "before the rollback", &phase.undo, in_flight));
+    }
+    if let Some(stop) = phase.stop {
+        let changes = phase.undo.len();
+        let rollback = roll_back(client, &topo, &phase.undo, progress, &mut ints).await;
+        if let Some(left) = rollback.stopped {
+            return Err(stopped_at_once(&topo, &ints.cause(), "the rollback", left, &[]));
+        }
+        let mut failures = rollback.failures;
+        // A request that timed out may still have been carried out: sweep what the journal missed.
+        match ints.unless_stopped(sweep_new(client, &plan), |_| {}).await {
+            Some(f) => failures.extend(f),
+            None => {
+                let e = stopped_at_once(&topo, &ints.cause(), "the final sweep", &[], &[]);
+                return Err(e.note(format!(
+                    "the rollback was done, but objects a timed-out request made may be left (labelled {}={topo})",
+                    super::spec::LABEL
+                )));
+            }
+        }
+        let (e, done_note) = match stop {
+            Stop::Failed(id, e) => {
+                let what = plan.actions.iter().find(|a| a.id == id).map(|a| a.op.describe()).unwrap_or_default();
+                let e = e.context(format!("apply {topo:?}: step {id}/{total} ({what}) failed"));
+                let note = format!(
+                    "rolled back: {} undone, the topology is as it was before this apply",
+                    count(changes, "change")
+                );
+                (e, note)
+            }
+            Stop::Interrupted(cause) => {
+                let e = Error::new(
+                    ErrorKind::Interrupted,
+                    format!("apply {topo:?}: interrupted ({cause}) after {done} of {}", count(total, "step")),
+                );
+                let note = if changes == 0 {
+                    "nothing was changed".to_string()
+                } else {
+                    format!("rolled back {}; nothing of this apply is left", count(changes, "change"))
+                };
+                (e, note)
+            }
+        };
         return Err(if failures.is_empty() {
-            e.note(format!(
-                "rolled back: {changes} change{} undone, the topology is as it was before this apply",
-                if changes == 1 { "" } else { "s" }
-            ))
+            e.note(done_note)
         } else {
             e.note(format!(
-                "the rollback could not undo everything ({} problem{}: {}); what is left carries the topology's \
-                 label: fix the cause and apply again, or destroy",
-                failures.len(),
-                if failures.len() == 1 { "" } else { "s" },
+                "the rollback could not undo everything ({}: {}); what is left carries the topology's label: fix the \
+                 cause and apply again, or destroy",
+                count(failures.len(), "problem"),
                 summarize(&failures)
             ))
         });
     }
+    let retired = phase.retired;
 
     // Everything is in place: now the removals, which cannot be undone exactly.
-    let (result, _, _) = run_phase(&cx, &removals, concurrency, &mut done, progress).await;
+    let phase = run_phase(&cx, &removals, concurrency, &mut done, progress, &mut ints).await;
+    if let Some(in_flight) = &phase.abandoned {
+        return Err(Error::new(
+            ErrorKind::Interrupted,
+            format!(
+                "apply {topo:?}: interrupted again ({}): every change was made, but the removals stopped at once \
+                 (dropped in flight, may or may not have been done: {}); apply again to finish",
+                ints.cause(),
+                list(in_flight, 10, ", ")
+            ),
+        ));
+    }
     let mut leftovers = Vec::new();
-    for (id, name) in &retired {
-        if let Err(e) = client.container_rm(id, &RemoveOptions { force: true }).await {
-            if e.kind() != ErrorKind::NotFound {
-                leftovers.push(format!("replaced container {name}: {}", e.message()));
+    if ints.heard == 0 {
+        for (id, name) in &retired {
+            if let Err(e) = client.container_rm(id, &RemoveOptions { force: true }).await {
+                if e.kind() != ErrorKind::NotFound {
+                    leftovers.push(format!("replaced container {name}: {}", e.message()));
+                }
             }
         }
     }
-    if let Err((id, e)) = result {
-        let what = plan.actions.iter().find(|a| a.id == id).map(|a| a.op.describe()).unwrap_or_default();
-        return Err(e
-            .context(format!("apply {topo:?}: every change was made, but step {id}/{total} ({what}) failed"))
-            .note("nothing was undone; apply again to finish the removals"));
+    match phase.stop {
+        Some(Stop::Failed(id, e)) => {
+            let what = plan.actions.iter().find(|a| a.id == id).map(|a| a.op.describe()).unwrap_or_default();
+            return Err(e
+                .context(format!("apply {topo:?}: every change was made, but step {id}/{total} ({what}) failed"))
+                .note("nothing was undone; apply again to finish the removals"));
+        }
+        Some(Stop::Interrupted(cause)) => {
+            return Err(Error::new(
+                ErrorKind::Interrupted,
+                format!(
+                    "apply {topo:?}: interrupted ({cause}) during the removals: every change was made and nothing \
+                     was undone, but {} not done; apply again to finish",
+                    count(total - done, "removal")
+                ),
+            ));
+        }
+        None => {}
     }
     if !leftovers.is_empty() {
         return Err(Error::new(
