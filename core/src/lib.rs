@@ -33,6 +33,7 @@ pub mod document;
 pub mod error;
 pub mod host;
 pub mod interrupt;
+mod local_lock;
 pub mod network;
 pub mod options;
 pub mod topology;

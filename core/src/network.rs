@@ -426,6 +426,14 @@ impl Client {
                 )));
             }
         }
+        // Check and create as one step for this machine (see local_lock.rs): without it a 20.10
+        // daemon creates one network per concurrent caller under the same name.
+        let _turn = crate::local_lock::lock(
+            &format!("network-create {}", self.host().url),
+            name,
+            self.timeout(),
+        )
+        .await;
         let existing = self.network_ls_all().await?;
         for doc in &existing {
             let r = NetworkRef::from_doc(doc);
@@ -447,11 +455,48 @@ impl Client {
         let resp = self.post_json("/networks/create", &opts.body(name, &pools, api)).await?;
         let id = resp.get("Id").and_then(Value::as_str).unwrap_or_default().to_string();
         let warning = resp.get("Warning").and_then(Value::as_str).filter(|w| !w.is_empty()).map(str::to_string);
+        self.settle_duplicates(name, &id).await?;
         Ok(NetworkRef {
             id,
             name: name.to_string(),
             driver: opts.driver.clone().unwrap_or_else(|| if opts.config_only { "null" } else { "bridge" }.into()),
             warning,
+        })
+    }
+
+    /// The last line of defence against duplicate names, for what no local lock covers (another
+    /// machine, another client): after a create, list the networks of exactly this name. When
+    /// there are several, the oldest (`Created`, then the smallest `Id`) stays; every other
+    /// creator removes its own and answers `conflict`. A later creator always sees the earlier
+    /// network (it was listed before the later list ran), so of two racing creators at least the
+    /// younger one sees both and gives way. A failed list keeps the network: it was created.
+    async fn settle_duplicates(&self, name: &str, id: &str) -> Result<()> {
+        let filters = BTreeMap::from([("name".to_string(), StringList(vec![format!("^{}$", go_regex_quote(name))]))]);
+        let Ok(docs) = self.network_ls(&ListOptions { filters }).await else { return Ok(()) };
+        let same: Vec<(Option<time::OffsetDateTime>, String)> = docs
+            .iter()
+            .filter(|d| d.str_field("Name") == name)
+            .map(|d| (parse_created(&d.str_field("Created")), d.str_field("Id")))
+            .collect();
+        let Some(winner) = same.iter().min_by(|a, b| created_order(a, b)) else { return Ok(()) };
+        if same.len() < 2 || winner.1 == id || !same.iter().any(|(_, i)| i == id) {
+            return Ok(());
+        }
+        let removed = match self.docker().await {
+            Ok(docker) => docker.remove_network(id).await.map_err(|e| self.map_bollard(e)),
+            Err(e) => Err(e),
+        };
+        let e = Error::conflict(format!(
+            "a network named {name:?} already exists (id {}): another client created it at the same moment",
+            short(&winner.1)
+        ));
+        Err(match removed {
+            Ok(()) => e.note(format!("the duplicate this call made (id {}) was removed again", short(id))),
+            Err(r) => e.note(format!(
+                "the duplicate this call made (id {}) could not be removed: {}; remove it by id",
+                short(id),
+                r.message()
+            )),
         })
     }
 
@@ -748,6 +793,32 @@ pub(crate) fn pointer_escape(s: &str) -> String {
     s.replace('~', "~0").replace('/', "~1")
 }
 
+/// A network's `Created` time (RFC 3339 with nanoseconds, in the daemon's time zone).
+fn parse_created(s: &str) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+}
+
+/// Oldest first, then the smallest id; an unreadable time sorts last.
+fn created_order(
+    a: &(Option<time::OffsetDateTime>, String),
+    b: &(Option<time::OffsetDateTime>, String),
+) -> std::cmp::Ordering {
+    let t = |x: &Option<time::OffsetDateTime>| x.map_or((1, None), |t| (0, Some(t)));
+    t(&a.0).cmp(&t(&b.0)).then_with(|| a.1.cmp(&b.1))
+}
+
+/// Escapes a name for the daemon's regular-expression `name` filter (Go's `regexp.QuoteMeta`).
+fn go_regex_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The first 12 characters of an id, as the docker CLI prints it.
 pub fn short(id: &str) -> &str {
     &id[..id.len().min(12)]
@@ -805,6 +876,25 @@ mod tests {
         assert!(!exact_match("db", "other", id));
         assert!(exact_match("db12ab34cd56", "other", id));
         assert!(exact_match(id, "other", id));
+    }
+
+    /// Duplicates are settled by age: the oldest `Created` wins whatever the time zone, then the
+    /// smallest id; an unreadable time loses.
+    #[test]
+    fn oldest_duplicate_wins() {
+        let n = |t: &str, id: &str| (parse_created(t), id.to_string());
+        let mut v = vec![
+            n("2026-12-03T07:16:55.36736972Z", "b"),
+            n("2026-12-03T07:16:55.338495093Z", "c"),
+            n("2026-12-03T08:16:55.338495094+01:00", "x"),
+            n("garbage", "a"),
+            n("2026-12-03T07:16:55.338495093Z", "a2"),
+        ];
+        assert!(v[0].0.is_some() && v[2].0.is_some());
+        v.sort_by(created_order);
+        let ids: Vec<&str> = v.iter().map(|x| x.1.as_str()).collect();
+        assert_eq!(ids, ["a2", "c", "x", "b", "a"]);
+        assert_eq!(go_regex_quote("a.b[1]"), "a\\.b\\[1\\]");
     }
 
     /// The create body carries CheckDuplicate only for daemons that need it.

@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use dockernet_core::topology::{ApplyOptions, GraphFormat, Topology, VerifyOptions};
+use dockernet_core::topology::{ApplyOptions, GraphFormat, ProgressEvent, Topology, VerifyOptions};
 use dockernet_core::{BlockingClient, Error};
 use mlua::{AnyUserData, Lua, Table, UserData, Value};
 use serde::Deserialize;
@@ -30,6 +30,12 @@ struct LuaApplyOptions {
     concurrency: Option<usize>,
     /// Draw a progress bar on stderr (default: when stderr is a terminal).
     progress: Option<bool>,
+    /// Wait while another apply of the topology runs (default true), or fail with `conflict`.
+    wait: Option<bool>,
+    /// The longest wait for it, in seconds (default 600).
+    lock_timeout: Option<f64>,
+    /// Break the topology's lock first (a holder gone on another machine).
+    break_lock: Option<bool>,
 }
 
 /// The `Topology` object's methods and the `docker.topology` constructor, in Lua over `ops`.
@@ -100,8 +106,17 @@ pub(crate) fn ops(lua: &Lua, client: &BlockingClient) -> mlua::Result<Table> {
             if let Some(n) = o.concurrency {
                 apply.concurrency = n;
             }
+            apply.wait = o.wait.unwrap_or(apply.wait);
+            apply.lock_timeout = o.lock_timeout.unwrap_or(apply.lock_timeout);
+            apply.break_lock = o.break_lock.unwrap_or(apply.break_lock);
             let bar = crate::progress::Bar::new(o.progress);
-            let report = c.topology_apply(&*topo(&ud)?, &apply, &|p| bar.update(p));
+            let report = c.topology_apply(&*topo(&ud)?, &apply, &|p| {
+                // Waiting for another apply, a broken stale lock, a replaced subnet: always said.
+                if matches!(p.event, ProgressEvent::Waiting | ProgressEvent::Note) {
+                    eprintln!("{}", p.description);
+                }
+                bar.update(p)
+            });
             bar.finish();
             record(lua, "ApplyReport", &report.lua()?)
         })?,

@@ -58,18 +58,25 @@ impl PyTopology {
     }
 
     /// Plans and applies as one transaction; `progress(event_dict)` is called for every step.
-    #[pyo3(signature = (client, concurrency=None, progress=None))]
+    #[pyo3(signature = (client, concurrency=None, progress=None, wait=None, lock_timeout=None, break_lock=None))]
+    #[allow(clippy::too_many_arguments)]
     fn apply(
         &self,
         py: Python<'_>,
         client: &PyClient,
         concurrency: Option<usize>,
         progress: Option<Py<PyAny>>,
+        wait: Option<bool>,
+        lock_timeout: Option<f64>,
+        break_lock: Option<bool>,
     ) -> PyResult<Py<PyAny>> {
         let mut o = ApplyOptions::default();
         if let Some(n) = concurrency {
             o.concurrency = n;
         }
+        o.wait = wait.unwrap_or(o.wait);
+        o.lock_timeout = lock_timeout.unwrap_or(o.lock_timeout);
+        o.break_lock = break_lock.unwrap_or(o.break_lock);
         let c = client.inner.client();
         // The callback runs on this thread inside the detached call: it takes the GIL briefly.
         let report = client.wait(py, self.inner.apply(c, &o, |p: &Progress| {

@@ -59,11 +59,33 @@ pub struct ApplyOptions {
     /// [`crate::BlockingClient::topology_apply`] fills in the client's own when this is `None`.
     #[serde(skip)]
     pub interrupt: Option<Interrupt>,
+    /// When another apply or destroy of the topology runs: wait for it (default), or fail at
+    /// once with `conflict` (see lock.rs).
+    pub wait: bool,
+    /// The longest wait for it, in seconds (default 600); then `timeout`.
+    pub lock_timeout: f64,
+    /// Break the topology's lock first: for a holder that is gone on another machine (one gone
+    /// on this machine is detected and broken anyway).
+    pub break_lock: bool,
+}
+
+impl ApplyOptions {
+    /// The lock part of these options.
+    pub fn lock_options(&self) -> super::lock::LockOptions {
+        super::lock::LockOptions { wait: self.wait, lock_timeout: self.lock_timeout, break_lock: self.break_lock }
+    }
 }
 
 impl Default for ApplyOptions {
     fn default() -> Self {
-        ApplyOptions { concurrency: DEFAULT_CONCURRENCY, interrupt: None }
+        let lock = super::lock::LockOptions::default();
+        ApplyOptions {
+            concurrency: DEFAULT_CONCURRENCY,
+            interrupt: None,
+            wait: lock.wait,
+            lock_timeout: lock.lock_timeout,
+            break_lock: lock.break_lock,
+        }
     }
 }
 
@@ -86,6 +108,12 @@ pub enum ProgressEvent {
     /// An interrupt was heard: the first stops scheduling (a rollback follows), the second stops
     /// at once. The description says which.
     Interrupted,
+    /// Another apply or destroy of the topology holds its lock: this one waits (the description
+    /// names the holder: pid, host, since when).
+    Waiting,
+    /// A remark that changes nothing in the plan's outcome: a stale lock broken, a subnet the
+    /// daemon refused replaced by the next free one.
+    Note,
 }
 
 /// One progress report: enough to draw a bar (`done` of `total`) and a line of text.
@@ -114,6 +142,10 @@ pub struct ApplyReport {
     pub plan: Plan,
     /// Wall time, in milliseconds.
     pub elapsed_ms: u64,
+    /// What went otherwise than planned without failing: a subnet the daemon refused, replaced
+    /// by the next free one (the plan's `subnets` show what the networks got).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl fmt::Display for ApplyReport {
@@ -128,7 +160,11 @@ impl fmt::Display for ApplyReport {
             self.topology,
             if n == 1 { "" } else { "s" },
             self.elapsed_ms as f64 / 1000.0
-        )
+        )?;
+        for note in &self.notes {
+            write!(f, "\n  note: {note}")?;
+        }
+        Ok(())
     }
 }
 
@@ -199,6 +235,85 @@ struct Cx<'a> {
     client: &'a Client,
     spec: &'a Spec,
     plan: &'a Plan,
+    /// Subnets the daemon refused and their replacements (see [`create_network`]).
+    subnets: std::sync::Mutex<Refused>,
+}
+
+/// What the daemon refused during one apply: every subnet tried (refused or taken by a
+/// replacement, so concurrent retries do not pick the same one), the replacements by network,
+/// and the notes not yet reported.
+#[derive(Default)]
+struct Refused {
+    tried: Vec<ipnet::IpNet>,
+    replaced: Vec<(String, ipnet::IpNet)>,
+    unreported: Vec<String>,
+    notes: Vec<String>,
+}
+
+/// How many subnets one network tries when the daemon refuses the planned one.
+const SUBNET_TRIES: usize = 8;
+
+/// Creates declared network `key` as `name` on its planned subnets. When the daemon (or
+/// dockernet's own check) refuses an auto-planned subnet as overlapping — a pool the daemon
+/// holds but does not list (a bridge left by a crash), or a network made since the plan — the
+/// next free subnet of the pool is tried, at most [`SUBNET_TRIES`] in all, and a note says so.
+/// A subnet the user declared is never replaced: its refusal is the error.
+async fn create_network(cx: &Cx<'_>, key: &str, name: &str) -> Result<crate::network::NetworkRef> {
+    let (client, spec) = (cx.client, cx.spec);
+    let mut subnets = cx.plan.nets.get(key).cloned().unwrap_or_default();
+    let auto = spec.declared_subnets(key).is_empty() && subnets.len() == 1 && subnets[0].addr().is_ipv4();
+    for attempt in 1.. {
+        let e = match client.network_create(name, &network_options(spec, key, &subnets)).await {
+            Ok(r) => return Ok(r),
+            Err(e) => e,
+        };
+        let overlap = e.kind() == ErrorKind::Conflict && e.message().to_ascii_lowercase().contains("overlap");
+        if !overlap {
+            return Err(e);
+        }
+        if !auto {
+            return Err(if spec.declared_subnets(key).is_empty() {
+                e
+            } else {
+                e.note(format!(
+                    "the subnet is declared (networks.{key}.subnet), so dockernet does not pick another: declare a \
+                     free one, or leave it out to have one planned"
+                ))
+            });
+        }
+        if attempt >= SUBNET_TRIES {
+            return Err(e.note(format!("{attempt} subnets tried for network {name}; giving up")));
+        }
+        let refused = subnets[0];
+        let next = {
+            let mut r = cx.subnets.lock().expect("subnet journal");
+            r.tried.push(refused);
+            let mut taken = cx.plan.observed.taken.clone();
+            let holder = |n: &ipnet::IpNet| super::subnets::Taken { net: *n, holder: "this apply".to_string() };
+            taken.extend(cx.plan.nets.values().flatten().map(holder));
+            taken.extend(r.tried.iter().map(holder));
+            let request = super::subnets::Request { network: key.to_string(), existing: None };
+            let alloc = super::subnets::allocate(spec.pool()?, spec.subnet_size(), &[request], &taken)
+                .map_err(|p| e.clone().note(format!("no other subnet to try: {}", p.message())))?;
+            let next = ipnet::IpNet::V4(alloc[key]);
+            r.tried.push(next);
+            r.replaced.retain(|(k, _)| k != key);
+            r.replaced.push((key.to_string(), next));
+            let note =
+                format!("network {name}: subnet {refused} refused by the daemon ({}); using {next}", refusal_reason(&e));
+            r.unreported.push(note.clone());
+            r.notes.push(note);
+            next
+        };
+        subnets = vec![next];
+    }
+    unreachable!("the loop returns")
+}
+
+/// The daemon's words for a refusal, without the operation prefix dockernet adds.
+fn refusal_reason(e: &Error) -> String {
+    let m = e.message();
+    m.rsplit_once(": ").map(|(_, r)| r).unwrap_or(m).trim().to_string()
 }
 
 /// The interrupts one apply hears: the first stops scheduling and rolls back, the second stops
@@ -367,11 +482,10 @@ async fn step(cx: &Cx<'_>, a: &Action) -> Outcome {
 
 async fn step_inner(cx: &Cx<'_>, a: &Action, undo: &mut Vec<Undo>, retired: &mut Vec<(String, String)>) -> Result<()> {
     let (client, spec, obs) = (cx.client, cx.spec, &cx.plan.observed);
-    let nets = |k: &str| cx.plan.nets.get(k).cloned().unwrap_or_default();
     let by_name = |name: &str| obs.containers.iter().find(|c| c.name == name);
     match &a.op {
         Op::CreateNetwork { network, name, .. } => {
-            let r = client.network_create(name, &network_options(spec, network, &nets(network))).await?;
+            let r = create_network(cx, network, name).await?;
             undo.push(Undo::RemoveNetwork { id: r.id, name: name.clone() });
         }
         Op::RecreateNetwork { network, name, .. } => {
@@ -383,7 +497,7 @@ async fn step_inner(cx: &Cx<'_>, a: &Action, undo: &mut Vec<Undo>, retired: &mut
                 name: old.name.clone(),
                 opts: Box::new(create_options_from_doc(&old.doc)),
             });
-            let r = client.network_create(name, &network_options(spec, network, &nets(network))).await?;
+            let r = create_network(cx, network, name).await?;
             undo.push(Undo::RemoveNetwork { id: r.id, name: name.clone() });
         }
         Op::RunNode { node, name, .. } => {
@@ -595,6 +709,10 @@ async fn run_phase<P: Fn(&Progress)>(
                 finished.insert(a.id);
                 *done += 1;
                 report(progress, topo, ProgressEvent::Finished, a.id, total, *done, a.op.describe());
+                let notes = std::mem::take(&mut cx.subnets.lock().expect("subnet journal").unreported);
+                for n in notes {
+                    report(progress, topo, ProgressEvent::Note, a.id, total, *done, n);
+                }
             }
             Err(e) => {
                 report(
@@ -769,7 +887,7 @@ pub(crate) async fn execute<P: Fn(&Progress)>(
         return Err(Error::invalid(format!("apply {topo:?}: the plan was made for topology {:?}", plan.topology)));
     }
     let concurrency = opts.concurrency.max(1);
-    let cx = Cx { client, spec, plan: &plan };
+    let cx = Cx { client, spec, plan: &plan, subnets: Default::default() };
     let total = plan.actions.len();
     let (build, removals): (Vec<usize>, Vec<usize>) = (0..total).partition(|&i| !plan.actions[i].op.is_removal());
     let mut done = 0;
@@ -886,7 +1004,13 @@ pub(crate) async fn execute<P: Fn(&Progress)>(
         ));
     }
     let elapsed_ms = start.elapsed().as_millis() as u64;
-    Ok(ApplyReport { topology: topo, plan, elapsed_ms })
+    let refused = cx.subnets.into_inner().unwrap_or_default();
+    let mut plan = plan;
+    for (key, net) in refused.replaced {
+        plan.subnets.insert(key.clone(), vec![net.to_string()]);
+        plan.nets.insert(key, vec![net]);
+    }
+    Ok(ApplyReport { topology: topo, plan, elapsed_ms, notes: refused.notes })
 }
 
 #[cfg(test)]

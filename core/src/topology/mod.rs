@@ -33,6 +33,7 @@
 pub mod apply;
 pub mod destroy;
 pub mod graph;
+pub mod lock;
 pub mod plan;
 pub mod routes;
 pub mod spec;
@@ -49,6 +50,7 @@ use serde_json::Value;
 pub use apply::{ApplyOptions, ApplyReport, Progress, ProgressEvent, DEFAULT_CONCURRENCY};
 pub use destroy::DestroyReport;
 pub use graph::GraphFormat;
+pub use lock::LockOptions;
 pub use plan::{Action, Op, Plan};
 pub use spec::{Expect, Named, NodeSpec, RouteSpec, Spec, DEFAULT_POOL, DEFAULT_SUBNET_SIZE, LABEL};
 pub use status::{Element, ElementKind, State, Status};
@@ -147,8 +149,16 @@ impl Topology {
         opts: &ApplyOptions,
         progress: P,
     ) -> Result<ApplyReport> {
-        let plan = self.plan(client).await?;
-        apply::execute(client, &self.spec, plan, opts, &progress).await
+        // The topology's lock is held from planning to the end (see lock.rs): a plan made while
+        // another apply runs would be stale before it starts.
+        let lock = self.lock(client, "apply", &opts.lock_options(), opts.interrupt.as_ref(), &progress).await?;
+        let result = async {
+            let plan = self.plan(client).await?;
+            apply::execute(client, &self.spec, plan, opts, &progress).await
+        }
+        .await;
+        release(client, self.name(), lock, &progress).await;
+        result
     }
 
     /// Carries out a plan made earlier by [`Topology::plan`] (for "show, confirm, apply").
@@ -160,17 +170,61 @@ impl Topology {
         opts: &ApplyOptions,
         progress: P,
     ) -> Result<ApplyReport> {
-        apply::execute(client, &self.spec, plan, opts, &progress).await
+        let lock = self.lock(client, "apply", &opts.lock_options(), opts.interrupt.as_ref(), &progress).await?;
+        let result = apply::execute(client, &self.spec, plan, opts, &progress).await;
+        release(client, self.name(), lock, &progress).await;
+        result
     }
 
-    /// Removes everything this topology owns (by label): see [`destroy`].
+    /// Takes the topology's lock for `operation` (see [`lock`]), reporting a wait or a broken
+    /// stale lock through `progress`; an interrupt stops the wait.
+    async fn lock<P: Fn(&Progress)>(
+        &self,
+        client: &Client,
+        operation: &str,
+        opts: &LockOptions,
+        interrupt: Option<&crate::interrupt::Interrupt>,
+        progress: &P,
+    ) -> Result<Option<lock::TopologyLock>> {
+        let images: Vec<String> = self.spec.nodes.iter().map(|(_, n)| self.spec.node_image(n)).collect();
+        take_lock(client, self.name(), operation, &self.spec.labels.0, &images, opts, interrupt, progress).await
+    }
+
+    /// Removes everything this topology owns (by label): see [`destroy`]. Waits for an apply of
+    /// the topology that is running (see [`lock`]).
     pub async fn destroy(&self, client: &Client) -> Result<DestroyReport> {
-        Topology::destroy_by_name(client, self.name()).await
+        self.destroy_with(client, &LockOptions::default(), |_| {}).await
+    }
+
+    /// [`Topology::destroy`] with lock options, reporting a wait through `progress`.
+    pub async fn destroy_with<P: Fn(&Progress)>(
+        &self,
+        client: &Client,
+        opts: &LockOptions,
+        progress: P,
+    ) -> Result<DestroyReport> {
+        let lock = self.lock(client, "destroy", opts, None, &progress).await?;
+        let result = destroy::destroy(client, self.name(), DEFAULT_CONCURRENCY).await;
+        release(client, self.name(), lock, &progress).await;
+        result
     }
 
     /// Removes everything labelled `dockernet.topology=<name>`, without the declaration.
     pub async fn destroy_by_name(client: &Client, name: &str) -> Result<DestroyReport> {
-        destroy::destroy(client, name, DEFAULT_CONCURRENCY).await
+        Topology::destroy_by_name_with(client, name, &LockOptions::default(), |_| {}).await
+    }
+
+    /// [`Topology::destroy_by_name`] with lock options, reporting a wait through `progress`.
+    pub async fn destroy_by_name_with<P: Fn(&Progress)>(
+        client: &Client,
+        name: &str,
+        opts: &LockOptions,
+        progress: P,
+    ) -> Result<DestroyReport> {
+        let lock = take_lock(client, name, "destroy", &Default::default(), &[], opts, None, &progress).await?;
+        let result = destroy::destroy(client, name, DEFAULT_CONCURRENCY).await;
+        release(client, name, lock, &progress).await;
+        result
     }
 
     /// Each declared element present, missing or drifted, and what is owned but no longer
@@ -205,6 +259,55 @@ impl Topology {
         let nets = plan::resolve_subnets(&self.spec, &obs)?;
         let subnets = nets.iter().map(|(k, v)| (k.clone(), v.iter().map(|n| n.to_string()).collect())).collect();
         graph::Drawing::new(&self.spec, Some(&subnets), Some(&obs)).render(format)
+    }
+}
+
+/// Takes topology `name`'s lock (see [`lock`]): lock events become `Waiting` / `Note` progress.
+#[allow(clippy::too_many_arguments)]
+async fn take_lock<P: Fn(&Progress)>(
+    client: &Client,
+    name: &str,
+    operation: &str,
+    labels: &std::collections::BTreeMap<String, String>,
+    images: &[String],
+    opts: &LockOptions,
+    interrupt: Option<&crate::interrupt::Interrupt>,
+    progress: &P,
+) -> Result<Option<lock::TopologyLock>> {
+    let events = |e: &lock::LockEvent| {
+        let event = match e {
+            lock::LockEvent::Waiting(_) => ProgressEvent::Waiting,
+            lock::LockEvent::Broken(..) => ProgressEvent::Note,
+        };
+        progress(&Progress { topology: name.to_string(), event, action: 0, total: 0, done: 0, description: e.describe(name) });
+    };
+    let acquire = lock::acquire(client, name, operation, labels, images, opts, &events);
+    let r = match interrupt {
+        Some(i) => {
+            tokio::select! {
+                r = acquire => r,
+                () = i.taken() => Err(i.error("the topology's lock (nothing was changed)", None)),
+            }
+        }
+        None => acquire.await,
+    };
+    r.map_err(|e| e.context(format!("{operation} {name:?}")))
+}
+
+/// Gives a lock back. A failure changes nothing in the outcome (the work is done or undone); it
+/// is reported as a note, and the lock is broken by the next apply from this host once this
+/// process is gone (or by `--break-lock`).
+async fn release<P: Fn(&Progress)>(client: &Client, name: &str, lock: Option<lock::TopologyLock>, progress: &P) {
+    let Some(lock) = lock else { return };
+    if let Err(e) = lock.release(client).await {
+        progress(&Progress {
+            topology: name.to_string(),
+            event: ProgressEvent::Note,
+            action: 0,
+            total: 0,
+            done: 0,
+            description: format!("{}; it will be broken once this process is gone (or with --break-lock)", e.message()),
+        });
     }
 }
 

@@ -4,6 +4,8 @@
 //! - `up FILE [--concurrency N] [--json]`: apply, with a progress bar on a terminal; on failure
 //!   everything this run made is undone and the failing step is named (exit 1);
 //! - `down FILE|NAME`: remove what the topology owns (by label), never anything else;
+//! - `up` and `down` take the topology's lock: with another of them running they wait
+//!   (`--no-wait`: fail at once; `--lock-timeout S`; `--break-lock` for a holder gone elsewhere);
 //! - `status FILE [--json]`: each element present / missing / drifted (exit 1 unless all present);
 //! - `verify FILE [--json]`: the reachability matrix, expected vs observed (exit 1 on a mismatch);
 //! - `graph FILE [--format dot|mermaid|svg]`: the topology as a picture.
@@ -14,7 +16,9 @@ use std::io::Write;
 use std::path::Path;
 
 use clap::{Parser, Subcommand};
-use dockernet_core::topology::{ApplyOptions, GraphFormat, Topology, VerifyOptions};
+use dockernet_core::topology::{
+    ApplyOptions, GraphFormat, LockOptions, Progress, ProgressEvent, Topology, VerifyOptions,
+};
 use dockernet_core::BlockingClient;
 
 /// The verbs this module answers (the program dispatches them here).
@@ -47,11 +51,15 @@ enum Cmd {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        lock: LockFlags,
     },
     /// Remove everything the topology owns (by label).
     Down {
         /// The topology file, or the topology's name.
         file_or_name: String,
+        #[command(flatten)]
+        lock: LockFlags,
     },
     /// Each declared element: present, missing or drifted.
     Status {
@@ -77,6 +85,39 @@ enum Cmd {
         #[arg(long, short = 'f', default_value = "dot")]
         format: String,
     },
+}
+
+/// What `up` and `down` do when another `up` or `down` of the topology is running (its lock is
+/// on the daemon: see core's topology/lock.rs).
+#[derive(clap::Args, Debug)]
+struct LockFlags {
+    /// Wait for another up/down of this topology to finish (the default).
+    #[arg(long, overrides_with = "no_wait")]
+    wait: bool,
+    /// Fail at once (exit 1, conflict) when another up/down of this topology is running.
+    #[arg(long, overrides_with = "wait")]
+    no_wait: bool,
+    /// The longest wait for it, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = LockOptions::default().lock_timeout)]
+    lock_timeout: f64,
+    /// Remove the topology's lock first: for an up/down that was killed on another machine (one
+    /// killed on this machine is detected and its lock broken anyway).
+    #[arg(long)]
+    break_lock: bool,
+}
+
+impl LockFlags {
+    fn options(&self) -> LockOptions {
+        LockOptions { wait: !self.no_wait, lock_timeout: self.lock_timeout, break_lock: self.break_lock }
+    }
+}
+
+/// Prints what a waiting or noteworthy step says (waiting for a lock, a stale lock broken, a
+/// refused subnet replaced) on stderr, whether or not a progress bar is drawn.
+fn tell(p: &Progress) {
+    if matches!(p.event, ProgressEvent::Waiting | ProgressEvent::Note) {
+        eprintln!("{}", p.description);
+    }
 }
 
 /// Runs one topology command; `args[0]` is the verb. Returns the exit status.
@@ -118,20 +159,31 @@ fn execute(client: &BlockingClient, cmd: Cmd, out: &mut dyn Write) -> dockernet_
             if as_json { json(out, &plan)? } else { let _ = writeln!(out, "{plan}"); }
             Ok(0)
         }
-        Cmd::Up { file, concurrency, json: as_json } => {
+        Cmd::Up { file, concurrency, json: as_json, lock } => {
             let topology = load(&file)?;
             let bar = crate::progress::Bar::new(None);
-            let report = client.topology_apply(&topology, &ApplyOptions { concurrency, ..Default::default() }, &|p| bar.update(p));
+            let l = lock.options();
+            let opts = ApplyOptions {
+                concurrency,
+                wait: l.wait,
+                lock_timeout: l.lock_timeout,
+                break_lock: l.break_lock,
+                ..Default::default()
+            };
+            let report = client.topology_apply(&topology, &opts, &|p| {
+                tell(p);
+                bar.update(p)
+            });
             bar.finish();
             let report = report?;
             if as_json { json(out, &report)? } else { let _ = writeln!(out, "{report}"); }
             Ok(0)
         }
-        Cmd::Down { file_or_name } => {
+        Cmd::Down { file_or_name, lock } => {
             let report = if Path::new(&file_or_name).is_file() {
-                client.topology_destroy(&load(&file_or_name)?)?
+                client.topology_destroy_with(&load(&file_or_name)?, &lock.options(), &tell)?
             } else {
-                client.topology_destroy_by_name(&file_or_name)?
+                client.topology_destroy_by_name_with(&file_or_name, &lock.options(), &tell)?
             };
             let _ = writeln!(out, "{report}");
             Ok(0)

@@ -73,7 +73,13 @@ class Topology:
     def name(self) -> str: ...
     def plan(self, client: Client) -> Dict[str, Any]: ...
     def apply(
-        self, client: Client, concurrency: Optional[int] = None, progress: Optional[Callable[[Dict[str, Any]], Any]] = None
+        self,
+        client: Client,
+        concurrency: Optional[int] = None,
+        progress: Optional[Callable[[Dict[str, Any]], Any]] = None,
+        wait: Optional[bool] = None,
+        lock_timeout: Optional[float] = None,
+        break_lock: Optional[bool] = None,
     ) -> Dict[str, Any]: ...
     def destroy(self, client: Client) -> Dict[str, Any]: ...
     @staticmethod

@@ -116,9 +116,21 @@ class Topology:
         """The ordered actions apply would take (empty when the daemon already matches)."""
         return Result(self._native.plan(self.client._native))
 
-    def apply(self, concurrency: Optional[int] = None, progress: Optional[Callable[[Dict[str, Any]], Any]] = None) -> Result:
-        """Converges the daemon to the declaration; on failure undoes this run and raises."""
-        return Result(self._native.apply(self.client._native, concurrency, progress))
+    def apply(
+        self,
+        concurrency: Optional[int] = None,
+        progress: Optional[Callable[[Dict[str, Any]], Any]] = None,
+        wait: Optional[bool] = None,
+        lock_timeout: Optional[float] = None,
+        break_lock: Optional[bool] = None,
+    ) -> Result:
+        """Converges the daemon to the declaration; on failure undoes this run and raises.
+
+        Another apply of the same topology (any process, any machine on this daemon) is waited
+        for (``progress`` hears a ``waiting`` event naming it), at most ``lock_timeout`` seconds
+        (default 600); ``wait=False`` raises ``ConflictError`` at once instead. ``break_lock=True``
+        removes the topology's lock first, for a holder that is gone on another machine."""
+        return Result(self._native.apply(self.client._native, concurrency, progress, wait, lock_timeout, break_lock))
 
     def destroy(self) -> Result:
         """Removes what the topology owns (containers, then networks); nothing else."""
