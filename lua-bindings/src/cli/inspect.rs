@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use super::args::InspectArgs;
 use super::gojson;
-use super::template::{Options, Template, Val};
+use super::template::{Limits, Options, Template, Val};
 use super::typed;
 
 enum Mode {
@@ -44,7 +44,7 @@ pub fn run(client: &BlockingClient, a: InspectArgs, out: &mut dyn Write, err: &m
     for name in &a.networks {
         match client.network_inspect(name, &opts) {
             Ok(doc) => match (&mode, doc.to_value()) {
-                (Mode::Template(t), doc) => match render(t, doc) {
+                (Mode::Template(t), doc) => match render(t, doc, Limits::default()) {
                     Ok(s) => {
                         text.push_str(&s);
                         text.push('\n');
@@ -71,13 +71,13 @@ pub fn run(client: &BlockingClient, a: InspectArgs, out: &mut dyn Write, err: &m
 }
 
 /// Runs `t` on one document: typed first, then the raw JSON (whose error is the one reported).
-fn render(t: &Template, doc: Value) -> Result<String, String> {
+pub(super) fn render(t: &Template, doc: Value, limits: Limits) -> Result<String, String> {
     let typed = Val::Typed(&typed::INSPECT, doc);
-    if let Ok(s) = t.render(&typed, Options::default()) {
+    if let Ok(s) = t.render(&typed, Options { limits, ..Options::default() }) {
         return Ok(s);
     }
     let Val::Typed(_, doc) = typed else { unreachable!("built above") };
-    t.render(&Val::J(doc), Options { missing_key_error: true, header: false })
+    t.render(&Val::J(doc), Options { missing_key_error: true, limits, ..Options::default() })
 }
 
 #[cfg(test)]
@@ -93,7 +93,7 @@ mod tests {
             "Name": "n", "Id": "abc", "Created": "2026-11-28T04:15:55.307505549Z",
             "IPAM": {"Driver": "default", "Options": null, "Config": [{"Subnet": "172.17.0.0/16"}]}, "Labels": {"k": "v"}
         });
-        let r = |t: &str| render(&Template::parse(t).unwrap(), doc.clone());
+        let r = |t: &str| render(&Template::parse(t).unwrap(), doc.clone(), Limits::default());
         assert_eq!(r("{{.Name}} {{.ID}} {{.Created}}").unwrap(), "n abc 2026-11-28 04:15:55.307505549 +0000 UTC");
         assert_eq!(r("{{.Name}} {{.Id}} {{.Created}}").unwrap(), "n abc 2026-11-28T04:15:55.307505549Z");
         assert_eq!(r("{{range .IPAM.Config}}{{.Subnet}}|{{.Gateway}}|{{end}}").unwrap(), "172.17.0.0/16||");

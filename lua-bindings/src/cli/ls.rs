@@ -75,6 +75,7 @@ pub fn network_table(docs: &[Value], no_trunc: bool) -> String {
 pub struct ListFormat {
     table: bool,
     tmpl: Template,
+    limits: template::Limits,
 }
 
 impl ListFormat {
@@ -97,7 +98,13 @@ impl ListFormat {
             source
         };
         let body = body.trim_matches(' ').replace("\\t", "\t").replace("\\n", "\n");
-        Ok(ListFormat { table, tmpl: Template::parse(&body)? })
+        Ok(ListFormat { table, tmpl: Template::parse(&body)?, limits: template::Limits::default() })
+    }
+
+    /// The same format with other limits on each row's run (the fuzz suite's small ones).
+    #[cfg(test)]
+    pub(crate) fn with_limits(self, limits: template::Limits) -> ListFormat {
+        ListFormat { limits, ..self }
     }
 
     /// Formats the rows (sorted here); a failing row template is an error and prints nothing.
@@ -107,7 +114,7 @@ impl ListFormat {
         let mut body = String::new();
         for doc in sorted {
             let row = Val::Obj(Rc::new(Row { doc: doc.clone(), trunc }));
-            self.tmpl.execute(&row, Options::default(), &mut body)?;
+            self.tmpl.execute(&row, Options { limits: self.limits, ..Options::default() }, &mut body)?;
             body.push('\n');
         }
         if !self.table {
@@ -116,8 +123,11 @@ impl ListFormat {
         // The header runs the same template on the header map; like the CLI, a failure there
         // keeps what was written and is otherwise ignored.
         let mut text = String::new();
-        let _ =
-            self.tmpl.execute(&Val::Obj(Rc::new(Header)), Options { header: true, ..Options::default() }, &mut text);
+        let _ = self.tmpl.execute(
+            &Val::Obj(Rc::new(Header)),
+            Options { header: true, limits: self.limits, ..Options::default() },
+            &mut text,
+        );
         text.push('\n');
         text.push_str(&body);
         Ok(align(&text))

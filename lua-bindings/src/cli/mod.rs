@@ -45,6 +45,8 @@ use dockernet_core::{BlockingClient, Error};
 mod args;
 mod connect;
 mod create;
+#[cfg(test)]
+mod fuzz;
 mod gojson;
 mod inspect;
 mod ls;
@@ -162,6 +164,36 @@ pub fn run_with_input(
 /// Its name is `network`; the REPL strips a leading `docker` before matching.
 pub fn command() -> clap::Command {
     <args::Network as clap::CommandFactory>::command()
+}
+
+/// The words of a command line as text, for the `network` and topology commands: a word that
+/// is not valid UTF-8 cannot be a network name, a flag, a template or a file name these commands
+/// take, so it is refused up front with a message naming it (the program exits with status 1,
+/// as the docker CLI does for a bad argument) instead of reaching a parser that assumes text.
+///
+/// ```
+/// use std::ffi::OsString;
+/// let ok = dockernet_lua::cli::text_args(&[OsString::from("network"), OsString::from("ls")]).unwrap();
+/// assert_eq!(ok, ["network", "ls"]);
+/// # #[cfg(unix)] {
+/// use std::os::unix::ffi::OsStringExt;
+/// let bad = [OsString::from("network"), OsString::from("inspect"), OsString::from_vec(vec![0xff])];
+/// let e = dockernet_lua::cli::text_args(&bad).unwrap_err();
+/// assert_eq!(e, r#"argument "\xFF" is not valid UTF-8 (names, flags, values and file names must be text)"#);
+/// # }
+/// ```
+///
+/// # Errors
+/// The first word that is not UTF-8, as Rust escapes it (`"\xFF"`).
+pub fn text_args(words: &[std::ffi::OsString]) -> Result<Vec<String>, String> {
+    words
+        .iter()
+        .map(|w| {
+            w.to_str().map(str::to_string).ok_or_else(|| {
+                format!("argument {w:?} is not valid UTF-8 (names, flags, values and file names must be text)")
+            })
+        })
+        .collect()
 }
 
 /// True when a REPL line is CLI syntax rather than Lua: the first word is `network`, or `docker`

@@ -15,6 +15,17 @@
 //! Data is a [`Val`]: daemon JSON, JSON read as one of the CLI's Go types (`typed.rs`), or an
 //! [`Object`] with methods (the `ls` row).
 //! Errors read like Go's: `template: :1:2: executing "" at <.Foo>: map has no entry for key "Foo"`.
+//!
+//! **Limits.** A `--format` string is untrusted input to a long-lived process (the REPL), so no
+//! template may crash it, exhaust its memory or hang it. Where Go has a rule we follow it: `printf`
+//! widths and precisions above 1e6 are `%!(BADWIDTH)`/`%!(BADPREC)` or swallow the format
+//! (`%!(NOVERB)`), parentheses nest at most [`MAX_PAREN_DEPTH`] deep (Go: "max expression depth
+//! exceeded", at 10,000; ours is lower because our parser and executor recurse on a fixed stack),
+//! `pad` with a negative count and `truncate` with a negative length are errors (Go's
+//! `strings.Repeat` and slice panics, which text/template reports as errors). Where Go would
+//! run out of memory or loop for ever we stop with an error instead: blocks nest at most
+//! [`MAX_NESTING`] deep, and one execution may produce at most [`Limits::max_bytes`] (function
+//! results and output together) and take at most [`Limits::max_steps`] steps.
 
 use std::rc::Rc;
 
@@ -91,6 +102,40 @@ pub struct Options {
     /// Header mode: docker's `HeaderFunctions` (json, split, join, title, lower, upper and
     /// truncate return their first argument unchanged).
     pub header: bool,
+    /// What one execution may cost.
+    pub limits: Limits,
+}
+
+/// The deepest `if`/`range`/`with` nesting a template may have (each `else if`/`else with`
+/// counts as one more level, as it nests in Go's tree too). Go has no such limit; ours keeps the
+/// recursive executor (and dropping the tree) on a fixed stack: measured in a debug build on a
+/// 2 MiB thread (a test thread's stack), blocks overflowed near 1,000 levels and parentheses near
+/// 350, so 100 of each together use well under half of it.
+pub const MAX_NESTING: usize = 100;
+
+/// The deepest nesting of parenthesised pipelines, `((((.Name))))`. Go's parser stops at 10,000
+/// with the same message ("max expression depth exceeded"); ours is lower for the reason given
+/// at [`MAX_NESTING`].
+pub const MAX_PAREN_DEPTH: usize = 100;
+
+/// What one execution of a template may cost before it stops with an error. Go has no such
+/// limits (a doubling `printf` loop or `{{range 9223372036854775807}}` runs out of memory or
+/// time); a `--format` string must not take down the REPL it runs in.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// The most bytes one execution may produce: its output plus every string (or `split`
+    /// list) a function returns, counted as they are made. Default 16 MiB; a template runs once
+    /// per network, and a network's whole inspect document is far smaller.
+    pub max_bytes: usize,
+    /// The most steps one execution may take (a step is one node, one command or one `range`
+    /// iteration). Default 10,000,000: about a second, far beyond any real format.
+    pub max_steps: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits { max_bytes: 16 << 20, max_steps: 10_000_000 }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -353,6 +398,8 @@ struct PipeParser<'a> {
     toks: &'a [Token],
     i: usize,
     end_pos: usize,
+    /// How many parenthesised pipelines enclose the current token.
+    depth: usize,
 }
 
 impl PipeParser<'_> {
@@ -429,7 +476,17 @@ impl PipeParser<'_> {
                 (Term::Func(name), Vec::new())
             }
             Tok::LParen => {
-                let p = self.pipeline("parenthesized pipeline", true)?;
+                if self.depth >= MAX_PAREN_DEPTH {
+                    return Err(parse_err(
+                        self.src,
+                        t.pos,
+                        format!("max expression depth exceeded (parentheses nest at most {MAX_PAREN_DEPTH} deep)"),
+                    ));
+                }
+                self.depth += 1;
+                let p = self.pipeline("parenthesized pipeline", true);
+                self.depth -= 1;
+                let p = p?;
                 match self.peek().map(|t| &t.tok) {
                     Some(Tok::RParen) => self.i += 1,
                     _ => return Err(self.err("unclosed left paren")),
@@ -532,7 +589,17 @@ impl Template {
             if toks.is_empty() {
                 return Err(parse_err(src, open, "missing value for command"));
             }
-            let mut p = PipeParser { src, toks: &toks, i: 0, end_pos: next };
+            let mut p = PipeParser { src, toks: &toks, i: 0, end_pos: next, depth: 0 };
+            let nest = |stack: &[Frame]| {
+                if stack.len() >= MAX_NESTING {
+                    return Err(parse_err(
+                        src,
+                        open,
+                        format!("blocks nested too deeply (if, range and with nest at most {MAX_NESTING} deep)"),
+                    ));
+                }
+                Ok(())
+            };
             let keyword = match &toks[0].tok {
                 Tok::Ident(w) if matches!(w.as_str(), "if" | "range" | "with" | "else" | "end") => Some(w.clone()),
                 Tok::Ident(w) if matches!(w.as_str(), "define" | "template" | "block" | "break" | "continue") => {
@@ -547,6 +614,7 @@ impl Template {
                     current(&mut stack, &mut root).push(Node::Action(pipe));
                 }
                 Some(kw @ ("if" | "range" | "with")) => {
+                    nest(&stack)?;
                     p.i = 1;
                     let pipe = p.pipeline(kw, true)?;
                     finish(&p)?;
@@ -575,6 +643,7 @@ impl Template {
                         None => {}
                         Some(Tok::Ident(w)) if w == "if" || w == "with" => {
                             let w = w.clone();
+                            nest(&stack)?;
                             p.i = 2;
                             let pipe = p.pipeline(&w, true)?;
                             finish(&p)?;
@@ -615,7 +684,14 @@ impl Template {
     /// Runs the template on `data`, appending to `out`. On error `out` keeps what was written
     /// before the failure (as Go's writer does).
     pub fn execute(&self, data: &Val, opts: Options, out: &mut String) -> Result<(), String> {
-        let mut ex = Exec { src: &self.src, opts, vars: vec![("$".to_string(), data.clone())], out };
+        let mut ex = Exec {
+            src: &self.src,
+            opts,
+            vars: vec![("$".to_string(), data.clone())],
+            out,
+            bytes_left: opts.limits.max_bytes,
+            steps_left: opts.limits.max_steps,
+        };
         ex.walk(&self.root, data)
     }
 
@@ -650,6 +726,10 @@ struct Exec<'a> {
     opts: Options,
     vars: Vec<(String, Val)>,
     out: &'a mut String,
+    /// What is left of [`Limits::max_bytes`].
+    bytes_left: usize,
+    /// What is left of [`Limits::max_steps`].
+    steps_left: u64,
 }
 
 /// Go's notion of truth.
@@ -738,15 +818,45 @@ impl Exec<'_> {
         )
     }
 
+    /// Counts one step against [`Limits::max_steps`].
+    fn step(&mut self) -> Result<(), String> {
+        if self.steps_left == 0 {
+            return Err(format!(
+                "template: :1: executing \"\": stopped after {} steps (dockernet's limit on one run of a template)",
+                self.opts.limits.max_steps
+            ));
+        }
+        self.steps_left -= 1;
+        Ok(())
+    }
+
+    /// Takes `n` bytes from [`Limits::max_bytes`] before they are made; the error (wrapped by
+    /// the caller) says what the limit is.
+    fn reserve(&mut self, n: usize) -> Result<(), String> {
+        if n > self.bytes_left {
+            return Err(too_big(self.opts.limits.max_bytes));
+        }
+        self.bytes_left -= n;
+        Ok(())
+    }
+
+    /// Writes `s` to the output, within the byte limit.
+    fn emit(&mut self, s: &str) -> Result<(), String> {
+        self.reserve(s.len()).map_err(|e| format!("template: :1: executing \"\": {e}"))?;
+        self.out.push_str(s);
+        Ok(())
+    }
+
     fn walk(&mut self, nodes: &[Node], dot: &Val) -> Result<(), String> {
         for node in nodes {
+            self.step()?;
             match node {
-                Node::Text(t) => self.out.push_str(t),
+                Node::Text(t) => self.emit(t)?,
                 Node::Action(pipe) => {
                     let v = self.pipe(pipe, dot)?;
                     if pipe.decl.is_empty() {
                         let s = print_val(&v);
-                        self.out.push_str(&s);
+                        self.emit(&s)?;
                     }
                 }
                 Node::If { pipe, then, els } => {
@@ -778,6 +888,9 @@ impl Exec<'_> {
         // The declared variables are set per element, not to the whole pipeline value.
         let plain = Pipe { decl: Vec::new(), assign: false, cmds: pipe.cmds.clone() };
         let v = deobj(&self.pipe(&plain, dot)?);
+        if let Some(n) = range_int(&v) {
+            return self.range_int(n, pipe, body, els, dot);
+        }
         let items: Vec<(Val, Val)> = match &v {
             Val::Typed(ty, j) => match ty.items(j) {
                 Some(items) => items.into_iter().map(|(k, t, x)| (Val::J(k), Val::Typed(t, x))).collect(),
@@ -798,9 +911,6 @@ impl Exec<'_> {
                 keys.sort();
                 keys.into_iter().map(|k| (Val::str(k.clone()), Val::J(m[k].clone()))).collect()
             }
-            Val::J(Value::Number(n)) if n.as_u64().is_some() => {
-                (0..n.as_u64().unwrap_or_default()).map(|i| (Val::J(Value::from(i)), Val::J(Value::from(i)))).collect()
-            }
             other => {
                 return Err(format!(
                     "template: :{}: range can't iterate over {}",
@@ -814,6 +924,7 @@ impl Exec<'_> {
         }
         let mark = self.vars.len();
         for (k, x) in items {
+            self.step()?;
             self.vars.truncate(mark);
             match pipe.decl.as_slice() {
                 [] => {}
@@ -822,6 +933,31 @@ impl Exec<'_> {
                     self.vars.push((v1.clone(), k));
                     self.vars.push((v2.clone(), x.clone()));
                 }
+            }
+            self.walk(body, &x)?;
+        }
+        Ok(())
+    }
+
+    /// `range` over an integer (Go 1.22): 0 … n−1, one at a time (never collected: `n` may be
+    /// 9223372036854775807), nothing for n ≤ 0, and at most one variable.
+    fn range_int(&mut self, n: i64, pipe: &Pipe, body: &[Node], els: &[Node], dot: &Val) -> Result<(), String> {
+        if pipe.decl.len() > 1 {
+            return Err(format!(
+                "template: :{}: can't use {n} to iterate over more than one variable",
+                line_of(self.src, 0)
+            ));
+        }
+        if n <= 0 {
+            return self.walk(els, dot);
+        }
+        let mark = self.vars.len();
+        for i in 0..n {
+            self.step()?;
+            self.vars.truncate(mark);
+            let x = Val::J(Value::from(i));
+            if let [v1] = pipe.decl.as_slice() {
+                self.vars.push((v1.clone(), x.clone()));
             }
             self.walk(body, &x)?;
         }
@@ -848,6 +984,7 @@ impl Exec<'_> {
     }
 
     fn command(&mut self, cmd: &Cmd, dot: &Val, fin: Option<Val>) -> Result<Val, String> {
+        self.step()?;
         let first = &cmd.args[0];
         let rest = &cmd.args[1..];
         match &first.term {
@@ -907,6 +1044,8 @@ impl Exec<'_> {
                 .find(|(n, _)| n == name)
                 .map(|(_, v)| v.clone())
                 .ok_or_else(|| format!("template: :{}: undefined variable: {name}", line_of(self.src, op.pos))),
+            // An integer literal is Go's `int` (`%!(EXTRA int=1)`, `len of type int`).
+            Term::Lit(v) if v.is_i64() => Ok(Val::Typed(&INT, v.clone())),
             Term::Lit(v) => Ok(Val::J(v.clone())),
             Term::Func(name) => {
                 self.call_func(name, &[]).map_err(|e| self.err_at(op, format!("error calling {name}: {e}")))
@@ -953,7 +1092,7 @@ impl Exec<'_> {
         }
     }
 
-    fn call_func(&self, name: &str, args: &[Val]) -> Result<Val, String> {
+    fn call_func(&mut self, name: &str, args: &[Val]) -> Result<Val, String> {
         let nargs = |n: usize| -> Result<(), String> {
             if args.len() != n {
                 return Err(format!("wrong number of args for {name}: want {n} got {}", args.len()));
@@ -967,17 +1106,22 @@ impl Exec<'_> {
         match name {
             "json" => {
                 nargs(1)?;
-                Ok(Val::str(match &args[0] {
+                let text = match &args[0] {
                     Val::Missing => "null".to_string(),
                     // Decoded JSON is Go's map[string]interface{}: json.Marshal sorts its keys.
                     Val::J(v) => gojson::compact(&gojson::sorted(v), false),
                     Val::Typed(ty, v) => ty.json(v),
                     Val::Obj(o) => o.json(),
-                }))
+                };
+                self.reserve(text.len())?;
+                Ok(Val::str(text))
             }
             "split" => {
                 nargs(2)?;
                 let (s, sep) = (as_str(&args[0])?, as_str(&args[1])?);
+                // Counted before the list is made: each part costs a JSON value besides its text.
+                let n = if sep.is_empty() { s.chars().count() } else { s.matches(sep.as_str()).count() + 1 };
+                self.reserve(n.saturating_mul(std::mem::size_of::<Value>()).saturating_add(s.len()))?;
                 let parts: Vec<Value> = if sep.is_empty() {
                     s.chars().map(|c| Value::String(c.to_string())).collect()
                 } else {
@@ -998,12 +1142,17 @@ impl Exec<'_> {
                         .collect::<Result<Vec<_>, _>>()?,
                     other => return Err(format!("wrong type for value; expected []string; got {}", go_type(other))),
                 };
-                Ok(Val::str(items.join(&as_str(&args[1])?)))
+                let sep = as_str(&args[1])?;
+                let len = items.iter().map(String::len).sum::<usize>();
+                self.reserve(len.saturating_add(sep.len().saturating_mul(items.len().saturating_sub(1))))?;
+                Ok(Val::str(items.join(&sep)))
             }
             "title" => {
                 nargs(1)?;
                 let mut prev_letter = false;
-                let s: String = as_str(&args[0])?
+                let s = as_str(&args[0])?;
+                self.reserve(s.len())?;
+                let s: String = s
                     .chars()
                     .map(|c| {
                         let out = if !prev_letter { c.to_uppercase().next().unwrap_or(c) } else { c };
@@ -1013,27 +1162,40 @@ impl Exec<'_> {
                     .collect();
                 Ok(Val::str(s))
             }
-            "lower" => {
+            "lower" | "upper" => {
                 nargs(1)?;
-                Ok(Val::str(as_str(&args[0])?.to_lowercase()))
-            }
-            "upper" => {
-                nargs(1)?;
-                Ok(Val::str(as_str(&args[0])?.to_uppercase()))
+                let s = as_str(&args[0])?;
+                // A case change can lengthen a string (ß → SS), at most threefold.
+                self.reserve(s.len())?;
+                let t = if name == "lower" { s.to_lowercase() } else { s.to_uppercase() };
+                self.reserve(t.len().saturating_sub(s.len()))?;
+                Ok(Val::str(t))
             }
             "pad" => {
                 nargs(3)?;
                 let s = as_str(&args[0])?;
-                let (pre, post) = (as_int(&args[1])?.max(0) as usize, as_int(&args[2])?.max(0) as usize);
+                let (pre, post) = (as_int(&args[1])?, as_int(&args[2])?);
                 if s.is_empty() {
                     return Ok(Val::str(s));
                 }
+                // docker's padWithSpace is strings.Repeat(" ", n) on each side: Go panics on a
+                // negative count, and text/template reports the panic as this error.
+                let (Ok(pre), Ok(post)) = (usize::try_from(pre), usize::try_from(post)) else {
+                    return Err("strings: negative Repeat count".to_string());
+                };
+                let len = pre.checked_add(post).and_then(|n| n.checked_add(s.len()));
+                self.reserve(len.unwrap_or(usize::MAX))?;
                 Ok(Val::str(format!("{}{s}{}", " ".repeat(pre), " ".repeat(post))))
             }
             "truncate" => {
                 nargs(2)?;
                 let s = as_str(&args[0])?;
-                let n = as_int(&args[1])?.max(0) as usize;
+                let n = as_int(&args[1])?;
+                // docker's truncateWithLength is source[:length]: a negative length panics in
+                // Go, which text/template reports as this error.
+                let Ok(n) = usize::try_from(n) else {
+                    return Err(format!("runtime error: slice bounds out of range [:{n}]"));
+                };
                 if s.len() < n {
                     return Ok(Val::str(s));
                 }
@@ -1110,23 +1272,39 @@ impl Exec<'_> {
             "print" => {
                 let mut s = String::new();
                 for (i, a) in args.iter().enumerate() {
-                    let is_str = |v: &Val| matches!(v, Val::J(Value::String(_)));
+                    let is_str = |v: &Val| matches!(v, Val::J(Value::String(_)) | Val::Typed(Ty::Str, _));
                     if i > 0 && !is_str(a) && !is_str(&args[i - 1]) {
+                        self.reserve(1)?;
                         s.push(' ');
                     }
-                    s.push_str(&print_val(a));
+                    let part = print_val(a);
+                    self.reserve(part.len())?;
+                    s.push_str(&part);
                 }
                 Ok(Val::str(s))
             }
             "println" => {
-                let parts: Vec<String> = args.iter().map(print_val).collect();
-                Ok(Val::str(format!("{}\n", parts.join(" "))))
+                let mut s = String::new();
+                for (i, a) in args.iter().enumerate() {
+                    let part = print_val(a);
+                    self.reserve(part.len() + usize::from(i > 0))?;
+                    if i > 0 {
+                        s.push(' ');
+                    }
+                    s.push_str(&part);
+                }
+                self.reserve(1)?;
+                s.push('\n');
+                Ok(Val::str(s))
             }
             "printf" => {
                 if args.is_empty() {
                     return Err("wrong number of args for printf: want at least 1 got 0".to_string());
                 }
-                Ok(Val::str(sprintf(&as_str(&args[0])?, &args[1..])))
+                let s = sprintf(&as_str(&args[0])?, &args[1..], self.bytes_left)
+                    .map_err(|()| too_big(self.opts.limits.max_bytes))?;
+                self.reserve(s.len())?;
+                Ok(Val::str(s))
             }
             "eq" => {
                 if args.len() < 2 {
@@ -1183,87 +1361,284 @@ fn compare(a: &Val, b: &Val) -> Result<std::cmp::Ordering, String> {
     }
 }
 
-/// A small `fmt.Sprintf`: verbs `v s d q t x`, flags `-` and `0`, width and precision.
-fn sprintf(format: &str, args: &[Val]) -> String {
-    let mut out = String::new();
-    let mut chars = format.chars().peekable();
-    let mut next_arg = 0;
-    while let Some(c) = chars.next() {
-        if c != '%' {
-            out.push(c);
-            continue;
+/// The type of integer literals.
+static INT: Ty = Ty::Int;
+
+/// What a producer says when [`Limits::max_bytes`] would be exceeded.
+fn too_big(limit: usize) -> String {
+    let size = match limit {
+        n if n >= 1 << 20 && n % (1 << 20) == 0 => format!("{} MiB", n >> 20),
+        n if n >= 1 << 10 && n % (1 << 10) == 0 => format!("{} KiB", n >> 10),
+        n => format!("{n} bytes"),
+    };
+    format!("the result would pass dockernet's limit of {size} on what one run of a template produces")
+}
+
+/// The count a `range` over an integer runs (Go 1.22 ranges over ints): `None` for anything
+/// else. A `uint64` past `i64::MAX` is as good as endless, and the step limit ends it.
+fn range_int(v: &Val) -> Option<i64> {
+    match v {
+        Val::J(Value::Number(n)) => n.as_i64().or_else(|| n.as_u64().map(|_| i64::MAX)),
+        Val::Typed(Ty::Int, j) => j.as_i64(),
+        _ => None,
+    }
+}
+
+/// Go's fmt `tooLarge`: widths and precisions past ±1e6 are refused.
+const FMT_MAX: i64 = 1_000_000;
+
+/// Go's fmt `parsenum` over `f[i..]`: (number, whether there was one, index after it). A
+/// number that grows past [`FMT_MAX`] consumes the rest of the format, as Go's does (the verb
+/// then reads `%!(NOVERB)`).
+fn parsenum(f: &[char], mut i: usize) -> (usize, bool, usize) {
+    let (mut num, mut isnum) = (0i64, false);
+    while let Some(d) = f.get(i).and_then(|c| c.to_digit(10)) {
+        if num > FMT_MAX {
+            return (0, false, f.len());
         }
-        let (mut left, mut zero) = (false, false);
-        while let Some(&f) = chars.peek() {
-            match f {
-                '-' => left = true,
-                '0' => zero = true,
-                '+' | ' ' | '#' => {}
+        num = num * 10 + i64::from(d);
+        isnum = true;
+        i += 1;
+    }
+    (num as usize, isnum, i)
+}
+
+/// Go's fmt `intFromArg`: a `*` width or precision from argument `n` — (value, whether it is a
+/// usable int, next argument).
+fn int_arg(args: &[Val], n: usize) -> (i64, bool, usize) {
+    let Some(a) = args.get(n) else {
+        return (0, false, n);
+    };
+    match as_int(a) {
+        Ok(x) if (-FMT_MAX..=FMT_MAX).contains(&x) => (x, true, n + 1),
+        _ => (0, false, n + 1),
+    }
+}
+
+/// The state of one `Sprintf` run that explicit argument indexes (`%[2]d`) change.
+struct ArgState {
+    num: usize,
+    /// An explicit index was used: extra arguments are not reported (as Go).
+    reordered: bool,
+    /// The current verb's index is valid.
+    good: bool,
+}
+
+impl ArgState {
+    /// Go's fmt `argNumber`: an explicit `[n]` at `f[i..]` — (index after it, whether found).
+    fn arg_number(&mut self, f: &[char], i: usize, nargs: usize) -> (usize, bool) {
+        if f.get(i) != Some(&'[') {
+            return (i, false);
+        }
+        self.reordered = true;
+        // Go's parseArgNumber: at least "[n]", up to the first ']'.
+        let rest = &f[i..];
+        let (index, width, ok) = match rest.iter().skip(1).position(|&c| c == ']') {
+            Some(p) if rest.len() >= 3 => {
+                let close = p + 1;
+                match parsenum(&rest[..close], 1) {
+                    (n, true, next) if next == close => (n as i64 - 1, close + 1, true),
+                    _ => (0, close + 1, false),
+                }
+            }
+            _ => (0, 1, false),
+        };
+        if ok && (0..nargs as i64).contains(&index) {
+            self.num = index as usize;
+            return (i + width, true);
+        }
+        self.good = false;
+        (i + width, ok)
+    }
+}
+
+/// The flags of one verb.
+#[derive(Default)]
+struct Flags {
+    minus: bool,
+    zero: bool,
+    plus: bool,
+    space: bool,
+}
+
+/// A small `fmt.Sprintf`: verbs `v s d q t x` (others print as `v`), Go's flags, widths and
+/// precisions (digits, `*` from an argument, at most 1e6: `%!(BADWIDTH)`, `%!(BADPREC)`,
+/// `%!(NOVERB)` as Go prints them) and explicit argument indexes (`%[2]d`). `Err` when the
+/// result would pass `room` bytes (checked before any padding is made).
+fn sprintf(format: &str, args: &[Val], room: usize) -> Result<String, ()> {
+    let f: Vec<char> = format.chars().collect();
+    let end = f.len();
+    let mut out = String::new();
+    let push = |out: &mut String, s: &str| -> Result<(), ()> {
+        if out.len().saturating_add(s.len()) > room {
+            return Err(());
+        }
+        out.push_str(s);
+        Ok(())
+    };
+    let mut st = ArgState { num: 0, reordered: false, good: true };
+    let mut i = 0;
+    while i < end {
+        st.good = true;
+        let last = i;
+        while i < end && f[i] != '%' {
+            i += 1;
+        }
+        if i > last {
+            push(&mut out, &f[last..i].iter().collect::<String>())?;
+        }
+        if i >= end {
+            break;
+        }
+        i += 1;
+        let mut fl = Flags::default();
+        while let Some(&c) = f.get(i) {
+            match c {
+                '#' => {}
+                '0' => fl.zero = !fl.minus,
+                '+' => fl.plus = true,
+                '-' => (fl.minus, fl.zero) = (true, false),
+                ' ' => fl.space = true,
                 _ => break,
             }
-            chars.next();
+            i += 1;
         }
-        let mut width = String::new();
-        while let Some(&d) = chars.peek().filter(|d| d.is_ascii_digit()) {
-            width.push(d);
-            chars.next();
-        }
-        let mut prec: Option<usize> = None;
-        if chars.peek() == Some(&'.') {
-            chars.next();
-            let mut p = String::new();
-            while let Some(&d) = chars.peek().filter(|d| d.is_ascii_digit()) {
-                p.push(d);
-                chars.next();
+        let (next, mut after_index) = st.arg_number(&f, i, args.len());
+        i = next;
+        let wid;
+        if f.get(i) == Some(&'*') {
+            i += 1;
+            let (w, ok, n) = int_arg(args, st.num);
+            st.num = n;
+            if !ok {
+                push(&mut out, "%!(BADWIDTH)")?;
             }
-            prec = Some(p.parse().unwrap_or(0));
+            if w < 0 {
+                (fl.minus, fl.zero) = (true, false);
+            }
+            wid = w.unsigned_abs() as usize;
+            after_index = false;
+        } else {
+            let (w, present, next) = parsenum(&f, i);
+            i = next;
+            wid = w;
+            if after_index && present {
+                st.good = false;
+            }
         }
-        let Some(verb) = chars.next() else {
-            out.push_str("%!(NOVERB)");
+        let mut prec = None;
+        if i + 1 < end && f[i] == '.' {
+            i += 1;
+            if after_index {
+                st.good = false;
+            }
+            (i, after_index) = st.arg_number(&f, i, args.len());
+            if f.get(i) == Some(&'*') {
+                i += 1;
+                let (p, ok, n) = int_arg(args, st.num);
+                st.num = n;
+                if ok && p >= 0 {
+                    prec = Some(p as usize);
+                } else {
+                    push(&mut out, "%!(BADPREC)")?;
+                }
+                after_index = false;
+            } else {
+                let (p, _, next) = parsenum(&f, i);
+                i = next;
+                prec = Some(p);
+            }
+        }
+        if !after_index {
+            (i, _) = st.arg_number(&f, i, args.len());
+        }
+        let Some(&verb) = f.get(i) else {
+            push(&mut out, "%!(NOVERB)")?;
             break;
         };
+        i += 1;
         if verb == '%' {
-            out.push('%');
+            push(&mut out, "%")?;
             continue;
         }
-        let Some(arg) = args.get(next_arg) else {
-            out.push_str(&format!("%!{verb}(MISSING)"));
+        if !st.good {
+            push(&mut out, &format!("%!{verb}(BADINDEX)"))?;
+            continue;
+        }
+        let Some(arg) = args.get(st.num) else {
+            push(&mut out, &format!("%!{verb}(MISSING)"))?;
             continue;
         };
-        next_arg += 1;
-        let mut s = match verb {
+        st.num += 1;
+        let s = format_arg(arg, verb, &fl, wid, prec, room - out.len())?;
+        push(&mut out, &s)?;
+    }
+    if !st.reordered && st.num < args.len() {
+        let extra: Vec<String> = args[st.num..].iter().map(|a| format!("{}={}", go_type(a), print_val(a))).collect();
+        push(&mut out, &format!("%!(EXTRA {})", extra.join(", ")))?;
+    }
+    Ok(out)
+}
+
+/// One verb of [`sprintf`] with its flags, width and precision; `Err` past `room` bytes.
+fn format_arg(arg: &Val, verb: char, fl: &Flags, wid: usize, prec: Option<usize>, room: usize) -> Result<String, ()> {
+    let int = match verb {
+        'd' | 'x' => as_int(arg).ok(),
+        _ => None,
+    };
+    let mut s = if let Some(n) = int {
+        // Integers: the precision is the least number of digits; the sign goes first.
+        let digits = if verb == 'x' { format!("{:x}", n.unsigned_abs()) } else { n.unsigned_abs().to_string() };
+        let mut min = prec.unwrap_or(0);
+        let sign = if n < 0 {
+            "-"
+        } else if fl.plus {
+            "+"
+        } else if fl.space {
+            " "
+        } else {
+            ""
+        };
+        if prec.is_none() && fl.zero && !fl.minus {
+            min = wid.saturating_sub(sign.len());
+        }
+        if min.max(digits.len()) + sign.len() > room {
+            return Err(());
+        }
+        format!("{sign}{}{digits}", "0".repeat(min.saturating_sub(digits.len())))
+    } else {
+        match verb {
             'q' => match arg {
-                Val::J(Value::String(s)) => gojson::compact(&Value::String(s.clone()), false),
+                Val::J(Value::String(s)) => {
+                    let s: String = match prec {
+                        Some(p) => s.chars().take(p).collect(),
+                        None => s.clone(),
+                    };
+                    gojson::compact(&Value::String(s), false)
+                }
                 other => format!("%!q({})", print_val(other)),
             },
-            'x' => match arg {
-                Val::J(Value::Number(n)) if n.as_i64().is_some() => format!("{:x}", n.as_i64().unwrap_or_default()),
-                other => print_val(other).bytes().map(|b| format!("{b:02x}")).collect(),
+            'x' => print_val(arg).bytes().map(|b| format!("{b:02x}")).collect(),
+            's' | 'v' => match prec {
+                Some(p) => print_val(arg).chars().take(p).collect(),
+                None => print_val(arg),
             },
             _ => print_val(arg),
-        };
-        if let (Some(p), 's' | 'v' | 'q') = (prec, verb) {
-            s = s.chars().take(p).collect();
         }
-        let w: usize = width.parse().unwrap_or(0);
-        let len = s.chars().count();
-        if len < w {
-            let pad = w - len;
-            if left {
-                s.push_str(&" ".repeat(pad));
-            } else if zero && matches!(verb, 'd' | 'x') {
-                s = format!("{}{s}", "0".repeat(pad));
-            } else {
-                s = format!("{}{s}", " ".repeat(pad));
-            }
+    };
+    let len = s.chars().count();
+    if len < wid {
+        let pad = wid - len;
+        if s.len() + pad > room {
+            return Err(());
         }
-        out.push_str(&s);
+        if fl.minus {
+            s.push_str(&" ".repeat(pad));
+        } else {
+            s.insert_str(0, &" ".repeat(pad));
+        }
     }
-    if next_arg < args.len() {
-        let extra: Vec<String> = args[next_arg..].iter().map(|a| format!("{}={}", go_type(a), print_val(a))).collect();
-        out.push_str(&format!("%!(EXTRA {})", extra.join(", ")));
-    }
-    out
+    Ok(s)
 }
 
 #[cfg(test)]
@@ -1357,7 +1732,8 @@ mod tests {
         let e = Template::parse("{{.Label}}").unwrap().render(&row, Options::default()).unwrap_err();
         assert_eq!(e, "template: :1:2: executing \"\" at <.Label>: wrong number of args for Label: want 1 got 0");
         let e = run("{{.Foo}}", json!({})).map(|_| ()).and_then(|_| {
-            Template::parse("{{.Foo}}")?.render(&Val::J(json!({})), Options { missing_key_error: true, header: false })
+            Template::parse("{{.Foo}}")?
+                .render(&Val::J(json!({})), Options { missing_key_error: true, ..Options::default() })
         });
         assert_eq!(e.unwrap_err(), "template: :1:2: executing \"\" at <.Foo>: map has no entry for key \"Foo\"");
         assert_eq!(Template::parse("{{.Name").unwrap_err(), "template: :1: unclosed action");
@@ -1365,8 +1741,113 @@ mod tests {
         assert_eq!(Template::parse("{{if .}}x").unwrap_err(), "template: :1: unexpected EOF");
         let header = Template::parse("{{upper .A}}").unwrap();
         assert_eq!(
-            header.render(&Val::J(json!({"A": "abc"})), Options { missing_key_error: false, header: true }).unwrap(),
+            header.render(&Val::J(json!({"A": "abc"})), Options { header: true, ..Options::default() }).unwrap(),
             "abc"
         );
+    }
+
+    /// printf follows Go's fmt where widths, precisions and argument indexes go wrong.
+    #[test]
+    fn printf_like_go() {
+        let r = |t: &str| run(t, json!({})).unwrap();
+        // Past 1e6 the number swallows the rest of the format (Go's parsenum), or a `*` argument
+        // is a bad width/precision.
+        assert_eq!(r(r#"{{printf "%999999999999d|" 1}}"#), "%!(NOVERB)%!(EXTRA int=1)");
+        assert_eq!(r(r#"{{printf "%.999999999999s|" "a"}}"#), "%!(NOVERB)%!(EXTRA string=a)");
+        assert_eq!(r(r#"{{printf "%*d" 9223372036854775807 5}}"#), "%!(BADWIDTH)5");
+        assert_eq!(r(r#"{{printf "%*d" 1000001 5}}"#), "%!(BADWIDTH)5");
+        assert_eq!(r(r#"{{printf "%*d" "x" 5}}"#), "%!(BADWIDTH)5");
+        assert_eq!(r(r#"{{printf "%.*s" -1 "abc"}}"#), "%!(BADPREC)abc");
+        assert_eq!(r(r#"{{printf "%.*s|%*s|%-*d|" 2 "abc" 4 "x" -3 7}}"#), "ab|   x|7  |");
+        // Go's parsenum accepts up to 7 digits (it checks before the last multiply).
+        assert_eq!(r(r#"{{printf "%1000001d" 1}}"#).len(), 1_000_001);
+        assert_eq!(r(r#"{{printf "%[2]d %[1]d" 1 2}}"#), "2 1");
+        assert_eq!(r(r#"{{printf "%[3]d %[0]d %[x]d" 1 2}}"#), "%!d(BADINDEX) %!d(BADINDEX) %!d(BADINDEX)");
+        assert_eq!(r(r#"{{printf "%05d|%+.3d|%x|%-4d|" -42 7 -255 3}}"#), "-0042|+007|-ff|3   |");
+        assert_eq!(r(r#"{{printf "%d %s" 1}}"#), "1 %!s(MISSING)");
+        assert_eq!(r(r#"{{printf "%" 1}}"#), "%!(NOVERB)%!(EXTRA int=1)");
+        assert_eq!(r(r#"{{printf "%6.2q|" "abc"}}"#), r#"  "ab"|"#);
+    }
+
+    /// pad, truncate, len and range over integers behave as docker's Go functions do.
+    #[test]
+    fn functions_at_their_edges() {
+        let d = json!({"N": "web"});
+        let e = run("{{pad .N -1 0}}", d.clone()).unwrap_err();
+        assert_eq!(e, "template: :1:2: executing \"\" at <pad>: error calling pad: strings: negative Repeat count");
+        let e = run("{{truncate .N -1}}", d.clone()).unwrap_err();
+        assert!(e.ends_with("error calling truncate: runtime error: slice bounds out of range [:-1]"), "{e}");
+        assert_eq!(run("{{pad .N 2 1}}|{{pad \"\" 9223372036854775807 1}}|", d.clone()).unwrap(), "  web ||");
+        assert!(run("{{len 1}}", d.clone()).unwrap_err().ends_with("error calling len: len of type int"));
+        assert_eq!(run("{{range 3}}{{.}}{{end}}{{range $i := 2}}{{$i}}{{end}}", d.clone()).unwrap(), "01201");
+        assert_eq!(run("{{range -1}}x{{else}}none{{end}}", d.clone()).unwrap(), "none");
+        let e = run("{{range $i, $v := 3}}{{end}}", d).unwrap_err();
+        assert!(e.contains("can't use 3 to iterate over more than one variable"), "{e}");
+    }
+
+    /// One run stops at its byte and step limits with an error that names them; the defaults
+    /// are what the docs say.
+    #[test]
+    fn limits_stop_a_run() {
+        let limits = Limits { max_bytes: 1000, max_steps: 500 };
+        let opts = Options { limits, ..Options::default() };
+        let run = |t: &str| Template::parse(t).unwrap().render(&Val::J(json!({"N": "web"})), opts);
+        let e = run("{{pad .N 9223372036854775807 9223372036854775807}}").unwrap_err();
+        assert_eq!(
+            e,
+            "template: :1:2: executing \"\" at <pad>: error calling pad: the result would pass dockernet's limit of \
+             1000 bytes on what one run of a template produces"
+        );
+        let e = run("{{range 100}}0123456789abcdef{{end}}").unwrap_err();
+        assert!(e.contains("executing \"\": the result would pass dockernet's limit of 1000 bytes"), "{e}");
+        let e = run("{{$x := \"ab\"}}{{range 64}}{{$x = printf \"%s%s\" $x $x}}{{end}}").unwrap_err();
+        assert!(e.contains("error calling printf: the result would pass"), "{e}");
+        for t in ["{{range 9223372036854775807}}{{end}}", "{{range 30}}{{range 30}}{{end}}{{end}}"] {
+            let e = run(t).unwrap_err();
+            assert_eq!(
+                e,
+                "template: :1: executing \"\": stopped after 500 steps (dockernet's limit on one run of a template)"
+            );
+        }
+        let e = run("{{split (printf \"%900d\" 1) \"\"}}").unwrap_err();
+        assert!(e.contains("error calling split: the result would pass"), "{e}");
+        let d = Limits::default();
+        assert_eq!((d.max_bytes, d.max_steps), (16 << 20, 10_000_000));
+    }
+
+    /// Nesting: the deepest template allowed parses and runs on a 2 MiB stack (a test thread's;
+    /// the main thread has 8), one level more is a parse error, and 10,000 levels never reach
+    /// the stack.
+    #[test]
+    fn nesting_limits() {
+        let deepest = format!(
+            "{}{{{{{}.{}}}}}{}",
+            "{{with .}}".repeat(MAX_NESTING),
+            "(".repeat(MAX_PAREN_DEPTH),
+            ")".repeat(MAX_PAREN_DEPTH),
+            "{{end}}".repeat(MAX_NESTING)
+        );
+        let out = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || run(&deepest, json!("ok")))
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(out.unwrap(), "ok");
+        let parens = |n: usize| format!("{{{{{}1{}}}}}", "(".repeat(n), ")".repeat(n));
+        assert_eq!(
+            Template::parse(&parens(MAX_PAREN_DEPTH + 1)).unwrap_err(),
+            "template: :1: max expression depth exceeded (parentheses nest at most 100 deep)"
+        );
+        assert!(Template::parse(&parens(10_000)).unwrap_err().contains("max expression depth exceeded"));
+        let blocks = |n: usize| format!("{}{}", "{{range .}}".repeat(n), "{{end}}".repeat(n));
+        assert!(Template::parse(&blocks(MAX_NESTING)).is_ok());
+        assert_eq!(
+            Template::parse(&blocks(MAX_NESTING + 1)).unwrap_err(),
+            "template: :1: blocks nested too deeply (if, range and with nest at most 100 deep)"
+        );
+        let chain = |n: usize| format!("{{{{if 0}}}}{}{{{{end}}}}", "{{else if 0}}".repeat(n));
+        assert!(Template::parse(&chain(MAX_NESTING - 1)).is_ok());
+        assert!(Template::parse(&chain(100_000)).unwrap_err().contains("nested too deeply"));
     }
 }
