@@ -8,6 +8,7 @@
 //! dockernet network ls …         the docker CLI's `network` commands and output
 //! ```
 
+use std::ffi::{OsStr, OsString};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
@@ -27,37 +28,38 @@ use mlua::{Lua, Table, Value};
 struct Args {
     /// Daemon socket or address (unix:///path, tcp://host:port); overrides DOCKER_HOST.
     #[arg(short = 'H', long, value_name = "HOST")]
-    host: Option<String>,
+    host: Option<OsString>,
     /// Run this Lua code (repeatable; runs before SCRIPT).
     #[arg(short = 'e', value_name = "CODE")]
-    exec: Vec<String>,
+    exec: Vec<OsString>,
     /// Enter the REPL after running SCRIPT or -e code.
     #[arg(short = 'i')]
     interactive: bool,
     /// A Lua script to run, or `network` for the docker-CLI-syntax commands.
     #[arg(value_name = "SCRIPT")]
-    script: Option<String>,
+    script: Option<OsString>,
     /// Arguments for the script (`arg[1]`, …) or the network command.
     #[arg(value_name = "ARGS", allow_hyphen_values = true)]
-    args: Vec<String>,
+    args: Vec<OsString>,
 }
 
 /// `dockernet [-H HOST] network …`: the words after `network`, and the host, when the command
 /// line is a network command. Scanned before clap so `dockernet network --help` reaches the
-/// network command's own help rather than the program's.
-fn network_command(argv: &[String]) -> Option<(Option<String>, Vec<String>)> {
+/// network command's own help rather than the program's. Words are compared as bytes (any of
+/// them may not be UTF-8); the values are checked by [`text_value`] and `cli::text_args`.
+fn network_command(argv: &[OsString]) -> Option<(Option<&[u8]>, &[OsString])> {
     let mut host = None;
     let mut i = 1;
     while i < argv.len() {
-        let a = &argv[i];
-        if a == "-H" || a == "--host" {
-            host = Some(argv.get(i + 1)?.clone());
+        let a = argv[i].as_encoded_bytes();
+        if a == b"-H" || a == b"--host" {
+            host = Some(argv.get(i + 1)?.as_encoded_bytes());
             i += 2;
-        } else if let Some(h) = a.strip_prefix("--host=") {
-            host = Some(h.to_string());
+        } else if let Some(h) = a.strip_prefix(b"--host=") {
+            host = Some(h);
             i += 1;
-        } else if a == "network" || dockernet_lua::cli::topology::VERBS.contains(&a.as_str()) {
-            return Some((host, argv[i..].to_vec()));
+        } else if a == b"network" || dockernet_lua::cli::topology::VERBS.iter().any(|v| v.as_bytes() == a) {
+            return Some((host, &argv[i..]));
         } else {
             return None;
         }
@@ -65,9 +67,26 @@ fn network_command(argv: &[String]) -> Option<(Option<String>, Vec<String>)> {
     None
 }
 
+/// A flag's value as text: a daemon address or a timeout that is not UTF-8 names nothing, so
+/// it is refused (exit status 1) with the flag named and the bytes escaped.
+fn text_value(flag: &str, value: Option<&[u8]>) -> Result<Option<String>, String> {
+    value
+        .map(|v| {
+            String::from_utf8(v.to_vec()).map_err(|_| {
+                format!("invalid value \"{}\" for {flag}: not valid UTF-8", dockernet_lua::cli::escape_bytes(v))
+            })
+        })
+        .transpose()
+}
+
 fn main() -> ExitCode {
-    let argv: Vec<String> = std::env::args().collect();
+    // args_os: std::env::args() panics on a word that is not UTF-8.
+    let argv: Vec<OsString> = std::env::args_os().collect();
     if let Some((host, words)) = network_command(&argv) {
+        let (host, words) = match (text_value("-H/--host", host), dockernet_lua::cli::text_args(words)) {
+            (Ok(h), Ok(w)) => (h, w),
+            (Err(e), _) | (_, Err(e)) => return fail(&e),
+        };
         let client = match BlockingClient::new(host.as_deref()) {
             Ok(c) => c,
             Err(e) => return fail(&e.to_string()),
@@ -81,7 +100,11 @@ fn main() -> ExitCode {
         return ExitCode::from(code.clamp(0, 255) as u8);
     }
     let args = Args::parse();
-    let client = match BlockingClient::new(args.host.as_deref()) {
+    let host = match text_value("-H/--host", args.host.as_deref().map(OsStr::as_encoded_bytes)) {
+        Ok(h) => h,
+        Err(e) => return fail(&e),
+    };
+    let client = match BlockingClient::new(host.as_deref()) {
         Ok(c) => c,
         Err(e) => return fail(&e.to_string()),
     };
@@ -90,7 +113,8 @@ fn main() -> ExitCode {
         Err(e) => return fail(&format!("cannot start the Lua runtime: {e}")),
     };
     for code in &args.exec {
-        if let Err(e) = lua.load(code.as_str()).set_name("=(command line)").exec() {
+        // Lua source is bytes: a string literal in CODE need not be UTF-8 (as with stock lua -e).
+        if let Err(e) = lua.load(code.as_encoded_bytes()).set_name("=(command line)").exec() {
             return report(&lua, &e);
         }
     }
@@ -121,9 +145,11 @@ fn setup(client: &BlockingClient) -> mlua::Result<Lua> {
 }
 
 /// Runs a script file with `arg` set as stock `lua` does (`arg[0]` the script, `arg[1..]` its
-/// arguments, `arg[-1]` the program) and the arguments also passed as `...`.
-fn run_script(lua: &Lua, path: &str, args: &[String]) -> mlua::Result<()> {
-    let source = std::fs::read(path).map_err(|e| mlua::Error::runtime(format!("cannot open {path}: {e}")))?;
+/// arguments, `arg[-1]` the program) and the arguments also passed as `...`. The path and the
+/// arguments are data: on Unix their bytes reach Lua unchanged, UTF-8 or not.
+fn run_script(lua: &Lua, path: &OsStr, args: &[OsString]) -> mlua::Result<()> {
+    let shown = dockernet_lua::cli::escape_bytes(path.as_encoded_bytes());
+    let source = std::fs::read(path).map_err(|e| mlua::Error::runtime(format!("cannot open {shown}: {e}")))?;
     // Stock lua skips a first line starting with '#' (a shebang); keep the newline so line
     // numbers in messages stay right.
     let source = if source.first() == Some(&b'#') {
@@ -133,14 +159,15 @@ fn run_script(lua: &Lua, path: &str, args: &[String]) -> mlua::Result<()> {
         source
     };
     let arg: Table = lua.create_table()?;
-    arg.raw_set(-1, std::env::args().next().unwrap_or_else(|| "dockernet".into()))?;
-    arg.raw_set(0, path)?;
+    let bytes = |s: &OsStr| lua.create_string(s.as_encoded_bytes());
+    arg.raw_set(-1, bytes(&std::env::args_os().next().unwrap_or_else(|| "dockernet".into()))?)?;
+    arg.raw_set(0, bytes(path)?)?;
     for (i, a) in args.iter().enumerate() {
-        arg.raw_set(i + 1, a.as_str())?;
+        arg.raw_set(i + 1, bytes(a)?)?;
     }
     lua.globals().set("arg", arg)?;
-    let chunk = lua.load(source).set_name(format!("@{path}"));
-    let values: Vec<Value> = args.iter().map(|a| lua.create_string(a).map(Value::String)).collect::<mlua::Result<_>>()?;
+    let chunk = lua.load(source).set_name(format!("@{shown}"));
+    let values: Vec<Value> = args.iter().map(|a| bytes(a).map(Value::String)).collect::<mlua::Result<_>>()?;
     chunk.call::<()>(mlua::MultiValue::from_iter(values))
 }
 
@@ -160,4 +187,101 @@ fn report(lua: &Lua, e: &mlua::Error) -> ExitCode {
 fn fail(message: &str) -> ExitCode {
     eprintln!("dockernet: {message}");
     ExitCode::FAILURE
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use proptest::sample::select;
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+    #[cfg(unix)]
+    fn os(b: &[u8]) -> OsString {
+        <OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(b).to_os_string()
+    }
+
+    #[cfg(not(unix))]
+    fn os(b: &[u8]) -> OsString {
+        String::from_utf8_lossy(b).into_owned().into()
+    }
+
+    /// A network command is found by bytes, whatever its other words hold; a host that is not
+    /// UTF-8 is refused with the flag named.
+    #[test]
+    fn network_command_takes_bytes() {
+        let argv = [os(b"dockernet"), os(b"--host=\xff"), os(b"network"), os(b"inspect"), os(b"\xfe")];
+        let (host, words) = network_command(&argv).expect("a network command");
+        assert_eq!(host, Some(&b"\xff"[..]));
+        assert_eq!(words, &argv[2..]);
+        let e = text_value("-H/--host", host).unwrap_err();
+        assert_eq!(e, r#"invalid value "\xFF" for -H/--host: not valid UTF-8"#);
+        assert_eq!(text_value("-H/--host", Some(b"unix:///x")).unwrap().as_deref(), Some("unix:///x"));
+        let argv = [os(b"dockernet"), os(b"-H"), os(b"x"), os(b"plan"), os(b"lab.yaml")];
+        assert_eq!(network_command(&argv).map(|c| c.0), Some(Some(&b"x"[..])));
+        for script in [&[os(b"dockernet"), os(b"\xff.lua"), os(b"network")][..], &[os(b"dockernet"), os(b"-H")]] {
+            assert!(network_command(script).is_none());
+        }
+    }
+
+    /// Random command lines, with flags, `=`, and bytes that are not UTF-8, through both
+    /// parsers of the program (the network-command scan and clap): never a panic. Seeded, so
+    /// every run tries the same lines.
+    #[test]
+    fn random_command_lines() {
+        const WORDS: &[&str] = &[
+            "-H",
+            "--host",
+            "--host=",
+            "--host=unix:///x",
+            "--timeout",
+            "--timeout=5",
+            "-e",
+            "print(1)",
+            "-i",
+            "-ie",
+            "network",
+            "ls",
+            "inspect",
+            "plan",
+            "up",
+            "down",
+            "x.lua",
+            "--",
+            "-",
+            "--sandbox",
+            "--bogus",
+            "",
+            "=",
+            "--help",
+            "-V",
+        ];
+        let word = prop_oneof![
+            5 => select(WORDS).prop_map(OsString::from),
+            2 => "\\PC{0,6}".prop_map(OsString::from),
+            3 => prop::collection::vec(any::<u8>(), 0..5).prop_map(|b| os(&b)),
+        ];
+        let config = Config { cases: 1000, failure_persistence: None, ..Config::default() };
+        let mut runner = TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha));
+        let result = runner.run(&prop::collection::vec(word, 0..6), |rest| {
+            let mut argv = vec![OsString::from("dockernet")];
+            argv.extend(rest);
+            if let Some((host, words)) = network_command(&argv) {
+                let first = words[0].as_encoded_bytes();
+                prop_assert!(
+                    first == b"network" || dockernet_lua::cli::topology::VERBS.iter().any(|v| v.as_bytes() == first)
+                );
+                prop_assert_eq!(
+                    text_value("-H/--host", host).is_ok(),
+                    host.is_none_or(|h| std::str::from_utf8(h).is_ok())
+                );
+                let _ = dockernet_lua::cli::text_args(words);
+            }
+            let _ = Args::try_parse_from(&argv);
+            Ok(())
+        });
+        if let Err(e) = result {
+            panic!("{e}");
+        }
+    }
 }

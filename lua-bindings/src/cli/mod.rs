@@ -177,23 +177,41 @@ pub fn command() -> clap::Command {
 /// assert_eq!(ok, ["network", "ls"]);
 /// # #[cfg(unix)] {
 /// use std::os::unix::ffi::OsStringExt;
-/// let bad = [OsString::from("network"), OsString::from("inspect"), OsString::from_vec(vec![0xff])];
+/// let bad = [OsString::from("network"), OsString::from("inspect"), OsString::from_vec(b"ab\xff".to_vec())];
 /// let e = dockernet_lua::cli::text_args(&bad).unwrap_err();
-/// assert_eq!(e, r#"argument "\xFF" is not valid UTF-8 (names, flags, values and file names must be text)"#);
+/// assert_eq!(e, r#"argument "ab\xFF" is not valid UTF-8 (names, flags, values and file names must be text)"#);
 /// # }
 /// ```
 ///
 /// # Errors
-/// The first word that is not UTF-8, as Rust escapes it (`"\xFF"`).
+/// The first word that is not UTF-8, shown by [`escape_bytes`].
 pub fn text_args(words: &[std::ffi::OsString]) -> Result<Vec<String>, String> {
     words
         .iter()
         .map(|w| {
             w.to_str().map(str::to_string).ok_or_else(|| {
-                format!("argument {w:?} is not valid UTF-8 (names, flags, values and file names must be text)")
+                let shown = escape_bytes(w.as_encoded_bytes());
+                format!("argument \"{shown}\" is not valid UTF-8 (names, flags, values and file names must be text)")
             })
         })
         .collect()
+}
+
+/// Bytes for a message: the valid UTF-8 as it is, each other byte as `\xFF`, so a word that
+/// is not text can still be told apart from another in an error.
+///
+/// ```
+/// assert_eq!(dockernet_lua::cli::escape_bytes(b"\xc3\x9f.lua\xff"), "ß.lua\\xFF");
+/// ```
+pub fn escape_bytes(bytes: &[u8]) -> String {
+    let mut s = String::new();
+    for chunk in bytes.utf8_chunks() {
+        s.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            s.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    s
 }
 
 /// True when a REPL line is CLI syntax rather than Lua: the first word is `network`, or `docker`
