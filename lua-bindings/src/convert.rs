@@ -1,7 +1,9 @@
 //! Crossing the boundary: Lua values into core option structs and arguments, daemon documents
 //! into Lua tables. Documents cross through serde once (Docker's own keys, JSON `null` as
 //! `docker.null`); options are read by core's deserializer so unknown keys and wrong types are
-//! errors that name the key.
+//! errors that name the key, and tables nested deeper than core's `options::MAX_DEPTH` (or
+//! containing themselves) are refused there. Name and string arguments are checked here: Lua
+//! would turn `42` into `"42"` silently, and a network named "42" is never what was meant.
 
 use std::fmt;
 
@@ -16,21 +18,26 @@ use crate::error::{lua_err, LuaResultExt};
 pub(crate) fn opts<T: DeserializeOwned + Default>(v: Option<Value>, what: &str) -> mlua::Result<T> {
     match v {
         None | Some(Value::Nil) => Ok(T::default()),
-        Some(v @ Value::Table(_)) => {
-            let d = mlua::serde::Deserializer::new_with_options(v, mlua::serde::de::Options::new().deny_unsupported_types(false));
-            options::from_deserializer(d, what).lua()
+        Some(v @ Value::Table(_)) => options::from_deserializer(deserializer(v), what).lua(),
+        Some(other) => {
+            Err(lua_err(Error::invalid(format!("{what}: options must be a table, got {}", describe(&other)))))
         }
-        Some(other) => Err(lua_err(Error::invalid(format!(
-            "{what}: options must be a table, got {}",
-            other.type_name()
-        )))),
     }
 }
 
 /// Reads any serde value from Lua (used for nested specs).
 pub(crate) fn value<T: DeserializeOwned>(v: Value, what: &str) -> mlua::Result<T> {
-    let d = mlua::serde::Deserializer::new_with_options(v, mlua::serde::de::Options::new().deny_unsupported_types(false));
-    options::from_deserializer(d, what).lua()
+    options::from_deserializer(deserializer(v), what).lua()
+}
+
+/// mlua's serde view of a Lua value, as every option read uses it: functions and other
+/// non-data values are skipped (a handle's methods live in its metatable anyway), a table that
+/// contains itself is an error ("recursive table detected"). Depth is counted by core
+/// ([`options::from_deserializer`]); mlua's own limit sits one level above core's so that
+/// core's message, which names the option, is the one users see.
+pub(crate) fn deserializer(v: Value) -> mlua::serde::Deserializer {
+    let o = mlua::serde::de::Options::new().deny_unsupported_types(false).recursion_limit(options::MAX_DEPTH + 1);
+    mlua::serde::Deserializer::new_with_options(v, o)
 }
 
 /// A daemon document as a Lua value: Docker's keys, JSON `null` kept as `docker.null` so the
@@ -111,17 +118,56 @@ pub(crate) fn to_lua<T: serde::Serialize + ?Sized>(lua: &Lua, v: &T) -> mlua::Re
     lua.to_value_with(v, mlua::serde::ser::Options::new().serialize_none_to_null(false).serialize_unit_to_null(false))
 }
 
-/// A name argument: a string, or a handle table with an `id` field (a Network or Container).
+/// A name argument: a string, or a handle table with a string `id` field (a Network or
+/// Container). Anything else, numbers included, is an `invalid` error naming `arg` and the value:
+/// `network create: name must be a string, got number 42`.
 pub(crate) fn name_arg(v: &Value, what: &str, arg: &str) -> mlua::Result<String> {
     match v {
-        Value::String(s) => Ok(s.to_str()?.to_string()),
-        Value::Integer(i) => Ok(i.to_string()),
+        Value::String(_) => string_arg(v, what, arg),
         Value::Table(t) => match t.raw_get::<Value>("id")? {
-            Value::String(s) => Ok(s.to_str()?.to_string()),
-            _ => Err(lua_err(Error::invalid(format!("{what}: {arg} must be a name or a handle, got a table without id")))),
+            id @ Value::String(_) => string_arg(&id, what, &format!("{arg}'s id")),
+            _ => Err(lua_err(Error::invalid(format!(
+                "{what}: {arg} must be a name or a handle, got a table without a string id"
+            )))),
         },
         Value::Nil => Err(lua_err(Error::invalid(format!("{what}: {arg} is required")))),
-        other => Err(lua_err(Error::invalid(format!("{what}: {arg} must be a name, got {}", other.type_name())))),
+        other => Err(lua_err(Error::invalid(format!("{what}: {arg} must be a string, got {}", describe(other))))),
+    }
+}
+
+/// A string argument (a file path, a format name): only a Lua string that is UTF-8 text. A
+/// number is refused rather than turned into text, as everywhere in the API.
+pub(crate) fn string_arg(v: &Value, what: &str, arg: &str) -> mlua::Result<String> {
+    match v {
+        Value::String(s) => match s.to_str() {
+            Ok(t) => Ok(t.to_string()),
+            Err(_) => Err(lua_err(Error::invalid(format!(
+                "{what}: {arg} is not UTF-8 text: \"{}\"",
+                s.as_bytes().escape_ascii()
+            )))),
+        },
+        Value::Nil => Err(lua_err(Error::invalid(format!("{what}: {arg} is required")))),
+        other => Err(lua_err(Error::invalid(format!("{what}: {arg} must be a string, got {}", describe(other))))),
+    }
+}
+
+/// An optional string argument: `nil` is `None`, anything else as [`string_arg`].
+pub(crate) fn opt_string_arg(v: &Value, what: &str, arg: &str) -> mlua::Result<Option<String>> {
+    match v {
+        Value::Nil => Ok(None),
+        v => string_arg(v, what, arg).map(Some),
+    }
+}
+
+/// A value as messages name it: its Lua type, and the value itself when it is short and
+/// printable (`number 42`, `boolean true`, `table`).
+pub(crate) fn describe(v: &Value) -> String {
+    match v {
+        Value::Integer(i) => format!("number {i}"),
+        Value::Number(n) => format!("number {n}"),
+        Value::Boolean(b) => format!("boolean {b}"),
+        Value::String(s) => format!("string \"{}\"", s.as_bytes().escape_ascii()),
+        other => other.type_name().to_string(),
     }
 }
 
@@ -162,5 +208,291 @@ mod tests {
         let Value::Table(t) = ours else { panic!("not a table") };
         assert_eq!(t.get::<String>("Name").unwrap(), "a\"bé");
         assert_eq!(t.get::<Value>("Labels").unwrap(), Value::NULL);
+    }
+
+    /// The core error inside a failed conversion (every refusal is one).
+    fn core_error(e: &mlua::Error) -> &Error {
+        &e.downcast_ref::<crate::error::LuaDockerError>().unwrap_or_else(|| panic!("not a dockernet error: {e}")).0
+    }
+
+    /// The message of a conversion that must fail as `invalid`.
+    fn invalid<T: std::fmt::Debug>(r: mlua::Result<T>) -> String {
+        let e = r.expect_err("must be refused");
+        let e = core_error(&e);
+        assert_eq!(e.kind(), dockernet_core::ErrorKind::Invalid, "{e}");
+        e.message().to_string()
+    }
+
+    /// Numbers, booleans, functions and tables without a string id are refused as names with the
+    /// argument and the value named; strings and handles pass.
+    #[test]
+    fn names_must_be_strings_or_handles() {
+        let lua = Lua::new();
+        let v = |code: &str| lua.load(code).eval::<Value>().unwrap();
+        let m = invalid(name_arg(&Value::Integer(42), "network create", "name"));
+        assert_eq!(m, "network create: name must be a string, got number 42");
+        assert!(invalid(name_arg(&v("4.5"), "x", "name")).ends_with("got number 4.5"));
+        assert!(invalid(name_arg(&v("true"), "x", "name")).ends_with("got boolean true"));
+        assert!(invalid(name_arg(&v("print"), "x", "name")).ends_with("got function"));
+        assert!(invalid(name_arg(&v("{id = 42}"), "x", "name")).contains("without a string id"));
+        assert!(invalid(name_arg(&Value::Nil, "x", "name")).ends_with("name is required"));
+        assert!(invalid(name_arg(&v("'\\xff'"), "x", "name")).contains("not UTF-8 text: \"\\xff\""));
+        assert_eq!(name_arg(&v("'front'"), "x", "name").unwrap(), "front");
+        assert_eq!(name_arg(&v("{id = 'abc', name = 'n'}"), "x", "name").unwrap(), "abc");
+        assert!(invalid(string_arg(&Value::Integer(7), "docker.topology.load", "path"))
+            .ends_with("path must be a string, got number 7"));
+        assert!(invalid(string_arg(&v("{id = 'abc'}"), "x", "format")).ends_with("format must be a string, got table"));
+        assert_eq!(opt_string_arg(&Value::Nil, "x", "format").unwrap(), None);
+    }
+
+    /// A table that contains itself, a table nested deeper than `MAX_DEPTH` and a table whose
+    /// length claims 2^40 entries are `invalid` errors naming the option, from every reader.
+    #[test]
+    fn hostile_tables_are_refused_by_name() {
+        use dockernet_core::container::{Command, RunOptions};
+        use dockernet_core::network::CreateOptions;
+        let lua = Lua::new();
+        let v = |code: &str| lua.load(code).eval::<Value>().unwrap();
+        let cyclic = v("local d = {} d.a = d return {labels = d}");
+        let m = invalid(opts::<CreateOptions>(Some(cyclic), "network create \"x\""));
+        assert_eq!(m, "network create \"x\": option labels: recursive table detected");
+        let deep = v("local t = {} for i = 1, 100000 do t = {t} end return {image = 'x', ports = t}");
+        let m = invalid(opts::<RunOptions>(Some(deep), "container run"));
+        assert!(m.starts_with("container run: option ports[0][0]") && m.contains("nested more than 64 levels"), "{m}");
+        let deep =
+            v("local t = {} for i = 1, 100000 do t = {t} end return {name = 'x', nodes = {{name = 'a', ports = t}}}");
+        let m = invalid(dockernet_core::topology::Topology::from_deserializer(deserializer(deep)).lua());
+        assert!(m.contains("nested more than 64 levels"), "{m}");
+        let deep = v("local t = 'sh' for i = 1, 1000 do t = {t} end return t");
+        assert!(invalid(value::<Command>(deep, "container exec")).starts_with("container exec: "));
+        // `#t` of this table is 2^40 + 1: read as a list, it was a trillion nils.
+        let sparse = v("local t = {1, 2} local c = 1 while c < (1 << 40) do c = c * 2 t[c] = 1 t[c + 1] = 1 end \
+                        return {image = 'x', ports = t}");
+        let m = invalid(opts::<RunOptions>(Some(sparse), "container run"));
+        assert!(m.contains("option ports") && m.contains("more than 1000000 entries"), "{m}");
+        // A value within the limits is read as before (the top-level table is a level too).
+        let ok = v("local t = 'v' for i = 1, 63 do t = {t} end return {image = 'x', ports = t}");
+        assert!(opts::<RunOptions>(Some(ok), "container run").unwrap().ports.is_some());
+    }
+
+    mod fuzz {
+        //! Random Lua values (built in a real Lua state: nested tables, cycles, holes, huge
+        //! lengths, functions, `docker.null`, bytes that are not UTF-8, NaN) through every option
+        //! reader and argument check: each converts or is a typed `invalid` error. Seeded
+        //! (ChaCha, deterministic) and bounded.
+        use super::*;
+        use dockernet_core::container::{Command, ExecOptions, RunOptions, StopOptions};
+        use dockernet_core::network::{ConnectOptions, CreateOptions, ListOptions};
+        use dockernet_core::topology::{Topology, VerifyOptions};
+        use mlua::Table;
+        use proptest::prelude::*;
+        use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
+
+        /// A Lua value to build.
+        #[derive(Debug, Clone)]
+        enum Tree {
+            Nil,
+            Bool(bool),
+            Int(i64),
+            Num(f64),
+            Bytes(Vec<u8>),
+            Word(&'static str),
+            Function,
+            Null,
+            /// The `k`-th enclosing table (modulo how many there are): a cycle.
+            Up(usize),
+            Array(Vec<Tree>),
+            Map(Vec<(Tree, Tree)>),
+            /// Wrapped in `n` one-element tables.
+            Deep(usize, Box<Tree>),
+            /// A table whose length (a border) is about 2^k with 2k entries. (k stays small here:
+            /// each read of a huge one visits `MAX_ITEMS` nils before it is refused, which the
+            /// explicit case in `hostile_tables_are_refused_by_name` does once.)
+            Sparse(u32),
+        }
+
+        const WORDS: &[&str] = &[
+            "name",
+            "driver",
+            "subnet",
+            "gateway",
+            "labels",
+            "options",
+            "internal",
+            "image",
+            "command",
+            "env",
+            "networks",
+            "nodes",
+            "aliases",
+            "ports",
+            "sysctls",
+            "filters",
+            "timeout",
+            "expect",
+            "routes",
+            "to",
+            "via",
+            "from",
+            "reach",
+            "ipv4",
+            "cap_add",
+            "force",
+            "all",
+            "10.0.0.0/24",
+            "80:80",
+            "a=b",
+            "id",
+            "",
+        ];
+
+        fn tree() -> impl Strategy<Value = Tree> {
+            let leaf = prop_oneof![
+                Just(Tree::Nil),
+                any::<bool>().prop_map(Tree::Bool),
+                any::<i64>().prop_map(Tree::Int),
+                any::<f64>().prop_map(Tree::Num),
+                prop::collection::vec(any::<u8>(), 0..8).prop_map(Tree::Bytes),
+                prop::sample::select(WORDS).prop_map(Tree::Word),
+                Just(Tree::Function),
+                Just(Tree::Null),
+                (0..4usize).prop_map(Tree::Up),
+                (1..14u32).prop_map(Tree::Sparse),
+            ];
+            leaf.prop_recursive(5, 40, 5, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..5).prop_map(Tree::Array),
+                    prop::collection::vec(
+                        (
+                            prop_oneof![3 => prop::sample::select(WORDS).prop_map(Tree::Word), 1 => inner.clone()],
+                            inner.clone()
+                        ),
+                        0..5
+                    )
+                    .prop_map(Tree::Map),
+                    (0..100usize, inner).prop_map(|(n, t)| Tree::Deep(n, Box::new(t))),
+                ]
+            })
+        }
+
+        /// Builds `t` in `lua`; `open` holds the enclosing tables (for [`Tree::Up`]).
+        fn build(lua: &Lua, t: &Tree, open: &mut Vec<Table>) -> mlua::Result<Value> {
+            Ok(match t {
+                Tree::Nil => Value::Nil,
+                Tree::Bool(b) => Value::Boolean(*b),
+                Tree::Int(i) => Value::Integer(*i),
+                Tree::Num(n) => Value::Number(*n),
+                Tree::Bytes(b) => Value::String(lua.create_string(b)?),
+                Tree::Word(w) => Value::String(lua.create_string(w)?),
+                Tree::Function => Value::Function(lua.create_function(|_, ()| Ok(()))?),
+                Tree::Null => Value::NULL,
+                Tree::Up(k) => match open.len() {
+                    0 => Value::Nil,
+                    n => Value::Table(open[n - 1 - k % n].clone()),
+                },
+                Tree::Array(items) => {
+                    let table = lua.create_table()?;
+                    open.push(table.clone());
+                    for (i, item) in items.iter().enumerate() {
+                        table.raw_set(i + 1, build(lua, item, open)?)?;
+                    }
+                    open.pop();
+                    Value::Table(table)
+                }
+                Tree::Map(entries) => {
+                    let table = lua.create_table()?;
+                    open.push(table.clone());
+                    for (k, v) in entries {
+                        let k = build(lua, k, open)?;
+                        let v = build(lua, v, open)?;
+                        // nil and NaN cannot be keys.
+                        if !matches!(k, Value::Nil) && !matches!(k, Value::Number(n) if n.is_nan()) {
+                            table.raw_set(k, v)?;
+                        }
+                    }
+                    open.pop();
+                    Value::Table(table)
+                }
+                Tree::Deep(n, inner) => {
+                    let mut v = build(lua, inner, open)?;
+                    for _ in 0..*n {
+                        v = Value::Table(lua.create_sequence_from([v])?);
+                    }
+                    v
+                }
+                Tree::Sparse(k) => {
+                    let table = lua.create_table()?;
+                    table.raw_set(1, "a")?;
+                    table.raw_set(2, "b")?;
+                    let mut c: i64 = 1;
+                    while c < (1 << k) {
+                        c *= 2;
+                        table.raw_set(c, "x")?;
+                        table.raw_set(c + 1, "y")?;
+                    }
+                    Value::Table(table)
+                }
+            })
+        }
+
+        fn runner(cases: u32) -> TestRunner {
+            let config = Config { cases, failure_persistence: None, ..Config::default() };
+            TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha))
+        }
+
+        /// Converted, or refused as a dockernet `invalid` error: never a panic, never an mlua
+        /// error without a kind.
+        fn typed<T>(r: mlua::Result<T>) -> Result<(), TestCaseError> {
+            match r {
+                Ok(_) => Ok(()),
+                Err(e) => match e.downcast_ref::<crate::error::LuaDockerError>() {
+                    Some(d) if d.0.kind() == dockernet_core::ErrorKind::Invalid => Ok(()),
+                    _ => Err(TestCaseError::fail(format!("not an invalid error: {e:?}"))),
+                },
+            }
+        }
+
+        /// Every reader a Lua value meets converts it or refuses it as `invalid`; a name is
+        /// accepted only when it is a string (or a handle with a string id).
+        #[test]
+        fn lua_values_convert_or_fail_typed() {
+            let lua = Lua::new();
+            runner(320)
+                .run(&tree(), |t| {
+                    let v = build(&lua, &t, &mut Vec::new()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                    let wrapped = lua.create_table().and_then(|w| {
+                        w.raw_set("labels", v.clone())?;
+                        w.raw_set("ports", v.clone())?;
+                        w.raw_set("image", "x")?;
+                        Ok(Value::Table(w))
+                    });
+                    let wrapped = wrapped.map_err(|e| TestCaseError::fail(e.to_string()))?;
+                    typed(opts::<CreateOptions>(Some(v.clone()), "fuzz"))?;
+                    typed(opts::<ConnectOptions>(Some(v.clone()), "fuzz"))?;
+                    typed(opts::<ListOptions>(Some(v.clone()), "fuzz"))?;
+                    typed(opts::<RunOptions>(Some(v.clone()), "fuzz"))?;
+                    typed(opts::<RunOptions>(Some(wrapped.clone()), "fuzz"))?;
+                    typed(opts::<ExecOptions>(Some(v.clone()), "fuzz"))?;
+                    typed(opts::<StopOptions>(Some(v.clone()), "fuzz"))?;
+                    typed(opts::<VerifyOptions>(Some(v.clone()), "fuzz"))?;
+                    typed(value::<Command>(v.clone(), "fuzz"))?;
+                    typed(value::<serde_json::Value>(v.clone(), "fuzz"))?;
+                    typed(Topology::from_deserializer(deserializer(v.clone())).lua())?;
+                    typed(Topology::from_deserializer(deserializer(wrapped)).lua())?;
+                    let name = name_arg(&v, "fuzz", "name");
+                    let is_name = match &v {
+                        Value::String(s) => s.to_str().is_ok(),
+                        Value::Table(t) => {
+                            matches!(t.raw_get::<Value>("id"), Ok(Value::String(s)) if s.to_str().is_ok())
+                        }
+                        _ => false,
+                    };
+                    prop_assert_eq!(name.is_ok(), is_name);
+                    typed(name)?;
+                    typed(string_arg(&v, "fuzz", "path"))?;
+                    Ok(())
+                })
+                .unwrap();
+        }
     }
 }

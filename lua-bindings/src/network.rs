@@ -2,7 +2,8 @@
 //!
 //! Names follow the docker CLI the seed uses (`ls`, `create`, `inspect`, `connect`,
 //! `disconnect`, `rm`, `prune`) plus `get` and `containers`. Wherever a network or container is
-//! expected, a name, an id or a handle is accepted.
+//! expected, a name, an id or a handle is accepted; anything else (a number included) is an
+//! `invalid` error naming the argument (`convert::name_arg`).
 
 use dockernet_core::network::{
     ConnectOptions, CreateOptions, DisconnectOptions, InspectOptions, ListOptions, NetworkRef, PruneOptions,
@@ -110,11 +111,12 @@ pub(crate) fn functions(lua: &Lua, client: &BlockingClient) -> mlua::Result<Tabl
             if nets.is_empty() {
                 return Err(lua_err(Error::invalid("network rm: at least one network is required")));
             }
+            // Every argument is checked before anything is removed: `rm(a, 42)` removes nothing.
+            let names = nets.iter().map(|v| name_arg(v, "network rm", "network")).collect::<mlua::Result<Vec<_>>>()?;
             // Like `docker network rm`: try every name, then report the first failure.
             let mut removed = Vec::new();
             let mut failures: Vec<Error> = Vec::new();
-            for v in nets.iter() {
-                let name = name_arg(v, "network rm", "network")?;
+            for name in names {
                 match c.network_rm(&name) {
                     Ok(()) => removed.push(name),
                     Err(e) => failures.push(e),

@@ -13,7 +13,7 @@ use dockernet_core::{BlockingClient, Error};
 use mlua::{AnyUserData, Lua, Table, UserData, Value};
 use serde::Deserialize;
 
-use crate::convert::{opts, to_lua};
+use crate::convert::{describe, deserializer, opt_string_arg, opts, string_arg, to_lua};
 use crate::error::{lua_err, LuaResultExt};
 use crate::runtime::class;
 
@@ -81,15 +81,17 @@ pub(crate) fn ops(lua: &Lua, client: &BlockingClient) -> mlua::Result<Table> {
         "new",
         lua.create_function(|_, spec: Value| {
             let Value::Table(_) = spec else {
-                return Err(lua_err(Error::invalid(format!("docker.topology: expected a table, got {}", spec.type_name()))));
+                return Err(lua_err(Error::invalid(format!("docker.topology: expected a table, got {}", describe(&spec)))));
             };
-            let d = mlua::serde::Deserializer::new_with_options(spec, mlua::serde::de::Options::new().deny_unsupported_types(false));
-            Ok(LuaTopology(Arc::new(Topology::from_deserializer(d).lua()?)))
+            Ok(LuaTopology(Arc::new(Topology::from_deserializer(deserializer(spec)).lua()?)))
         })?,
     )?;
     t.set(
         "load",
-        lua.create_function(|_, path: String| Ok(LuaTopology(Arc::new(Topology::from_file(&path).lua()?))))?,
+        lua.create_function(|_, path: Value| {
+            let path = string_arg(&path, "docker.topology.load", "path")?;
+            Ok(LuaTopology(Arc::new(Topology::from_file(&path).lua()?)))
+        })?,
     )?;
     t.set("name", lua.create_function(|_, ud: AnyUserData| Ok(topo(&ud)?.name().to_string()))?)?;
     let c = client.clone();
@@ -129,7 +131,10 @@ pub(crate) fn ops(lua: &Lua, client: &BlockingClient) -> mlua::Result<Table> {
     let c = client.clone();
     t.set(
         "destroy_by_name",
-        lua.create_function(move |lua, name: String| record(lua, "DestroyReport", &c.topology_destroy_by_name(&name).lua()?))?,
+        lua.create_function(move |lua, name: Value| {
+            let name = string_arg(&name, "docker.topology.destroy", "name")?;
+            record(lua, "DestroyReport", &c.topology_destroy_by_name(&name).lua()?)
+        })?,
     )?;
     let c = client.clone();
     t.set(
@@ -152,7 +157,8 @@ pub(crate) fn ops(lua: &Lua, client: &BlockingClient) -> mlua::Result<Table> {
     let c = client.clone();
     t.set(
         "graph",
-        lua.create_function(move |_, (ud, fmt): (AnyUserData, Option<String>)| {
+        lua.create_function(move |_, (ud, fmt): (AnyUserData, Value)| {
+            let fmt = opt_string_arg(&fmt, "topology graph", "format")?;
             let format: GraphFormat = fmt.as_deref().unwrap_or("dot").parse().lua()?;
             c.topology_graph(&*topo(&ud)?, format).lua()
         })?,
