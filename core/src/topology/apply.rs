@@ -299,8 +299,10 @@ async fn create_network(cx: &Cx<'_>, key: &str, name: &str) -> Result<crate::net
             r.tried.push(next);
             r.replaced.retain(|(k, _)| k != key);
             r.replaced.push((key.to_string(), next));
-            let note =
-                format!("network {name}: subnet {refused} refused by the daemon ({}); using {next}", refusal_reason(&e));
+            // The daemon's refusal carries its status; dockernet's own check (a network made
+            // since the plan, which it can see) does not.
+            let by = if e.status().is_some() { "refused by the daemon" } else { "taken since the plan" };
+            let note = format!("network {name}: subnet {refused} {by} ({}); using {next}", refusal_reason(&e));
             r.unreported.push(note.clone());
             r.notes.push(note);
             next

@@ -152,6 +152,17 @@ pub struct TopologyLock {
     token: String,
 }
 
+/// A lock dropped without [`TopologyLock::release`] (an interrupt abandoned the destroy that held
+/// it) is no longer held by this process: its next apply judges it stale and breaks it instead of
+/// waiting for itself.
+impl Drop for TopologyLock {
+    fn drop(&mut self) {
+        if let Ok(mut held) = held_tokens().lock() {
+            held.remove(&self.token);
+        }
+    }
+}
+
 /// What happened while taking a lock, for the caller to tell the user.
 #[derive(Debug, Clone)]
 pub enum LockEvent {
@@ -401,11 +412,12 @@ impl TopologyLock {
 
     /// Gives the lock back (removes the container by id; one broken meanwhile is fine).
     pub async fn release(self, client: &Client) -> Result<()> {
-        let r = remove(client, &self.id).await;
-        if r.is_ok() {
-            held_tokens().lock().expect("token set").remove(&self.token);
-        }
-        r.map_err(|e| e.context(format!("release the lock {:?}", self.name)))
+        // No longer held, whatever the daemon answers: a lock left behind by a failed removal
+        // is then judged stale by this process's next apply instead of waited for.
+        held_tokens().lock().expect("token set").remove(&self.token);
+        remove(client, &self.id)
+            .await
+            .map_err(|e| e.context(format!("release the lock {:?}", self.name)))
     }
 }
 

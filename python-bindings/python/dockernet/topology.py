@@ -128,8 +128,9 @@ class Topology:
 
         Another apply of the same topology (any process, any machine on this daemon) is waited
         for (``progress`` hears a ``waiting`` event naming it), at most ``lock_timeout`` seconds
-        (default 600); ``wait=False`` raises ``ConflictError`` at once instead. ``break_lock=True``
-        removes the topology's lock first, for a holder that is gone on another machine."""
+        (default 600), then ``dockernet.Timeout``; ``wait=False`` raises ``dockernet.Conflict`` at
+        once instead. ``break_lock=True`` removes the topology's lock first, for a holder that is
+        gone on another machine."""
         return Result(self._native.apply(self.client._native, concurrency, progress, wait, lock_timeout, break_lock))
 
     def destroy(self) -> Result:
