@@ -205,7 +205,7 @@ function docker.container.interfaces(container) end
 local Topology = {}
 ---@return table plan  actions, subnets, summary
 function Topology:plan() end
----@param opts? {concurrency?: integer, progress?: boolean}
+---@param opts? {concurrency?: integer, progress?: boolean, wait?: boolean, lock_timeout?: number, break_lock?: boolean}
 ---@return table report
 function Topology:apply(opts) end
 ---@return table report
