@@ -883,7 +883,7 @@ mod tests {
     #[test]
     fn oldest_duplicate_wins() {
         let n = |t: &str, id: &str| (parse_created(t), id.to_string());
-        let mut v = vec![
+        let mut v = [
             n("2026-12-03T07:16:55.36736972Z", "b"),
             n("2026-12-03T07:16:55.338495093Z", "c"),
             n("2026-12-03T08:16:55.338495094+01:00", "x"),

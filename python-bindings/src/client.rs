@@ -5,11 +5,19 @@
 //! ticker that re-takes the GIL just long enough to run Python's signal handlers. A Ctrl-C
 //! therefore raises `KeyboardInterrupt` within ~50 ms and drops the in-flight request, instead of
 //! hanging a notebook kernel until the daemon answers.
+//!
+//! A topology apply is never dropped half-way: it runs through [`Interruptible`], where the
+//! signal handler's exception triggers core's `Interrupt` instead. The apply then rolls back what
+//! it did (a second Ctrl-C stops the rollback at once), and only then is the exception raised:
+//! `KeyboardInterrupt` with the apply's account of it (`interrupted (Ctrl-C) after 3 of 8 steps;
+//! rolled back 3 changes; nothing of this apply is left`).
 
 use std::future::Future;
+use std::sync::Mutex;
 use std::time::Duration;
 
-use dockernet_core::{BlockingClient, Host};
+use dockernet_core::{BlockingClient, ErrorKind, Host, Interrupt};
+use pyo3::exceptions::{PyException, PyKeyboardInterrupt};
 use pyo3::prelude::*;
 
 use crate::convert::to_py;
@@ -38,6 +46,88 @@ impl PyClient {
         });
         outcome?.py()
     }
+}
+
+/// A long operation that Python signals interrupt without dropping it (a topology apply, which
+/// hears [`Interruptible::interrupt`] between its steps and rolls back).
+pub(crate) struct Interruptible {
+    /// What the operation listens to.
+    pub(crate) interrupt: Interrupt,
+    /// The first exception a signal handler (or a progress callback) raised meanwhile.
+    raised: Mutex<Option<PyErr>>,
+}
+
+impl Interruptible {
+    pub(crate) fn new() -> Interruptible {
+        Interruptible { interrupt: Interrupt::new(), raised: Mutex::new(None) }
+    }
+
+    /// An exception from a signal handler or a callback (KeyboardInterrupt, SystemExit):
+    /// interrupts the operation; the first one is raised once it has ended.
+    pub(crate) fn heard(&self, py: Python<'_>, e: PyErr) {
+        let cause = if e.is_instance_of::<PyKeyboardInterrupt>(py) {
+            "Ctrl-C".to_string()
+        } else {
+            e.get_type(py).name().map(|n| n.to_string()).unwrap_or_else(|_| "a signal".into())
+        };
+        self.interrupt.trigger(&cause);
+        if let Ok(mut raised) = self.raised.lock() {
+            raised.get_or_insert(e);
+        }
+    }
+
+    /// What a callback's exception means: an ordinary error is printed (the operation goes on),
+    /// a `BaseException` that is not an `Exception` (KeyboardInterrupt, SystemExit) interrupts.
+    pub(crate) fn callback_failed(&self, py: Python<'_>, e: PyErr) {
+        if e.is_instance_of::<PyException>(py) {
+            e.print(py);
+        } else {
+            self.heard(py, e);
+        }
+    }
+
+    /// Runs `fut` with the GIL released until it ends, whatever the signals; then raises what
+    /// was heard meanwhile: `KeyboardInterrupt` with the operation's message when it stopped for
+    /// it, else the handler's own exception (noted with the operation's outcome).
+    pub(crate) fn run<T, F>(&self, client: &PyClient, py: Python<'_>, fut: F) -> PyResult<T>
+    where
+        T: Send,
+        F: Future<Output = dockernet_core::Result<T>> + Send,
+    {
+        let result = py.detach(|| {
+            client.inner.block_on(async {
+                tokio::pin!(fut);
+                loop {
+                    tokio::select! {
+                        r = &mut fut => return r,
+                        e = signals() => Python::attach(|py| self.heard(py, e)),
+                    }
+                }
+            })
+        });
+        let raised = self.raised.lock().ok().and_then(|mut r| r.take());
+        match (result, raised) {
+            (Ok(v), None) => Ok(v),
+            (Err(e), None) => Err(crate::error::to_py(e)),
+            // Stopped for a Ctrl-C: KeyboardInterrupt, with what was rolled back.
+            (Err(e), Some(k)) if e.kind() == ErrorKind::Interrupted && k.is_instance_of::<PyKeyboardInterrupt>(py) => {
+                Err(crate::error::to_py(e))
+            }
+            (Err(e), Some(k)) => {
+                note(py, &k, e.message());
+                Err(k)
+            }
+            (Ok(_), Some(k)) => {
+                note(py, &k, "the operation had already finished: nothing was undone");
+                Err(k)
+            }
+        }
+    }
+}
+
+/// Adds a note to an exception (`add_note`, Python 3.11+; older versions go without).
+fn note(py: Python<'_>, e: &PyErr, text: &str) {
+    let _ = e.value(py).call_method1("add_note", (text,));
 }
 
 /// Resolves with the error a Python signal handler raised (KeyboardInterrupt for Ctrl-C).

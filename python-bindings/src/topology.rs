@@ -6,7 +6,7 @@ use std::sync::Arc;
 use dockernet_core::topology::{ApplyOptions, GraphFormat, Progress, Topology, VerifyOptions};
 use pyo3::prelude::*;
 
-use crate::client::PyClient;
+use crate::client::{Interruptible, PyClient};
 use crate::convert::{opts, to_py, value};
 use crate::error::PyResultExt;
 
@@ -58,6 +58,8 @@ impl PyTopology {
     }
 
     /// Plans and applies as one transaction; `progress(event_dict)` is called for every step.
+    /// Ctrl-C rolls back what this apply did, then raises KeyboardInterrupt saying so; a second
+    /// Ctrl-C stops the rollback at once (the message lists what is left).
     #[pyo3(signature = (client, concurrency=None, progress=None, wait=None, lock_timeout=None, break_lock=None))]
     #[allow(clippy::too_many_arguments)]
     fn apply(
@@ -78,13 +80,18 @@ impl PyTopology {
         o.lock_timeout = lock_timeout.unwrap_or(o.lock_timeout);
         o.break_lock = break_lock.unwrap_or(o.break_lock);
         let c = client.inner.client();
+        // Not `client.wait`: a Ctrl-C must not drop the apply half-way. It interrupts it instead
+        // (rolled back, then KeyboardInterrupt is raised: see client.rs).
+        let run = Interruptible::new();
+        o.interrupt = Some(run.interrupt.clone());
         // The callback runs on this thread inside the detached call: it takes the GIL briefly.
-        let report = client.wait(py, self.inner.apply(c, &o, |p: &Progress| {
+        // A KeyboardInterrupt raised inside it interrupts the apply like one from outside.
+        let report = run.run(client, py, self.inner.apply(c, &o, |p: &Progress| {
             if let Some(cb) = &progress {
                 Python::attach(|py| {
                     if let Ok(event) = to_py(py, p) {
                         if let Err(e) = cb.call1(py, (event,)) {
-                            e.print(py);
+                            run.callback_failed(py, e);
                         }
                     }
                 });

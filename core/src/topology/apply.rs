@@ -903,7 +903,9 @@ pub(crate) async fn execute<P: Fn(&Progress)>(
         let changes = phase.undo.len();
         let rollback = roll_back(client, &topo, &phase.undo, progress, &mut ints).await;
         if let Some(left) = rollback.stopped {
-            return Err(stopped_at_once(&topo, &ints.cause(), "the rollback", left, &[]));
+            // The last record left was being undone: its request was dropped in flight.
+            let (in_flight, left) = left.split_last().map_or((vec![], left), |(u, rest)| (vec![u.describe()], rest));
+            return Err(stopped_at_once(&topo, &ints.cause(), "the rollback", left, &in_flight));
         }
         let mut failures = rollback.failures;
         // A request that timed out may still have been carried out: sweep what the journal missed.

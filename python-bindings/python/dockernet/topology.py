@@ -130,7 +130,13 @@ class Topology:
         for (``progress`` hears a ``waiting`` event naming it), at most ``lock_timeout`` seconds
         (default 600), then ``dockernet.Timeout``; ``wait=False`` raises ``dockernet.Conflict`` at
         once instead. ``break_lock=True`` removes the topology's lock first, for a holder that is
-        gone on another machine."""
+        gone on another machine.
+
+        Ctrl-C (KeyboardInterrupt) does not leave half a lab: no new step starts, the steps in
+        flight finish, what this apply did is undone, and then ``KeyboardInterrupt`` is raised
+        saying so (``interrupted (Ctrl-C) after 3 of 8 steps; rolled back 3 changes; nothing of
+        this apply is left``). A second Ctrl-C stops the rollback at once; the message lists what
+        is left, all of it labelled, so ``destroy()`` removes it."""
         return Result(self._native.apply(self.client._native, concurrency, progress, wait, lock_timeout, break_lock))
 
     def destroy(self) -> Result:
