@@ -27,7 +27,8 @@ pub enum ErrorKind {
     Forbidden,
     /// Bad input: caught by dockernet before any request, or refused by the daemon as invalid.
     Invalid,
-    /// No daemon answered at the configured host, or it is too old for dockernet.
+    /// No daemon answered at the configured host, what answered is not a Docker daemon (a web
+    /// server, a proxy's error page), or the daemon is too old for dockernet.
     Unavailable,
     /// The daemon did not answer in time.
     Timeout,
@@ -102,6 +103,12 @@ impl Error {
     /// An object that already exists.
     pub fn conflict(message: impl Into<String>) -> Self {
         Error::new(ErrorKind::Conflict, message)
+    }
+
+    /// The same error with the daemon's HTTP status (when a re-worded error keeps the answer's).
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
     }
 
     /// What kind of failure this is.

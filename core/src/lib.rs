@@ -13,6 +13,7 @@
 //! - [`blocking`]: [`BlockingClient`], the synchronous facade the bindings use.
 //! - [`interrupt`]: [`Interrupt`], how a caller (Ctrl-C, SIGTERM) stops dockernet waiting.
 //! - [`options`]: option tables read from Lua or Python with errors that name the key.
+//! - [`swarm`]: swarm init, join, leave, inspect, nodes — what overlay networks need.
 //! - [`topology`]: declared labs — plan, apply (transactional), destroy by label, status, verify
 //!   reachability, graph.
 //! - [`error`]: the one [`Error`] with an [`ErrorKind`].
@@ -36,6 +37,7 @@ pub mod interrupt;
 mod local_lock;
 pub mod network;
 pub mod options;
+pub mod swarm;
 pub mod topology;
 mod transport;
 

@@ -32,6 +32,8 @@ use serde_json::{json, Value};
 
 pub use dockernet_core;
 
+pub mod daemons;
+
 /// The ownership label: every network and container a test makes carries `dockernet.test=<tag>`.
 pub const LABEL: &str = "dockernet.test";
 
