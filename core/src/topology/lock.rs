@@ -163,17 +163,6 @@ impl Drop for TopologyLock {
     }
 }
 
-/// A lock dropped without [`TopologyLock::release`] (an interrupt abandoned the destroy that held
-/// it) is no longer held by this process: its next apply judges it stale and breaks it instead of
-/// waiting for itself.
-impl Drop for TopologyLock {
-    fn drop(&mut self) {
-        if let Ok(mut held) = held_tokens().lock() {
-            held.remove(&self.token);
-        }
-    }
-}
-
 /// What happened while taking a lock, for the caller to tell the user.
 #[derive(Debug, Clone)]
 pub enum LockEvent {
