@@ -86,7 +86,7 @@ impl PyTopology {
         o.interrupt = Some(run.interrupt.clone());
         // The callback runs on this thread inside the detached call: it takes the GIL briefly.
         // A KeyboardInterrupt raised inside it interrupts the apply like one from outside.
-        let report = run.run(client, py, self.inner.apply(c, &o, |p: &Progress| {
+        let on_progress = |p: &Progress| {
             if let Some(cb) = &progress {
                 Python::attach(|py| {
                     if let Ok(event) = to_py(py, p) {
@@ -96,7 +96,8 @@ impl PyTopology {
                     }
                 });
             }
-        }))?;
+        };
+        let report = run.run(client, py, self.inner.apply(c, &o, on_progress))?;
         record(py, &report)
     }
 
