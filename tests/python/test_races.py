@@ -15,7 +15,7 @@ import pytest
 
 import dockernet
 from conftest import TEST_IMAGE, docker_cli, unique
-from test_topology import free_pool, owned
+from test_topology import destroy_later, free_pool, owned  # noqa: F401 (destroy_later is a fixture)
 
 
 def plant_foreign_lock(lab: Any, topology: str) -> str:
