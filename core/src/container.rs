@@ -3,21 +3,30 @@
 //!
 //! `run` is create + connect + start as one operation that leaves nothing behind when it fails:
 //! the container is created on its first network, the other networks are connected before it
-//! starts (so it boots with every interface), and any failure after create removes it again.
+//! starts (so it boots with every interface), and any failure after create removes it again —
+//! and if that removal fails too, the error says so and names the container left behind.
 //! Images are never pulled: a missing image is a `not_found` error.
+//!
+//! `stop` waits for the container's grace period on top of the client's timeout (the daemon
+//! holds the request that long before it kills). `exec` reads the process's output as a stream
+//! over an upgraded connection: no request timeout cuts it, only the exec's own `timeout` option,
+//! and what it collects is capped like any answer (see `client.rs`).
 
 use std::collections::BTreeMap;
 
-use futures_util::StreamExt;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use crate::client::Client;
+use crate::client::{byte_size, Client, MAX_RESPONSE_ENV};
 use crate::document::Document;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::network::{
-    check_name, container_name, endpoint_config, exact_match, filters_query, id_of, is_short_prefix_ambiguity, seg, shown,
-    ConnectOptions, NetworkRef,
+    check_name, container_name, endpoint_config, exact_match, filters_query, id_of, is_short_prefix_ambiguity, seg, short,
+    shown, ConnectOptions, NetworkRef,
 };
 use crate::options::{from_value, split_key_value, StringList, StringMap};
 
@@ -109,9 +118,14 @@ pub struct RemoveOptions {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StopOptions {
-    /// Seconds to wait before killing (daemon default: 10).
+    /// Seconds to wait before killing (default: the container's own stop timeout, else 10; a
+    /// negative number waits for as long as the process takes). The request may take this much
+    /// longer than the client's timeout.
     pub timeout: Option<i64>,
 }
+
+/// The daemon's grace period when neither the call nor the container sets one.
+const DEFAULT_STOP_GRACE: i64 = 10;
 
 /// Options of `container exec`.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -125,6 +139,9 @@ pub struct ExecOptions {
     pub workdir: Option<String>,
     /// Run privileged.
     pub privileged: bool,
+    /// Seconds to wait for the command to finish (default: as long as it runs). When it runs
+    /// out the call fails with `timeout`; the process may still be running in the container.
+    pub timeout: Option<f64>,
 }
 
 /// A container by identity.
@@ -448,8 +465,18 @@ impl Client {
             Ok::<_, Error>(())
         };
         if let Err(e) = finish.await {
-            let _ = docker_rm(self, &id, true).await;
-            return Err(e.context("the container was removed again"));
+            return Err(match docker_rm(self, &id, true).await {
+                // Gone either way (auto_remove may have beaten us to it).
+                Ok(()) => e.note("the container was removed again"),
+                Err(r) if r.kind() == ErrorKind::NotFound => e.note("the container was removed again"),
+                Err(r) => e.note(format!(
+                    "the container {} was left behind: removing it failed too ({}); remove it with \
+                     `docker rm -f {}`",
+                    crate::network::short(&id),
+                    r.message(),
+                    crate::network::short(&id)
+                )),
+            });
         }
         Ok(ContainerRef {
             id: id.clone(),
@@ -519,7 +546,13 @@ impl Client {
             *ctx.lock().expect("message lock") = format!("container stop {:?}", shown(name_or_id, &container_name(&doc)));
             let id = id_of(&doc);
             let q = opts.timeout.map(|t| format!("?t={t}")).unwrap_or_default();
-            self.post_json(&format!("/containers/{id}/stop{q}"), &json!({})).await.map(|_| ())
+            // The daemon answers after the grace period (then it kills): wait that long on top.
+            let grace = opts
+                .timeout
+                .or_else(|| doc.pointer("/Config/StopTimeout").and_then(Value::as_i64))
+                .unwrap_or(DEFAULT_STOP_GRACE);
+            let limit = u64::try_from(grace).ok().map(|g| self.timeout().saturating_add(Duration::from_secs(g)));
+            self.post_json_within(&format!("/containers/{id}/stop{q}"), &json!({}), limit).await.map(|_| ())
         }
         .await
         .map_err(|e| e.context(ctx.lock().expect("message lock")))
@@ -572,44 +605,119 @@ impl Client {
     }
 
     async fn exec_inner(&self, name_or_id: &str, cmd: &Command, opts: &ExecOptions) -> Result<ExecOutput> {
-        use bollard::exec::{CreateExecOptions, StartExecResults};
         if cmd.0.is_empty() {
             return Err(Error::invalid("command must not be empty"));
         }
+        let limit = match opts.timeout {
+            None => None,
+            Some(t) if t.is_finite() && t > 0.0 => Duration::try_from_secs_f64(t).ok(),
+            Some(t) => return Err(Error::invalid(format!("option timeout: expected a positive number of seconds, got {t}"))),
+        };
         let id = id_of(&self.container_doc(name_or_id).await?);
-        let docker = self.docker().await?;
         let env: Vec<String> = opts.env.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let exec = docker
-            .create_exec(
-                &id,
-                CreateExecOptions {
-                    cmd: Some(cmd.0.clone()),
-                    attach_stdout: Some(true),
-                    attach_stderr: Some(true),
-                    user: opts.user.clone(),
-                    env: (!env.is_empty()).then_some(env),
-                    working_dir: opts.workdir.clone(),
-                    privileged: Some(opts.privileged),
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(|e| self.map_bollard(e))?;
+        let mut body = Map::new();
+        body.insert("Cmd".into(), json!(cmd.0));
+        body.insert("AttachStdout".into(), json!(true));
+        body.insert("AttachStderr".into(), json!(true));
+        body.insert("Privileged".into(), json!(opts.privileged));
+        if let Some(u) = &opts.user {
+            body.insert("User".into(), json!(u));
+        }
+        if !env.is_empty() {
+            body.insert("Env".into(), json!(env));
+        }
+        if let Some(w) = &opts.workdir {
+            body.insert("WorkingDir".into(), json!(w));
+        }
+        let created = self.post_json(&format!("/containers/{id}/exec"), &Value::Object(body)).await?;
+        let exec_id = created.get("Id").and_then(Value::as_str).unwrap_or_default().to_string();
         let mut out = ExecOutput { exit_code: -1, stdout: Vec::new(), stderr: Vec::new() };
-        match docker.start_exec(&exec.id, None).await.map_err(|e| self.map_bollard(e))? {
-            StartExecResults::Attached { mut output, .. } => {
-                while let Some(chunk) = output.next().await {
-                    match chunk.map_err(|e| self.map_bollard(e))? {
-                        bollard::container::LogOutput::StdErr { message } => out.stderr.extend_from_slice(&message),
-                        other => out.stdout.extend_from_slice(&other.into_bytes()),
-                    }
+        let run = self.exec_output(&exec_id, &mut out);
+        match limit {
+            None => run.await?,
+            Some(limit) => tokio::time::timeout(limit, run).await.map_err(|_| {
+                Error::new(
+                    ErrorKind::Timeout,
+                    format!(
+                        "the command did not finish within {limit:?} (option timeout); dockernet stopped waiting, \
+                         but the process may still be running in the container (exec {})",
+                        crate::network::short(&exec_id)
+                    ),
+                )
+            })??,
+        }
+        #[derive(Deserialize)]
+        struct ExecState {
+            #[serde(rename = "ExitCode")]
+            exit_code: Option<i64>,
+        }
+        let state: ExecState = self.get_doc(&format!("/exec/{exec_id}/json")).await?.fields()?;
+        out.exit_code = state.exit_code.unwrap_or(-1);
+        Ok(out)
+    }
+
+    /// Starts an exec attached and collects its output until the process closes it.
+    ///
+    /// Why not a plain request: the daemon hijacks the connection and streams the process's
+    /// output in frames (an 8-byte header: stream, 0, 0, 0, length) until it exits — as long as
+    /// the process runs, so only the start is bounded by the request timeout. The request asks
+    /// for an upgrade (`101`, as the docker CLI and docker-py do); a daemon that answers `200`
+    /// instead streams the same frames as the body.
+    async fn exec_output(&self, exec_id: &str, out: &mut ExecOutput) -> Result<()> {
+        let path = self.versioned(&format!("/exec/{exec_id}/start")).await?;
+        let payload = Bytes::from_static(br#"{"Detach":false,"Tty":false}"#);
+        let headers = [("Connection", "Upgrade"), ("Upgrade", "tcp")];
+        let start = self.send(&Method::POST, &path, Some(payload), &headers);
+        let resp = tokio::time::timeout(self.timeout(), start).await.map_err(|_| {
+            Error::new(
+                ErrorKind::Timeout,
+                format!("the Docker daemon at {} did not start exec {} within {:?}", self.host().url, short(exec_id), self.timeout()),
+            )
+        })??;
+        let status = resp.status();
+        let cap = self.max_response_bytes();
+        let mut demux = Demux::default();
+        let mut feed = |chunk: &[u8], out: &mut ExecOutput| -> Result<()> {
+            demux.feed(chunk, out);
+            if (out.stdout.len() + out.stderr.len()) as u64 > cap {
+                return Err(Error::new(
+                    ErrorKind::Api,
+                    format!(
+                        "the command wrote more than {}; dockernet stopped reading, and the process may still be \
+                         running in the container (exec {}). Redirect its output to a file, or raise {MAX_RESPONSE_ENV} \
+                         (now {cap} bytes)",
+                        byte_size(cap),
+                        short(exec_id)
+                    ),
+                ));
+            }
+            Ok(())
+        };
+        if status == StatusCode::SWITCHING_PROTOCOLS {
+            let upgraded = hyper::upgrade::on(resp).await.map_err(|e| self.unavailable(&e.to_string()))?;
+            let mut io = hyper_util::rt::TokioIo::new(upgraded);
+            let mut buf = vec![0u8; 64 << 10];
+            loop {
+                let n = read_some(&mut io, &mut buf).await.map_err(|e| self.unavailable(&e.to_string()))?;
+                if n == 0 {
+                    return Ok(());
+                }
+                feed(&buf[..n], out)?;
+            }
+        } else if status.is_success() {
+            use http_body_util::BodyExt;
+            let mut body = resp.into_body();
+            while let Some(frame) = body.frame().await {
+                let frame = frame.map_err(|e| self.unavailable(&e.to_string()))?;
+                if let Some(data) = frame.data_ref() {
+                    feed(data, out)?;
                 }
             }
-            StartExecResults::Detached => {}
+            Ok(())
+        } else {
+            let answer = self.read_answer(&Method::POST, &path, resp).await?;
+            Err(self.answer_error(&Method::POST, &path, &answer))
         }
-        let info = docker.inspect_exec(&exec.id).await.map_err(|e| self.map_bollard(e))?;
-        out.exit_code = info.exit_code.unwrap_or(-1);
-        Ok(out)
     }
 
     /// Each network attachment of a container: addresses, MAC, gateway, and — when the image has
@@ -641,9 +749,56 @@ impl Client {
 }
 
 async fn docker_rm(client: &Client, id: &str, force: bool) -> Result<()> {
-    let docker = client.docker().await?;
-    let opts = bollard::query_parameters::RemoveContainerOptions { force, v: true, link: false };
-    docker.remove_container(id, Some(opts)).await.map_err(|e| client.map_bollard(e))
+    client.delete(&format!("/containers/{id}?v=1&force={}", if force { 1 } else { 0 })).await
+}
+
+/// Reads what is there (at least one byte, or 0 at the end) from an upgraded connection.
+async fn read_some<R: tokio::io::AsyncRead + Unpin>(io: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
+    std::future::poll_fn(|cx| {
+        let mut rb = tokio::io::ReadBuf::new(buf);
+        match std::pin::Pin::new(&mut *io).poll_read(cx, &mut rb) {
+            std::task::Poll::Ready(Ok(())) => std::task::Poll::Ready(Ok(rb.filled().len())),
+            std::task::Poll::Ready(Err(e)) => std::task::Poll::Ready(Err(e)),
+            std::task::Poll::Pending => std::task::Poll::Pending,
+        }
+    })
+    .await
+}
+
+/// Splits the daemon's multiplexed exec stream into stdout and stderr as bytes arrive.
+///
+/// Each frame is an 8-byte header — the stream (1 stdout, 2 stderr), three zero bytes, the
+/// payload's length (big-endian `u32`) — then the payload. Payload bytes are copied out as they
+/// come, never buffered up to the length a header claims (which could be 4 GiB), so the output
+/// cap is checked against what was really received.
+#[derive(Debug, Default)]
+struct Demux {
+    header: [u8; 8],
+    have: usize,
+    remaining: u32,
+}
+
+impl Demux {
+    fn feed(&mut self, mut data: &[u8], out: &mut ExecOutput) {
+        while !data.is_empty() {
+            if self.remaining == 0 {
+                let take = (8 - self.have).min(data.len());
+                self.header[self.have..self.have + take].copy_from_slice(&data[..take]);
+                self.have += take;
+                data = &data[take..];
+                if self.have == 8 {
+                    self.remaining = u32::from_be_bytes([self.header[4], self.header[5], self.header[6], self.header[7]]);
+                    self.have = 0;
+                }
+                continue;
+            }
+            let take = (self.remaining as usize).min(data.len());
+            let sink = if self.header[0] == 2 { &mut out.stderr } else { &mut out.stdout };
+            sink.extend_from_slice(&data[..take]);
+            self.remaining -= take as u32;
+            data = &data[take..];
+        }
+    }
 }
 
 /// Sorts `eth10` after `eth9`.
@@ -769,6 +924,32 @@ mod tests {
         let o = run(json!({"image": "i", "command": ["exec sleep 1000"]})).unwrap();
         assert_eq!(o.command.unwrap().0, ["exec sleep 1000"]);
         assert!(run(json!({"image": "i", "command": "unclosed 'quote"})).is_err());
+    }
+
+    /// The exec stream splits into stdout and stderr however the bytes are cut into chunks (a
+    /// header split across reads, a frame across several).
+    #[test]
+    fn demux_frames_across_chunks() {
+        let mut stream = Vec::new();
+        for (kind, text) in [(1u8, &b"hello "[..]), (2, b"oops"), (1, b"world"), (1, b"")] {
+            stream.extend_from_slice(&[kind, 0, 0, 0]);
+            stream.extend_from_slice(&(text.len() as u32).to_be_bytes());
+            stream.extend_from_slice(text);
+        }
+        for size in [1, 3, 7, 8, 9, 64] {
+            let mut d = Demux::default();
+            let mut out = ExecOutput { exit_code: 0, stdout: vec![], stderr: vec![] };
+            for chunk in stream.chunks(size) {
+                d.feed(chunk, &mut out);
+            }
+            assert_eq!(out.stdout, b"hello world", "chunks of {size}");
+            assert_eq!(out.stderr, b"oops", "chunks of {size}");
+        }
+        // A header that claims 4 GiB holds nothing back: what came is what is counted.
+        let mut d = Demux::default();
+        let mut out = ExecOutput { exit_code: 0, stdout: vec![], stderr: vec![] };
+        d.feed(&[1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, b'x', b'y'], &mut out);
+        assert_eq!(out.stdout, b"xy");
     }
 
     /// Interface names come from MACs and the default route from /proc/net/route.

@@ -7,6 +7,11 @@
 //! `tcp://` hosts, or the context's own TLS material.
 //!
 //! Nothing here touches the network: resolving a host never fails because a daemon is down.
+//!
+//! Credentials in a host URL (`tcp://admin:s3cret@10.0.0.5:2375`) never leave this file: as in
+//! the docker CLI they are not sent to the daemon (the connection goes to `10.0.0.5:2375`), and
+//! [`Host::url`] — the form every message, prompt, `docker.host` and Python `repr` shows — keeps
+//! the user name but not the password (`tcp://admin:***@10.0.0.5:2375`). See [`redact`].
 
 use std::path::{Path, PathBuf};
 
@@ -39,9 +44,13 @@ pub struct TlsFiles {
 }
 
 /// A resolved daemon address, with where the choice came from (shown in errors and the prompt).
+///
+/// Holds no secret: a password in the URL given is dropped at parse time (see the file notes), so
+/// `Debug`, `Display` and every message built from it are safe to print.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Host {
-    /// The address in docker's URL form (`unix:///var/run/docker.sock`, `tcp://10.0.0.5:2376`).
+    /// The address in docker's URL form (`unix:///var/run/docker.sock`, `tcp://10.0.0.5:2376`),
+    /// with any password in it replaced by `***` ([`redact`]).
     pub url: String,
     /// Parsed form of `url`.
     pub endpoint: Endpoint,
@@ -69,8 +78,12 @@ impl Host {
 
     /// Parses a docker host URL (`unix://PATH`, `tcp://HOST:PORT`, `http://`, `https://`, or a
     /// bare socket path).
+    ///
+    /// User information (`user:password@`) before a TCP address is accepted and ignored, as the
+    /// docker CLI does; the result's `url` shows it redacted.
     pub fn parse(url: &str, source: &str, tls: Option<TlsFiles>) -> Result<Host> {
-        let bad = |why: &str| Error::invalid(format!("host {url:?} (from {source}): {why}"));
+        let shown = redact(url);
+        let bad = |why: &str| Error::invalid(format!("host {shown:?} (from {source}): {why}"));
         let endpoint = if let Some(path) = url.strip_prefix("unix://") {
             if path.is_empty() {
                 return Err(bad("a unix:// host needs a socket path"));
@@ -78,12 +91,13 @@ impl Host {
             Endpoint::Unix(PathBuf::from(path))
         } else if url.starts_with('/') {
             Endpoint::Unix(PathBuf::from(url))
-        } else if let Some(rest) = url
-            .strip_prefix("tcp://")
-            .or_else(|| url.strip_prefix("http://"))
-            .or_else(|| url.strip_prefix("https://"))
+        } else if let Some(rest) =
+            url.strip_prefix("tcp://").or_else(|| url.strip_prefix("http://")).or_else(|| url.strip_prefix("https://"))
         {
             let rest = rest.trim_end_matches('/');
+            // `user:password@` is not an address: connect to what follows it (the docker CLI
+            // keeps only the URL's host part too).
+            let rest = rest.rsplit_once('@').map_or(rest, |(_, addr)| addr);
             if rest.is_empty() || rest.contains('/') {
                 return Err(bad("expected tcp://HOST:PORT"));
             }
@@ -105,7 +119,7 @@ impl Host {
         } else {
             return Err(bad("expected unix://PATH or tcp://HOST:PORT"));
         };
-        Ok(Host { url: url.to_string(), endpoint, source: source.to_string() })
+        Ok(Host { url: shown, endpoint, source: source.to_string() })
     }
 
     /// A short label for prompts: the socket path or `host:port`.
@@ -117,14 +131,42 @@ impl Host {
     }
 }
 
+impl std::fmt::Display for Host {
+    /// The redacted URL, as in messages.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.url)
+    }
+}
+
+/// A host URL fit to show: a password in its user information becomes `***`
+/// (`tcp://admin:s3cret@h:1` → `tcp://admin:***@h:1`), and user information without a `:` — a
+/// bare token — is hidden whole (`tcp://***@h:1`). Socket paths (`unix://`, `/…`) are shown as
+/// they are: an `@` there is part of a file name.
+///
+/// The user information is everything between `://` and the last `@`, so a password holding `/`
+/// or `@` is hidden whole too.
+pub fn redact(url: &str) -> String {
+    if url.starts_with("unix://") || url.starts_with('/') {
+        return url.to_string();
+    }
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    match rest.rsplit_once('@') {
+        None => url.to_string(),
+        Some((userinfo, addr)) => match userinfo.split_once(':') {
+            Some((user, _)) if !user.contains('/') => format!("{scheme}://{user}:***@{addr}"),
+            _ => format!("{scheme}://***@{addr}"),
+        },
+    }
+}
+
 /// `DOCKER_TLS_VERIFY` set to anything but empty turns TLS on, with the files in
 /// `DOCKER_CERT_PATH` (default `~/.docker`).
 fn tls_from_env() -> Option<TlsFiles> {
     let on = std::env::var("DOCKER_TLS_VERIFY").map(|v| !v.is_empty()).unwrap_or(false);
     on.then(|| TlsFiles {
-        dir: std::env::var_os("DOCKER_CERT_PATH")
-            .map(PathBuf::from)
-            .unwrap_or_else(docker_config_dir),
+        dir: std::env::var_os("DOCKER_CERT_PATH").map(PathBuf::from).unwrap_or_else(docker_config_dir),
     })
 }
 
@@ -162,9 +204,8 @@ fn read_current_context(config: &Path) -> Option<String> {
 fn context_host(dir: &Path, name: &str) -> Result<Host> {
     let id = hex::encode(Sha256::digest(name.as_bytes()));
     let meta = dir.join("contexts").join("meta").join(&id).join("meta.json");
-    let text = std::fs::read_to_string(&meta).map_err(|e| {
-        Error::invalid(format!("docker context {name:?}: cannot read {}: {e}", meta.display()))
-    })?;
+    let text = std::fs::read_to_string(&meta)
+        .map_err(|e| Error::invalid(format!("docker context {name:?}: cannot read {}: {e}", meta.display())))?;
     let doc: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| Error::invalid(format!("docker context {name:?}: {}: {e}", meta.display())))?;
     let url = doc
@@ -192,6 +233,28 @@ mod tests {
         let e = Host::parse("ftp://x", "DOCKER_HOST", None).unwrap_err();
         assert!(e.message().contains("ftp://x") && e.message().contains("DOCKER_HOST"), "{e}");
         assert!(Host::parse("ssh://me@box", "t", None).unwrap_err().message().contains("ssh"));
+    }
+
+    /// A password in a host URL shows as `***` in the parsed host, its `Debug` form and in
+    /// errors about it, and the connection goes to the address after the `@`.
+    #[test]
+    fn credentials_are_redacted() {
+        let h = Host::parse("tcp://admin:s3cret@127.0.0.1:1", "DOCKER_HOST", None).unwrap();
+        assert_eq!(h.url, "tcp://admin:***@127.0.0.1:1");
+        assert_eq!(h.endpoint, Endpoint::Tcp { addr: "127.0.0.1:1".into(), tls: None });
+        assert_eq!(h.short(), "127.0.0.1:1");
+        assert!(!format!("{h:?}").contains("s3cret"), "{h:?}");
+        assert_eq!(h.to_string(), "tcp://admin:***@127.0.0.1:1");
+        let h = Host::parse("https://tok3n@docker.example:2376", "--host", None).unwrap();
+        assert_eq!(h.url, "https://***@docker.example:2376");
+        // A malformed URL's error does not echo the password either (`/` or `@` in it included).
+        for bad in ["tcp://admin:s3cret@host/path", "tcp://admin:s3/cr@et@host/x", "ftp://admin:s3cret@host"] {
+            let e = Host::parse(bad, "DOCKER_HOST", None).unwrap_err();
+            assert!(!e.message().contains("s3cret") && !e.message().contains("cr@et"), "{e}");
+            assert!(e.message().contains("***"), "{e}");
+        }
+        assert_eq!(redact("unix:///run/user@1000/docker.sock"), "unix:///run/user@1000/docker.sock");
+        assert_eq!(redact("tcp://10.0.0.5:2375"), "tcp://10.0.0.5:2375");
     }
 
     /// A context stored the docker CLI's way resolves to its endpoint.

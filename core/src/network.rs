@@ -482,10 +482,7 @@ impl Client {
         if same.len() < 2 || winner.1 == id || !same.iter().any(|(_, i)| i == id) {
             return Ok(());
         }
-        let removed = match self.docker().await {
-            Ok(docker) => docker.remove_network(id).await.map_err(|e| self.map_bollard(e)),
-            Err(e) => Err(e),
-        };
+        let removed = self.delete(&format!("/networks/{id}")).await;
         let e = Error::conflict(format!(
             "a network named {name:?} already exists (id {}): another client created it at the same moment",
             short(&winner.1)
@@ -573,8 +570,7 @@ impl Client {
                     format!("{} is a pre-defined network and cannot be removed", r.name),
                 ));
             }
-            let docker = self.docker().await?;
-            docker.remove_network(&r.id).await.map_err(|e| self.map_bollard(e))
+            self.delete(&format!("/networks/{}", r.id)).await
         }
         .await
         .map_err(|e| e.context(ctx.lock().expect("message lock")))

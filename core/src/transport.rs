@@ -1,18 +1,18 @@
-//! The one HTTP connection pool to the daemon, shared by bollard and by dockernet's own
-//! document requests.
+//! The one HTTP connection pool to the daemon: hyper's pooled client over a Unix socket, plain
+//! TCP or TLS, with request URIs that start with [`Transport::base`].
 //!
-//! Why not let bollard own the connection: inspect and list documents must reach scripts exactly
-//! as the daemon sent them (Docker's keys, its `null`s, fields newer than bollard's models), so
-//! dockernet reads those bodies itself as JSON. Handing bollard this transport through
-//! `connect_with_custom_transport` keeps a single keep-alive pool for both paths, so a script's
-//! calls reuse one socket whichever path they take.
+//! Every request dockernet makes goes through here and through `Client::send` above it, so the
+//! limits of `client.rs` (the response cap, the timeout, the retry of a request that never
+//! reached the daemon) hold for all of them. (bollard used to serve a few calls over this pool;
+//! its body reads had neither a size cap nor a timeout, so those calls are dockernet's own now.)
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use bollard::BollardRequest;
-use http::Response;
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client as HyperClient;
@@ -21,21 +21,18 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use crate::error::{Error, Result};
 use crate::host::{Endpoint, Host, TlsFiles};
 
-/// bollard's request body type (an alias bollard keeps crate-private; spelled out here).
-type BodyType = http_body_util::Either<
-    http_body_util::Full<bytes::Bytes>,
-    http_body_util::StreamBody<
-        Pin<Box<dyn futures_util::Stream<Item = std::result::Result<hyper::body::Frame<bytes::Bytes>, std::io::Error>> + Send>>,
-    >,
->;
+/// Every request body is whole before it is sent (JSON documents), so a request can be sent again.
+pub(crate) type Body = Full<Bytes>;
 
-type SendFuture =
-    Pin<Box<dyn Future<Output = std::result::Result<Response<Incoming>, bollard::errors::Error>> + Send>>;
+/// Why a send failed before any answer: hyper's error (its sources hold the I/O cause).
+pub(crate) type SendError = hyper_util::client::legacy::Error;
+
+type SendFuture = Pin<Box<dyn Future<Output = std::result::Result<Response<Incoming>, SendError>> + Send>>;
 
 /// Sends one request over the pooled connection.
 #[derive(Clone)]
 pub(crate) struct Transport {
-    send: Arc<dyn Fn(BollardRequest) -> SendFuture + Send + Sync>,
+    send: Arc<dyn Fn(Request<Body>) -> SendFuture + Send + Sync>,
     /// `scheme://authority` that request URIs start with (`http://docker` for a Unix socket,
     /// `http://h:p`, `https://h:p`).
     pub(crate) base: String,
@@ -65,32 +62,17 @@ impl Transport {
         }
     }
 
-    fn wrap<C>(client: HyperClient<C, BodyType>, base: String) -> Transport
+    fn wrap<C>(client: HyperClient<C, Body>, base: String) -> Transport
     where
         C: hyper_util::client::legacy::connect::Connect + Clone + Send + Sync + 'static,
     {
-        let send = move |req: BollardRequest| -> SendFuture {
-            let fut = client.request(req);
-            Box::pin(async move { fut.await.map_err(bollard::errors::Error::from) })
-        };
+        let send = move |req: Request<Body>| -> SendFuture { Box::pin(client.request(req)) };
         Transport { send: Arc::new(send), base }
     }
 
     /// Sends a request (its URI must start with [`Transport::base`]).
-    pub(crate) fn send(&self, req: BollardRequest) -> SendFuture {
+    pub(crate) fn send(&self, req: Request<Body>) -> SendFuture {
         (self.send)(req)
-    }
-
-    /// The same pool as a bollard client speaking API `version`.
-    pub(crate) fn bollard(&self, version: (usize, usize), timeout_secs: u64) -> Result<bollard::Docker> {
-        let this = self.clone();
-        bollard::Docker::connect_with_custom_transport(
-            move |req: BollardRequest| this.send(req),
-            Some(self.base.clone()),
-            timeout_secs,
-            &bollard::ClientVersion { major_version: version.0, minor_version: version.1 },
-        )
-        .map_err(|e| Error::invalid(format!("cannot set up the Docker client: {e}")))
     }
 }
 
@@ -126,9 +108,8 @@ fn tls_config(files: &TlsFiles) -> Result<rustls::ClientConfig> {
         let path = files.dir.join(name);
         std::fs::read(&path).map_err(|e| Error::invalid(format!("cannot read {}: {e}", path.display())))
     };
-    let bad = |name: &str, e: &dyn std::fmt::Display| {
-        Error::invalid(format!("{}: {e}", files.dir.join(name).display()))
-    };
+    let bad =
+        |name: &str, e: &dyn std::fmt::Display| Error::invalid(format!("{}: {e}", files.dir.join(name).display()));
     let mut roots = rustls::RootCertStore::empty();
     for cert in CertificateDer::pem_slice_iter(&read("ca.pem")?) {
         roots.add(cert.map_err(|e| bad("ca.pem", &e))?).map_err(|e| bad("ca.pem", &e))?;

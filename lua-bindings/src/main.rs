@@ -29,6 +29,10 @@ struct Args {
     /// Daemon socket or address (unix:///path, tcp://host:port); overrides DOCKER_HOST.
     #[arg(short = 'H', long, value_name = "HOST")]
     host: Option<OsString>,
+    /// Seconds to wait for each daemon request (default: DOCKERNET_TIMEOUT, else 60). A stop
+    /// also waits for its grace period; an exec's output is bounded by its own timeout option.
+    #[arg(long, value_name = "SECONDS")]
+    timeout: Option<String>,
     /// Run this Lua code (repeatable; runs before SCRIPT).
     #[arg(short = 'e', value_name = "CODE")]
     exec: Vec<OsString>,
@@ -47,8 +51,9 @@ struct Args {
 /// line is a network command. Scanned before clap so `dockernet network --help` reaches the
 /// network command's own help rather than the program's. Words are compared as bytes (any of
 /// them may not be UTF-8); the values are checked by [`text_value`] and `cli::text_args`.
-fn network_command(argv: &[OsString]) -> Option<(Option<&[u8]>, &[OsString])> {
+fn network_command(argv: &[OsString]) -> Option<(Option<&[u8]>, Option<&[u8]>, &[OsString])> {
     let mut host = None;
+    let mut timeout = None;
     let mut i = 1;
     while i < argv.len() {
         let a = argv[i].as_encoded_bytes();
@@ -58,8 +63,14 @@ fn network_command(argv: &[OsString]) -> Option<(Option<&[u8]>, &[OsString])> {
         } else if let Some(h) = a.strip_prefix(b"--host=") {
             host = Some(h);
             i += 1;
+        } else if a == b"--timeout" {
+            timeout = Some(argv.get(i + 1)?.as_encoded_bytes());
+            i += 2;
+        } else if let Some(t) = a.strip_prefix(b"--timeout=") {
+            timeout = Some(t);
+            i += 1;
         } else if a == b"network" || dockernet_lua::cli::topology::VERBS.iter().any(|v| v.as_bytes() == a) {
-            return Some((host, &argv[i..]));
+            return Some((host, timeout, &argv[i..]));
         } else {
             return None;
         }
@@ -82,12 +93,14 @@ fn text_value(flag: &str, value: Option<&[u8]>) -> Result<Option<String>, String
 fn main() -> ExitCode {
     // args_os: std::env::args() panics on a word that is not UTF-8.
     let argv: Vec<OsString> = std::env::args_os().collect();
-    if let Some((host, words)) = network_command(&argv) {
-        let (host, words) = match (text_value("-H/--host", host), dockernet_lua::cli::text_args(words)) {
-            (Ok(h), Ok(w)) => (h, w),
-            (Err(e), _) | (_, Err(e)) => return fail(&e),
+    if let Some((host, timeout, words)) = network_command(&argv) {
+        let text =
+            (text_value("-H/--host", host), text_value("--timeout", timeout), dockernet_lua::cli::text_args(words));
+        let (host, timeout, words) = match text {
+            (Ok(h), Ok(t), Ok(w)) => (h, t, w),
+            (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return fail(&e),
         };
-        let client = match BlockingClient::new(host.as_deref()) {
+        let client = match connect(host.as_deref(), timeout.as_deref()) {
             Ok(c) => c,
             Err(e) => return fail(&e.to_string()),
         };
@@ -104,7 +117,7 @@ fn main() -> ExitCode {
         Ok(h) => h,
         Err(e) => return fail(&e),
     };
-    let client = match BlockingClient::new(host.as_deref()) {
+    let client = match connect(host.as_deref(), args.timeout.as_deref()) {
         Ok(c) => c,
         Err(e) => return fail(&e.to_string()),
     };
@@ -135,6 +148,17 @@ fn main() -> ExitCode {
         return ExitCode::from(code.clamp(0, 255) as u8);
     }
     ExitCode::SUCCESS
+}
+
+/// The client for `--host` and `--timeout` (else `DOCKERNET_TIMEOUT`, else 60 s).
+fn connect(host: Option<&str>, timeout: Option<&str>) -> dockernet_core::Result<BlockingClient> {
+    match timeout {
+        None => BlockingClient::new(host),
+        Some(t) => BlockingClient::with_host(
+            dockernet_core::Host::resolve(host)?,
+            dockernet_core::client::parse_timeout(t, "--timeout")?,
+        ),
+    }
 }
 
 fn setup(client: &BlockingClient) -> mlua::Result<Lua> {
@@ -211,7 +235,7 @@ mod tests {
     #[test]
     fn network_command_takes_bytes() {
         let argv = [os(b"dockernet"), os(b"--host=\xff"), os(b"network"), os(b"inspect"), os(b"\xfe")];
-        let (host, words) = network_command(&argv).expect("a network command");
+        let (host, _, words) = network_command(&argv).expect("a network command");
         assert_eq!(host, Some(&b"\xff"[..]));
         assert_eq!(words, &argv[2..]);
         let e = text_value("-H/--host", host).unwrap_err();
