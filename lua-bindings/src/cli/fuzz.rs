@@ -7,7 +7,8 @@
 //! Runs are deterministic (ChaCha with a fixed seed, no failure persistence) and small (a few
 //! seconds in a debug build); the templates run with small [`Limits`] so a runaway loop ends
 //! fast. Every crash these suites ever found is kept in `found_crashes` below as an explicit
-//! case. For a longer run, raise the case counts with `DOCKERNET_FUZZ_CASES=N` (see README).
+//! case. For a longer run, raise the case counts with `DOCKERNET_FUZZ_CASES=N` and pick other
+//! cases with `DOCKERNET_FUZZ_SEED=N` (see README).
 
 use std::ffi::OsString;
 
@@ -22,11 +23,20 @@ use super::{inspect, ls, typed};
 /// Limits small enough that a loop or a doubling string ends in milliseconds.
 const SMALL: Limits = Limits { max_bytes: 64 << 10, max_steps: 20_000 };
 
-/// A runner with a fixed seed: the same cases on every machine and every run.
+/// A runner with a fixed seed: the same cases on every machine and every run. A longer run sets
+/// `DOCKERNET_FUZZ_CASES` (cases per suite) and `DOCKERNET_FUZZ_SEED` (a number: other cases,
+/// still reproducible from it).
 fn runner(default_cases: u32) -> TestRunner {
-    let cases = std::env::var("DOCKERNET_FUZZ_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(default_cases);
+    let env = |name: &str| std::env::var(name).ok().and_then(|n| n.parse::<u64>().ok());
+    let cases = env("DOCKERNET_FUZZ_CASES").map_or(default_cases, |n| n.min(u64::from(u32::MAX)) as u32);
     let config = Config { cases, failure_persistence: None, max_shrink_iters: 4096, ..Config::default() };
-    TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha))
+    let rng = match env("DOCKERNET_FUZZ_SEED") {
+        Some(seed) => {
+            TestRng::from_seed(RngAlgorithm::ChaCha, &[seed.to_le_bytes(), [0x5a; 8], [0xa5; 8], [7; 8]].concat())
+        }
+        None => TestRng::deterministic_rng(RngAlgorithm::ChaCha),
+    };
+    TestRunner::new_with_rng(config, rng)
 }
 
 /// A network as the daemon returns it (inspect shape; `ls` rows use the same keys).
