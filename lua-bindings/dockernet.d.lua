@@ -200,6 +200,23 @@ function docker.container.exec(container, command, opts) end
 ---@return Interface[]
 function docker.container.interfaces(container) end
 
+docker.swarm = {}
+---@param opts? {advertise_addr?: string, listen_addr?: string, data_path_addr?: string, default_addr_pool?: string|string[], subnet_size?: integer, force_new_cluster?: boolean}
+---@return string node_id
+function docker.swarm.init(opts) end
+---@param opts {remote_addrs: string|string[], join_token: string, advertise_addr?: string, listen_addr?: string, data_path_addr?: string}
+---@return true
+function docker.swarm.join(opts) end
+---@param opts? {force?: boolean}
+---@return true
+function docker.swarm.leave(opts) end
+---@return table
+function docker.swarm.inspect() end
+---@return table[]
+function docker.swarm.nodes() end
+---@return {local_node_state: string, node_id: string, control_available: boolean, cluster_id: string, node_addr: string}
+function docker.swarm.state() end
+
 ---@class Topology
 ---@field name string
 local Topology = {}

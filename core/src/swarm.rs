@@ -31,7 +31,8 @@ pub struct InitOptions {
     /// Pools overlay subnets are allocated from (`10.20.0.0/16`); the daemon's default is
     /// `10.0.0.0/8`.
     pub default_addr_pool: StringList,
-    /// Prefix length of each allocated overlay subnet (24 by default).
+    /// Prefix length of each allocated overlay subnet (24 by default; sent with the pools, since the
+    /// daemon's allocator fails on a pool without a size).
     pub subnet_size: Option<u32>,
     /// Start a new single-manager cluster from this node's state.
     pub force_new_cluster: bool,
@@ -112,6 +113,9 @@ struct JoinBody<'a> {
 
 const DEFAULT_LISTEN: &str = "0.0.0.0:2377";
 
+/// The prefix length of overlay subnets cut from `default_addr_pool`, as the docker CLI's default.
+const DEFAULT_SUBNET_SIZE: u32 = 24;
+
 impl Client {
     /// Makes this daemon the first manager of a new swarm; returns its node id.
     ///
@@ -131,7 +135,9 @@ impl Client {
             advertise_addr: opts.advertise_addr.as_deref(),
             data_path_addr: opts.data_path_addr.as_deref(),
             default_addr_pool: &opts.default_addr_pool.0,
-            subnet_size: opts.subnet_size,
+            // Docker's allocator dies with "invalid pools size: 0" when pools come without a size
+            // (the docker CLI always sends 24 with --default-addr-pool): so do we.
+            subnet_size: opts.subnet_size.or((!opts.default_addr_pool.is_empty()).then_some(DEFAULT_SUBNET_SIZE)),
             force_new_cluster: opts.force_new_cluster,
         };
         let v = self.post_json("/swarm/init", &serde_json::to_value(&body)?).await.map_err(|e| swarm_error(e, op))?;

@@ -14,7 +14,7 @@ pub struct Doc {
 
 /// Every documented name, in reference order.
 pub const DOCS: &[Doc] = &[
-    Doc { name: "docker", signature: "docker", text: "The dockernet API. Also `require \"dockernet\"`. Tables: docker.network, docker.container; functions: docker.version(), docker.ping(), docker.clock(); fields: docker.host (the daemon address), docker.null (JSON null in inspect documents). Errors are tables {kind=, status=, message=}; kind is one of not_found, conflict, forbidden, invalid, unavailable, timeout, api." },
+    Doc { name: "docker", signature: "docker", text: "The dockernet API. Also `require \"dockernet\"`. Tables: docker.network, docker.container, docker.swarm, docker.topology; functions: docker.version(), docker.ping(), docker.clock(); fields: docker.host (the daemon address), docker.null (JSON null in inspect documents). Errors are tables {kind=, status=, message=}; kind is one of not_found, conflict, forbidden, invalid, unavailable, timeout, api." },
     Doc { name: "docker.version", signature: "docker.version() -> table", text: "The daemon's /version document (Version, ApiVersion, Os, Arch, …)." },
     Doc { name: "docker.ping", signature: "docker.ping() -> true", text: "Checks that the daemon answers; raises kind=\"unavailable\" naming the socket otherwise." },
     Doc { name: "docker.clock", signature: "docker.clock() -> seconds", text: "A monotonic clock in seconds (float), for timing loops." },
@@ -37,6 +37,13 @@ pub const DOCS: &[Doc] = &[
     Doc { name: "docker.container.rm", signature: "docker.container.rm(container, {force=false})", text: "Removes a container (force: kill it first)." },
     Doc { name: "docker.container.exec", signature: "docker.container.exec(container, command, {user=, env=, workdir=, privileged=, timeout=}) -> {exit_code=, stdout=, stderr=}", text: "Runs a command in a running container and returns its exit code and output. command is a list or one string split like a shell. timeout (seconds) fails with kind timeout when the command runs longer (it may still run in the container); without it the call waits as long as the command runs." },
     Doc { name: "docker.container.interfaces", signature: "docker.container.interfaces(container) -> {{network=, ipv4=, ipv6=, mac=, gateway=, aliases=, ifname=, default_route=}}", text: "Each network attachment as the container sees it: addresses, MAC, gateway and — when the image has a shell — the interface name inside it (eth0, eth1, …) and whether it carries the default route. The seed's ifconfig demonstration as data." },
+    Doc { name: "docker.swarm", signature: "docker.swarm", text: "Swarm membership, named like `docker swarm`: init, join, leave, inspect, nodes, state. Overlay networks (driver=\"overlay\") need the daemon to be a swarm manager; standalone containers join an overlay only when it is attachable." },
+    Doc { name: "docker.swarm.init", signature: "docker.swarm.init{advertise_addr=, listen_addr=, data_path_addr=, default_addr_pool=, subnet_size=, force_new_cluster=} -> node_id", text: "Makes this daemon the first manager of a new swarm and returns its node id. advertise_addr is the address other daemons reach it at (needed when the host has several); default_addr_pool the CIDRs overlay subnets come from. Raises conflict when the daemon is in a swarm already." },
+    Doc { name: "docker.swarm.join", signature: "docker.swarm.join{remote_addrs=, join_token=, advertise_addr=, listen_addr=, data_path_addr=} -> true", text: "Joins the swarm of the manager(s) at remote_addrs (\"10.99.0.1:2377\") with a token from the manager's docker.swarm.inspect().JoinTokens (Worker or Manager)." },
+    Doc { name: "docker.swarm.leave", signature: "docker.swarm.leave{force=false} -> true", text: "Leaves the swarm; force=true is needed for the last manager (the swarm is then lost). Raises conflict when the daemon is not in a swarm." },
+    Doc { name: "docker.swarm.inspect", signature: "docker.swarm.inspect() -> table", text: "The swarm's document as the daemon sends it (ID, Spec, JoinTokens.Worker/Manager, …). Only a manager answers; a worker raises forbidden." },
+    Doc { name: "docker.swarm.nodes", signature: "docker.swarm.nodes() -> NodeList", text: "The swarm's nodes as the daemon's documents (ID, Description.Hostname, Status.State, Status.Addr, ManagerStatus, …). Only a manager answers." },
+    Doc { name: "docker.swarm.state", signature: "docker.swarm.state() -> {local_node_state=, node_id=, control_available=, cluster_id=, node_addr=}", text: "Where this daemon stands (any daemon answers): local_node_state is inactive, pending, active, error or locked; control_available is true on a manager." },
     Doc { name: "Network", signature: "Network {id, short_id, name, driver}", text: "A network handle. Methods: :inspect(opts), :connect(container, opts), :disconnect(container, opts), :rm(), :containers()." },
     Doc { name: "Network:inspect", signature: "net:inspect({verbose=false}) -> table", text: "docker.network.inspect(net.id, opts)." },
     Doc { name: "Network:connect", signature: "net:connect(container, opts)", text: "docker.network.connect(net.id, container, opts)." },
@@ -80,7 +87,7 @@ mod tests {
         for d in DOCS {
             let decl = match d.name.split_once(':') {
                 Some((class, method)) => format!("function {class}:{method}("),
-                None if d.name.contains('.') && !["docker.network", "docker.container", "docker.topology"].contains(&d.name) => {
+                None if d.name.contains('.') && !["docker.network", "docker.container", "docker.topology", "docker.swarm"].contains(&d.name) => {
                     format!("function {}(", d.name)
                 }
                 None => d.name.to_string(),
@@ -91,7 +98,7 @@ mod tests {
         lua.load(annotations).into_function().expect("dockernet.d.lua must be valid Lua");
         let client = dockernet_core::BlockingClient::new(Some("unix:///nonexistent.sock")).unwrap();
         let docker = crate::register(&lua, client).unwrap();
-        for module in ["network", "container"] {
+        for module in ["network", "container", "swarm"] {
             let t: mlua::Table = docker.get(module).unwrap();
             for pair in t.pairs::<String, mlua::Value>() {
                 let (k, _) = pair.unwrap();

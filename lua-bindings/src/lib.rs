@@ -2,6 +2,7 @@
 //!
 //! - [`register`] builds the `docker` table on a Lua state (also `require "dockernet"`).
 //! - `network.rs`, `container.rs`: the Lua faces of core's operations and handles.
+//! - `swarm.rs`: `docker.swarm` (init, join, leave, inspect, nodes, state) for overlay networks.
 //! - `topology.rs`: `docker.topology{…}` / `.load(file)` and the `Topology` object (`progress.rs`: its bar).
 //! - `error.rs`: core errors raised as Lua tables with `kind`, `status`, `message`.
 //! - `convert.rs`: Lua values to core options and daemon documents to Lua tables (serde, once).
@@ -19,6 +20,7 @@ mod error;
 mod network;
 mod progress;
 mod runtime;
+mod swarm;
 mod topology;
 
 pub use error::last_error_kind;

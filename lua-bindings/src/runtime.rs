@@ -74,6 +74,7 @@ pub fn register(lua: &Lua, client: BlockingClient) -> mlua::Result<Table> {
     let raw = lua.create_table()?;
     raw.set("network", crate::network::functions(lua, &client)?)?;
     raw.set("container", crate::container::functions(lua, &client)?)?;
+    raw.set("swarm", crate::swarm::functions(lua, &client)?)?;
     let c = client.clone();
     raw.set(
         "version",

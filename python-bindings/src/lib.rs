@@ -6,6 +6,7 @@
 //! - `client.rs`: [`PyClient`] (exposed as `_native.Client`) and the one helper every daemon call
 //!   goes through — it releases the GIL and stays interruptible by Ctrl-C.
 //! - `network.rs`, `container.rs`: the operations, option dicts in, daemon documents out.
+//! - `swarm.rs`: swarm init, join, leave, inspect, nodes, state.
 //! - `topology.rs`: `_native.Topology`, a declared lab and its operations.
 //! - `error.rs`: `DockerError` and its subclasses; core kinds mapped in one place.
 //! - `convert.rs`: Python values to core options (keys named in errors) and documents to Python.
@@ -17,6 +18,7 @@ mod container;
 mod convert;
 mod error;
 mod network;
+mod swarm;
 mod topology;
 
 pub use client::PyClient;

@@ -35,6 +35,7 @@ from .models import (
     NetworkCollection,
     NetworkList,
 )
+from .swarm import Node, NodeCollection, Swarm
 
 # `dockernet.topology` loads on first use of `Topology`, `Verification` or `dockernet.topology`
 # (PEP 562), which keeps `import dockernet` within a few milliseconds of a bare interpreter. Type
@@ -71,6 +72,9 @@ __all__ = [
     "NetworkList",
     "ContainerList",
     "ExecResult",
+    "Swarm",
+    "Node",
+    "NodeCollection",
     "DockerError",
     "NotFound",
     "Conflict",

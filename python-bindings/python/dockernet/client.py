@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from . import _native
 from .models import ContainerCollection, NetworkCollection
+from .swarm import NodeCollection, Swarm
 
 # `typing` is for type checkers only (mypy and pyright read this idiom as true): importing it at run
 # time would cost more than the rest of `import dockernet` together.
@@ -29,6 +30,8 @@ class Client:
         self._native = _native.Client(base_url, timeout)
         self.networks = NetworkCollection(self)
         self.containers = ContainerCollection(self)
+        self.swarm = Swarm(self)
+        self.nodes = NodeCollection(self)
 
     @property
     def base_url(self) -> str:
