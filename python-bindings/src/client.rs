@@ -142,17 +142,24 @@ async fn signals() -> PyErr {
 
 #[pymethods]
 impl PyClient {
-    /// Connects lazily: no I/O until the first call.
+    /// Connects lazily: no I/O until the first call. `timeout=None`: `DOCKERNET_TIMEOUT`, else
+    /// 60 seconds.
     #[new]
-    #[pyo3(signature = (base_url=None, timeout=60.0))]
-    fn new(base_url: Option<&str>, timeout: f64) -> PyResult<Self> {
-        if !(timeout.is_finite() && timeout > 0.0) {
-            return Err(crate::error::to_py(dockernet_core::Error::invalid(format!(
-                "timeout must be a positive number of seconds, got {timeout}"
-            ))));
-        }
+    #[pyo3(signature = (base_url=None, timeout=None))]
+    fn new(base_url: Option<&str>, timeout: Option<f64>) -> PyResult<Self> {
+        let Some(timeout) = timeout else {
+            return Ok(PyClient { inner: BlockingClient::new(base_url).py()? });
+        };
+        let timeout = match Duration::try_from_secs_f64(timeout) {
+            Ok(t) if timeout > 0.0 => t,
+            _ => {
+                return Err(crate::error::to_py(dockernet_core::Error::invalid(format!(
+                    "timeout must be a positive number of seconds, got {timeout}"
+                ))))
+            }
+        };
         let host = Host::resolve(base_url).py()?;
-        let inner = BlockingClient::with_host(host, Duration::from_secs_f64(timeout)).py()?;
+        let inner = BlockingClient::with_host(host, timeout).py()?;
         Ok(PyClient { inner })
     }
 

@@ -81,7 +81,7 @@ class AsyncProxy:
 class AsyncClient(AsyncProxy):
     """``Client`` with coroutine methods: ``await client.ping()``, ``client.networks.list()``…"""
 
-    def __init__(self, base_url: Optional[str] = None, timeout: float = 60.0) -> None:
+    def __init__(self, base_url: Optional[str] = None, timeout: Optional[float] = None) -> None:
         super().__init__(Client(base_url, timeout))
         self.networks = AsyncProxy(self._sync.networks)
         self.containers = AsyncProxy(self._sync.containers)

@@ -23,10 +23,14 @@ class Client:
     ``base_url`` is a docker host URL (``unix:///var/run/docker.sock``, ``tcp://host:2376``); when
     ``None`` the docker CLI's rules apply: ``DOCKER_HOST`` (with ``DOCKER_TLS_VERIFY`` /
     ``DOCKER_CERT_PATH``), then the current docker context, then the local socket. ``timeout`` is
-    per request, in seconds. Nothing is sent until the first call. Safe to share between threads.
+    per request, in seconds; when ``None``, ``DOCKERNET_TIMEOUT`` from the environment, else 60.
+    (A stop waits its grace period on top; ``exec_run`` output is bounded by its own ``timeout``.)
+    A password in ``base_url`` (``tcp://user:pass@host:2375``) is never shown: ``base_url`` and
+    ``repr`` read ``tcp://user:***@host:2375``. Nothing is sent until the first call. Safe to
+    share between threads.
     """
 
-    def __init__(self, base_url: Optional[str] = None, timeout: float = 60.0) -> None:
+    def __init__(self, base_url: Optional[str] = None, timeout: Optional[float] = None) -> None:
         self._native = _native.Client(base_url, timeout)
         self.networks = NetworkCollection(self)
         self.containers = ContainerCollection(self)
@@ -69,6 +73,7 @@ class Client:
         return f"<dockernet.Client {self.base_url}>"
 
 
-def from_env(timeout: float = 60.0) -> Client:
-    """A client configured like the docker CLI: ``DOCKER_HOST``, TLS variables, docker contexts."""
+def from_env(timeout: Optional[float] = None) -> Client:
+    """A client configured like the docker CLI: ``DOCKER_HOST``, TLS variables, docker contexts;
+    ``timeout`` (seconds per request) defaults to ``DOCKERNET_TIMEOUT``, else 60."""
     return Client(None, timeout)

@@ -247,13 +247,19 @@ class Container(_Model):
         workdir: Optional[str] = None,
         privileged: bool = False,
         demux: bool = False,
+        timeout: Optional[float] = None,
     ) -> ExecResult:
         """Runs ``cmd`` in the running container: ``(exit_code, output)``.
 
         ``output`` is stdout followed by stderr as bytes, or ``(stdout, stderr)`` with ``demux=True``.
+        ``timeout`` (seconds; a dockernet addition, docker-py has none) raises ``Timeout`` when the
+        command runs longer; the process may then still be running in the container. Without it the
+        call waits as long as the command runs (the client's timeout does not cut the output).
         """
         env = dict(environment) if isinstance(environment, Mapping) else list(environment or [])
-        options = _drop_none({"user": user, "env": env or None, "workdir": workdir, "privileged": privileged})
+        options = _drop_none(
+            {"user": user, "env": env or None, "workdir": workdir, "privileged": privileged, "timeout": timeout}
+        )
         out = self.client._native.container_exec(self.id, cmd if isinstance(cmd, str) else list(cmd), options)
         stdout, stderr = bytes(out["stdout"]), bytes(out["stderr"])
         return ExecResult(out["exit_code"], (stdout, stderr) if demux else stdout + stderr)
