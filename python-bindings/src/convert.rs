@@ -30,14 +30,26 @@ pub(crate) fn opts<T: DeserializeOwned + Default>(v: Option<&Bound<'_, PyAny>>, 
 
 /// Reads any option value (a dict, a command list…) through core's key-naming deserializer.
 pub(crate) fn value<T: DeserializeOwned>(v: &Bound<'_, PyAny>, what: &str) -> PyResult<T> {
-    let json = to_json(v, "").map_err(|e| e.context(what)).py()?;
+    let json = to_json(v, "", &mut Vec::new()).map_err(|e| e.context(what)).py()?;
     options::from_value(json, what).py()
 }
 
 /// A Python value as JSON, refusing anything that is not plainly JSON-shaped. `path` names the
-/// position for messages.
-fn to_json(v: &Bound<'_, PyAny>, path: &str) -> dockernet_core::Result<Value> {
-    let at = |p: &str| if p.is_empty() { "the value".to_string() } else { format!("option {p}") };
+/// position for messages; `open` holds the dicts and lists being read around this value.
+///
+/// This walk recurses once per level, so it is where a hostile value would overflow the stack
+/// (and kill the interpreter: a stack overflow is not an exception). Two checks stop it: a
+/// container that is already `open` contains itself (`d["a"] = d`), and more than
+/// [`options::MAX_DEPTH`] open containers is refused as core refuses it for every binding. Only
+/// the concrete types' C-level accessors are used (no `__iter__`, `__str__` or `keys()` of a
+/// subclass runs), so no Python code can change a value while it is read or make it endless.
+fn to_json(
+    v: &Bound<'_, PyAny>,
+    path: &str,
+    open: &mut Vec<*mut pyo3::ffi::PyObject>,
+) -> dockernet_core::Result<Value> {
+    let at =
+        |p: &str| if p.is_empty() { "the value".to_string() } else { format!("option {}", options::short_path(p)) };
     if v.is_none() {
         return Ok(Value::Null);
     }
@@ -60,33 +72,64 @@ fn to_json(v: &Bound<'_, PyAny>, path: &str) -> dockernet_core::Result<Value> {
             .ok_or_else(|| Error::invalid(format!("{}: {f} is not a finite number", at(path))));
     }
     if let Ok(s) = v.cast::<PyString>() {
-        return Ok(Value::String(s.to_string()));
+        return text(s).map(Value::String).map_err(|e| Error::invalid(format!("{}: {e}", at(path))));
     }
-    if let Ok(d) = v.cast::<PyDict>() {
+    let dict = v.cast::<PyDict>().ok();
+    let list = v.cast::<PyList>().ok();
+    let tuple = v.cast::<PyTuple>().ok();
+    if dict.is_none() && list.is_none() && tuple.is_none() {
+        return Err(Error::invalid(format!(
+            "{}: expected a string, number, boolean, list or dict, got {}",
+            at(path),
+            type_name(v)
+        )));
+    }
+    // A dict or a list: one level deeper.
+    if open.contains(&v.as_ptr()) {
+        let what = if dict.is_some() { "dict" } else { "list" };
+        return Err(Error::invalid(format!("{}: recursive value (this {what} contains itself)", at(path))));
+    }
+    if open.len() >= options::MAX_DEPTH {
+        return Err(Error::invalid(format!("{}: {}", at(path), options::too_deep())));
+    }
+    open.push(v.as_ptr());
+    let out = if let Some(d) = dict {
         let mut map = Map::new();
         for (k, item) in d.iter() {
-            let key = k
-                .cast::<PyString>()
-                .map(|s| s.to_string())
-                .map_err(|_| Error::invalid(format!("{}: keys must be strings, got {}", at(path), type_name(&k))))?;
+            let key = match k.cast::<PyString>() {
+                Ok(s) => text(s).map_err(|e| Error::invalid(format!("{}: key {e}", at(path))))?,
+                Err(_) => {
+                    return Err(Error::invalid(format!("{}: keys must be strings, got {}", at(path), type_name(&k))))
+                }
+            };
             let child = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
-            map.insert(key, to_json(&item, &child)?);
+            map.insert(key, to_json(&item, &child, open)?);
         }
-        return Ok(Value::Object(map));
-    }
-    if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
-        let mut out = Vec::new();
-        for (i, item) in v.try_iter().map_err(|e| Error::invalid(e.to_string()))?.enumerate() {
-            let item = item.map_err(|e| Error::invalid(e.to_string()))?;
-            out.push(to_json(&item, &format!("{path}[{i}]"))?);
+        Value::Object(map)
+    } else {
+        let items = match (list, tuple) {
+            (Some(l), _) => l.iter().collect::<Vec<_>>(),
+            (_, Some(t)) => t.iter().collect::<Vec<_>>(),
+            _ => Vec::new(),
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            out.push(to_json(item, &format!("{path}[{i}]"), open)?);
         }
-        return Ok(Value::Array(out));
+        Value::Array(out)
+    };
+    open.pop();
+    Ok(out)
+}
+
+/// A `str`'s text, read from the object itself (a subclass's `__str__` is not called). A string
+/// that is not valid Unicode text (a lone surrogate such as `"\udcff"`) is refused: the daemon
+/// only takes UTF-8.
+fn text(s: &Bound<'_, PyString>) -> Result<String, String> {
+    match s.to_cow() {
+        Ok(t) => Ok(t.into_owned()),
+        Err(_) => Err(format!("{:?} is not valid Unicode text (it holds a lone surrogate)", s.to_string_lossy())),
     }
-    Err(Error::invalid(format!(
-        "{}: expected a string, number, boolean, list or dict, got {}",
-        at(path),
-        type_name(v)
-    )))
 }
 
 fn type_name(v: &Bound<'_, PyAny>) -> String {
