@@ -3,7 +3,9 @@
 //! This crate knows nothing of Lua or Python; the bindings wrap it. A tour:
 //!
 //! - [`host`]: where the daemon is (`--host`, `DOCKER_HOST`, contexts, TLS), as the docker CLI.
-//! - [`client`]: the async [`Client`]: one pool, API version agreed once (from `/_ping`).
+//! - [`client`]: the async [`Client`]: one pool, API version agreed once (from `/_ping`), and the
+//!   wire's limits: a timeout per request, a cap on each answer, one retry of a request that
+//!   never reached the daemon.
 //! - [`document`]: daemon documents as the daemon's JSON text, crossing into Lua or Python in one
 //!   serde pass.
 //! - [`network`]: create, connect, disconnect, inspect, ls, rm, prune, with exact name lookups and
