@@ -47,11 +47,15 @@ struct Args {
     args: Vec<OsString>,
 }
 
+/// What the scan of a network command finds: the `-H`/`--host` value, the `--timeout` value
+/// (both as given) and the words from the command on.
+type NetworkCommand<'a> = (Option<&'a [u8]>, Option<&'a [u8]>, &'a [OsString]);
+
 /// `dockernet [-H HOST] network …`: the words after `network`, and the host, when the command
 /// line is a network command. Scanned before clap so `dockernet network --help` reaches the
 /// network command's own help rather than the program's. Words are compared as bytes (any of
 /// them may not be UTF-8); the values are checked by [`text_value`] and `cli::text_args`.
-fn network_command(argv: &[OsString]) -> Option<(Option<&[u8]>, Option<&[u8]>, &[OsString])> {
+fn network_command(argv: &[OsString]) -> Option<NetworkCommand<'_>> {
     let mut host = None;
     let mut timeout = None;
     let mut i = 1;
@@ -290,7 +294,7 @@ mod tests {
         let result = runner.run(&prop::collection::vec(word, 0..6), |rest| {
             let mut argv = vec![OsString::from("dockernet")];
             argv.extend(rest);
-            if let Some((host, words)) = network_command(&argv) {
+            if let Some((host, _, words)) = network_command(&argv) {
                 let first = words[0].as_encoded_bytes();
                 prop_assert!(
                     first == b"network" || dockernet_lua::cli::topology::VERBS.iter().any(|v| v.as_bytes() == first)
