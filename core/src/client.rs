@@ -12,7 +12,7 @@
 //! 0.05 ms — and the first request of every `dockernet` process pays it (bench/README.md, item 1).
 //! The docker CLI negotiates the same way.
 //!
-//! Every request goes through [`Client::send`] and one of the readers below it, which hold the
+//! Every request goes through `Client::send` and one of the readers below it, which hold the
 //! wire's limits for all of dockernet:
 //! - **A timeout per request** (default 60 s; `DOCKERNET_TIMEOUT`, `--timeout`, Python's
 //!   `timeout=`). A stop adds its grace period to it (the daemon waits that long before it
