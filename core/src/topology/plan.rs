@@ -29,7 +29,7 @@ use serde_json::Value;
 
 use super::routes::Model;
 use super::spec::{has_cap, Spec};
-use super::state::{Observed, ObservedAttachment};
+use super::state::{Observed, ObservedAttachment, PLAIN_ENV_VALUE};
 use super::status::{Element, ElementKind, State};
 use super::subnets::{self, Request, Taken};
 use crate::error::{Error, Result};
@@ -409,8 +409,37 @@ pub(crate) fn config_diff(have: Option<&Value>, want: &Value) -> Vec<String> {
     let keys: BTreeSet<&String> = h.keys().chain(w.keys()).collect();
     keys.into_iter()
         .filter(|k| h.get(*k).unwrap_or(&Value::Null) != w.get(*k).unwrap_or(&Value::Null))
-        .map(|k| format!("{k}: {} → {}", show(h.get(k)), show(w.get(k))))
+        .map(|k| match k.as_str() {
+            "env" => env_diff(h.get(k), w.get(k)),
+            _ => format!("{k}: {} → {}", show(h.get(k)), show(w.get(k))),
+        })
         .collect()
+}
+
+/// How an environment changed, by variable name only (`env: API_KEY added, DB_PASSWORD
+/// changed`): both sides hold digests ([`super::spec::env_digests`]), and values are never shown,
+/// since environments carry passwords. A label written by an older dockernet held the values;
+/// they were dropped on reading ([`super::state::PLAIN_ENV_VALUE`]) and the container is
+/// recreated so that its label holds digests only.
+fn env_diff(have: Option<&Value>, want: Option<&Value>) -> String {
+    let empty = serde_json::Map::new();
+    let h = have.and_then(Value::as_object).unwrap_or(&empty);
+    let w = want.and_then(Value::as_object).unwrap_or(&empty);
+    if h.values().any(|v| v.as_str() == Some(PLAIN_ENV_VALUE)) {
+        return "env: recorded with its values by an older dockernet (recreated so the label keeps digests only)"
+            .to_string();
+    }
+    let names: BTreeSet<&String> = h.keys().chain(w.keys()).collect();
+    let changes: Vec<String> = names
+        .into_iter()
+        .filter_map(|k| match (h.get(k), w.get(k)) {
+            (None, Some(_)) => Some(format!("{k} added")),
+            (Some(_), None) => Some(format!("{k} removed")),
+            (Some(a), Some(b)) if a != b => Some(format!("{k} changed")),
+            _ => None,
+        })
+        .collect();
+    format!("env: {}", changes.join(", "))
 }
 
 fn same_ip(a: Option<&str>, b: Option<&str>) -> bool {
@@ -1149,6 +1178,69 @@ pub(crate) mod tests {
         let last = p.actions.last().unwrap();
         assert_eq!(last.op.describe(), "remove network back (lab-back)");
         assert_eq!(last.after.len(), 2, "after db and router (client was not on back): {p}");
+    }
+
+    const SECRETS: [&str; 4] = ["hunter2", "s3cret-2", "k3y-value", "app-user"];
+
+    fn env_lab(env: &str) -> Spec {
+        spec(&format!("name: lab\nnetworks: [a]\nnodes:\n  db: {{image: img, networks: [a], env: {env}}}\n  web: {{image: img, networks: [a]}}\n"))
+    }
+
+    /// Everything plan and status show, as text.
+    fn shown(s: &Spec, obs: &Observed) -> String {
+        let p = make_plan(s, obs.clone()).unwrap();
+        let nets = resolve_subnets(s, obs).unwrap();
+        let st = crate::topology::Status { topology: s.name.clone(), elements: diff(s, &nets, obs).unwrap().elements };
+        format!("{p}\n{}\n{st}\n{}\n{obs:?}", p.to_json(), serde_json::to_string(&st).unwrap())
+    }
+
+    /// Environment values never reach the configuration label, a plan (text or JSON) or a status:
+    /// a change is named by variable, and unchanged values plan nothing.
+    #[test]
+    fn env_values_are_never_shown() {
+        let s = env_lab("{DB_PASSWORD: hunter2, USER: app-user}");
+        let label = s.node_config("db").to_string();
+        assert!(SECRETS.iter().all(|x| !label.contains(x)), "{label}");
+        assert!(label.contains(&super::super::spec::env_digest("DB_PASSWORD", "hunter2")), "{label}");
+        assert!(plan(&s, applied(&s)).is_empty());
+        let changed = env_lab("{DB_PASSWORD: s3cret-2, API_KEY: k3y-value}");
+        let p = plan(&changed, applied(&s));
+        assert_eq!(ops(&p), ["recreate node db (lab-db) from img"], "{p}");
+        assert_eq!(p.actions[0].reason.as_deref(), Some("env: API_KEY added, DB_PASSWORD changed, USER removed"));
+        let text = shown(&changed, &applied(&s));
+        assert!(text.contains("env: API_KEY added, DB_PASSWORD changed, USER removed"), "{text}");
+        assert!(SECRETS.iter().all(|x| !text.contains(x)), "a value is shown:\n{text}");
+        // The same variable with the same value in another node's environment has another digest.
+        assert_ne!(super::super::spec::env_digest("A", "x"), super::super::spec::env_digest("B", "x"),);
+    }
+
+    /// A container whose label an older dockernet wrote with the values in plain text: the values
+    /// are dropped on reading, and the node is recreated once so its label holds digests.
+    #[test]
+    fn plain_env_labels_from_older_versions() {
+        let s = env_lab("{DB_PASSWORD: hunter2}");
+        let mut obs = applied(&s);
+        let mut old = s.node_config("db");
+        old["env"] = json!({"DB_PASSWORD": "hunter2"});
+        let doc = json!({"Id": hex_id("lab-db"), "Name": "/lab-db",
+            "Config": {"Labels": {super::super::spec::LABEL_CONFIG: old.to_string()}}});
+        container(&mut obs, "db").config = container_from_doc(&doc).config;
+        let text = shown(&s, &obs);
+        assert!(!text.contains("hunter2"), "a value is shown:\n{text}");
+        let p = plan(&s, obs);
+        assert_eq!(
+            p.actions[0].reason.as_deref(),
+            Some("env: recorded with its values by an older dockernet (recreated so the label keeps digests only)"),
+            "{p}"
+        );
+        // An older label with no environment at all compares equal: nothing to recreate.
+        let quiet = env_lab("{}");
+        let mut obs = applied(&quiet);
+        let mut old = quiet.node_config("db");
+        old["env"] = json!({});
+        let doc = json!({"Config": {"Labels": {super::super::spec::LABEL_CONFIG: old.to_string()}}});
+        container(&mut obs, "db").config = container_from_doc(&doc).config;
+        assert!(plan(&quiet, obs).is_empty());
     }
 
     /// 1,000 networks and 2,000 nodes plan quickly, with non-overlapping subnets.

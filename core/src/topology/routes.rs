@@ -18,7 +18,7 @@
 //!
 //! What does not live here: executing anything (apply.rs) or measuring (verify.rs).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use ipnet::IpNet;
 use serde::Serialize;
@@ -128,24 +128,46 @@ impl<'a> Model<'a> {
     }
 
     /// True when `node` is on `net` or routes lead from it to `net` without a loop.
-    pub(crate) fn forwards_to(&self, node: &str, net: &str) -> bool {
+    #[cfg(test)]
+    pub(crate) fn forwards_to(&self, node: &'a str, net: &'a str) -> bool {
+        self.forwards_to_cached(node, net, &mut HashMap::new())
+    }
+
+    /// [`Model::forwards_to`] with its answers kept in `memo` for every node the walk passed:
+    /// the walk from a node is the same whoever asks, so validating the routes of a long chain
+    /// of routers stays linear instead of walking the chain once per route.
+    pub(crate) fn forwards_to_cached(
+        &self,
+        node: &'a str,
+        net: &'a str,
+        memo: &mut HashMap<(&'a str, &'a str), bool>,
+    ) -> bool {
         let mut at = node;
-        let mut seen = BTreeSet::new();
-        loop {
+        let mut path: Vec<&'a str> = Vec::new();
+        let mut seen = HashSet::new();
+        let answer = loop {
+            if let Some(&known) = memo.get(&(at, net)) {
+                break known;
+            }
             if self.on(at, net) {
-                return true;
+                break true;
             }
             if !seen.insert(at) {
-                return false;
+                break false;
             }
+            path.push(at);
             let Some(r) = self.routes.get(at).and_then(|rs| rs.iter().find(|r| r.to == net)) else {
-                return false;
+                break false;
             };
             if self.link(at, &r.via, net).is_none() {
-                return false;
+                break false;
             }
             at = &r.via;
+        };
+        for n in path {
+            memo.insert((n, net), answer);
         }
+        answer
     }
 
     /// Follows a packet from `at` towards network `dst` whose source address lies in network

@@ -19,11 +19,11 @@ use ipnet::IpNet;
 use serde_json::Value;
 
 use super::routes::{self, RouteEntry};
-use super::spec::{has_cap, Spec, LABEL, LABEL_CONFIG, LABEL_NETWORK, LABEL_NODE};
+use super::spec::{has_cap, is_env_digest, Spec, LABEL, LABEL_CONFIG, LABEL_NETWORK, LABEL_NODE};
 use super::subnets::{self, Taken};
 use crate::client::Client;
-use crate::document::Document;
 use crate::container::{ExecOptions, ListOptions as ContainerListOptions};
+use crate::document::Document;
 use crate::error::Result;
 use crate::host::Endpoint;
 use crate::network::{doc_subnets, ConnectOptions, CreateOptions, InspectOptions, ListOptions};
@@ -195,12 +195,30 @@ pub fn container_from_doc(doc: &Value) -> ObservedContainer {
         name,
         state: doc.pointer("/State/Status").and_then(Value::as_str).unwrap_or_default().to_string(),
         running: doc.pointer("/State/Running").and_then(Value::as_bool).unwrap_or(false),
-        config: label(doc, LABEL_CONFIG, "/Config/Labels").and_then(|s| serde_json::from_str(s).ok()),
+        config: label(doc, LABEL_CONFIG, "/Config/Labels").and_then(|s| serde_json::from_str(s).ok()).map(scrub_env),
         cap_add: strs(doc.pointer("/HostConfig/CapAdd")),
         attachments,
         routes: None,
         id,
     }
+}
+
+/// What replaces an environment value that a container's configuration label holds in plain
+/// text (dockernet before issue 10 recorded values, not digests): the value is dropped as soon as
+/// it is read, so it can reach no plan, status or error, and plan recreates the container to
+/// record digests instead (see `plan::config_diff`).
+pub const PLAIN_ENV_VALUE: &str = "(a value recorded in plain text by an older dockernet)";
+
+/// Replaces every environment value in a recorded node configuration that is not a digest.
+fn scrub_env(mut config: Value) -> Value {
+    if let Some(env) = config.get_mut("env").and_then(Value::as_object_mut) {
+        for v in env.values_mut() {
+            if !v.as_str().is_some_and(is_env_digest) {
+                *v = Value::String(PLAIN_ENV_VALUE.to_string());
+            }
+        }
+    }
+    config
 }
 
 /// Reads a network inspect document of an owned network.
@@ -307,8 +325,12 @@ pub(crate) async fn observe(client: &Client, spec: &Spec, routes: bool) -> Resul
     }
     obs.networks.sort_by(|a, b| a.name.cmp(&b.name));
 
-    let ctrs: Vec<Value> =
-        client.container_ls(&ContainerListOptions { all: true, ..Default::default() }).await?.iter().map(Document::to_value).collect();
+    let ctrs: Vec<Value> = client
+        .container_ls(&ContainerListOptions { all: true, ..Default::default() })
+        .await?
+        .iter()
+        .map(Document::to_value)
+        .collect();
     let mut owned = Vec::new();
     for doc in &ctrs {
         if label(doc, LABEL, "/Labels") == Some(spec.name.as_str()) {
