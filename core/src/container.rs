@@ -372,7 +372,7 @@ impl Client {
             Some(n) => format!("container run {n:?}"),
             None => format!("container run (image {:?})", opts.image),
         };
-        self.container_run_inner(opts).await.map_err(|e| e.context(&ctx))
+        self.container_run_inner(opts).await.map_err(|e| crate::swarm::network_hint(e).context(&ctx))
     }
 
     async fn container_run_inner(&self, opts: &RunOptions) -> Result<ContainerRef> {
@@ -387,7 +387,18 @@ impl Client {
         // Resolve every network first: a typo fails before anything is created.
         let mut nets: Vec<(NetworkRef, &ConnectOptions)> = Vec::new();
         for a in &attachments {
-            let doc = self.network_doc(&a.network, false).await.map_err(|e| e.context(format!("option networks: {:?}", a.network)))?;
+            let doc = match self.network_doc(&a.network, false).await {
+                Ok(doc) => doc,
+                Err(e) => {
+                    // A swarm network a worker does not know yet: the daemon resolves it at attach.
+                    let r = self
+                        .swarm_network_on_worker(&a.network, e)
+                        .await
+                        .map_err(|e| e.context(format!("option networks: {:?}", a.network)))?;
+                    nets.push((r, &a.opts));
+                    continue;
+                }
+            };
             self.check_endpoint(&doc, &a.opts).await.map_err(|e| e.context(format!("option networks.{}", a.network)))?;
             nets.push((NetworkRef::from_doc(&doc), &a.opts));
         }

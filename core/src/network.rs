@@ -396,7 +396,7 @@ impl Client {
     /// silently ignore.
     pub async fn network_create(&self, name: &str, opts: &CreateOptions) -> Result<NetworkRef> {
         let ctx = format!("network create {name:?}");
-        self.network_create_inner(name, opts).await.map_err(|e| e.context(&ctx))
+        self.network_create_inner(name, opts).await.map_err(|e| crate::swarm::network_hint(e).context(&ctx))
     }
 
     async fn network_create_inner(&self, name: &str, opts: &CreateOptions) -> Result<NetworkRef> {
@@ -499,9 +499,10 @@ impl Client {
 
     /// The daemon's inspect document for one network, looked up exactly (see the file notes).
     pub async fn network_inspect(&self, name_or_id: &str, opts: &InspectOptions) -> Result<Document> {
-        self.network_document(name_or_id, opts.verbose)
-            .await
-            .map_err(|e| e.context(format!("network inspect {name_or_id:?}")))
+        match self.network_document(name_or_id, opts.verbose).await {
+            Ok(doc) => Ok(doc),
+            Err(e) => Err(self.explain_missing_network(e).await.context(format!("network inspect {name_or_id:?}"))),
+        }
     }
 
     /// Looks a network up by exact name, full id or ≥12-character id prefix; the document as a tree.
@@ -535,9 +536,10 @@ impl Client {
 
     /// Identity of a network, looked up exactly.
     pub async fn network_get(&self, name_or_id: &str) -> Result<NetworkRef> {
-        let doc =
-            self.network_document(name_or_id, false).await.map_err(|e| e.context(format!("network get {name_or_id:?}")))?;
-        Ok(NetworkRef::from_document(&doc))
+        match self.network_document(name_or_id, false).await {
+            Ok(doc) => Ok(NetworkRef::from_document(&doc)),
+            Err(e) => Err(self.explain_missing_network(e).await.context(format!("network get {name_or_id:?}"))),
+        }
     }
 
     /// Lists networks (daemon documents), sorted by name. Filter semantics are the daemon's:
@@ -582,7 +584,16 @@ impl Client {
     pub async fn network_connect(&self, network: &str, container: &str, opts: &ConnectOptions) -> Result<()> {
         let ctx = std::sync::Mutex::new(format!("network connect {network:?} {container:?}"));
         async {
-            let net = self.network_doc(network, false).await?;
+            let net = match self.network_doc(network, false).await {
+                Ok(net) => net,
+                Err(e) => {
+                    // A swarm network a worker does not know yet: the daemon resolves it at attach.
+                    let r = self.swarm_network_on_worker(network, e).await?;
+                    let ctr = self.container_doc(container).await?;
+                    let body = json!({ "Container": id_of(&ctr), "EndpointConfig": endpoint_config(opts) });
+                    return self.post_json(&format!("/networks/{}/connect", seg(&r.name)), &body).await.map(|_| ());
+                }
+            };
             let ctr = self.container_doc(container).await?;
             let (net_ref, ctr_id, ctr_name) = (NetworkRef::from_doc(&net), id_of(&ctr), container_name(&ctr));
             *ctx.lock().expect("message lock") =
@@ -599,7 +610,7 @@ impl Client {
             self.post_json(&format!("/networks/{}/connect", net_ref.id), &body).await.map(|_| ())
         }
         .await
-        .map_err(|e| e.context(ctx.lock().expect("message lock")))
+        .map_err(|e| crate::swarm::network_hint(e).context(ctx.lock().expect("message lock")))
     }
 
     /// Validates connect options against the network and the daemon's version.

@@ -201,6 +201,73 @@ impl Client {
     }
 }
 
+impl Client {
+    /// A network lookup that failed with `not_found`, looked at again on a swarm worker.
+    ///
+    /// Why: a swarm-scoped network created on a manager stays unknown to a worker's daemon until
+    /// a container on that worker uses it (Docker materialises it on first attach), so an exact
+    /// lookup there finds nothing although `docker run --network NAME` would work: the daemon
+    /// asks a manager. On a worker the name is therefore passed through for an attach (`run`,
+    /// `connect`), the daemon resolves it with the manager, and refuses it if it does not exist.
+    /// Anywhere else the original error stands.
+    pub(crate) async fn swarm_network_on_worker(&self, name: &str, e: Error) -> Result<crate::network::NetworkRef> {
+        if e.kind() != ErrorKind::NotFound || !self.is_swarm_worker().await {
+            return Err(e);
+        }
+        Ok(crate::network::NetworkRef { id: name.to_string(), name: name.to_string(), driver: String::new(), warning: None })
+    }
+
+    /// A `not_found` from `network inspect`/`get`, explained on a swarm worker (see
+    /// [`Client::swarm_network_on_worker`]): the network may exist in the swarm all the same.
+    pub(crate) async fn explain_missing_network(&self, e: Error) -> Error {
+        if e.kind() != ErrorKind::NotFound || !self.is_swarm_worker().await {
+            return e;
+        }
+        e.note(
+            "this daemon is a swarm worker: a swarm-scoped network created on a manager becomes visible here only \
+             once a container on this host uses it (run or connect one with the network's name), and is always \
+             visible on a manager",
+        )
+    }
+
+    async fn is_swarm_worker(&self) -> bool {
+        self.swarm_state().await.is_ok_and(|s| s.is_active() && !s.control_available)
+    }
+}
+
+/// Adds what to do to the daemon's answers about swarm-scoped networks: an overlay on a daemon in
+/// no swarm, a swarm network created on a worker, a standalone container on a non-attachable
+/// overlay. Other errors pass unchanged.
+pub(crate) fn network_hint(e: Error) -> Error {
+    let m = e.message().to_ascii_lowercase();
+    if m.contains("not a swarm manager. use \"docker swarm init\"") {
+        let status = e.status();
+        let out = Error::new(ErrorKind::Forbidden, e.message().to_string()).note(
+            "this daemon is not in a swarm: overlay (swarm-scoped) networks need one; run swarm init on this daemon \
+             (docker.swarm.init() in Lua, client.swarm.init() in Python) or join it to a swarm",
+        );
+        return match status {
+            Some(code) => out.with_status(code),
+            None => out,
+        };
+    }
+    if m.contains("multi-host network from a worker") {
+        return e.note("this daemon is a swarm worker: create swarm-scoped networks on a manager");
+    }
+    if m.contains("not manually attachable") {
+        let status = e.status();
+        let out = Error::new(ErrorKind::Forbidden, e.message().to_string()).note(
+            "standalone containers can join an overlay only when it was created attachable (attachable=true); \
+             recreate the network with it, or attach through a swarm service",
+        );
+        return match status {
+            Some(code) => out.with_status(code),
+            None => out,
+        };
+    }
+    e
+}
+
 /// Re-words the daemon's swarm answers: what the state is and what to do.
 fn swarm_error(e: Error, op: &str) -> Error {
     let m = e.message().to_ascii_lowercase();
@@ -226,6 +293,22 @@ fn swarm_error(e: Error, op: &str) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The daemon's answers about overlays become forbidden errors that say what to do.
+    #[test]
+    fn overlay_traps_say_what_to_do() {
+        let e = network_hint(Error::from_daemon(500, "This node is not a swarm manager. Use \"docker swarm init\" or \"docker swarm join\" to connect this node to swarm and try again."));
+        assert_eq!((e.kind(), e.status()), (ErrorKind::Forbidden, Some(500)));
+        assert!(e.message().contains("this daemon is not in a swarm"), "{e}");
+        let e = network_hint(Error::from_daemon(500, "Could not attach to network ov: rpc error: code = PermissionDenied desc = network ov not manually attachable"));
+        assert_eq!(e.kind(), ErrorKind::Forbidden);
+        assert!(e.message().contains("attachable=true"), "{e}");
+        let e = network_hint(Error::from_daemon(403, "Cannot create a multi-host network from a worker node. Please create the network from a manager node."));
+        assert_eq!(e.kind(), ErrorKind::Forbidden);
+        assert!(e.message().contains("on a manager"), "{e}");
+        let other = Error::from_daemon(404, "network x not found");
+        assert_eq!(network_hint(other.clone()), other);
+    }
 
     /// The daemon's swarm prose becomes a kind and a next step.
     #[test]

@@ -30,6 +30,8 @@ fn two_daemons_in_a_swarm_share_an_overlay() {
     let out = lua(a, "print(docker.swarm.state().local_node_state)");
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "inactive");
+    let out = lua(a, r#"local ok, e = pcall(docker.network.create, "early", {driver = "overlay"}) print(e.kind, e.message)"#);
+    assert!(text(&out).starts_with("forbidden") && text(&out).contains("this daemon is not in a swarm"), "{}", text(&out));
     let out = lua(b, "local ok, e = pcall(docker.swarm.leave) print(e.kind, e.message)");
     assert!(text(&out).contains("conflict") && text(&out).contains("not in a swarm"), "{}", text(&out));
 
@@ -57,6 +59,20 @@ fn two_daemons_in_a_swarm_share_an_overlay() {
     let e = b.client().swarm_inspect().unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Forbidden, "{e}");
 
+    // The classic traps, each a forbidden error that says what to do.
+    let e = b
+        .client()
+        .network_create("on-worker", &serde_json::from_value(serde_json::json!({"driver": "overlay"})).unwrap())
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Forbidden, "{e}");
+    assert!(e.message().contains("create swarm-scoped networks on a manager"), "{e}");
+    a.client()
+        .network_create("closed", &serde_json::from_value(serde_json::json!({"driver": "overlay"})).unwrap())
+        .expect("a non-attachable overlay");
+    let out = lua(a, &format!(r#"local ok, e = pcall(docker.container.run, {{image = "{TEST_IMAGE}", name = "x1", command = "sleep 60", networks = {{"closed"}}}})
+        print(e.kind, e.message)"#));
+    assert!(text(&out).starts_with("forbidden") && text(&out).contains("attachable=true"), "{}", text(&out));
+
     // An attachable overlay made by dockernet on the manager.
     let net = a
         .client()
@@ -64,7 +80,14 @@ fn two_daemons_in_a_swarm_share_an_overlay() {
         .expect("overlay on the manager");
     assert_eq!(net.driver, "overlay");
     a.docker_ok(&["run", "-d", "--name", "web", "--network", "span", TEST_IMAGE, "sleep", "600"]);
-    b.docker_ok(&["run", "-d", "--name", "db", "--network", "span", TEST_IMAGE, "sleep", "600"]);
+    // On the worker the overlay is unknown until a container here uses it: inspect says so, and a
+    // run with the network's name works as `docker run --network span` does.
+    let out = lua(b, r#"local ok, e = pcall(docker.network.inspect, "span") print(e.kind, e.message)"#);
+    assert!(text(&out).starts_with("not_found") && text(&out).contains("swarm worker"), "{}", text(&out));
+    let out = lua(b, &format!(r#"local c = docker.container.run{{image = "{TEST_IMAGE}", name = "db", command = "sleep 600", networks = {{"span"}}}}
+        print(c.name, docker.network.inspect("span").Scope)"#));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("db\tswarm"), "{}", text(&out));
     let db_ip = b.docker_ok(&["inspect", "-f", "{{(index .NetworkSettings.Networks \"span\").IPAddress}}", "db"]);
     // The overlay's peers converge over gossip: allow a few bounded tries.
     for target in [db_ip.trim(), "db"] {
