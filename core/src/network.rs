@@ -465,27 +465,43 @@ impl Client {
     }
 
     /// The last line of defence against duplicate names, for what no local lock covers (another
-    /// machine, another client): after a create, list the networks of exactly this name. When
-    /// there are several, the oldest (`Created`, then the smallest `Id`) stays; every other
-    /// creator removes its own and answers `conflict`. A later creator always sees the earlier
-    /// network (it was listed before the later list ran), so of two racing creators at least the
-    /// younger one sees both and gives way. A failed list keeps the network: it was created.
+    /// machine, another client): after a create, list the networks of exactly this name.
+    /// - Alone: done (the common case: one list, no wait).
+    /// - Another one is older (`Created`, then the smallest `Id`): remove ours, answer `conflict`.
+    /// - Ours is the oldest, younger ones are there: their creators normally see ours and remove
+    ///   theirs, so wait (polling, at most [`SETTLE_GRACE`]) for them to go. One that stays was
+    ///   kept by a creator that listed before ours was visible (a network is stamped `Created`
+    ///   before the daemon lists it, and under load that gap is long enough for a younger one to
+    ///   list alone and succeed): its caller has been told it exists, so ours gives way.
+    ///
+    /// A failed list keeps the network: it was created.
     async fn settle_duplicates(&self, name: &str, id: &str) -> Result<()> {
         let filters = BTreeMap::from([("name".to_string(), StringList(vec![format!("^{}$", go_regex_quote(name))]))]);
-        let Ok(docs) = self.network_ls(&ListOptions { filters }).await else { return Ok(()) };
-        let same: Vec<(Option<time::OffsetDateTime>, String)> = docs
-            .iter()
-            .filter(|d| d.str_field("Name") == name)
-            .map(|d| (parse_created(&d.str_field("Created")), d.str_field("Id")))
-            .collect();
-        let Some(winner) = same.iter().min_by(|a, b| created_order(a, b)) else { return Ok(()) };
-        if same.len() < 2 || winner.1 == id || !same.iter().any(|(_, i)| i == id) {
-            return Ok(());
-        }
+        let start = std::time::Instant::now();
+        let kept = loop {
+            let Ok(docs) = self.network_ls(&ListOptions { filters: filters.clone() }).await else { return Ok(()) };
+            let same: Vec<(Option<time::OffsetDateTime>, String)> = docs
+                .iter()
+                .filter(|d| d.str_field("Name") == name)
+                .map(|d| (parse_created(&d.str_field("Created")), d.str_field("Id")))
+                .collect();
+            let Some(oldest) = same.iter().min_by(|a, b| created_order(a, b)) else { return Ok(()) };
+            if same.len() < 2 || !same.iter().any(|(_, i)| i == id) {
+                return Ok(());
+            }
+            if oldest.1 != id {
+                break oldest.1.clone();
+            }
+            if start.elapsed() >= SETTLE_GRACE {
+                let younger = same.iter().filter(|(_, i)| i != id).min_by(|a, b| created_order(a, b));
+                break younger.map(|(_, i)| i.clone()).unwrap_or_default();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        };
         let removed = self.delete(&format!("/networks/{id}")).await;
         let e = Error::conflict(format!(
             "a network named {name:?} already exists (id {}): another client created it at the same moment",
-            short(&winner.1)
+            short(&kept)
         ));
         Err(match removed {
             Ok(()) => e.note(format!("the duplicate this call made (id {}) was removed again", short(id))),
@@ -799,6 +815,11 @@ pub(crate) fn container_name(doc: &Value) -> String {
 pub(crate) fn pointer_escape(s: &str) -> String {
     s.replace('~', "~0").replace('/', "~1")
 }
+
+/// How long the creator of the oldest of several same-named networks waits for the younger
+/// ones' creators to remove theirs before it concludes one of them was kept (see
+/// `settle_duplicates`). Paid only when duplicates are seen.
+const SETTLE_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// A network's `Created` time (RFC 3339 with nanoseconds, in the daemon's time zone).
 fn parse_created(s: &str) -> Option<time::OffsetDateTime> {

@@ -319,8 +319,8 @@ const HIDDEN: &str = "dockernet.test.hidden";
 /// A loopback HTTP proxy to the daemon's socket that drops networks labelled [`HIDDEN`] from
 /// network lists: the daemon still holds their pools and refuses an overlapping subnet, but a
 /// client talking through the proxy cannot see why — the situation a daemon crash leaves (a pool
-/// still allocated for a bridge no list shows). One request per connection, answered with
-/// `Connection: close`; the daemon is asked in HTTP/1.0 so its answer is not chunked.
+/// still allocated for a bridge no list shows). The daemon is asked in HTTP/1.0, one connection
+/// per request, so its answer is not chunked and ends where the connection does.
 struct HidingProxy {
     url: String,
     stop: Arc<AtomicBool>,
@@ -361,63 +361,73 @@ impl Drop for HidingProxy {
     }
 }
 
+/// Serves one client connection: each request (kept alive, as the client's pool expects) is
+/// forwarded on a fresh daemon connection and answered with a `Content-Length`.
 fn proxy_one(conn: std::net::TcpStream, socket: &std::path::Path) -> std::io::Result<()> {
     conn.set_read_timeout(Some(std::time::Duration::from_secs(120)))?;
     let mut reader = BufReader::new(conn.try_clone()?);
-    let mut request_line = String::new();
-    reader.read_line(&mut request_line)?;
-    let mut headers = Vec::new();
-    let mut length = 0usize;
-    for _ in 0..200 {
-        let mut line = String::new();
-        reader.read_line(&mut line)?;
-        if line.trim().is_empty() {
-            break;
-        }
-        let lower = line.to_ascii_lowercase();
-        if let Some(v) = lower.strip_prefix("content-length:") {
-            length = v.trim().parse().unwrap_or(0);
-        }
-        if !lower.starts_with("connection:") {
-            headers.push(line);
-        }
-    }
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body)?;
-    let mut parts = request_line.split_whitespace();
-    let (method, path) = (parts.next().unwrap_or("GET").to_string(), parts.next().unwrap_or("/").to_string());
-    let mut daemon = UnixStream::connect(socket)?;
-    daemon.write_all(format!("{method} {path} HTTP/1.0\r\n").as_bytes())?;
-    for h in &headers {
-        daemon.write_all(h.as_bytes())?;
-    }
-    daemon.write_all(b"Connection: close\r\n\r\n")?;
-    daemon.write_all(&body)?;
-    let mut answer = Vec::new();
-    daemon.read_to_end(&mut answer)?;
-    let split = answer.windows(4).position(|w| w == b"\r\n\r\n").map_or(answer.len(), |p| p + 4);
-    let (head, mut payload) = (String::from_utf8_lossy(&answer[..split]).into_owned(), answer[split..].to_vec());
-    let route = path.split('?').next().unwrap_or_default();
-    let is_list = method == "GET" && (route == "/networks" || (route.starts_with("/v1.") && route.ends_with("/networks")));
-    if is_list && head.contains(" 200 ") {
-        if let Ok(Value::Array(nets)) = serde_json::from_slice::<Value>(&payload) {
-            let kept: Vec<Value> = nets.into_iter().filter(|n| n["Labels"].get(HIDDEN).is_none()).collect();
-            payload = serde_json::to_vec(&kept).expect("json");
-        }
-    }
     let mut out = conn;
-    let mut lines = head.lines();
-    let status = lines.next().unwrap_or("HTTP/1.0 502 Bad Gateway").replacen("HTTP/1.0", "HTTP/1.1", 1);
-    out.write_all(format!("{status}\r\n").as_bytes())?;
-    for l in lines.filter(|l| !l.is_empty()) {
-        let lower = l.to_ascii_lowercase();
-        if !lower.starts_with("content-length:") && !lower.starts_with("connection:") && !lower.starts_with("transfer-encoding:") {
-            out.write_all(format!("{l}\r\n").as_bytes())?;
+    for _ in 0..10_000 {
+        let mut request_line = String::new();
+        if reader.read_line(&mut request_line)? == 0 {
+            return Ok(());
         }
+        let mut headers = Vec::new();
+        let mut length = 0usize;
+        for _ in 0..200 {
+            let mut line = String::new();
+            reader.read_line(&mut line)?;
+            if line.trim().is_empty() {
+                break;
+            }
+            let lower = line.to_ascii_lowercase();
+            if let Some(v) = lower.strip_prefix("content-length:") {
+                length = v.trim().parse().unwrap_or(0);
+            }
+            if !lower.starts_with("connection:") {
+                headers.push(line);
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body)?;
+        let mut parts = request_line.split_whitespace();
+        let (method, path) = (parts.next().unwrap_or("GET").to_string(), parts.next().unwrap_or("/").to_string());
+        let mut daemon = UnixStream::connect(socket)?;
+        daemon.write_all(format!("{method} {path} HTTP/1.0\r\n").as_bytes())?;
+        for h in &headers {
+            daemon.write_all(h.as_bytes())?;
+        }
+        daemon.write_all(b"Connection: close\r\n\r\n")?;
+        daemon.write_all(&body)?;
+        let mut answer = Vec::new();
+        daemon.read_to_end(&mut answer)?;
+        let split = answer.windows(4).position(|w| w == b"\r\n\r\n").map_or(answer.len(), |p| p + 4);
+        let (head, mut payload) = (String::from_utf8_lossy(&answer[..split]).into_owned(), answer[split..].to_vec());
+        let route = path.split('?').next().unwrap_or_default();
+        let is_list =
+            method == "GET" && (route == "/networks" || (route.starts_with("/v1.") && route.ends_with("/networks")));
+        if is_list && head.contains(" 200 ") {
+            if let Ok(Value::Array(nets)) = serde_json::from_slice::<Value>(&payload) {
+                let kept: Vec<Value> = nets.into_iter().filter(|n| n["Labels"].get(HIDDEN).is_none()).collect();
+                payload = serde_json::to_vec(&kept).expect("json");
+            }
+        }
+        let mut lines = head.lines();
+        let status = lines.next().unwrap_or("HTTP/1.0 502 Bad Gateway").replacen("HTTP/1.0", "HTTP/1.1", 1);
+        let mut response = format!("{status}\r\n");
+        for l in lines.filter(|l| !l.is_empty()) {
+            let lower = l.to_ascii_lowercase();
+            let hop = ["content-length:", "connection:", "transfer-encoding:", "keep-alive:"];
+            if !hop.iter().any(|h| lower.starts_with(h)) {
+                response.push_str(&format!("{l}\r\n"));
+            }
+        }
+        response.push_str(&format!("Content-Length: {}\r\n\r\n", payload.len()));
+        out.write_all(response.as_bytes())?;
+        out.write_all(&payload)?;
+        out.flush()?;
     }
-    out.write_all(format!("Content-Length: {}\r\nConnection: close\r\n\r\n", payload.len()).as_bytes())?;
-    out.write_all(&payload)?;
-    out.flush()
+    Ok(())
 }
 
 /// The daemon refuses the planned subnet for a reason dockernet cannot see (a pool it holds but
