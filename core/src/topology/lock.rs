@@ -275,12 +275,10 @@ async fn remove(client: &Client, id: &str) -> Result<()> {
     }
 }
 
-/// Images to make the lock from: the given ones (a topology's node images), then any the daemon has.
-async fn local_images(client: &Client, preferred: &[String]) -> Result<Vec<String>> {
-    let mut out: Vec<String> = preferred.iter().filter(|i| !i.trim().is_empty()).cloned().collect();
+/// Every image the daemon has (asked only when none of a topology's own images is there).
+async fn local_images(client: &Client) -> Result<Vec<String>> {
     let docs = client.get_docs("/images/json").await?;
-    out.extend(docs.iter().map(|d| d.str_field("Id")).filter(|i| !i.is_empty()));
-    Ok(out)
+    Ok(docs.iter().map(|d| d.str_field("Id")).filter(|i| !i.is_empty()).collect())
 }
 
 /// Takes the lock of `topology` for `operation` (`apply`, `destroy`), telling `events` what it
@@ -322,7 +320,11 @@ pub async fn acquire<E: Fn(&LockEvent)>(
             }
         }
     }
-    let candidates = local_images(client, images).await?;
+    // The topology's own images first; the daemon's list only when none of them is there.
+    let mut seen = HashSet::new();
+    let mut candidates: Vec<String> =
+        images.iter().filter(|i| !i.trim().is_empty() && seen.insert(i.as_str())).cloned().collect();
+    let mut listed = false;
     let deadline = Instant::now() + timeout;
     let mut pause = Duration::from_millis(100);
     let mut told: Option<String> = None;
@@ -331,7 +333,15 @@ pub async fn acquire<E: Fn(&LockEvent)>(
     // deadline; breaking a stale lock is limited too.
     let mut breaks = 0;
     loop {
-        let Some(img) = candidates.get(image) else { return Ok(None) };
+        if image >= candidates.len() {
+            if listed {
+                return Ok(None);
+            }
+            listed = true;
+            candidates.extend(local_images(client).await?);
+            continue;
+        }
+        let img = &candidates[image];
         let body = json!({
             "Image": img,
             "Entrypoint": ["/dockernet-lock-never-started"],
