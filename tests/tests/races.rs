@@ -88,8 +88,7 @@ fn four_threads_creating_one_name_leave_one_network() {
 /// helps and only the check after the create (the oldest network stays) keeps the promise.
 fn four_processes(scenario: &str, trials: usize, lock_dirs: bool) {
     let g = Guard::new(scenario);
-    let dirs: Vec<PathBuf> =
-        (0..4).map(|i| std::env::temp_dir().join(format!("{}-locks-{i}", g.tag()))).collect();
+    let dirs: Vec<PathBuf> = (0..4).map(|i| std::env::temp_dir().join(format!("{}-locks-{i}", g.tag()))).collect();
     for trial in 0..trials {
         let name = g.name(&format!("dup{trial}"));
         g.track_network(&name);
@@ -231,7 +230,8 @@ fn two_concurrent_ups_without_waiting_one_conflicts() {
         let loser = if a.status.success() { &b } else { &a };
         let err = String::from_utf8_lossy(&loser.stderr);
         assert!(
-            err.contains(&format!("another apply of topology {name:?} is running (pid ")) && err.contains("--break-lock"),
+            err.contains(&format!("another apply of topology {name:?} is running (pid "))
+                && err.contains("--break-lock"),
             "trial {trial}:\n{both}"
         );
         assert_whole_lab(g.client(), &path, &name);
@@ -241,7 +241,8 @@ fn two_concurrent_ups_without_waiting_one_conflicts() {
 
 /// Plants a lock container by hand, as a holder that took it and then vanished.
 fn plant_lock(g: &Guard, topology: &str, labels: &BTreeMap<String, String>) {
-    let mut args: Vec<String> = vec!["create".into(), "--name".into(), lock_name(topology), "--network".into(), "none".into()];
+    let mut args: Vec<String> =
+        vec!["create".into(), "--name".into(), lock_name(topology), "--network".into(), "none".into()];
     for (k, v) in labels.iter().chain([(&LABEL.to_string(), &g.tag().to_string())]) {
         args.push("--label".into());
         args.push(format!("{k}={v}"));
@@ -464,7 +465,10 @@ fn a_refused_planned_subnet_is_replaced_by_the_next_free_one() {
     let report = c.topology_apply(&t, &ApplyOptions::default(), &progress).expect("apply through the proxy");
     let notes = notes.into_inner().unwrap();
     let expected = format!("network {name}-front: subnet {} refused by the daemon (", first[0]);
-    assert!(notes.iter().any(|n| n.starts_with(&expected) && n.ends_with(&format!("; using {}", first[1]))), "{notes:?}");
+    assert!(
+        notes.iter().any(|n| n.starts_with(&expected) && n.ends_with(&format!("; using {}", first[1]))),
+        "{notes:?}"
+    );
     assert!(notes.iter().any(|n| n.to_ascii_lowercase().contains("overlap")), "{notes:?}");
     assert_eq!(report.plan.subnets["front"], [first[1].to_string()]);
     assert!(report.to_string().contains("note: network"), "{report}");

@@ -425,9 +425,7 @@ impl TopologyLock {
         // No longer held, whatever the daemon answers: a lock left behind by a failed removal
         // is then judged stale by this process's next apply instead of waited for.
         held_tokens().lock().expect("token set").remove(&self.token);
-        remove(client, &self.id)
-            .await
-            .map_err(|e| e.context(format!("release the lock {:?}", self.name)))
+        remove(client, &self.id).await.map_err(|e| e.context(format!("release the lock {:?}", self.name)))
     }
 }
 
@@ -468,9 +466,7 @@ mod tests {
         let id_while_unreaped = identity_of(dead);
         child.wait().unwrap();
         assert_eq!(identity_of(dead), None);
-        let planted = |process: String| {
-            Holder::from_labels("x", &holder_labels_for("lab", "apply", dead, &process))
-        };
+        let planted = |process: String| Holder::from_labels("x", &holder_labels_for("lab", "apply", dead, &process));
         // A process identity with the right boot and namespace but a pid that no longer runs.
         let (boot, ns, _, _) = split_identity(&me).unwrap();
         let h = planted(format!("linux/{boot}/{ns}/{dead}/12345"));
@@ -500,11 +496,14 @@ mod tests {
         let o = LockOptions { lock_timeout: -1.0, ..Default::default() };
         assert!(o.timeout().unwrap_err().message().contains("lock_timeout -1"));
         assert_eq!(LockOptions::default().timeout().unwrap(), DEFAULT_LOCK_TIMEOUT);
-        let h = Holder::from_labels("x", &BTreeMap::from([
-            (LABEL_PID.to_string(), "4242".to_string()),
-            (LABEL_HOST.to_string(), "build-7".to_string()),
-            (LABEL_SINCE.to_string(), "2026-12-03T09:14:02Z".to_string()),
-        ]));
+        let h = Holder::from_labels(
+            "x",
+            &BTreeMap::from([
+                (LABEL_PID.to_string(), "4242".to_string()),
+                (LABEL_HOST.to_string(), "build-7".to_string()),
+                (LABEL_SINCE.to_string(), "2026-12-03T09:14:02Z".to_string()),
+            ]),
+        );
         assert_eq!(
             LockEvent::Waiting(h).describe("lab"),
             "waiting for another apply of topology lab (pid 4242 on host build-7, since 2026-12-03T09:14:02Z)…"
