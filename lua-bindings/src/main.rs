@@ -39,6 +39,16 @@ struct Args {
     /// Enter the REPL after running SCRIPT or -e code.
     #[arg(short = 'i')]
     interactive: bool,
+    /// Run untrusted code: no programs, file writes or bytecode; memory and instruction limits.
+    /// The docker API stays (the daemon is not sandboxed: see README, "Sandbox").
+    #[arg(long)]
+    sandbox: bool,
+    /// With --sandbox: the Lua heap limit (e.g. 64M, 1G; default 256M).
+    #[arg(long, value_name = "SIZE", requires = "sandbox", value_parser = dockernet_lua::sandbox::parse_size)]
+    max_memory: Option<usize>,
+    /// With --sandbox: the VM instruction budget (default 2000000000; 0 = unlimited).
+    #[arg(long, value_name = "N", requires = "sandbox")]
+    max_instructions: Option<u64>,
     /// A Lua script to run, or `network` for the docker-CLI-syntax commands.
     #[arg(value_name = "SCRIPT")]
     script: Option<OsString>,
@@ -125,7 +135,18 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => return fail(&e.to_string()),
     };
-    let lua = match setup(&client) {
+    let sandbox = args.sandbox.then(|| {
+        let d = dockernet_lua::Sandbox::default();
+        dockernet_lua::Sandbox {
+            max_memory: args.max_memory.or(d.max_memory),
+            max_instructions: match args.max_instructions {
+                Some(0) => None,
+                Some(n) => Some(n),
+                None => d.max_instructions,
+            },
+        }
+    });
+    let lua = match setup(&client, sandbox.as_ref()) {
         Ok(l) => l,
         Err(e) => return fail(&format!("cannot start the Lua runtime: {e}")),
     };
@@ -165,10 +186,13 @@ fn connect(host: Option<&str>, timeout: Option<&str>) -> dockernet_core::Result<
     }
 }
 
-fn setup(client: &BlockingClient) -> mlua::Result<Lua> {
+fn setup(client: &BlockingClient, sandbox: Option<&dockernet_lua::Sandbox>) -> mlua::Result<Lua> {
     let lua = dockernet_lua::new_lua()?;
     dockernet_lua::register(&lua, client.clone())?;
     dockernet_lua::repl::install_help(&lua)?;
+    if let Some(limits) = sandbox {
+        limits.apply(&lua)?;
+    }
     Ok(lua)
 }
 
