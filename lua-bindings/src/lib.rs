@@ -8,11 +8,14 @@
 //! - `convert.rs`: Lua values to core options and daemon documents to Lua tables (serde, once).
 //! - [`docs`]: the help text of every public name (used by `help()` and the LuaLS annotations).
 //! - [`cli`]: the docker-CLI-syntax commands (`dockernet network ls`), shared with the REPL.
+//! - [`sandbox`]: `--sandbox`: the standard library without programs, file writes or bytecode,
+//!   with memory and instruction limits, for scripts from others.
 //! - [`repl`]: the interactive loop: editor, completion, multi-line input, history, printing.
 
 pub mod cli;
 pub mod docs;
 pub mod repl;
+pub mod sandbox;
 
 mod container;
 mod convert;
@@ -25,3 +28,4 @@ mod topology;
 
 pub use error::last_error_kind;
 pub use runtime::{new_lua, register};
+pub use sandbox::Sandbox;
