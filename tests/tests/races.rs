@@ -563,3 +563,36 @@ fn lua_apply_lock_options() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("asked to break it"), "{}", text(&out));
     assert!(g.client().container_get(&lock_name(&name)).is_err(), "the lock must be released");
 }
+
+/// `dockernet up` killed with SIGKILL while it holds the lock (no chance to release it): the next
+/// `up` from this machine sees the holder's process is gone, breaks the lock, says so, and
+/// converges to the whole lab.
+#[test]
+fn a_killed_up_leaves_a_lock_the_next_up_breaks() {
+    let g = Guard::new("race-kill");
+    let name = g.name("lab");
+    let _down = Down(g.client(), name.clone());
+    let (_, path) = lab(&g, &name);
+    let file = path.to_str().unwrap();
+    let mut child = spawn(&["up", file]);
+    let lock = lock_name(&name);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while g.client().container_get(&lock).is_err() {
+        assert!(std::time::Instant::now() < deadline, "the first up never took the lock");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let pid = child.id();
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reap");
+    assert!(g.client().container_get(&lock).is_ok(), "a killed up cannot release its lock");
+    let out = run(&["up", "--no-wait", file]);
+    assert!(out.status.success(), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("held by pid {pid} on host ")) && err.contains("its process is gone"),
+        "{}",
+        text(&out)
+    );
+    assert_whole_lab(g.client(), &path, &name);
+    let _ = std::fs::remove_file(&path);
+}
