@@ -27,5 +27,5 @@ mod swarm;
 mod topology;
 
 pub use error::last_error_kind;
-pub use runtime::{new_lua, register};
+pub use runtime::{handle_signals, interrupted_status, new_lua, register};
 pub use sandbox::Sandbox;

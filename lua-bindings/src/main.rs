@@ -150,6 +150,8 @@ fn main() -> ExitCode {
         Ok(l) => l,
         Err(e) => return fail(&format!("cannot start the Lua runtime: {e}")),
     };
+    // Ctrl-C, SIGTERM and SIGHUP stop the script and its daemon calls (status 130, 143, 129).
+    dockernet_lua::handle_signals(&client, None);
     for code in &args.exec {
         // Lua source is bytes: a string literal in CODE need not be UTF-8 (as with stock lua -e).
         if let Err(e) = lua.load(code.as_encoded_bytes()).set_name("=(command line)").exec() {
@@ -228,6 +230,11 @@ fn run_script(lua: &Lua, path: &OsStr, args: &[OsString]) -> mlua::Result<()> {
 fn report(lua: &Lua, e: &mlua::Error) -> ExitCode {
     let text = e.to_string();
     let text = text.strip_prefix("runtime error: ").unwrap_or(&text);
+    if let Some(code) = dockernet_lua::interrupted_status() {
+        // Stopped by a signal: what was abandoned, in one line, and 128 + the signal (130 for Ctrl-C).
+        eprintln!("dockernet: {}", text.lines().next().unwrap_or_default());
+        return ExitCode::from(code);
+    }
     if let Some(kind) = dockernet_lua::last_error_kind(lua) {
         if kind == dockernet_core::ErrorKind::Unavailable {
             return fail(text.lines().next().unwrap_or_default());

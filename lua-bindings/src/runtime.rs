@@ -5,11 +5,17 @@
 //! and re-raises it. Handle classes (`Network`, `Container`) and list classes (`NetworkList`, …)
 //! are metatables kept in the registry; their methods are Lua over the wrapped API, so they raise
 //! the same error tables.
+//!
+//! Also here: the program's interrupt wiring ([`handle_signals`]): Ctrl-C, SIGTERM and SIGHUP
+//! become core's `Interrupt`, heard by daemon calls, topology applies and a Lua instruction hook.
 
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
-use dockernet_core::BlockingClient;
+use dockernet_core::{BlockingClient, Interrupt};
 use mlua::{Lua, LuaOptions, StdLib, Table, Value};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 
 use crate::error::to_lua_error;
 
@@ -104,4 +110,137 @@ pub fn register(lua: &Lua, client: BlockingClient) -> mlua::Result<Table> {
     let loaded: Table = lua.globals().get::<Table>("package")?.get("loaded")?;
     loaded.set("dockernet", &docker)?;
     Ok(docker)
+}
+
+// ------------------------------------------------------------------------------------------------
+// Interrupts: the `dockernet` program turns SIGINT (Ctrl-C), SIGTERM and SIGHUP into core's
+// `Interrupt`, so a daemon call in flight is abandoned (its error says what may still run), a
+// topology apply rolls back, and Lua code stops at its next instruction hook. `register` does not
+// do this: a program that embeds the module keeps its own signal handling.
+// ------------------------------------------------------------------------------------------------
+
+/// How often (in VM instructions) Lua code checks for an interrupt.
+const HOOK_EVERY: u32 = 1000;
+
+/// How long an interrupt may go unheard before the program exits anyway (see [`handle_signals`]).
+const UNHEARD_FOR: Duration = Duration::from_millis(250);
+
+/// The process's interrupt, once signals are handled.
+static SIGNALS: OnceLock<Option<Interrupt>> = OnceLock::new();
+
+/// The last signal received (0: none since the start, or since [`forget_signal`]).
+static LAST_SIGNAL: AtomicI32 = AtomicI32::new(0);
+
+/// True once Lua code hears interrupts through a hook (the REPL): a Ctrl-C nobody takes then
+/// means a chunk blocked in C, and the session should survive it.
+static LUA_HEARS: AtomicBool = AtomicBool::new(false);
+
+/// How messages name a signal.
+fn signal_name(sig: i32) -> &'static str {
+    match sig {
+        SIGINT => "Ctrl-C",
+        SIGTERM => "SIGTERM",
+        SIGHUP => "SIGHUP",
+        _ => "signal",
+    }
+}
+
+/// Makes SIGINT, SIGTERM and SIGHUP interrupt `client` (and every clone of it: the `docker` table
+/// holds clones) and, when given, the Lua code of `lua` (the REPL). Idempotent: the signal thread
+/// starts once per process. Returns the interrupt, or `None` when the signals cannot be handled
+/// (then they keep their default action: the process ends).
+///
+/// What a signal does: the daemon call in flight is abandoned with an `interrupted` error, an
+/// apply rolls back; the caller decides the rest (a script ends with status 128 + the signal, the
+/// REPL goes on after Ctrl-C and ends after SIGTERM/SIGHUP). An interrupt nobody takes within
+/// 250 ms (pure Lua work with no hook listening, as in a script: a hook would slow every VM
+/// instruction by a third or more; the REPL at its prompt; Lua blocked in C, as in `io.read`)
+/// ends the program with 128 + the signal, as the signal's default would have — except a
+/// Ctrl-C in the REPL, whose chunk may be blocked in C: there a second Ctrl-C ends it.
+pub fn handle_signals(client: &BlockingClient, lua: Option<&Lua>) -> Option<Interrupt> {
+    let interrupt = SIGNALS
+        .get_or_init(|| {
+            let interrupt = client.interrupt().cloned().unwrap_or_default();
+            let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]).ok()?;
+            let heard = interrupt.clone();
+            std::thread::Builder::new()
+                .name("dockernet-signals".into())
+                .spawn(move || {
+                    for sig in signals.forever() {
+                        on_signal(&heard, sig);
+                    }
+                })
+                .ok()?;
+            Some(interrupt)
+        })
+        .clone()?;
+    client.set_interrupt(interrupt.clone());
+    if let Some(lua) = lua {
+        match interrupt_lua(lua, &interrupt) {
+            Ok(()) => LUA_HEARS.store(true, Ordering::SeqCst),
+            Err(e) => eprintln!("dockernet: Ctrl-C will not stop Lua loops: {e}"),
+        }
+    }
+    Some(interrupt)
+}
+
+fn on_signal(interrupt: &Interrupt, sig: i32) {
+    let name = signal_name(sig);
+    if interrupt.is_pending() {
+        eprintln!("\ndockernet: interrupted again ({name}) while blocked: exiting at once");
+        std::process::exit(128 + sig);
+    }
+    LAST_SIGNAL.store(sig, Ordering::SeqCst);
+    interrupt.trigger(name);
+    if sig == SIGINT && LUA_HEARS.load(Ordering::SeqCst) {
+        return;
+    }
+    let deadline = Instant::now() + UNHEARD_FOR;
+    while interrupt.is_pending() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    if interrupt.is_pending() {
+        eprintln!("\ndockernet: interrupted ({name})");
+        std::process::exit(128 + sig);
+    }
+}
+
+/// Lets an interrupt stop Lua code: a hook every [`HOOK_EVERY`] instructions takes a pending
+/// interrupt and raises `interrupted (Ctrl-C)`. A Lua state has one hook: this one replaces the
+/// sandbox's and charges its instruction budget itself.
+pub(crate) fn interrupt_lua(lua: &Lua, interrupt: &Interrupt) -> mlua::Result<()> {
+    let heard = interrupt.clone();
+    lua.set_hook(mlua::HookTriggers::new().every_nth_instruction(HOOK_EVERY), move |lua, _| {
+        crate::sandbox::charge(lua)?;
+        if heard.take() {
+            return Err(mlua::Error::runtime(format!("interrupted ({})", heard.cause())));
+        }
+        Ok(mlua::VmState::Continue)
+    })
+}
+
+/// The exit status for the last signal received: 128 + its number (130 for Ctrl-C, 143 for
+/// SIGTERM, 129 for SIGHUP); `None` when none came.
+pub fn interrupted_status() -> Option<u8> {
+    match LAST_SIGNAL.load(Ordering::SeqCst) {
+        0 => None,
+        sig => u8::try_from(128 + sig).ok(),
+    }
+}
+
+/// The last signal received, if it asked the program to end (SIGTERM, SIGHUP).
+pub(crate) fn termination_requested() -> Option<u8> {
+    match LAST_SIGNAL.load(Ordering::SeqCst) {
+        SIGTERM | SIGHUP => interrupted_status(),
+        _ => None,
+    }
+}
+
+/// Forgets a Ctrl-C nobody took (the REPL does, before each chunk: a SIGINT that came while it
+/// waited at the prompt must not stop the next chunk). A request to end is not forgotten.
+pub(crate) fn forget_signal(interrupt: &Interrupt) {
+    if termination_requested().is_none() {
+        interrupt.clear();
+        LAST_SIGNAL.store(0, Ordering::SeqCst);
+    }
 }

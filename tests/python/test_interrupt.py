@@ -1,9 +1,11 @@
 """Ctrl-C interrupts a long call: SIGINT sent to this process while a daemon call waits raises
 KeyboardInterrupt within about a second (instead of after the call, or never, as a hung Jupyter
-kernel would), and the client stays usable afterwards."""
+kernel would), and the client stays usable afterwards. A topology apply is the exception: Ctrl-C
+rolls it back first, then raises KeyboardInterrupt saying so."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -13,6 +15,7 @@ import threading
 import time
 
 import pytest
+from conftest import docker_cli, unique
 
 
 def interrupt_after(delay: float) -> tuple[threading.Timer, list[float]]:
@@ -94,3 +97,67 @@ def test_ctrl_c_in_a_script_exits_with_keyboard_interrupt(lab):
     assert "returned" not in out
     assert p.returncode != 0
     assert took < 1.5, f"the script ended {took:.2f}s after SIGINT"
+
+
+def test_ctrl_c_rolls_an_apply_back(lab, client):
+    """SIGINT to a script in the middle of `Topology.apply()`: the apply finishes no new step, undoes
+    what it did, and then KeyboardInterrupt is raised saying so; nothing labelled with the
+    topology is left. (Before, the apply was dropped half-way: half a lab stayed.)"""
+    from test_topology import free_pool, owned
+
+    name = unique("int-apply")
+    spec = {
+        "name": name,
+        "pool": free_pool(client),
+        "image": "dockernet-testbox:latest",
+        "labels": lab.labels,
+        "networks": {"a": {}, "b": {}},
+        "nodes": {f"n{i}": {"networks": ["a" if i % 2 == 0 else "b"]} for i in range(6)},
+    }
+    script = textwrap.dedent(
+        f"""
+        import json, sys, dockernet
+        topo = dockernet.Topology.from_dict(json.loads({json.dumps(json.dumps(spec))}))
+        def progress(event):
+            print(event["event"], event["done"], flush=True)
+        try:
+            topo.apply(concurrency=1, progress=progress)
+        except KeyboardInterrupt as e:
+            print("KeyboardInterrupt:", e, flush=True)
+            raise
+        print("applied", flush=True)
+        """
+    )
+    p = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert p.stdout is not None
+        lines = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = p.stdout.readline()
+            assert line, f"the script ended before its first step: {lines} {p.stderr.read() if p.stderr else ''}"
+            lines.append(line.strip())
+            if line.startswith("finished 3"):
+                break
+        sent = time.monotonic()
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=60)
+        took = time.monotonic() - sent
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        nets, ctrs = owned(name)
+        if nets or ctrs:
+            docker_cli("rm", "-f", *ctrs, check=False)
+            docker_cli("network", "rm", *nets, check=False)
+    assert p.returncode != 0
+    assert "applied" not in out, out
+    assert "Traceback" in err and "KeyboardInterrupt" in err, err
+    said = [line for line in out.splitlines() if line.startswith("KeyboardInterrupt:")]
+    assert len(said) == 1, out
+    assert f'apply "{name}": interrupted (Ctrl-C) after ' in said[0], said
+    assert "nothing of this apply is left" in said[0], said
+    assert "interrupted" in out.split("KeyboardInterrupt:")[0], "progress heard the interrupt: " + out
+    assert (nets, ctrs) == ([], []), f"left behind: {nets} {ctrs}"
+    assert took < 30, f"the rollback took {took:.1f}s"

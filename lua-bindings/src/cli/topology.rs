@@ -6,6 +6,9 @@
 //! - `down FILE|NAME`: remove what the topology owns (by label), never anything else;
 //! - `up` and `down` take the topology's lock: with another of them running they wait
 //!   (`--no-wait`: fail at once; `--lock-timeout S`; `--break-lock` for a holder gone elsewhere);
+//! - `up` and `down` handle Ctrl-C, SIGTERM and SIGHUP: the first stops `up`'s steps and rolls
+//!   back what this run did (and says so), a second stops at once and says what is left (all of
+//!   it labelled: `down` removes it); the exit status is then 128 + the signal (130, 143, 129);
 //! - `status FILE [--json]`: each element present / missing / drifted (exit 1 unless all present);
 //! - `verify FILE [--json]`: the reachability matrix, expected vs observed (exit 1 on a mismatch);
 //! - `graph FILE [--format dot|mermaid|svg]`: the topology as a picture.
@@ -19,7 +22,7 @@ use clap::{Parser, Subcommand};
 use dockernet_core::topology::{
     ApplyOptions, GraphFormat, LockOptions, Progress, ProgressEvent, Topology, VerifyOptions,
 };
-use dockernet_core::BlockingClient;
+use dockernet_core::{BlockingClient, ErrorKind};
 
 /// The verbs this module answers (the program dispatches them here).
 pub const VERBS: [&str; 6] = ["up", "down", "plan", "status", "verify", "graph"];
@@ -113,9 +116,9 @@ impl LockFlags {
 }
 
 /// Prints what a waiting or noteworthy step says (waiting for a lock, a stale lock broken, a
-/// refused subnet replaced) on stderr, whether or not a progress bar is drawn.
+/// refused subnet replaced, an interrupt heard) on stderr, whether or not a progress bar is drawn.
 fn tell(p: &Progress) {
-    if matches!(p.event, ProgressEvent::Waiting | ProgressEvent::Note) {
+    if matches!(p.event, ProgressEvent::Waiting | ProgressEvent::Note | ProgressEvent::Interrupted) {
         eprintln!("{}", p.description);
     }
 }
@@ -137,7 +140,10 @@ pub fn run(client: &BlockingClient, args: &[String], out: &mut dyn Write, err: &
         Ok(code) => code,
         Err(e) => {
             let _ = writeln!(err, "Error: {}", e.message());
-            1
+            match e.kind() {
+                ErrorKind::Interrupted => crate::runtime::interrupted_status().map_or(130, i32::from),
+                _ => 1,
+            }
         }
     }
 }
@@ -160,6 +166,7 @@ fn execute(client: &BlockingClient, cmd: Cmd, out: &mut dyn Write) -> dockernet_
             Ok(0)
         }
         Cmd::Up { file, concurrency, json: as_json, lock } => {
+            crate::runtime::handle_signals(client, None);
             let topology = load(&file)?;
             let bar = crate::progress::Bar::new(None);
             let l = lock.options();
@@ -180,6 +187,7 @@ fn execute(client: &BlockingClient, cmd: Cmd, out: &mut dyn Write) -> dockernet_
             Ok(0)
         }
         Cmd::Down { file_or_name, lock } => {
+            crate::runtime::handle_signals(client, None);
             let report = if Path::new(&file_or_name).is_file() {
                 client.topology_destroy_with(&load(&file_or_name)?, &lock.options(), &tell)?
             } else {

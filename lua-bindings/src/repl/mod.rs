@@ -30,9 +30,10 @@ pub use help::install_help;
 /// Runs the REPL on `lua` (which has the `docker` table registered) and returns the exit status.
 ///
 /// On a terminal: a line editor with history, completion and multi-line input; Ctrl-C cancels
-/// the line, Ctrl-D leaves (status 0). With stdin piped: each complete chunk runs as if typed,
-/// results are printed without prompts or colour, and the status is 1 when any chunk failed.
-/// Installs the global `help` function either way.
+/// the line, or stops the chunk that runs; Ctrl-D leaves (status 0). With stdin piped: each
+/// complete chunk runs as if typed, results are printed without prompts or colour, and the status
+/// is 1 when any chunk failed (128 + the signal after Ctrl-C, SIGTERM, SIGHUP). Installs the
+/// global `help` function and the signal handling (see `runtime.rs`) either way.
 pub fn run(lua: &mlua::Lua, client: &BlockingClient) -> i32 {
     if let Err(e) = install_help(lua) {
         eprintln!("dockernet: help() is unavailable: {e}");
@@ -40,6 +41,7 @@ pub fn run(lua: &mlua::Lua, client: &BlockingClient) -> i32 {
     if std::io::stdin().is_terminal() {
         run_loop::interactive(lua, client)
     } else {
+        crate::runtime::handle_signals(client, Some(lua));
         run_loop::piped(
             lua,
             client,

@@ -8,7 +8,7 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use dockernet_core::BlockingClient;
+use dockernet_core::{BlockingClient, Interrupt};
 use mlua::{Function, Lua, MultiValue, Value};
 use rustyline::config::{ColorMode, CompletionType, Config};
 use rustyline::error::ReadlineError;
@@ -130,41 +130,14 @@ impl<'a> Evaluator<'a> {
 
 /// Ctrl-C while a chunk runs. At the prompt rustyline owns the terminal (raw mode) and sees
 /// Ctrl-C as a key; while a chunk runs the terminal is cooked and Ctrl-C is SIGINT, which would
-/// kill the process. So the REPL takes SIGINT into a flag, and a Lua hook checked every 1,000
-/// instructions turns the flag into an `interrupted` error: the chunk stops, the session stays.
-/// (A daemon call in progress finishes first, bounded by the client's timeout.)
-struct Interrupt {
-    flag: std::sync::Arc<std::sync::atomic::AtomicBool>,
-}
-
-/// Removes the hook when the chunk is done.
-struct Armed<'a>(&'a Lua);
-
-impl Drop for Armed<'_> {
-    fn drop(&mut self) {
-        self.0.remove_hook();
-    }
-}
-
-impl Interrupt {
-    fn install() -> Option<Interrupt> {
-        let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        signal_hook::flag::register(signal_hook::consts::SIGINT, flag.clone()).ok()?;
-        Some(Interrupt { flag })
-    }
-
-    fn arm<'a>(&self, lua: &'a Lua) -> Armed<'a> {
-        use std::sync::atomic::Ordering;
-        self.flag.store(false, Ordering::SeqCst);
-        let flag = self.flag.clone();
-        let _ = lua.set_hook(mlua::HookTriggers::new().every_nth_instruction(1000), move |_, _| {
-            if flag.swap(false, Ordering::SeqCst) {
-                Err(mlua::Error::runtime("interrupted (Ctrl-C)"))
-            } else {
-                Ok(mlua::VmState::Continue)
-            }
-        });
-        Armed(lua)
+/// kill the process. So the REPL hands signals to the program's interrupt wiring
+/// ([`crate::runtime::handle_signals`]): a daemon call in flight is abandoned with an
+/// `interrupted` error saying what may still run, a topology apply rolls back, a Lua loop stops
+/// at its next instruction hook. The chunk fails, the session stays. SIGTERM and SIGHUP end the
+/// session (status 143, 129) once the chunk has stopped.
+fn before_chunk(interrupt: Option<&Interrupt>) {
+    if let Some(i) = interrupt {
+        crate::runtime::forget_signal(i);
     }
 }
 
@@ -198,7 +171,7 @@ pub(crate) fn interactive(lua: &Lua, client: &BlockingClient) -> i32 {
             return 1;
         }
     };
-    let interrupt = Interrupt::install();
+    let interrupt = crate::runtime::handle_signals(client, Some(lua));
     let prompts = Prompts::new(&client.host().url, color);
     let mut buffer = ChunkBuffer::new();
     loop {
@@ -212,8 +185,14 @@ pub(crate) fn interactive(lua: &Lua, client: &BlockingClient) -> i32 {
                 if let Step::Cli(source) | Step::Lua(_, source) = &step {
                     history.record(&mut editor, source);
                 }
-                let _running = interrupt.as_ref().map(|i| i.arm(lua));
+                if let Some(code) = crate::runtime::termination_requested() {
+                    return i32::from(code);
+                }
+                before_chunk(interrupt.as_ref());
                 evaluator.step(step, None, &mut std::io::stdout().lock(), &mut std::io::stderr().lock());
+                if let Some(code) = crate::runtime::termination_requested() {
+                    return i32::from(code);
+                }
             }
             // Ctrl-C: forget the line, and the chunk in progress, as a shell does.
             Err(ReadlineError::Interrupted) => buffer.clear(),
@@ -228,7 +207,9 @@ pub(crate) fn interactive(lua: &Lua, client: &BlockingClient) -> i32 {
 }
 
 /// Piped input: each complete chunk runs as at the prompt, without prompts or colour. Returns 1
-/// when any chunk failed (or the input ended inside a chunk), else 0.
+/// when any chunk failed (or the input ended inside a chunk), else 0; after a signal (the
+/// interrupted chunk fails), the rest of the input is not run and the status is 128 + the signal,
+/// as for a script.
 pub(crate) fn piped(
     lua: &Lua,
     client: &BlockingClient,
@@ -260,6 +241,9 @@ pub(crate) fn piped(
         let line = line.trim_end_matches('\n').trim_end_matches('\r');
         let step = buffer.push(lua, line, cli_api::is_cli_line);
         failed |= !evaluator.step(step, Some(&mut *input), out, err);
+        if let Some(code) = crate::runtime::interrupted_status() {
+            return i32::from(code);
+        }
     }
     if let Some(step) = buffer.finish(lua) {
         evaluator.step(step, None, out, err);
