@@ -138,6 +138,8 @@ function docker.version() end
 function docker.ping() end
 ---@return number seconds
 function docker.clock() end
+---@return {name: string, description: string, host: string, current: boolean}[]
+function docker.contexts() end
 
 docker.network = {}
 ---@param opts? {filters?: table<string, string|string[]>}

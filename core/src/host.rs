@@ -178,6 +178,75 @@ fn docker_config_dir() -> PathBuf {
     std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default().join(".docker")
 }
 
+/// A docker context as `docker context ls` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ContextInfo {
+    /// The context's name (`default` for the built-in one).
+    pub name: String,
+    /// Its description, if it has one.
+    pub description: String,
+    /// The daemon address it points at (passwords redacted).
+    pub host: String,
+    /// True for the context in use (`DOCKER_CONTEXT`, else `currentContext` in config.json).
+    pub current: bool,
+}
+
+/// The docker CLI's contexts: `default` (DOCKER_HOST or the local socket) and every context in
+/// `$DOCKER_CONFIG/contexts/meta`, sorted by name after `default`. A context whose files cannot be
+/// read is listed with the reason as its host rather than hiding the others.
+pub fn contexts() -> Vec<ContextInfo> {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    list_contexts(&docker_config_dir(), env("DOCKER_CONTEXT"), env("DOCKER_HOST"))
+}
+
+/// [`contexts`] for a config folder and the values of `DOCKER_CONTEXT` and `DOCKER_HOST`.
+fn list_contexts(dir: &Path, docker_context: Option<String>, docker_host: Option<String>) -> Vec<ContextInfo> {
+    let current = docker_context
+        .or_else(|| read_current_context(&dir.join("config.json")))
+        .unwrap_or_else(|| "default".to_string());
+    let default_host = match docker_host {
+        Some(h) => redact(&h),
+        None => format!("unix://{DEFAULT_SOCKET}"),
+    };
+    let mut out = vec![ContextInfo {
+        name: "default".into(),
+        description: "Current DOCKER_HOST based configuration".into(),
+        host: default_host,
+        current: current == "default",
+    }];
+    let mut named = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir.join("contexts").join("meta")) {
+        for entry in entries.flatten() {
+            let Ok(text) = std::fs::read_to_string(entry.path().join("meta.json")) else { continue };
+            let Ok(doc) = serde_json::from_str::<serde_json::Value>(&text) else { continue };
+            let Some(name) = doc.get("Name").and_then(|v| v.as_str()) else { continue };
+            let host = doc.pointer("/Endpoints/docker/Host").and_then(|v| v.as_str()).map(redact).unwrap_or_default();
+            let description =
+                doc.pointer("/Metadata/Description").and_then(|v| v.as_str()).unwrap_or_default().to_string();
+            named.push(ContextInfo { name: name.to_string(), description, host, current: current == name });
+        }
+    }
+    named.sort_by(|a, b| a.name.cmp(&b.name));
+    out.extend(named);
+    out
+}
+
+impl Host {
+    /// The host of the docker context `name` (`default`: DOCKER_HOST or the local socket), as
+    /// `docker --context NAME` would use it.
+    ///
+    /// Errors: `invalid` naming the context when it does not exist or its files cannot be read.
+    pub fn from_context(name: &str) -> Result<Host> {
+        if name == "default" {
+            return match std::env::var("DOCKER_HOST") {
+                Ok(url) if !url.is_empty() => Host::parse(&url, "DOCKER_HOST", tls_from_env()),
+                _ => Host::parse(&format!("unix://{DEFAULT_SOCKET}"), "default", None),
+            };
+        }
+        context_host(&docker_config_dir(), name)
+    }
+}
+
 /// The host of the current docker context, if one other than `default` is selected.
 fn from_context() -> Result<Option<Host>> {
     let dir = docker_config_dir();
@@ -255,6 +324,35 @@ mod tests {
         }
         assert_eq!(redact("unix:///run/user@1000/docker.sock"), "unix:///run/user@1000/docker.sock");
         assert_eq!(redact("tcp://10.0.0.5:2375"), "tcp://10.0.0.5:2375");
+    }
+
+    /// Contexts are listed as `docker context ls` does: default first, then by name, the current
+    /// one marked, passwords redacted.
+    #[test]
+    fn lists_contexts() {
+        let dir = std::env::temp_dir().join(format!("dn-ctx-list-{}", std::process::id()));
+        for (name, host) in [("zeta", "tcp://u:pw@10.1.1.1:2375"), ("alpha", "unix:///run/a.sock")] {
+            let id = hex::encode(Sha256::digest(name.as_bytes()));
+            let meta = dir.join("contexts/meta").join(&id);
+            std::fs::create_dir_all(&meta).unwrap();
+            let doc = serde_json::json!({"Name": name, "Metadata": {"Description": format!("the {name} lab")},
+                "Endpoints": {"docker": {"Host": host, "SkipTLSVerify": false}}});
+            std::fs::write(meta.join("meta.json"), doc.to_string()).unwrap();
+        }
+        std::fs::write(dir.join("config.json"), r#"{"currentContext": "zeta"}"#).unwrap();
+        // No environment is changed: other tests of this binary resolve hosts at the same time.
+        let list = list_contexts(&dir, None, None);
+        let from = context_host(&dir, "alpha");
+        let overridden = list_contexts(&dir, Some("alpha".into()), Some("tcp://v:pw@10.2.2.2:2375".into()));
+        assert!(overridden[1].current && !overridden[2].current);
+        assert_eq!(overridden[0].host, "tcp://v:***@10.2.2.2:2375");
+        let names: Vec<&str> = list.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["default", "alpha", "zeta"]);
+        assert!(list[2].current && !list[0].current && !list[1].current);
+        assert_eq!(list[2].host, "tcp://u:***@10.1.1.1:2375");
+        assert_eq!(list[1].description, "the alpha lab");
+        assert_eq!(from.unwrap().url, "unix:///run/a.sock");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// A context stored the docker CLI's way resolves to its endpoint.

@@ -22,7 +22,7 @@ use mlua::{Lua, Table, Value};
     name = "dockernet",
     version,
     about = "Script Docker networks from Lua: a REPL, a script runner, and `docker network` commands.",
-    after_help = "Examples:\n  dockernet                          start the REPL\n  dockernet scripts/seed-walkthrough.lua\n  dockernet -e 'print(#docker.network.ls())'\n  dockernet network ls --filter driver=bridge\n\nThe daemon: --host, else DOCKER_HOST, else the docker context (DOCKER_CONTEXT or ~/.docker/config.json), else unix:///var/run/docker.sock.\nNO_COLOR disables colours in the REPL.",
+    after_help = "Examples:\n  dockernet                          start the REPL\n  dockernet scripts/seed-walkthrough.lua\n  dockernet -e 'print(#docker.network.ls())'\n  dockernet network ls --filter driver=bridge\n\nThe daemon: --host, else DOCKER_HOST, else the docker context (DOCKER_CONTEXT or ~/.docker/config.json), else unix:///var/run/docker.sock.\n  -c, --context NAME   use docker context NAME (as `docker --context`; before the script or command; not with --host)\nNO_COLOR disables colours in the REPL.",
     trailing_var_arg = true
 )]
 struct Args {
@@ -107,6 +107,12 @@ fn text_value(flag: &str, value: Option<&[u8]>) -> Result<Option<String>, String
 fn main() -> ExitCode {
     // args_os: std::env::args() panics on a word that is not UTF-8.
     let argv: Vec<OsString> = std::env::args_os().collect();
+    // `--context NAME` is taken out before either parser sees the line: it may stand before a
+    // network command as before a script.
+    let (argv, context) = match take_context(argv) {
+        Ok(x) => x,
+        Err(e) => return fail(&e),
+    };
     if let Some((host, timeout, words)) = network_command(&argv) {
         let text =
             (text_value("-H/--host", host), text_value("--timeout", timeout), dockernet_lua::cli::text_args(words));
@@ -114,7 +120,7 @@ fn main() -> ExitCode {
             (Ok(h), Ok(t), Ok(w)) => (h, t, w),
             (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return fail(&e),
         };
-        let client = match connect(host.as_deref(), timeout.as_deref()) {
+        let client = match connect(host.as_deref(), context.as_deref(), timeout.as_deref()) {
             Ok(c) => c,
             Err(e) => return fail(&e.to_string()),
         };
@@ -126,12 +132,12 @@ fn main() -> ExitCode {
         };
         return ExitCode::from(code.clamp(0, 255) as u8);
     }
-    let args = Args::parse();
+    let args = Args::parse_from(&argv);
     let host = match text_value("-H/--host", args.host.as_deref().map(OsStr::as_encoded_bytes)) {
         Ok(h) => h,
         Err(e) => return fail(&e),
     };
-    let client = match connect(host.as_deref(), args.timeout.as_deref()) {
+    let client = match connect(host.as_deref(), context.as_deref(), args.timeout.as_deref()) {
         Ok(c) => c,
         Err(e) => return fail(&e.to_string()),
     };
@@ -177,15 +183,63 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// The client for `--host` and `--timeout` (else `DOCKERNET_TIMEOUT`, else 60 s).
-fn connect(host: Option<&str>, timeout: Option<&str>) -> dockernet_core::Result<BlockingClient> {
-    match timeout {
-        None => BlockingClient::new(host),
-        Some(t) => BlockingClient::with_host(
-            dockernet_core::Host::resolve(host)?,
-            dockernet_core::client::parse_timeout(t, "--timeout")?,
-        ),
+/// The client for `--host` or `--context`, and `--timeout` (else `DOCKERNET_TIMEOUT`, else
+/// 60 s).
+fn connect(host: Option<&str>, context: Option<&str>, timeout: Option<&str>) -> dockernet_core::Result<BlockingClient> {
+    if host.is_some() && context.is_some() {
+        return Err(dockernet_core::Error::invalid(
+            "conflicting options: either specify --host or --context, not both",
+        ));
     }
+    let timeout = match timeout {
+        Some(t) => Some(dockernet_core::client::parse_timeout(t, "--timeout")?),
+        None => dockernet_core::client::timeout_from_env()?,
+    };
+    let resolved = match context {
+        Some(name) => dockernet_core::Host::from_context(name)?,
+        None if timeout.is_none() => return BlockingClient::new(host),
+        None => dockernet_core::Host::resolve(host)?,
+    };
+    BlockingClient::with_host(resolved, timeout.unwrap_or(dockernet_core::client::DEFAULT_TIMEOUT))
+}
+
+/// Takes `-c NAME`, `--context NAME` or `--context=NAME` out of the program's own flags (those
+/// before the script or command word), so both the network-command scan and clap see the rest.
+fn take_context(argv: Vec<OsString>) -> Result<(Vec<OsString>, Option<String>), String> {
+    const WITH_VALUE: [&[u8]; 6] = [b"-H", b"--host", b"--timeout", b"-e", b"--max-memory", b"--max-instructions"];
+    let mut out = Vec::with_capacity(argv.len());
+    let mut context = None;
+    let mut words = argv.into_iter();
+    if let Some(program) = words.next() {
+        out.push(program);
+    }
+    while let Some(word) = words.next() {
+        let a = word.as_encoded_bytes();
+        let value = if a == b"-c" || a == b"--context" {
+            Some(words.next().ok_or_else(|| "flag needs an argument: --context".to_string())?)
+        } else if let Some(v) = a.strip_prefix(b"--context=") {
+            Some(OsString::from(String::from_utf8_lossy(v).into_owned()))
+        } else {
+            None
+        };
+        if let Some(v) = value {
+            let v = text_value("-c/--context", Some(v.as_encoded_bytes()))?.unwrap_or_default();
+            context = Some(v);
+            continue;
+        }
+        let takes_value = WITH_VALUE.contains(&a);
+        let positional = !a.starts_with(b"-");
+        out.push(word);
+        if takes_value {
+            if let Some(v) = words.next() {
+                out.push(v);
+            }
+        } else if positional {
+            out.extend(words);
+            break;
+        }
+    }
+    Ok((out, context))
 }
 
 fn setup(client: &BlockingClient, sandbox: Option<&dockernet_lua::Sandbox>) -> mlua::Result<Lua> {

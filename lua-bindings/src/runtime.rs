@@ -81,6 +81,8 @@ pub fn register(lua: &Lua, client: BlockingClient) -> mlua::Result<Table> {
     raw.set("network", crate::network::functions(lua, &client)?)?;
     raw.set("container", crate::container::functions(lua, &client)?)?;
     raw.set("swarm", crate::swarm::functions(lua, &client)?)?;
+    // The docker CLI's contexts (`docker context ls`): read from ~/.docker, no daemon needed.
+    raw.set("contexts", lua.create_function(|lua, ()| crate::convert::to_lua(lua, &dockernet_core::host::contexts()))?)?;
     let c = client.clone();
     raw.set(
         "version",
