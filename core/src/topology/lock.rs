@@ -25,9 +25,13 @@
 //!
 //! **Stale locks.** A holder on this machine whose process is gone (same boot, same pid
 //! namespace, and the pid no longer runs the process that took the lock — a kill -9, a crash,
-//! a reboot of the pid) is broken automatically, and the apply says so. A holder elsewhere cannot
-//! be checked: the waiting apply names it, and `--break-lock` (`break_lock`) removes it. A lock
-//! this very process took and no longer holds (a release that failed) is broken too.
+//! a reboot of the pid) is broken automatically, and the apply says so. A holder elsewhere
+//! cannot be checked: the waiting apply names it, and `--break-lock` (`break_lock`) removes it.
+//! A lock this very process took and no longer holds (a release that failed) is broken too.
+//! After breaking a lock the apply waits two seconds before it plans, so that what the killed
+//! holder asked for last (a network the daemon was still creating) lands first and the plan sees
+//! it. That is a heuristic, not a promise: a daemon slower than that makes the first apply after
+//! the kill fail with a `conflict` (rolled back), and the next one converges.
 //!
 //! **Waiting or not.** By default the second apply waits (at most
 //! [`DEFAULT_LOCK_TIMEOUT`], then `timeout`); with `wait: false` it fails at once with
@@ -52,6 +56,10 @@ const LABEL_HOST: &str = "dockernet.lock.host";
 const LABEL_SINCE: &str = "dockernet.lock.since";
 const LABEL_PROCESS: &str = "dockernet.lock.process";
 const LABEL_TOKEN: &str = "dockernet.lock.token";
+
+/// How long an apply waits after breaking a lock before it plans: the holder's last requests
+/// (a network create the daemon was still carrying out when the holder was killed) land first.
+const AFTER_BREAK: Duration = Duration::from_secs(2);
 
 /// How long an apply waits for another one to finish unless told otherwise: 10 minutes.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(600);
@@ -312,10 +320,13 @@ pub async fn acquire<E: Fn(&LockEvent)>(
     all.insert(LABEL_PROCESS.to_string(), identity_of(std::process::id()).unwrap_or_default());
     all.insert(LABEL_TOKEN.to_string(), token.clone());
 
+    // Whether a holder's lock was broken: its last requests may still be under way on the daemon.
+    let mut broke = false;
     if opts.break_lock {
         if let Some((h, l)) = current(client, &name).await? {
             if l.get(LOCK_LABEL).map(String::as_str) == Some(topology) {
                 remove(client, &h.id).await?;
+                broke = true;
                 events(&LockEvent::Broken(h, "asked to break it".to_string()));
             }
         }
@@ -355,7 +366,13 @@ pub async fn acquire<E: Fn(&LockEvent)>(
             Ok(v) => {
                 let id = v.get("Id").and_then(Value::as_str).unwrap_or_default().to_string();
                 held_tokens().lock().expect("token set").insert(token.clone());
-                return Ok(Some(TopologyLock { id, name, token }));
+                let lock = TopologyLock { id, name, token };
+                if broke {
+                    // A killed apply may have left a request in flight (a network the daemon is
+                    // still creating): give the daemon a moment to finish it, so the plan sees it.
+                    tokio::time::sleep(AFTER_BREAK).await;
+                }
+                return Ok(Some(lock));
             }
             Err(e) if e.kind() == ErrorKind::NotFound => {
                 // No such image: try the next one.
@@ -377,6 +394,7 @@ pub async fn acquire<E: Fn(&LockEvent)>(
             if breaks < 16 {
                 breaks += 1;
                 remove(client, &holder.id).await?;
+                broke = true;
                 events(&LockEvent::Broken(holder, why.to_string()));
                 continue;
             }
