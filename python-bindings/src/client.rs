@@ -163,6 +163,26 @@ impl PyClient {
         Ok(PyClient { inner })
     }
 
+    /// A client for the docker context `name` (as `docker --context NAME`), TLS material
+    /// included. `timeout=None`: `DOCKERNET_TIMEOUT`, else 60 seconds.
+    #[staticmethod]
+    #[pyo3(signature = (name, timeout=None))]
+    fn from_context(name: &str, timeout: Option<f64>) -> PyResult<Self> {
+        let host = Host::from_context(name).py()?;
+        let timeout = match timeout {
+            None => dockernet_core::client::timeout_from_env().py()?.unwrap_or(dockernet_core::client::DEFAULT_TIMEOUT),
+            Some(t) => match Duration::try_from_secs_f64(t) {
+                Ok(d) if t > 0.0 => d,
+                _ => {
+                    return Err(crate::error::to_py(dockernet_core::Error::invalid(format!(
+                        "timeout must be a positive number of seconds, got {t}"
+                    ))))
+                }
+            },
+        };
+        Ok(PyClient { inner: BlockingClient::with_host(host, timeout).py()? })
+    }
+
     /// The daemon address in use (`unix:///var/run/docker.sock`).
     #[getter]
     fn base_url(&self) -> String {

@@ -23,11 +23,19 @@ mod topology;
 
 pub use client::PyClient;
 
+/// The docker CLI's contexts, as `docker context ls` lists them: `[{"name", "description",
+/// "host", "current"}]`, `default` first.
+#[pyfunction]
+fn contexts(py: Python<'_>) -> PyResult<Py<PyAny>> {
+    convert::to_py(py, &dockernet_core::host::contexts())
+}
+
 /// The native module `dockernet._native`.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyClient>()?;
     m.add_class::<topology::PyTopology>()?;
+    m.add_function(wrap_pyfunction!(contexts, m)?)?;
     error::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

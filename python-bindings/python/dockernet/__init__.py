@@ -15,7 +15,7 @@ ignore are errors, and every failure is a ``DockerError`` subclass with ``.kind`
 """
 
 from ._native import __version__
-from .client import Client, from_env
+from .client import Client, contexts, from_env
 from .errors import (
     APIError,
     Conflict,
@@ -63,6 +63,7 @@ __all__ = [
     "__version__",
     "Client",
     "from_env",
+    "contexts",
     "Topology",
     "Verification",
     "Network",

@@ -13,10 +13,13 @@ __all__ = [
     "NotFound",
     "Timeout",
     "Topology",
+    "contexts",
     "__version__",
 ]
 
 __version__: str
+
+def contexts() -> List[Dict[str, Any]]: ...
 
 class DockerError(Exception):
     kind: str
@@ -34,6 +37,8 @@ class APIError(DockerError): ...
 @final
 class Client:
     def __new__(cls, base_url: Optional[str] = None, timeout: Optional[float] = None) -> "Client": ...
+    @staticmethod
+    def from_context(name: str, timeout: Optional[float] = None) -> "Client": ...
     @property
     def base_url(self) -> str: ...
     def version(self) -> Dict[str, Any]: ...

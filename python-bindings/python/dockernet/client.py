@@ -10,11 +10,11 @@ from .swarm import NodeCollection, Swarm
 # time would cost more than the rest of `import dockernet` together.
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Any, Dict, Mapping, Optional, Union
+    from typing import Any, Dict, List, Mapping, Optional, Union
 
     from .topology import Topology
 
-__all__ = ["Client", "from_env"]
+__all__ = ["Client", "from_env", "contexts"]
 
 
 class Client:
@@ -31,7 +31,18 @@ class Client:
     """
 
     def __init__(self, base_url: Optional[str] = None, timeout: Optional[float] = None) -> None:
-        self._native = _native.Client(base_url, timeout)
+        self._attach(_native.Client(base_url, timeout))
+
+    @classmethod
+    def from_context(cls, name: str, timeout: Optional[float] = None) -> "Client":
+        """A client for the docker context ``name`` (as ``docker --context NAME``; ``"default"``
+        is ``DOCKER_HOST`` or the local socket), with the context's TLS material."""
+        self = cls.__new__(cls)
+        self._attach(_native.Client.from_context(name, timeout))
+        return self
+
+    def _attach(self, native: _native.Client) -> None:
+        self._native = native
         self.networks = NetworkCollection(self)
         self.containers = ContainerCollection(self)
         self.swarm = Swarm(self)
@@ -77,3 +88,9 @@ def from_env(timeout: Optional[float] = None) -> Client:
     """A client configured like the docker CLI: ``DOCKER_HOST``, TLS variables, docker contexts;
     ``timeout`` (seconds per request) defaults to ``DOCKERNET_TIMEOUT``, else 60."""
     return Client(None, timeout)
+
+
+def contexts() -> List[Dict[str, Any]]:
+    """The docker CLI's contexts as ``docker context ls`` lists them: ``name``, ``description``,
+    ``host`` (passwords redacted) and ``current``, ``default`` first."""
+    return _native.contexts()
