@@ -1,0 +1,307 @@
+//! Issue 10's topology items against a real daemon and the real `dockernet` binary: environment
+//! values never reach a label, a plan or a status (item 13); a subnet too small for its nodes and
+//! a node name that cannot be a hostname are refused before anything is made, while the largest
+//! lab that fits still comes up (item 17); topology files are read with a size cap and a nesting
+//! limit (item 5).
+//!
+//! Every topology gets a unique name and its own pool inside 10.200.0.0/13 (`free_pool`), carries
+//! the harness label, and is destroyed by its ownership label when the test ends, even on panic.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Mutex;
+
+use dockernet_core::container::{Command as Cmd, ExecOptions, RemoveOptions, RunOptions};
+use dockernet_core::options::from_value;
+use dockernet_core::topology::spec::{env_digest, LABEL_CONFIG, LABEL_NODE};
+use dockernet_core::topology::{ApplyOptions, Topology, LABEL as TOPOLOGY};
+use dockernet_core::{BlockingClient, ErrorKind};
+use dockernet_tests::{dockernet_bin, free_pool, random_u64, topology_objects, Guard, LABEL, TEST_IMAGE};
+use serde_json::json;
+
+/// Topologies made by one test, destroyed by label on drop (then nothing labelled with their
+/// names may be left), and the temporary files written for the CLI.
+struct Labs<'g> {
+    g: &'g Guard,
+    names: Mutex<Vec<String>>,
+    files: Mutex<Vec<PathBuf>>,
+}
+
+impl<'g> Labs<'g> {
+    fn new(g: &'g Guard) -> Labs<'g> {
+        Labs { g, names: Mutex::new(Vec::new()), files: Mutex::new(Vec::new()) }
+    }
+
+    /// YAML text with `name:` and `pool:` placed first: a unique name, its own pool, the label.
+    fn yaml(&self, body: &str) -> (String, String) {
+        let name = self.g.name("hard");
+        self.names.lock().unwrap().push(name.clone());
+        let text = format!("name: {name}\npool: {}\nlabels: {{{LABEL}: {}}}\n{body}", free_pool(20), self.g.tag());
+        (name, text)
+    }
+
+    /// Another version of a lab: the same name, pool and labels, another body.
+    fn variant(&self, base: &str, body: &str) -> String {
+        let head: Vec<&str> = base.lines().take(3).collect();
+        format!("{}\n{body}", head.join("\n"))
+    }
+
+    fn file(&self, text: &str) -> String {
+        let path = std::env::temp_dir().join(format!("{}.yaml", self.g.name("file")));
+        std::fs::write(&path, text).expect("write the temporary topology");
+        self.files.lock().unwrap().push(path.clone());
+        path.to_str().expect("utf-8 temp path").to_string()
+    }
+}
+
+impl Drop for Labs<'_> {
+    fn drop(&mut self) {
+        let c = self.g.client();
+        let mut problems = Vec::new();
+        for name in self.names.lock().unwrap().iter() {
+            if let Err(e) = c.topology_destroy_by_name(name) {
+                problems.push(format!("destroy {name}: {e}"));
+            }
+            let (nets, ctrs) = topology_objects(c, name);
+            if !nets.is_empty() || !ctrs.is_empty() {
+                problems.push(format!("{name}: left behind networks {nets:?}, containers {ctrs:?}"));
+            }
+        }
+        for f in self.files.lock().unwrap().iter() {
+            let _ = std::fs::remove_file(f);
+        }
+        if !problems.is_empty() {
+            let report = problems.join("\n  ");
+            if std::thread::panicking() {
+                eprintln!("Labs: {report}");
+            } else {
+                panic!("Labs: {report}");
+            }
+        }
+    }
+}
+
+struct Out {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl std::fmt::Display for Out {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "exit {:?}\n--- stdout\n{}\n--- stderr\n{}", self.code, self.stdout, self.stderr)
+    }
+}
+
+fn dockernet(args: &[&str], env: &[(&str, &str)]) -> Out {
+    let out = Command::new(dockernet_bin()).args(args).envs(env.iter().copied()).output().expect("run dockernet");
+    Out {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn apply(c: &BlockingClient, t: &Topology) {
+    c.topology_apply(t, &ApplyOptions::default(), &|_| {}).unwrap_or_else(|e| panic!("apply {}: {e}", t.name()));
+}
+
+/// Every way a plan and a status reach a user, as one text: Rust's Display and JSON, and the
+/// CLI's `plan`, `plan --json`, `status` and `status --json` of the same file.
+fn everything_shown(labs: &Labs, c: &BlockingClient, yaml: &str) -> String {
+    let t = Topology::from_yaml(yaml).unwrap();
+    let plan = c.topology_plan(&t).unwrap();
+    let status = c.topology_status(&t).unwrap();
+    let mut all = format!("{plan}\n{}\n{status}\n{}\n", plan.to_json(), serde_json::to_string(&status).unwrap());
+    let file = labs.file(yaml);
+    for args in [&["plan", &file][..], &["plan", &file, "--json"], &["status", &file], &["status", &file, "--json"]] {
+        let out = dockernet(args, &[]);
+        assert!(out.code == Some(0) || (args[0] == "status" && out.code == Some(1)), "{args:?}: {out}");
+        all.push_str(&out.stdout);
+        all.push_str(&out.stderr);
+    }
+    all
+}
+
+fn config_label(c: &BlockingClient, container: &str) -> String {
+    let doc = c.container_inspect(container).unwrap().to_value();
+    doc["Config"]["Labels"][LABEL_CONFIG].as_str().expect("a configuration label").to_string()
+}
+
+/// A node's environment is recorded as digests: no value is in its label, and a changed value is
+/// planned and reported by variable name only — in Rust, in JSON and through the CLI — before
+/// and after the change is applied.
+#[test]
+fn env_values_never_reach_labels_plans_or_status() {
+    let g = Guard::new("hard-env");
+    let labs = Labs::new(&g);
+    let c = g.client();
+    let (old, new, key) = (
+        format!("hunter2-{:x}", random_u64()),
+        format!("s3cret-{:x}", random_u64()),
+        format!("k3y-{:x}", random_u64()),
+    );
+    let (_, v1) = labs.yaml(&format!(
+        "networks: [a]\nnodes:\n  db: {{image: {TEST_IMAGE}, networks: [a], env: {{DB_PASSWORD: {old}, USER: app}}}}\n"
+    ));
+    let t1 = Topology::from_yaml(&v1).unwrap();
+    apply(c, &t1);
+    let db = t1.spec().node_name("db");
+    let label = config_label(c, &db);
+    assert!(!label.contains(&old), "the label holds the value: {label}");
+    assert!(label.contains(&env_digest("DB_PASSWORD", &old)), "the label holds no digest: {label}");
+    assert!(c.topology_plan(&t1).unwrap().is_empty());
+
+    let v2 = labs.variant(
+        &v1,
+        &format!(
+            "networks: [a]\nnodes:\n  db: {{image: {TEST_IMAGE}, networks: [a], env: {{DB_PASSWORD: {new}, USER: app, API_KEY: {key}}}}}\n"
+        ),
+    );
+    let shown = everything_shown(&labs, c, &v2);
+    assert!(shown.contains("env: API_KEY added, DB_PASSWORD changed"), "the change is not named:\n{shown}");
+    for secret in [&old, &new, &key] {
+        assert!(!shown.contains(secret.as_str()), "{secret} is shown:\n{shown}");
+    }
+    let t2 = Topology::from_yaml(&v2).unwrap();
+    apply(c, &t2);
+    assert!(c.topology_plan(&t2).unwrap().is_empty());
+    let doc = c.container_inspect(&db).unwrap().to_value();
+    assert!(doc["Config"]["Env"].as_array().unwrap().contains(&json!(format!("DB_PASSWORD={new}"))), "{doc}");
+    let label = config_label(c, &db);
+    assert!(!label.contains(&new) && !label.contains(&key), "{label}");
+}
+
+/// A container whose configuration label an older dockernet wrote with the values in plain text
+/// (made here by hand, as that version made it) is recreated once, and no value is ever shown.
+#[test]
+fn a_plain_env_label_from_an_older_version_is_replaced() {
+    let g = Guard::new("hard-oldenv");
+    let labs = Labs::new(&g);
+    let c = g.client();
+    let secret = format!("hunter2-{:x}", random_u64());
+    let (name, yaml) = labs.yaml(&format!(
+        "networks: [a]\nnodes:\n  db: {{image: {TEST_IMAGE}, networks: [a], env: {{DB_PASSWORD: {secret}}}}}\n"
+    ));
+    let t = Topology::from_yaml(&yaml).unwrap();
+    apply(c, &t);
+    let db = t.spec().node_name("db");
+    // Replace the node by a container labelled as before issue 10: the configuration with the
+    // environment's values.
+    c.container_rm(&db, &RemoveOptions { force: true }).unwrap();
+    let mut config = t.spec().node_config("db");
+    config["env"] = json!({"DB_PASSWORD": secret});
+    let opts: RunOptions = from_value(
+        json!({"image": TEST_IMAGE, "name": db, "hostname": "db", "env": {"DB_PASSWORD": secret},
+               "labels": {TOPOLOGY: name, LABEL: g.tag(), LABEL_NODE: "db", LABEL_CONFIG: config.to_string()},
+               "networks": [{"name": t.spec().network_name("a"), "aliases": ["db"]}]}),
+        "old-style container",
+    )
+    .unwrap();
+    let before = c.container_run(&opts).unwrap().id;
+    assert!(config_label(c, &db).contains(&secret));
+
+    let shown = everything_shown(&labs, c, &yaml);
+    assert!(!shown.contains(&secret), "the value is shown:\n{shown}");
+    assert!(shown.contains("env: recorded with its values by an older dockernet"), "{shown}");
+    let plan = c.topology_plan(&t).unwrap();
+    assert_eq!(plan.len(), 1, "{plan}");
+    apply(c, &t);
+    assert!(c.topology_plan(&t).unwrap().is_empty());
+    let after = c.container_inspect(&db).unwrap().to_value();
+    assert_ne!(after["Id"], json!(before), "the node was not recreated");
+    let label = config_label(c, &db);
+    assert!(!label.contains(&secret) && label.contains(&env_digest("DB_PASSWORD", &secret)), "{label}");
+}
+
+/// A /30 with six nodes and a 64-character node name are refused by validation — by the API
+/// and by `plan` and `up`, naming the paths — and nothing is created. The largest lab that fits
+/// comes up: five nodes on a /29 (Docker keeps network, gateway and broadcast), and a node named
+/// with 63 characters that another node reaches by that name.
+#[test]
+fn labs_that_cannot_fit_are_refused_before_anything_is_made() {
+    let g = Guard::new("hard-fit");
+    let labs = Labs::new(&g);
+    let c = g.client();
+    let pool: ipnet::Ipv4Net = free_pool(20).parse().unwrap();
+    let mut subnets = pool.subnets(29).unwrap();
+    let (small, fits) = (subnets.next().unwrap(), subnets.next().unwrap());
+    let nodes = |n: usize, net: &str| -> String {
+        (0..n).map(|i| format!("  n{i}: {{image: {TEST_IMAGE}, networks: [{net}]}}\n")).collect()
+    };
+
+    let long = "x".repeat(64);
+    let (name, bad) = labs.yaml(&format!(
+        "networks: {{wan: {{subnet: {}/30}}, lan: {{}}}}\nnodes:\n{}  {long}: {{image: {TEST_IMAGE}, networks: [lan]}}\n",
+        small.network(),
+        nodes(6, "wan")
+    ));
+    let e = Topology::from_yaml(&bad).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Invalid);
+    let m = e.message();
+    assert!(
+        m.contains(&format!(
+            "networks.wan.subnet: {}/30 has room for 1 container address (4 addresses less network, broadcast, \
+             gateway) but 6 nodes are attached (nodes.n0, nodes.n1, nodes.n2, nodes.n3, nodes.n4, …)",
+            small.network()
+        )),
+        "{m}"
+    );
+    assert!(m.contains(&format!("nodes.{long}: the name is 64 characters long")), "{m}");
+    let file = labs.file(&bad);
+    for verb in ["plan", "up"] {
+        let out = dockernet(&[verb, &file], &[]);
+        assert_eq!(out.code, Some(1), "{verb}: {out}");
+        assert!(out.stderr.contains("networks.wan.subnet") && out.stderr.contains(&format!("nodes.{long}")), "{out}");
+    }
+    assert_eq!(topology_objects(c, &name), (vec![], vec![]), "a refused topology made something");
+
+    let named = "y".repeat(63);
+    let (_, good) = labs.yaml(&format!(
+        "networks: {{wan: {{subnet: {fits}}}}}\nnodes:\n{}  {named}: {{image: {TEST_IMAGE}, networks: [wan]}}\n",
+        nodes(4, "wan")
+    ));
+    let t = Topology::from_yaml(&good).unwrap();
+    apply(c, &t);
+    assert!(c.topology_plan(&t).unwrap().is_empty());
+    let ping = c
+        .container_exec(
+            &t.spec().node_name("n0"),
+            &Cmd(vec!["ping".into(), "-c1".into(), "-W2".into(), named.clone()]),
+            &ExecOptions::default(),
+        )
+        .unwrap();
+    assert_eq!(ping.exit_code, 0, "n0 does not reach the 63-character name: {ping:?}");
+}
+
+/// The CLI reads topology files with a size cap (`/dev/zero` stops at 16 MiB; the cap follows
+/// DOCKERNET_MAX_TOPOLOGY_BYTES, and a bad value of it is named) and refuses nesting deeper than
+/// 64 levels before parsing (100,000 levels took 38 s in libyaml before).
+#[test]
+fn files_are_read_within_limits() {
+    let g = Guard::new("hard-files");
+    let labs = Labs::new(&g);
+    let out = dockernet(&["plan", "/dev/zero"], &[]);
+    assert_eq!(out.code, Some(1), "{out}");
+    assert!(out.stderr.contains("topology file /dev/zero is larger than the limit of 16 MiB"), "{out}");
+
+    let (_, yaml) = labs.yaml(&format!("networks: [a]\nnodes: {{n: {{image: {TEST_IMAGE}, networks: [a]}}}}\n"));
+    let file = labs.file(&yaml);
+    let out = dockernet(&["plan", &file], &[("DOCKERNET_MAX_TOPOLOGY_BYTES", "64")]);
+    assert_eq!(out.code, Some(1), "{out}");
+    assert!(
+        out.stderr.contains("is larger than the limit of 64 bytes")
+            && out.stderr.contains("DOCKERNET_MAX_TOPOLOGY_BYTES"),
+        "{out}"
+    );
+    let out = dockernet(&["plan", &file], &[("DOCKERNET_MAX_TOPOLOGY_BYTES", "lots")]);
+    assert_eq!(out.code, Some(1), "{out}");
+    assert!(out.stderr.contains("DOCKERNET_MAX_TOPOLOGY_BYTES=\"lots\" is not a positive number of bytes"), "{out}");
+    let out = dockernet(&["plan", &file], &[("DOCKERNET_MAX_TOPOLOGY_BYTES", "100000")]);
+    assert_eq!(out.code, Some(0), "{out}");
+
+    let deep = labs.file(&format!("name: deep\nlabels: {}{}\n", "[".repeat(100_000), "]".repeat(100_000)));
+    let out = dockernet(&["plan", &deep], &[]);
+    assert_eq!(out.code, Some(1), "{out}");
+    assert!(out.stderr.contains("nested more than 64 levels deep at line 2"), "{out}");
+}
