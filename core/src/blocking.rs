@@ -119,17 +119,18 @@ impl BlockingClient {
         let Some(interrupt) = self.interrupt.get() else {
             return self.rt.block_on(fut);
         };
-        self.rt.block_on(async {
-            tokio::select! {
-                // The interrupt first: one that is already pending stops the call before any request.
-                biased;
-                () = interrupt.taken() => {
-                    let (what, still) = what();
-                    Err(interrupt.error(&what, still))
-                }
-                r = fut => r,
+        // Polled by hand rather than with `select!`: the interrupt first (one already pending stops
+        // the call before any request), then the call; nothing else on the hot path.
+        let mut taken = interrupt.taken();
+        let mut fut = std::pin::pin!(fut);
+        let mut what = Some(what);
+        self.rt.block_on(std::future::poll_fn(|cx| {
+            if std::pin::Pin::new(&mut taken).poll(cx).is_ready() {
+                let (what, still) = what.take().map(|w| w()).unwrap_or_default();
+                return std::task::Poll::Ready(Err(interrupt.error(&what, still)));
             }
-        })
+            fut.as_mut().poll(cx)
+        }))
     }
 
     /// The async client inside.
