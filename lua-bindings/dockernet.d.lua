@@ -17,6 +17,7 @@
 ---@field name string
 ---@field driver string
 ---@field warning string|nil
+---@field daemon string  the address of the daemon the handle came from
 local Network = {}
 ---@param opts? {verbose?: boolean}
 ---@return table
@@ -36,6 +37,7 @@ function Network:containers() end
 ---@field short_id string
 ---@field name string
 ---@field image string
+---@field daemon string  the address of the daemon the handle came from
 local Container = {}
 ---@return table
 function Container:inspect() end
@@ -140,6 +142,9 @@ function docker.ping() end
 function docker.clock() end
 ---@return {name: string, description: string, host: string, current: boolean}[]
 function docker.contexts() end
+---@param target string|{host?: string, context?: string, timeout?: number, tls?: {ca: string, cert: string, key: string, verify?: boolean}}
+---@return docker client  a table shaped like `docker`, for another daemon
+function docker.connect(target) end
 
 docker.network = {}
 ---@param opts? {filters?: table<string, string|string[]>}

@@ -36,11 +36,24 @@ pub enum Endpoint {
     },
 }
 
-/// TLS material in the docker CLI's layout: `ca.pem`, `cert.pem`, `key.pem` in one folder.
+/// TLS material: the CA that signed the daemon's certificate, and the client's certificate and
+/// key. The daemon's certificate is always verified against `ca`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TlsFiles {
-    /// The folder holding `ca.pem`, `cert.pem` and `key.pem`.
-    pub dir: PathBuf,
+    /// The CA certificate(s), PEM.
+    pub ca: PathBuf,
+    /// The client certificate, PEM.
+    pub cert: PathBuf,
+    /// The client key, PEM.
+    pub key: PathBuf,
+}
+
+impl TlsFiles {
+    /// The docker CLI's layout: `ca.pem`, `cert.pem`, `key.pem` in one folder.
+    pub fn in_dir(dir: impl Into<PathBuf>) -> TlsFiles {
+        let dir = dir.into();
+        TlsFiles { ca: dir.join("ca.pem"), cert: dir.join("cert.pem"), key: dir.join("key.pem") }
+    }
 }
 
 /// A resolved daemon address, with where the choice came from (shown in errors and the prompt).
@@ -108,7 +121,7 @@ impl Host {
                 format!("{rest}:{}", if tls.is_some() || url.starts_with("https://") { 2376 } else { 2375 })
             };
             let tls = if url.starts_with("https://") && tls.is_none() {
-                Some(TlsFiles { dir: docker_config_dir() })
+                Some(TlsFiles::in_dir(docker_config_dir()))
             } else {
                 tls
             };
@@ -165,8 +178,8 @@ pub fn redact(url: &str) -> String {
 /// `DOCKER_CERT_PATH` (default `~/.docker`).
 fn tls_from_env() -> Option<TlsFiles> {
     let on = std::env::var("DOCKER_TLS_VERIFY").map(|v| !v.is_empty()).unwrap_or(false);
-    on.then(|| TlsFiles {
-        dir: std::env::var_os("DOCKER_CERT_PATH").map(PathBuf::from).unwrap_or_else(docker_config_dir),
+    on.then(|| {
+        TlsFiles::in_dir(std::env::var_os("DOCKER_CERT_PATH").map(PathBuf::from).unwrap_or_else(docker_config_dir))
     })
 }
 
@@ -282,7 +295,7 @@ fn context_host(dir: &Path, name: &str) -> Result<Host> {
         .and_then(|v| v.as_str())
         .ok_or_else(|| Error::invalid(format!("docker context {name:?} has no docker endpoint")))?;
     let tls_dir = dir.join("contexts").join("tls").join(&id).join("docker");
-    let tls = tls_dir.join("ca.pem").exists().then_some(TlsFiles { dir: tls_dir });
+    let tls = tls_dir.join("ca.pem").exists().then(|| TlsFiles::in_dir(tls_dir));
     Host::parse(url, &format!("context {name}"), tls)
 }
 

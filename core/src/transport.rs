@@ -100,29 +100,28 @@ impl tower_service::Service<http::Uri> for UnixSocket {
     }
 }
 
-/// A rustls client config from the docker CLI's `ca.pem`, `cert.pem`, `key.pem`.
+/// A rustls client config from the CA, client certificate and key (the docker CLI's `ca.pem`,
+/// `cert.pem`, `key.pem`).
 fn tls_config(files: &TlsFiles) -> Result<rustls::ClientConfig> {
     use rustls_pki_types::pem::PemObject;
     use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-    let read = |name: &str| {
-        let path = files.dir.join(name);
-        std::fs::read(&path).map_err(|e| Error::invalid(format!("cannot read {}: {e}", path.display())))
+    let read = |path: &std::path::Path| {
+        std::fs::read(path).map_err(|e| Error::invalid(format!("cannot read {}: {e}", path.display())))
     };
-    let bad =
-        |name: &str, e: &dyn std::fmt::Display| Error::invalid(format!("{}: {e}", files.dir.join(name).display()));
+    let bad = |path: &std::path::Path, e: &dyn std::fmt::Display| Error::invalid(format!("{}: {e}", path.display()));
     let mut roots = rustls::RootCertStore::empty();
-    for cert in CertificateDer::pem_slice_iter(&read("ca.pem")?) {
-        roots.add(cert.map_err(|e| bad("ca.pem", &e))?).map_err(|e| bad("ca.pem", &e))?;
+    for cert in CertificateDer::pem_slice_iter(&read(&files.ca)?) {
+        roots.add(cert.map_err(|e| bad(&files.ca, &e))?).map_err(|e| bad(&files.ca, &e))?;
     }
-    let certs = CertificateDer::pem_slice_iter(&read("cert.pem")?)
+    let certs = CertificateDer::pem_slice_iter(&read(&files.cert)?)
         .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| bad("cert.pem", &e))?;
-    let key = PrivateKeyDer::from_pem_slice(&read("key.pem")?).map_err(|e| bad("key.pem", &e))?;
+        .map_err(|e| bad(&files.cert, &e))?;
+    let key = PrivateKeyDer::from_pem_slice(&read(&files.key)?).map_err(|e| bad(&files.key, &e))?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::invalid(format!("TLS set-up: {e}")))?
         .with_root_certificates(roots)
         .with_client_auth_cert(certs, key)
-        .map_err(|e| bad("cert.pem", &e))
+        .map_err(|e| bad(&files.cert, &e))
 }

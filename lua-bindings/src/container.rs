@@ -6,20 +6,22 @@ use dockernet_core::container::{
 use dockernet_core::BlockingClient;
 use mlua::{Lua, Table, Value};
 
-use crate::convert::{doc_to_lua, name_arg, opts, to_lua, value};
+use crate::convert::{doc_to_lua, handle_arg, opts, to_lua, value};
 use crate::error::LuaResultExt;
 use crate::runtime::{class, list_of};
 
 /// The `Container` handle's methods, in Lua over the wrapped API.
 pub(crate) const METHODS: &str = r#"
-local api, M = ...
-function M:inspect() return api.container.inspect(self.id) end
-function M:exec(cmd, o) return api.container.exec(self.id, cmd, o) end
-function M:interfaces() return api.container.interfaces(self.id) end
-function M:stop(o) return api.container.stop(self.id, o) end
-function M:rm(o) return api.container.rm(self.id, o) end
-function M:connect(net, o) return api.network.connect(net, self.id, o) end
-function M:disconnect(net, o) return api.network.disconnect(net, self.id, o) end
+local apis, M = ...
+-- The API of the daemon the handle came from (handles remember it: see runtime.rs).
+local function api(h) return apis[h.daemon] or error("this Container handle's daemon " .. tostring(h.daemon) .. " has no client", 3) end
+function M:inspect() return api(self).container.inspect(self) end
+function M:exec(cmd, o) return api(self).container.exec(self, cmd, o) end
+function M:interfaces() return api(self).container.interfaces(self) end
+function M:stop(o) return api(self).container.stop(self, o) end
+function M:rm(o) return api(self).container.rm(self, o) end
+function M:connect(net, o) return api(self).network.connect(net, self, o) end
+function M:disconnect(net, o) return api(self).network.disconnect(net, self, o) end
 M.__tostring = function(c)
   return string.format("Container(name=%q, id=%q, image=%q)", c.name, c.short_id, c.image)
 end
@@ -27,8 +29,9 @@ M.__eq = function(a, b) return a.id == b.id end
 "#;
 
 /// A `Container` handle table.
-pub(crate) fn container_handle(lua: &Lua, r: &ContainerRef) -> mlua::Result<Table> {
+pub(crate) fn container_handle(lua: &Lua, r: &ContainerRef, daemon: &str) -> mlua::Result<Table> {
     let t = lua.create_table()?;
+    t.set("daemon", daemon)?;
     t.set("id", r.id.as_str())?;
     t.set("short_id", dockernet_core::network::short(&r.id))?;
     t.set("name", r.name.as_str())?;
@@ -45,22 +48,22 @@ pub(crate) fn functions(lua: &Lua, client: &BlockingClient) -> mlua::Result<Tabl
         "run",
         lua.create_function(move |lua, o: Option<Value>| {
             let o: RunOptions = opts(o, "container run")?;
-            container_handle(lua, &c.container_run(&o).lua()?)
+            container_handle(lua, &c.container_run(&o).lua()?, &c.host().url)
         })?,
     )?;
     let c = client.clone();
     t.set(
         "get",
         lua.create_function(move |lua, ctr: Value| {
-            let ctr = name_arg(&ctr, "container get", "container")?;
-            container_handle(lua, &c.container_get(&ctr).lua()?)
+            let ctr = handle_arg(&ctr, "container get", "container", &c.host().url)?;
+            container_handle(lua, &c.container_get(&ctr).lua()?, &c.host().url)
         })?,
     )?;
     let c = client.clone();
     t.set(
         "inspect",
         lua.create_function(move |lua, ctr: Value| {
-            let ctr = name_arg(&ctr, "container inspect", "container")?;
+            let ctr = handle_arg(&ctr, "container inspect", "container", &c.host().url)?;
             doc_to_lua(lua, &c.container_inspect(&ctr).lua()?)
         })?,
     )?;
@@ -77,7 +80,7 @@ pub(crate) fn functions(lua: &Lua, client: &BlockingClient) -> mlua::Result<Tabl
     t.set(
         "stop",
         lua.create_function(move |_, (ctr, o): (Value, Option<Value>)| {
-            let ctr = name_arg(&ctr, "container stop", "container")?;
+            let ctr = handle_arg(&ctr, "container stop", "container", &c.host().url)?;
             let o: StopOptions = opts(o, &format!("container stop {ctr:?}"))?;
             c.container_stop(&ctr, &o).lua()
         })?,
@@ -86,7 +89,7 @@ pub(crate) fn functions(lua: &Lua, client: &BlockingClient) -> mlua::Result<Tabl
     t.set(
         "rm",
         lua.create_function(move |_, (ctr, o): (Value, Option<Value>)| {
-            let ctr = name_arg(&ctr, "container rm", "container")?;
+            let ctr = handle_arg(&ctr, "container rm", "container", &c.host().url)?;
             let o: RemoveOptions = opts(o, &format!("container rm {ctr:?}"))?;
             c.container_rm(&ctr, &o).lua()
         })?,
@@ -95,7 +98,7 @@ pub(crate) fn functions(lua: &Lua, client: &BlockingClient) -> mlua::Result<Tabl
     t.set(
         "exec",
         lua.create_function(move |lua, (ctr, cmd, o): (Value, Value, Option<Value>)| {
-            let ctr = name_arg(&ctr, "container exec", "container")?;
+            let ctr = handle_arg(&ctr, "container exec", "container", &c.host().url)?;
             let what = format!("container exec {ctr:?}");
             let cmd: Command = value(cmd, &format!("{what}: command"))?;
             let o: ExecOptions = opts(o, &what)?;
@@ -111,7 +114,7 @@ pub(crate) fn functions(lua: &Lua, client: &BlockingClient) -> mlua::Result<Tabl
     t.set(
         "interfaces",
         lua.create_function(move |lua, ctr: Value| {
-            let ctr = name_arg(&ctr, "container interfaces", "container")?;
+            let ctr = handle_arg(&ctr, "container interfaces", "container", &c.host().url)?;
             let ifaces = c.container_interfaces(&ctr).lua()?;
             list_of(lua, "InterfaceList", ifaces.iter().map(|i| to_lua(lua, i)))
         })?,

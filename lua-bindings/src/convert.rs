@@ -135,6 +135,25 @@ pub(crate) fn name_arg(v: &Value, what: &str, arg: &str) -> mlua::Result<String>
     }
 }
 
+/// [`name_arg`] for a call to the daemon at `daemon`: a handle must come from that daemon.
+/// Why: with `docker.connect`, one script holds handles of several daemons; an id is meaningless
+/// on another daemon, and acting on whatever happens to answer there would be worse than an error.
+pub(crate) fn handle_arg(v: &Value, what: &str, arg: &str, daemon: &str) -> mlua::Result<String> {
+    let name = name_arg(v, what, arg)?;
+    if let Value::Table(t) = v {
+        if let Value::String(from) = t.raw_get::<Value>("daemon")? {
+            let from = from.to_string_lossy();
+            if from != daemon {
+                return Err(lua_err(Error::invalid(format!(
+                    "{what}: {arg} {name:?} is a handle from the daemon at {from}, but this call goes to {daemon} \
+                     (use the client it came from, or pass a name)"
+                ))));
+            }
+        }
+    }
+    Ok(name)
+}
+
 /// A string argument (a file path, a format name): only a Lua string that is UTF-8 text. A
 /// number is refused rather than turned into text, as everywhere in the API.
 pub(crate) fn string_arg(v: &Value, what: &str, arg: &str) -> mlua::Result<String> {

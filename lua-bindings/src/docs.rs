@@ -14,9 +14,10 @@ pub struct Doc {
 
 /// Every documented name, in reference order.
 pub const DOCS: &[Doc] = &[
-    Doc { name: "docker", signature: "docker", text: "The dockernet API. Also `require \"dockernet\"`. Tables: docker.network, docker.container, docker.swarm, docker.topology; functions: docker.version(), docker.ping(), docker.clock(); fields: docker.host (the daemon address), docker.null (JSON null in inspect documents). Errors are tables {kind=, status=, message=}; kind is one of not_found, conflict, forbidden, invalid, unavailable, timeout, api." },
+    Doc { name: "docker", signature: "docker", text: "The dockernet API. Also `require \"dockernet\"`. Tables: docker.network, docker.container, docker.swarm, docker.topology; functions: docker.version(), docker.ping(), docker.clock(), docker.connect(), docker.contexts(); fields: docker.host (the daemon address), docker.null (JSON null in inspect documents). Errors are tables {kind=, status=, message=}; kind is one of not_found, conflict, forbidden, invalid, unavailable, timeout, api." },
     Doc { name: "docker.version", signature: "docker.version() -> table", text: "The daemon's /version document (Version, ApiVersion, Os, Arch, …)." },
     Doc { name: "docker.ping", signature: "docker.ping() -> true", text: "Checks that the daemon answers; raises kind=\"unavailable\" naming the socket otherwise." },
+    Doc { name: "docker.connect", signature: "docker.connect(host | {host=, context=, timeout=, tls={ca=, cert=, key=}}) -> docker", text: "A client for another daemon, with exactly the shape of the global `docker` (network, container, swarm, topology, version(), ping(), host, connect). host is unix:///path or tcp://host:port; context a docker context by name (not with host); timeout seconds per request; tls the CA and client certificate for a tcp:// daemon (its certificate is always verified). Handles remember their daemon (their `daemon` field): their methods go there, and passing a handle to another daemon's client is an invalid error." },
     Doc { name: "docker.contexts", signature: "docker.contexts() -> {{name=, description=, host=, current=}}", text: "The docker CLI's contexts as `docker context ls` lists them (default first; passwords in hosts shown as ***). Select one for the program with `dockernet --context NAME` or DOCKER_CONTEXT." },
     Doc { name: "docker.clock", signature: "docker.clock() -> seconds", text: "A monotonic clock in seconds (float), for timing loops." },
     Doc { name: "docker.network", signature: "docker.network", text: "Network operations, named like `docker network`: ls, create, inspect, get, connect, disconnect, rm, prune, containers." },
@@ -45,13 +46,13 @@ pub const DOCS: &[Doc] = &[
     Doc { name: "docker.swarm.inspect", signature: "docker.swarm.inspect() -> table", text: "The swarm's document as the daemon sends it (ID, Spec, JoinTokens.Worker/Manager, …). Only a manager answers; a worker raises forbidden." },
     Doc { name: "docker.swarm.nodes", signature: "docker.swarm.nodes() -> NodeList", text: "The swarm's nodes as the daemon's documents (ID, Description.Hostname, Status.State, Status.Addr, ManagerStatus, …). Only a manager answers." },
     Doc { name: "docker.swarm.state", signature: "docker.swarm.state() -> {local_node_state=, node_id=, control_available=, cluster_id=, node_addr=}", text: "Where this daemon stands (any daemon answers): local_node_state is inactive, pending, active, error or locked; control_available is true on a manager." },
-    Doc { name: "Network", signature: "Network {id, short_id, name, driver}", text: "A network handle. Methods: :inspect(opts), :connect(container, opts), :disconnect(container, opts), :rm(), :containers()." },
+    Doc { name: "Network", signature: "Network {id, short_id, name, driver, daemon}", text: "A network handle. Methods: :inspect(opts), :connect(container, opts), :disconnect(container, opts), :rm(), :containers()." },
     Doc { name: "Network:inspect", signature: "net:inspect({verbose=false}) -> table", text: "docker.network.inspect(net.id, opts)." },
     Doc { name: "Network:connect", signature: "net:connect(container, opts)", text: "docker.network.connect(net.id, container, opts)." },
     Doc { name: "Network:disconnect", signature: "net:disconnect(container, opts)", text: "docker.network.disconnect(net.id, container, opts)." },
     Doc { name: "Network:rm", signature: "net:rm()", text: "docker.network.rm(net.id)." },
     Doc { name: "Network:containers", signature: "net:containers() -> {Container}", text: "docker.network.containers(net.id)." },
-    Doc { name: "Container", signature: "Container {id, short_id, name, image}", text: "A container handle. Methods: :inspect(), :exec(cmd, opts), :interfaces(), :stop(opts), :rm(opts), :connect(network, opts), :disconnect(network, opts)." },
+    Doc { name: "Container", signature: "Container {id, short_id, name, image, daemon}", text: "A container handle. Methods: :inspect(), :exec(cmd, opts), :interfaces(), :stop(opts), :rm(opts), :connect(network, opts), :disconnect(network, opts)." },
     Doc { name: "Container:inspect", signature: "c:inspect() -> table", text: "docker.container.inspect(c.id)." },
     Doc { name: "Container:exec", signature: "c:exec(command, opts) -> {exit_code=, stdout=, stderr=}", text: "docker.container.exec(c.id, command, opts)." },
     Doc { name: "Container:interfaces", signature: "c:interfaces() -> list", text: "docker.container.interfaces(c.id)." },

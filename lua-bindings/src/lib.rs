@@ -2,6 +2,7 @@
 //!
 //! - [`register`] builds the `docker` table on a Lua state (also `require "dockernet"`).
 //! - `network.rs`, `container.rs`: the Lua faces of core's operations and handles.
+//! - `connect.rs`: `docker.connect` — a client for another daemon, shaped like `docker`.
 //! - `swarm.rs`: `docker.swarm` (init, join, leave, inspect, nodes, state) for overlay networks.
 //! - `topology.rs`: `docker.topology{…}` / `.load(file)` and the `Topology` object (`progress.rs`: its bar).
 //! - `error.rs`: core errors raised as Lua tables with `kind`, `status`, `message`.
@@ -17,6 +18,7 @@ pub mod docs;
 pub mod repl;
 pub mod sandbox;
 
+mod connect;
 mod container;
 mod convert;
 mod error;

@@ -13,18 +13,20 @@ use dockernet_core::{BlockingClient, Error};
 use mlua::{Lua, Table, Value, Variadic};
 
 use crate::container::container_handle;
-use crate::convert::{doc_to_lua, name_arg, opts, to_lua};
+use crate::convert::{doc_to_lua, handle_arg, name_arg, opts, to_lua};
 use crate::error::{lua_err, LuaResultExt};
 use crate::runtime::{class, list_of};
 
 /// The `Network` handle's methods, in Lua over the wrapped API (so errors are tables too).
 pub(crate) const METHODS: &str = r#"
-local api, M = ...
-function M:inspect(o) return api.network.inspect(self.id, o) end
-function M:connect(c, o) return api.network.connect(self.id, c, o) end
-function M:disconnect(c, o) return api.network.disconnect(self.id, c, o) end
-function M:rm() return api.network.rm(self.id) end
-function M:containers() return api.network.containers(self.id) end
+local apis, M = ...
+-- The API of the daemon the handle came from (handles remember it: see runtime.rs).
+local function api(h) return apis[h.daemon] or error("this Network handle's daemon " .. tostring(h.daemon) .. " has no client", 3) end
+function M:inspect(o) return api(self).network.inspect(self, o) end
+function M:connect(c, o) return api(self).network.connect(self, c, o) end
+function M:disconnect(c, o) return api(self).network.disconnect(self, c, o) end
+function M:rm() return api(self).network.rm(self) end
+function M:containers() return api(self).network.containers(self) end
 M.__tostring = function(n)
   return string.format("Network(name=%q, id=%q, driver=%q)", n.name, n.short_id, n.driver)
 end
@@ -32,8 +34,9 @@ M.__eq = function(a, b) return a.id == b.id end
 "#;
 
 /// A `Network` handle table for a network identity.
-pub(crate) fn network_handle(lua: &Lua, r: &NetworkRef) -> mlua::Result<Table> {
+pub(crate) fn network_handle(lua: &Lua, r: &NetworkRef, daemon: &str) -> mlua::Result<Table> {
     let t = lua.create_table()?;
+    t.set("daemon", daemon)?;
     t.set("id", r.id.as_str())?;
     t.set("short_id", dockernet_core::network::short(&r.id))?;
     t.set("name", r.name.as_str())?;
@@ -64,14 +67,14 @@ pub(crate) fn functions(lua: &Lua, client: &BlockingClient) -> mlua::Result<Tabl
             let name = name_arg(&name, "network create", "name")?;
             let o: CreateOptions = opts(o, &format!("network create {name:?}"))?;
             let r = c.network_create(&name, &o).lua()?;
-            network_handle(lua, &r)
+            network_handle(lua, &r, &c.host().url)
         })?,
     )?;
     let c = client.clone();
     t.set(
         "inspect",
         lua.create_function(move |lua, (net, o): (Value, Option<Value>)| {
-            let net = name_arg(&net, "network inspect", "network")?;
+            let net = handle_arg(&net, "network inspect", "network", &c.host().url)?;
             let o: InspectOptions = opts(o, &format!("network inspect {net:?}"))?;
             doc_to_lua(lua, &c.network_inspect(&net, &o).lua()?)
         })?,
@@ -80,16 +83,16 @@ pub(crate) fn functions(lua: &Lua, client: &BlockingClient) -> mlua::Result<Tabl
     t.set(
         "get",
         lua.create_function(move |lua, net: Value| {
-            let net = name_arg(&net, "network get", "network")?;
-            network_handle(lua, &c.network_get(&net).lua()?)
+            let net = handle_arg(&net, "network get", "network", &c.host().url)?;
+            network_handle(lua, &c.network_get(&net).lua()?, &c.host().url)
         })?,
     )?;
     let c = client.clone();
     t.set(
         "connect",
         lua.create_function(move |_, (net, ctr, o): (Value, Value, Option<Value>)| {
-            let net = name_arg(&net, "network connect", "network")?;
-            let ctr = name_arg(&ctr, "network connect", "container")?;
+            let net = handle_arg(&net, "network connect", "network", &c.host().url)?;
+            let ctr = handle_arg(&ctr, "network connect", "container", &c.host().url)?;
             let o: ConnectOptions = opts(o, &format!("network connect {net:?} {ctr:?}"))?;
             c.network_connect(&net, &ctr, &o).lua()
         })?,
@@ -98,8 +101,8 @@ pub(crate) fn functions(lua: &Lua, client: &BlockingClient) -> mlua::Result<Tabl
     t.set(
         "disconnect",
         lua.create_function(move |_, (net, ctr, o): (Value, Value, Option<Value>)| {
-            let net = name_arg(&net, "network disconnect", "network")?;
-            let ctr = name_arg(&ctr, "network disconnect", "container")?;
+            let net = handle_arg(&net, "network disconnect", "network", &c.host().url)?;
+            let ctr = handle_arg(&ctr, "network disconnect", "container", &c.host().url)?;
             let o: DisconnectOptions = opts(o, &format!("network disconnect {net:?} {ctr:?}"))?;
             c.network_disconnect(&net, &ctr, &o).lua()
         })?,
@@ -112,7 +115,7 @@ pub(crate) fn functions(lua: &Lua, client: &BlockingClient) -> mlua::Result<Tabl
                 return Err(lua_err(Error::invalid("network rm: at least one network is required")));
             }
             // Every argument is checked before anything is removed: `rm(a, 42)` removes nothing.
-            let names = nets.iter().map(|v| name_arg(v, "network rm", "network")).collect::<mlua::Result<Vec<_>>>()?;
+            let names = nets.iter().map(|v| handle_arg(v, "network rm", "network", &c.host().url)).collect::<mlua::Result<Vec<_>>>()?;
             // Like `docker network rm`: try every name, then report the first failure.
             let mut removed = Vec::new();
             let mut failures: Vec<Error> = Vec::new();
@@ -144,9 +147,9 @@ pub(crate) fn functions(lua: &Lua, client: &BlockingClient) -> mlua::Result<Tabl
     t.set(
         "containers",
         lua.create_function(move |lua, net: Value| {
-            let net = name_arg(&net, "network containers", "network")?;
+            let net = handle_arg(&net, "network containers", "network", &c.host().url)?;
             let docs = c.network_containers(&net).lua()?;
-            list_of(lua, "ContainerList", docs.iter().map(|d| container_handle(lua, &ContainerRef::from_summary(d)).map(Value::Table)))
+            list_of(lua, "ContainerList", docs.iter().map(|d| container_handle(lua, &ContainerRef::from_summary(d), &c.host().url).map(Value::Table)))
         })?,
     )?;
     Ok(t)

@@ -77,12 +77,36 @@ return wrap
 /// Builds the `docker` table for `client`, sets it as the global `docker` and as
 /// `package.loaded.dockernet` (so `require "dockernet"` returns it), and returns it.
 pub fn register(lua: &Lua, client: BlockingClient) -> mlua::Result<Table> {
+    let docker = build(lua, client)?;
+    crate::error::error_metatable(lua)?;
+    lua.globals().set("docker", &docker)?;
+    let loaded: Table = lua.globals().get::<Table>("package")?.get("loaded")?;
+    loaded.set("dockernet", &docker)?;
+    Ok(docker)
+}
+
+/// The API tables by daemon address (`docker.host`), in the registry: a handle carries the
+/// address of the daemon it came from (`daemon`), and its methods find that daemon's API here.
+/// This is what lets `docker.connect` give a script several daemons with one set of classes.
+fn apis(lua: &Lua) -> mlua::Result<Table> {
+    const KEY: &str = "dockernet.apis";
+    if let Ok(Value::Table(t)) = lua.named_registry_value::<Value>(KEY) {
+        return Ok(t);
+    }
+    let t = lua.create_table()?;
+    lua.set_named_registry_value(KEY, &t)?;
+    Ok(t)
+}
+
+/// The `docker` table for one client: the global one (`register`) or one `docker.connect` made.
+fn build(lua: &Lua, client: BlockingClient) -> mlua::Result<Table> {
     let raw = lua.create_table()?;
     raw.set("network", crate::network::functions(lua, &client)?)?;
     raw.set("container", crate::container::functions(lua, &client)?)?;
     raw.set("swarm", crate::swarm::functions(lua, &client)?)?;
     // The docker CLI's contexts (`docker context ls`): read from ~/.docker, no daemon needed.
     raw.set("contexts", lua.create_function(|lua, ()| crate::convert::to_lua(lua, &dockernet_core::host::contexts()))?)?;
+    raw.set("connect", lua.create_function(|lua, arg: Value| build(lua, crate::connect::client(arg)?))?)?;
     let c = client.clone();
     raw.set(
         "version",
@@ -99,18 +123,16 @@ pub fn register(lua: &Lua, client: BlockingClient) -> mlua::Result<Table> {
     let docker: Table = wrap.call(raw)?;
     docker.set("host", client.host().url.as_str())?;
     docker.set("null", mlua::Value::NULL)?;
-    // Handle classes: methods written in Lua over the wrapped API.
+    let apis = apis(lua)?;
+    apis.set(client.host().url.as_str(), &docker)?;
+    // Handle classes: methods written in Lua over the API of each handle's daemon.
     for (name, methods) in [("Network", crate::network::METHODS), ("Container", crate::container::METHODS)] {
         let mt = class(lua, name)?;
-        lua.load(methods).set_name(format!("=dockernet.{name}")).call::<()>((&docker, &mt))?;
+        lua.load(methods).set_name(format!("=dockernet.{name}")).call::<()>((&apis, &mt))?;
     }
-    // `docker.topology`: a callable table (constructor) whose objects' methods use wrapped ops.
+    // `docker.topology`: a callable table (constructor) whose objects carry this client's ops.
     let ops: Table = wrap.call(crate::topology::ops(lua, &client)?)?;
     lua.load(crate::topology::METHODS).set_name("=dockernet.Topology").call::<()>((&docker, class(lua, "Topology")?, ops))?;
-    crate::error::error_metatable(lua)?;
-    lua.globals().set("docker", &docker)?;
-    let loaded: Table = lua.globals().get::<Table>("package")?.get("loaded")?;
-    loaded.set("dockernet", &docker)?;
     Ok(docker)
 }
 
@@ -129,6 +151,12 @@ const UNHEARD_FOR: Duration = Duration::from_millis(250);
 
 /// The process's interrupt, once signals are handled.
 static SIGNALS: OnceLock<Option<Interrupt>> = OnceLock::new();
+
+/// The program's interrupt once [`handle_signals`] set it up: clients made later
+/// (`docker.connect`) share it.
+pub(crate) fn program_interrupt() -> Option<Interrupt> {
+    SIGNALS.get().cloned().flatten()
+}
 
 /// The last signal received (0: none since the start, or since [`forget_signal`]).
 static LAST_SIGNAL: AtomicI32 = AtomicI32::new(0);

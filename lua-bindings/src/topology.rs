@@ -41,13 +41,14 @@ struct LuaApplyOptions {
 /// The `Topology` object's methods and the `docker.topology` constructor, in Lua over `ops`.
 pub(crate) const METHODS: &str = r#"
 local api, M, ops = ...
-local function obj(t) return setmetatable({ name = ops.name(t), _t = t }, M) end
-function M:plan() return ops.plan(self._t) end
-function M:apply(o) return ops.apply(self._t, o) end
-function M:destroy() return ops.destroy(self._t) end
-function M:status() return ops.status(self._t) end
-function M:verify(o) return ops.verify(self._t, o) end
-function M:graph(fmt) return ops.graph(self._t, fmt) end
+-- Each object keeps the ops of the client that made it (`docker.connect` gives several).
+local function obj(t) return setmetatable({ name = ops.name(t), _t = t, _ops = ops }, M) end
+function M:plan() return self._ops.plan(self._t) end
+function M:apply(o) return self._ops.apply(self._t, o) end
+function M:destroy() return self._ops.destroy(self._t) end
+function M:status() return self._ops.status(self._t) end
+function M:verify(o) return self._ops.verify(self._t, o) end
+function M:graph(fmt) return self._ops.graph(self._t, fmt) end
 M.__tostring = function(t) return string.format("Topology(name=%q)", t.name) end
 local topology = setmetatable({
   load = function(path) return obj(ops.load(path)) end,

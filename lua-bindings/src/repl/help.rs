@@ -126,8 +126,12 @@ fn lookup(name: &str) -> Vec<&'static Doc> {
     if let Some(d) = crate::docs::lookup(name) {
         return vec![d];
     }
-    if let Some(d) = crate::docs::lookup(&format!("docker.{name}")) {
-        return vec![d];
+    // `network.create` means `docker.network.create`; a bare word (`connect`) may name several
+    // things (docker.connect, docker.network.connect, the handles' :connect): list them all.
+    if name.contains('.') {
+        if let Some(d) = crate::docs::lookup(&format!("docker.{name}")) {
+            return vec![d];
+        }
     }
     let last = name.rsplit(['.', ':']).next().unwrap_or(name);
     let method = name.contains(':');
