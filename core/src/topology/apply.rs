@@ -852,10 +852,12 @@ fn count(n: usize, thing: &str) -> String {
 }
 
 /// The error of an apply a second interrupt stopped at once: what is left on the daemon (the
-/// undo records never carried out, in the order they were made) and the steps whose requests
-/// were dropped in flight (they may or may not have been carried out).
-fn stopped_at_once(topo: &str, cause: &str, stage: &str, left: &[Undo], in_flight: &[String]) -> Error {
-    let mut m = format!("apply {topo:?}: interrupted again ({cause}): stopped {stage} at once");
+/// undo records never carried out, in the order they were made; listed newest first, as the
+/// rollback would have gone) and the steps whose requests were dropped in flight (they may or may
+/// not have been carried out).
+/// `stopped` says what stopped (`stopped the rollback at once`).
+fn stopped_at_once(topo: &str, cause: &str, stopped: &str, left: &[Undo], in_flight: &[String]) -> Error {
+    let mut m = format!("apply {topo:?}: interrupted again ({cause}): {stopped}");
     if left.is_empty() && in_flight.is_empty() {
         m.push_str("; nothing of this apply is left");
         return Error::new(ErrorKind::Interrupted, m);
@@ -897,7 +899,8 @@ pub(crate) async fn execute<P: Fn(&Progress)>(
 
     let phase = run_phase(&cx, &build, concurrency, &mut done, progress, &mut ints).await;
     if let Some(in_flight) = &phase.abandoned {
-        return Err(stopped_at_once(&topo, &ints.cause(), "before the rollback", &phase.undo, in_flight));
+        let stopped = "stopped at once, before the rollback";
+        return Err(stopped_at_once(&topo, &ints.cause(), stopped, &phase.undo, in_flight));
     }
     if let Some(stop) = phase.stop {
         let changes = phase.undo.len();
@@ -905,14 +908,14 @@ pub(crate) async fn execute<P: Fn(&Progress)>(
         if let Some(left) = rollback.stopped {
             // The last record left was being undone: its request was dropped in flight.
             let (in_flight, left) = left.split_last().map_or((vec![], left), |(u, rest)| (vec![u.describe()], rest));
-            return Err(stopped_at_once(&topo, &ints.cause(), "the rollback", left, &in_flight));
+            return Err(stopped_at_once(&topo, &ints.cause(), "stopped the rollback at once", left, &in_flight));
         }
         let mut failures = rollback.failures;
         // A request that timed out may still have been carried out: sweep what the journal missed.
         match ints.unless_stopped(sweep_new(client, &plan), |_| {}).await {
             Some(f) => failures.extend(f),
             None => {
-                let e = stopped_at_once(&topo, &ints.cause(), "the final sweep", &[], &[]);
+                let e = stopped_at_once(&topo, &ints.cause(), "stopped the final sweep at once", &[], &[]);
                 return Err(e.note(format!(
                     "the rollback was done, but objects a timed-out request made may be left (labelled {}={topo})",
                     super::spec::LABEL
@@ -1021,6 +1024,36 @@ pub(crate) async fn execute<P: Fn(&Progress)>(
 mod tests {
     use super::*;
     use crate::topology::plan::tests::spec;
+
+    /// What a second interrupt leaves is listed as objects, newest first, with the steps dropped
+    /// in flight and where the labels point; an apply stopped before it changed anything says so.
+    #[test]
+    fn what_an_apply_stopped_at_once_leaves() {
+        let made = vec![
+            Undo::RemoveNetwork { id: "n1".into(), name: "lab-a".into() },
+            Undo::RemoveContainer { id: "c1".into(), name: "lab-web".into() },
+            Undo::Disconnect { network: "lab-b".into(), container: "f".repeat(64) },
+            Undo::Start { id: "c2".into(), name: "lab-db".into() },
+        ];
+        let in_flight = ["remove container lab-x".to_string()];
+        let e = stopped_at_once("lab", "Ctrl-C", "stopped the rollback at once", &made, &in_flight);
+        assert_eq!(e.kind(), ErrorKind::Interrupted);
+        assert_eq!(
+            e.message(),
+            "apply \"lab\": interrupted again (Ctrl-C): stopped the rollback at once; left on the daemon: container \
+             lab-db stopped, ffffffffffff connected to lab-b, container lab-web, network lab-a; dropped in flight (may \
+             or may not have been done): remove container lab-x; everything this apply made carries the label \
+             dockernet.topology=lab: destroy the topology (dockernet down) to remove it, or apply again"
+        );
+        let e = stopped_at_once("lab", "SIGTERM", "stopped at once, before the rollback", &[], &[]);
+        assert_eq!(
+            e.message(),
+            "apply \"lab\": interrupted again (SIGTERM): stopped at once, before the rollback; nothing of this apply is left"
+        );
+        let many: Vec<String> = (0..12).map(|i| format!("s{i}")).collect();
+        assert_eq!(list(&many, 10, ", "), "s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, and 2 more");
+        assert_eq!((count(1, "change"), count(3, "change")), ("1 change".to_string(), "3 changes".to_string()));
+    }
 
     /// A node becomes `container run` options: owned labels with its configuration, its
     /// attachments (with its own name as an alias), NET_ADMIN for routes, ip_forward for routers.
