@@ -143,8 +143,9 @@ fn build(lua: &Lua, client: BlockingClient) -> mlua::Result<Table> {
 // do this: a program that embeds the module keeps its own signal handling.
 // ------------------------------------------------------------------------------------------------
 
-/// How often (in VM instructions) Lua code checks for an interrupt.
-const HOOK_EVERY: u32 = 1000;
+/// How often (in VM instructions) Lua code checks for an interrupt: the sandbox's period, since
+/// this hook also charges the sandbox's instruction budget by that much.
+const HOOK_EVERY: u32 = crate::sandbox::HOOK_EVERY;
 
 /// How long an interrupt may go unheard before the program exits anyway (see [`handle_signals`]).
 const UNHEARD_FOR: Duration = Duration::from_millis(250);
