@@ -522,6 +522,23 @@ impl Client {
     /// and the start of the body. No daemon status is kept on the error (it is `unavailable`):
     /// a proxy's 404 must not read as "no such network" to a script.
     fn not_a_daemon(&self, method: &Method, path: &str, answer: &Answer, why: &str) -> Error {
+        // A daemon listening with TLS answers plain HTTP with Go's 400: it is a daemon, and the
+        // client is missing TLS.
+        if answer.status.as_u16() == 400
+            && String::from_utf8_lossy(&answer.body).contains("Client sent an HTTP request to an HTTPS server")
+        {
+            return Error::new(
+                ErrorKind::Unavailable,
+                format!(
+                    "the daemon at {} speaks TLS, and this client connected without it (it answered {method} {} \
+                     with \"Client sent an HTTP request to an HTTPS server\"); set DOCKER_TLS_VERIFY=1 and \
+                     DOCKER_CERT_PATH to the folder with ca.pem, cert.pem and key.pem, or use a docker context, \
+                     docker.connect{{tls = {{…}}}} in Lua or Client(tls=…) in Python",
+                    self.host.url,
+                    route(path),
+                ),
+            );
+        }
         let why = if why.is_empty() { String::new() } else { format!(" {why}") };
         Error::new(
             ErrorKind::Unavailable,

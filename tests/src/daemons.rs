@@ -55,6 +55,8 @@ pub struct PrivateDaemon {
     index: usize,
     set: usize,
     child: Option<std::process::Child>,
+    /// More dockerd flags (a TCP+TLS listener: [`PrivateDaemons::start_tls`]).
+    extra_args: Vec<String>,
 }
 
 impl PrivateDaemon {
@@ -87,6 +89,13 @@ impl PrivateDaemon {
             String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// `program` run inside this daemon's network namespace (where its TCP listener is).
+    pub fn in_netns(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut c = Command::new("nsenter");
+        c.arg(format!("--net=/run/netns/{}", self.netns)).arg(program);
+        c
     }
 
     /// The daemon's pid, while it runs.
@@ -131,6 +140,7 @@ impl PrivateDaemon {
             .arg(format!("base=10.{}.0.0/16,size=24", 150 + self.index))
             .arg("--cgroup-parent")
             .arg(&self.netns)
+            .args(&self.extra_args)
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log"))
             .stderr(log)
@@ -207,6 +217,31 @@ impl PrivateDaemons {
     /// Starts `names.len()` daemons named `names` (e.g. `["a", "b"]`), each with the test image
     /// loaded. Panics with what failed (a test that cannot set up its hosts must fail loudly).
     pub fn start(names: &[&str]) -> PrivateDaemons {
+        PrivateDaemons::start_with(names, |_| Vec::new())
+    }
+
+    /// Starts daemons that also listen on `tcp://0.0.0.0:2376` with TLS, requiring client
+    /// certificates (`--tlsverify`), with certificates made for the test ([`TlsMaterial`]). The
+    /// TCP port is inside each daemon's namespace: reach it with [`PrivateDaemon::in_netns`].
+    pub fn start_tls(names: &[&str]) -> (PrivateDaemons, TlsMaterial) {
+        let dir = std::env::temp_dir().join(format!("{PREFIX}tls{}-{}", std::process::id(), crate::random_u64() % 1_000_000));
+        let tls = TlsMaterial::make(&dir);
+        let server = tls.server.clone();
+        let set = PrivateDaemons::start_with(names, move |_| {
+            vec![
+                "-H".into(),
+                "tcp://0.0.0.0:2376".into(),
+                "--tlsverify".into(),
+                format!("--tlscacert={}", server.join("ca.pem").display()),
+                format!("--tlscert={}", server.join("cert.pem").display()),
+                format!("--tlskey={}", server.join("key.pem").display()),
+            ]
+        });
+        (set, tls)
+    }
+
+    /// [`PrivateDaemons::start`] with more dockerd flags for each daemon (by its name).
+    pub fn start_with(names: &[&str], extra: impl Fn(&str) -> Vec<String>) -> PrivateDaemons {
         static SETS: AtomicUsize = AtomicUsize::new(0);
         assert!(names.len() <= 8, "at most 8 private daemons in a set");
         let set = (std::process::id() as usize * 16 + SETS.fetch_add(1, Ordering::SeqCst)) % 250;
@@ -231,6 +266,7 @@ impl PrivateDaemons {
                 index: i,
                 set,
                 child: None,
+                extra_args: Vec::new(),
             });
             ip(&["link", "add", &veth, "type", "veth", "peer", "name", "eth0", "netns", &netns]);
             ip(&["link", "set", &veth, "netns", &switch]);
@@ -241,6 +277,7 @@ impl PrivateDaemons {
             in_ns(&netns, &["ip", "link", "set", "lo", "up"]);
         }
         for d in &mut this.daemons {
+            d.extra_args = extra(&d.name);
             d.start();
         }
         for d in &this.daemons {
@@ -363,5 +400,67 @@ fn unmount_under(dir: &Path) {
     points.sort_by_key(|p| std::cmp::Reverse(p.len()));
     for p in points {
         let _ = Command::new("umount").arg("-l").arg(p).status();
+    }
+}
+
+/// Certificates made for a TLS test with the `openssl` command: a CA, a server certificate for
+/// `127.0.0.1`/`localhost` signed by it, a client certificate signed by it, and a second,
+/// unrelated CA. Each folder holds `ca.pem`, `cert.pem`, `key.pem` (the docker CLI's layout).
+/// Removed on drop.
+#[derive(Debug)]
+pub struct TlsMaterial {
+    /// The daemon's files (`--tlscacert`, `--tlscert`, `--tlskey`).
+    pub server: PathBuf,
+    /// A client's files, signed by the daemon's CA.
+    pub client: PathBuf,
+    /// The client's certificate and key, with an unrelated CA as `ca.pem` (the daemon's
+    /// certificate must not verify).
+    pub wrong_ca: PathBuf,
+    dir: PathBuf,
+}
+
+impl TlsMaterial {
+    fn make(dir: &Path) -> TlsMaterial {
+        let (server, client, wrong_ca) = (dir.join("server"), dir.join("client"), dir.join("wrong-ca"));
+        for d in [&server, &client, &wrong_ca] {
+            std::fs::create_dir_all(d).expect("tls folder");
+        }
+        let openssl = |args: &[&str]| run("openssl", args);
+        let p = |d: &Path, f: &str| d.join(f).display().to_string();
+        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+        // Two CAs.
+        for (d, cn) in [(&server, "dnt-test-ca"), (&wrong_ca, "dnt-other-ca")] {
+            let mut a = vec!["req", "-x509", "-days", "2", "-subj"];
+            let subj = format!("/CN={cn}");
+            a.push(&subj);
+            a.extend(ec);
+            let (key, ca) = (p(d, "ca-key.pem"), p(d, "ca.pem"));
+            a.extend(["-keyout", &key, "-out", &ca, "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+            openssl(&a);
+        }
+        // A certificate signed by the test CA into folder `d` as cert.pem/key.pem.
+        let issue = |d: &Path, cn: &str, ext: &str| {
+            let (key, csr, cert, extf) = (p(d, "key.pem"), p(d, "req.csr"), p(d, "cert.pem"), p(d, "ext.cnf"));
+            std::fs::write(&extf, ext).expect("ext file");
+            let subj = format!("/CN={cn}");
+            let mut a = vec!["req", "-subj", &subj];
+            a.extend(ec);
+            a.extend(["-keyout", &key, "-out", &csr]);
+            openssl(&a);
+            let (ca, cakey) = (p(&server, "ca.pem"), p(&server, "ca-key.pem"));
+            openssl(&["x509", "-req", "-days", "2", "-in", &csr, "-CA", &ca, "-CAkey", &cakey, "-CAcreateserial", "-out", &cert, "-extfile", &extf]);
+        };
+        issue(&server, "localhost", "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
+        issue(&client, "dnt-client", "extendedKeyUsage=clientAuth\n");
+        std::fs::copy(server.join("ca.pem"), client.join("ca.pem")).expect("client ca");
+        std::fs::copy(client.join("cert.pem"), wrong_ca.join("cert.pem")).expect("wrong-ca cert");
+        std::fs::copy(client.join("key.pem"), wrong_ca.join("key.pem")).expect("wrong-ca key");
+        TlsMaterial { server, client, wrong_ca, dir: dir.to_path_buf() }
+    }
+}
+
+impl Drop for TlsMaterial {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
