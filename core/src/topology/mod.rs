@@ -34,6 +34,8 @@
 
 pub mod apply;
 pub mod destroy;
+#[cfg(test)]
+mod fuzz;
 pub mod graph;
 pub mod load;
 pub mod lock;
@@ -83,7 +85,8 @@ impl Topology {
     /// (pythonize), YAML, JSON. Unknown keys and wrong types are `invalid` errors naming the key
     /// (`topology: option nodes.web.networks.front.ipv5: unknown field …`).
     pub fn from_deserializer<'de, D: Deserializer<'de>>(d: D) -> Result<Topology> {
-        let spec: Spec = crate::options::from_deserializer(d, "topology").map_err(tidy)?;
+        let spec: spec::MapOnly<Spec> = crate::options::from_deserializer(d, "topology").map_err(tidy)?;
+        let spec = spec.0;
         Topology::from_spec(spec)
     }
 

@@ -74,6 +74,7 @@ pub struct Spec {
     pub nodes: Named<NodeSpec>,
     /// Reachability expectations checked by verify (they override what the topology implies).
     #[serde(default)]
+    #[serde(deserialize_with = "tables_only")]
     pub expect: Vec<Expect>,
 }
 
@@ -112,6 +113,7 @@ pub struct NodeSpec {
     /// with the options of `network connect`.
     pub networks: Named<ConnectOptions>,
     /// Routes installed inside the node: `{to = "back", via = "router"}`.
+    #[serde(deserialize_with = "tables_only")]
     pub routes: Vec<RouteSpec>,
 }
 
@@ -210,8 +212,8 @@ impl<'de, T: DeserializeOwned + Default> Deserialize<'de> for Named<T> {
                 let mut out: Vec<(String, T)> = Vec::new();
                 while let Some(name) = map.next_key::<String>()? {
                     // Typed all the way down, so an error names its full path.
-                    let v: Option<T> = map.next_value()?;
-                    out.push((name, v.unwrap_or_default()));
+                    let v: Option<MapOnly<T>> = map.next_value()?;
+                    out.push((name, v.map(|m| m.0).unwrap_or_default()));
                 }
                 // A Lua table or a Python dict has no order worth keeping; names give one.
                 out.sort_by(|a, b| a.0.cmp(&b.0));
@@ -249,6 +251,37 @@ impl<'de, T: DeserializeOwned + Default> Deserialize<'de> for Named<T> {
         }
         d.deserialize_any(V(PhantomData))
     }
+}
+
+/// A struct read from a table (a map, a dict) only, never from a list.
+///
+/// serde's derived structs also accept their fields in order as a list, so
+/// `nodes: {web: ["img"]}` loaded as a node with image `img` from a JSON value, a Lua table or a
+/// Python dict, while the same YAML was refused ("invalid type: sequence"): the loaders
+/// disagreed (found by `topology::fuzz`). Every topology struct is read through this, so a list
+/// where options belong is refused everywhere.
+pub(crate) struct MapOnly<T>(pub T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for MapOnly<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = T;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a table of options")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> std::result::Result<T, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        d.deserialize_map(V(PhantomData)).map(MapOnly)
+    }
+}
+
+/// A list of tables ([`MapOnly`] for each entry): routes, expectations.
+fn tables_only<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> std::result::Result<Vec<T>, D::Error> {
+    let v: Vec<MapOnly<T>> = Deserialize::deserialize(d)?;
+    Ok(v.into_iter().map(|m| m.0).collect())
 }
 
 /// True for a name Docker accepts for a container: `[a-zA-Z0-9][a-zA-Z0-9_.-]*`.
