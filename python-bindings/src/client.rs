@@ -14,8 +14,10 @@
 
 use std::future::Future;
 use std::sync::Mutex;
+use std::path::PathBuf;
 use std::time::Duration;
 
+use dockernet_core::host::TlsFiles;
 use dockernet_core::{BlockingClient, ErrorKind, Host, Interrupt};
 use pyo3::exceptions::{PyException, PyKeyboardInterrupt};
 use pyo3::prelude::*;
@@ -143,24 +145,28 @@ async fn signals() -> PyErr {
 #[pymethods]
 impl PyClient {
     /// Connects lazily: no I/O until the first call. `timeout=None`: `DOCKERNET_TIMEOUT`, else
-    /// 60 seconds.
+    /// 60 seconds. `tls=(ca, cert, key)`: client-certificate TLS to a `tcp://` `base_url` (the
+    /// daemon's certificate is always verified against `ca`).
     #[new]
-    #[pyo3(signature = (base_url=None, timeout=None))]
-    fn new(base_url: Option<&str>, timeout: Option<f64>) -> PyResult<Self> {
-        let Some(timeout) = timeout else {
+    #[pyo3(signature = (base_url=None, timeout=None, tls=None))]
+    fn new(base_url: Option<&str>, timeout: Option<f64>, tls: Option<(PathBuf, PathBuf, PathBuf)>) -> PyResult<Self> {
+        if timeout.is_none() && tls.is_none() {
             return Ok(PyClient { inner: BlockingClient::new(base_url).py()? });
-        };
-        let timeout = match Duration::try_from_secs_f64(timeout) {
-            Ok(t) if timeout > 0.0 => t,
-            _ => {
-                return Err(crate::error::to_py(dockernet_core::Error::invalid(format!(
-                    "timeout must be a positive number of seconds, got {timeout}"
-                ))))
+        }
+        let timeout = seconds(timeout)?;
+        let host = match tls {
+            None => Host::resolve(base_url).py()?,
+            Some((ca, cert, key)) => {
+                let url = base_url.filter(|u| u.starts_with("tcp://") || u.starts_with("https://")).ok_or_else(|| {
+                    crate::error::to_py(dockernet_core::Error::invalid(format!(
+                        "tls needs a tcp:// base_url, got {:?}",
+                        base_url.unwrap_or("None")
+                    )))
+                })?;
+                Host::parse(url, "base_url", Some(TlsFiles { ca, cert, key })).py()?
             }
         };
-        let host = Host::resolve(base_url).py()?;
-        let inner = BlockingClient::with_host(host, timeout).py()?;
-        Ok(PyClient { inner })
+        Ok(PyClient { inner: BlockingClient::with_host(host, timeout).py()? })
     }
 
     /// A client for the docker context `name` (as `docker --context NAME`), TLS material
@@ -169,18 +175,7 @@ impl PyClient {
     #[pyo3(signature = (name, timeout=None))]
     fn from_context(name: &str, timeout: Option<f64>) -> PyResult<Self> {
         let host = Host::from_context(name).py()?;
-        let timeout = match timeout {
-            None => dockernet_core::client::timeout_from_env().py()?.unwrap_or(dockernet_core::client::DEFAULT_TIMEOUT),
-            Some(t) => match Duration::try_from_secs_f64(t) {
-                Ok(d) if t > 0.0 => d,
-                _ => {
-                    return Err(crate::error::to_py(dockernet_core::Error::invalid(format!(
-                        "timeout must be a positive number of seconds, got {t}"
-                    ))))
-                }
-            },
-        };
-        Ok(PyClient { inner: BlockingClient::with_host(host, timeout).py()? })
+        Ok(PyClient { inner: BlockingClient::with_host(host, seconds(timeout)?).py()? })
     }
 
     /// The daemon address in use (`unix:///var/run/docker.sock`).
@@ -210,5 +205,19 @@ impl PyClient {
 
     fn __repr__(&self) -> String {
         format!("<dockernet._native.Client {}>", self.inner.host().url)
+    }
+}
+
+/// A `timeout=` in seconds: `None` is `DOCKERNET_TIMEOUT`, else 60 s; anything but a positive
+/// number is `InvalidArgument`.
+fn seconds(timeout: Option<f64>) -> PyResult<Duration> {
+    match timeout {
+        None => Ok(dockernet_core::client::timeout_from_env().py()?.unwrap_or(dockernet_core::client::DEFAULT_TIMEOUT)),
+        Some(t) => match Duration::try_from_secs_f64(t) {
+            Ok(d) if t > 0.0 => Ok(d),
+            _ => Err(crate::error::to_py(dockernet_core::Error::invalid(format!(
+                "timeout must be a positive number of seconds, got {t}"
+            )))),
+        },
     }
 }

@@ -36,6 +36,7 @@ from .models import (
     NetworkList,
 )
 from .swarm import Node, NodeCollection, Swarm
+from .tls import TLSConfig
 
 # `dockernet.topology` loads on first use of `Topology`, `Verification` or `dockernet.topology`
 # (PEP 562), which keeps `import dockernet` within a few milliseconds of a bare interpreter. Type
@@ -74,6 +75,7 @@ __all__ = [
     "ContainerList",
     "ExecResult",
     "Swarm",
+    "TLSConfig",
     "Node",
     "NodeCollection",
     "DockerError",

@@ -1,6 +1,6 @@
 """Type stubs for the native module ``dockernet._native`` (checked by ``mypy.stubtest``)."""
 
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union, final
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union, final
 
 __all__ = [
     "APIError",
@@ -36,7 +36,9 @@ class APIError(DockerError): ...
 
 @final
 class Client:
-    def __new__(cls, base_url: Optional[str] = None, timeout: Optional[float] = None) -> "Client": ...
+    def __new__(
+        cls, base_url: Optional[str] = None, timeout: Optional[float] = None, tls: Optional[Tuple[str, str, str]] = None
+    ) -> "Client": ...
     @staticmethod
     def from_context(name: str, timeout: Optional[float] = None) -> "Client": ...
     @property

@@ -12,6 +12,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
     from typing import Any, Dict, List, Mapping, Optional, Union
 
+    from .tls import TLSConfig
     from .topology import Topology
 
 __all__ = ["Client", "from_env", "contexts"]
@@ -26,12 +27,31 @@ class Client:
     per request, in seconds; when ``None``, ``DOCKERNET_TIMEOUT`` from the environment, else 60.
     (A stop waits its grace period on top; ``exec_run`` output is bounded by its own ``timeout``.)
     A password in ``base_url`` (``tcp://user:pass@host:2375``) is never shown: ``base_url`` and
-    ``repr`` read ``tcp://user:***@host:2375``. Nothing is sent until the first call. Safe to
-    share between threads.
+    ``repr`` read ``tcp://user:***@host:2375``. ``tls``: ``True`` (the docker CLI's files in
+    ``DOCKER_CERT_PATH``) or a ``dockernet.TLSConfig`` for a ``tcp://`` ``base_url``. Nothing is
+    sent until the first call. Safe to share between threads.
     """
 
-    def __init__(self, base_url: Optional[str] = None, timeout: Optional[float] = None) -> None:
-        self._attach(_native.Client(base_url, timeout))
+    def __init__(
+        self,
+        base_url: Optional[str] = None,
+        timeout: Optional[float] = None,
+        tls: Union[bool, "TLSConfig", None] = None,
+    ) -> None:
+        paths = None
+        if tls is not None and tls is not False:
+            from .tls import TLSConfig
+
+            config = TLSConfig.from_env() if tls is True else tls
+            if not isinstance(config, TLSConfig):
+                from .errors import InvalidArgument
+
+                message = f"tls must be True or a dockernet.TLSConfig, got {type(tls).__name__}"
+                e = InvalidArgument(message)
+                e.kind, e.status_code, e.explanation = "invalid", None, message  # type: ignore[attr-defined]
+                raise e
+            paths = config._paths()
+        self._attach(_native.Client(base_url, timeout, paths))
 
     @classmethod
     def from_context(cls, name: str, timeout: Optional[float] = None) -> "Client":
