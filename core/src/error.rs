@@ -111,6 +111,13 @@ impl Error {
         self
     }
 
+    /// The same error, classified as `kind` (when dockernet knows better than the daemon's
+    /// status what the answer means), message and status kept.
+    pub fn with_kind(mut self, kind: ErrorKind) -> Self {
+        self.kind = kind;
+        self
+    }
+
     /// What kind of failure this is.
     pub fn kind(&self) -> ErrorKind {
         self.kind

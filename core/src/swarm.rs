@@ -241,29 +241,19 @@ impl Client {
 pub(crate) fn network_hint(e: Error) -> Error {
     let m = e.message().to_ascii_lowercase();
     if m.contains("not a swarm manager. use \"docker swarm init\"") {
-        let status = e.status();
-        let out = Error::new(ErrorKind::Forbidden, e.message().to_string()).note(
+        return e.with_kind(ErrorKind::Forbidden).note(
             "this daemon is not in a swarm: overlay (swarm-scoped) networks need one; run swarm init on this daemon \
              (docker.swarm.init() in Lua, client.swarm.init() in Python) or join it to a swarm",
         );
-        return match status {
-            Some(code) => out.with_status(code),
-            None => out,
-        };
     }
     if m.contains("multi-host network from a worker") {
         return e.note("this daemon is a swarm worker: create swarm-scoped networks on a manager");
     }
     if m.contains("not manually attachable") {
-        let status = e.status();
-        let out = Error::new(ErrorKind::Forbidden, e.message().to_string()).note(
+        return e.with_kind(ErrorKind::Forbidden).note(
             "standalone containers can join an overlay only when it was created attachable (attachable=true); \
              recreate the network with it, or attach through a swarm service",
         );
-        return match status {
-            Some(code) => out.with_status(code),
-            None => out,
-        };
     }
     e
 }
@@ -282,12 +272,11 @@ fn swarm_error(e: Error, op: &str) -> Error {
     } else {
         return e.context(op);
     };
-    let status = e.status();
-    let mut out = Error::new(kind, format!("{op}: {hint} (daemon: {})", e.message()));
-    if let Some(code) = status {
-        out = out.with_status(code);
+    let message = format!("{op}: {hint} (daemon: {})", e.message());
+    match e.status() {
+        Some(code) => Error::new(kind, message).with_status(code),
+        None => Error::new(kind, message),
     }
-    out
 }
 
 #[cfg(test)]
