@@ -172,6 +172,53 @@ fn env_values_never_reach_labels_plans_or_status() {
     assert!(!label.contains(&new) && !label.contains(&key), "{label}");
 }
 
+/// Lua's plan and status objects (their fields and their printed summaries) name a changed
+/// variable and never hold a value.
+#[test]
+fn lua_plan_and_status_objects_hold_no_env_values() {
+    let g = Guard::new("hard-lua");
+    let labs = Labs::new(&g);
+    let name = g.name("lua");
+    labs.names.lock().unwrap().push(name.clone());
+    let (old, new) = (format!("hunter2-{:x}", random_u64()), format!("s3cret-{:x}", random_u64()));
+    let script = r#"
+local function lab(password)
+  return docker.topology {
+    name = os.getenv("T_NAME"), pool = os.getenv("T_POOL"), image = os.getenv("T_IMAGE"),
+    labels = { [os.getenv("T_LABEL")] = os.getenv("T_TAG") },
+    networks = { "a" },
+    nodes = { db = { networks = { "a" }, env = { DB_PASSWORD = password } } },
+  }
+end
+lab(os.getenv("T_OLD")):apply()
+local t = lab(os.getenv("T_NEW"))
+local p, s = t:plan(), t:status()
+local out = {}
+local function dump(v)
+  if type(v) == "table" then for k, x in pairs(v) do out[#out + 1] = tostring(k); dump(x) end
+  else out[#out + 1] = tostring(v) end
+end
+dump(p); dump(s)
+print(tostring(p)); print(tostring(s)); print(p.actions[1].reason); print(table.concat(out, " "))
+"#;
+    let pool = free_pool(20);
+    let out = dockernet(
+        &["-e", script],
+        &[
+            ("T_NAME", &name),
+            ("T_POOL", &pool),
+            ("T_IMAGE", TEST_IMAGE),
+            ("T_LABEL", LABEL),
+            ("T_TAG", g.tag()),
+            ("T_OLD", &old),
+            ("T_NEW", &new),
+        ],
+    );
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(out.stdout.contains("env: DB_PASSWORD changed"), "{out}");
+    assert!(!out.stdout.contains(&old) && !out.stdout.contains(&new), "a value is shown: {out}");
+}
+
 /// A container whose configuration label an older dockernet wrote with the values in plain text
 /// (made here by hand, as that version made it) is recreated once, and no value is ever shown.
 #[test]
