@@ -346,10 +346,13 @@ impl Fate {
     }
 }
 
+/// An action before numbering: the op, its reason, and the (creation-order) ids it waits for.
+type Item = (Op, Option<String>, Vec<usize>);
+
 #[derive(Default)]
 struct Builder {
-    /// (op, reason, after) in creation order; ids are indices + 1 until renumbered.
-    items: Vec<(Op, Option<String>, Vec<usize>)>,
+    /// In creation order; ids are indices + 1 until renumbered.
+    items: Vec<Item>,
     elements: Vec<Element>,
     conflicts: Vec<String>,
 }
@@ -376,7 +379,7 @@ impl Builder {
         for (pos, &i) in order.iter().enumerate() {
             new_id[i] = pos + 1;
         }
-        let mut items: Vec<Option<(Op, Option<String>, Vec<usize>)>> = self.items.into_iter().map(Some).collect();
+        let mut items: Vec<Option<Item>> = self.items.into_iter().map(Some).collect();
         order
             .iter()
             .map(|&i| {
