@@ -224,25 +224,33 @@ pub fn free_pool(prefix: u8) -> String {
     static HANDED_OUT: OnceLock<Mutex<Vec<(u32, u32)>>> = OnceLock::new();
     let handed_out = HANDED_OUT.get_or_init(Default::default);
     let c = client();
-    let mut taken = daemon_blocks(&c);
-    taken.extend(host_route_blocks());
     let (pool, _) = v4_block(SUBNET_POOL.0, SUBNET_POOL.1);
     let slots = 1u32 << (prefix - SUBNET_POOL.1);
     let mask = u32::MAX << (32 - u32::from(prefix));
-    for _ in 0..10_000 {
-        let slot = (random_u64() % u64::from(slots)) as u32;
-        let block = (pool | (slot << (32 - u32::from(prefix))), mask);
-        if taken.iter().any(|t| blocks_overlap(*t, block)) {
-            continue;
+    // A large block (a /16 is one of 8) may have none free while other tests hold small subnets
+    // scattered over the pool: wait for them to finish, bounded, before giving up.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    loop {
+        let mut taken = daemon_blocks(&c);
+        taken.extend(host_route_blocks());
+        for _ in 0..10_000 {
+            let slot = (random_u64() % u64::from(slots)) as u32;
+            let block = (pool | (slot << (32 - u32::from(prefix))), mask);
+            if taken.iter().any(|t| blocks_overlap(*t, block)) {
+                continue;
+            }
+            let mut handed = handed_out.lock().unwrap();
+            if handed.iter().any(|h| blocks_overlap(*h, block)) {
+                continue;
+            }
+            handed.push(block);
+            return format!("{}/{prefix}", Ipv4Addr::from(block.0));
         }
-        let mut handed = handed_out.lock().unwrap();
-        if handed.iter().any(|h| blocks_overlap(*h, block)) {
-            continue;
+        if std::time::Instant::now() > deadline {
+            panic!("free_pool: no free /{prefix} left in {}/{} for 90 s", SUBNET_POOL.0, SUBNET_POOL.1)
         }
-        handed.push(block);
-        return format!("{}/{prefix}", Ipv4Addr::from(block.0));
+        std::thread::sleep(std::time::Duration::from_millis(500));
     }
-    panic!("free_pool: no free /{prefix} left in {}/{}", SUBNET_POOL.0, SUBNET_POOL.1)
 }
 
 /// A random IPv6 ULA /64 (`fdxx:…::/64`) in the daemon's canonical spelling (so it compares
