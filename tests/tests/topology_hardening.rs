@@ -263,8 +263,9 @@ fn a_plain_env_label_from_an_older_version_is_replaced() {
 
 /// A /30 with six nodes and a 64-character node name are refused by validation — by the API
 /// and by `plan` and `up`, naming the paths — and nothing is created. The largest lab that fits
-/// comes up: five nodes on a /29 (Docker keeps network, gateway and broadcast), and a node named
-/// with 63 characters that another node reaches by that name.
+/// comes up: five nodes on a /29 (Docker keeps network, gateway and broadcast), three on a /30
+/// ip_range that starts mid-subnet (its first address is the gateway), and a node named with 63
+/// characters that another node reaches by that name.
 #[test]
 fn labs_that_cannot_fit_are_refused_before_anything_is_made() {
     let g = Guard::new("hard-fit");
@@ -273,15 +274,20 @@ fn labs_that_cannot_fit_are_refused_before_anything_is_made() {
     let pool: ipnet::Ipv4Net = free_pool(20).parse().unwrap();
     let mut subnets = pool.subnets(29).unwrap();
     let (small, fits) = (subnets.next().unwrap(), subnets.next().unwrap());
+    // A /24 whose ip_range starts mid-subnet: Docker's gateway is the range's first address.
+    let ranged = pool.subnets(24).unwrap().nth(1).unwrap();
+    let range = format!("{}/30", std::net::Ipv4Addr::from(u32::from(ranged.network()) + 128));
     let nodes = |n: usize, net: &str| -> String {
-        (0..n).map(|i| format!("  n{i}: {{image: {TEST_IMAGE}, networks: [{net}]}}\n")).collect()
+        (0..n).map(|i| format!("  {net}{i}: {{image: {TEST_IMAGE}, networks: [{net}]}}\n")).collect()
     };
 
     let long = "x".repeat(64);
     let (name, bad) = labs.yaml(&format!(
-        "networks: {{wan: {{subnet: {}/30}}, lan: {{}}}}\nnodes:\n{}  {long}: {{image: {TEST_IMAGE}, networks: [lan]}}\n",
+        "networks: {{wan: {{subnet: {}/30}}, lan: {{}}, r: {{subnet: {ranged}, ip_range: {range}}}}}\nnodes:\n{}{}  \
+         {long}: {{image: {TEST_IMAGE}, networks: [lan]}}\n",
         small.network(),
-        nodes(6, "wan")
+        nodes(6, "wan"),
+        nodes(4, "r"),
     ));
     let e = Topology::from_yaml(&bad).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Invalid);
@@ -289,8 +295,15 @@ fn labs_that_cannot_fit_are_refused_before_anything_is_made() {
     assert!(
         m.contains(&format!(
             "networks.wan.subnet: {}/30 has room for 1 container address (4 addresses less network, broadcast, \
-             gateway) but 6 nodes are attached (nodes.n0, nodes.n1, nodes.n2, nodes.n3, nodes.n4, …)",
+             gateway) but 6 nodes are attached (nodes.wan0, nodes.wan1, nodes.wan2, nodes.wan3, nodes.wan4, …)",
             small.network()
+        )),
+        "{m}"
+    );
+    assert!(
+        m.contains(&format!(
+            "networks.r.ip_range: {range} has room for 3 addresses given out by Docker but 4 nodes without a static \
+             ipv4 are attached"
         )),
         "{m}"
     );
@@ -305,20 +318,22 @@ fn labs_that_cannot_fit_are_refused_before_anything_is_made() {
 
     let named = "y".repeat(63);
     let (_, good) = labs.yaml(&format!(
-        "networks: {{wan: {{subnet: {fits}}}}}\nnodes:\n{}  {named}: {{image: {TEST_IMAGE}, networks: [wan]}}\n",
-        nodes(4, "wan")
+        "networks: {{wan: {{subnet: {fits}}}, r: {{subnet: {ranged}, ip_range: {range}}}}}\nnodes:\n{}{}  \
+         {named}: {{image: {TEST_IMAGE}, networks: [wan]}}\n",
+        nodes(4, "wan"),
+        nodes(3, "r"),
     ));
     let t = Topology::from_yaml(&good).unwrap();
     apply(c, &t);
     assert!(c.topology_plan(&t).unwrap().is_empty());
     let ping = c
         .container_exec(
-            &t.spec().node_name("n0"),
+            &t.spec().node_name("wan0"),
             &Cmd(vec!["ping".into(), "-c1".into(), "-W2".into(), named.clone()]),
             &ExecOptions::default(),
         )
         .unwrap();
-    assert_eq!(ping.exit_code, 0, "n0 does not reach the 63-character name: {ping:?}");
+    assert_eq!(ping.exit_code, 0, "wan0 does not reach the 63-character name: {ping:?}");
 }
 
 /// The CLI reads topology files with a size cap (`/dev/zero` stops at 16 MiB; the cap follows

@@ -689,7 +689,7 @@ impl Spec {
                         p.add(&fpath, format!("{ip} is the network or broadcast address of {holder}"));
                         continue;
                     }
-                    if Some(ip) == pool.gateway.or_else(|| holder_gateway(holder)) {
+                    if Some(ip) == pool_gateway(pool) {
                         p.add(&fpath, format!("{ip} is network {net}'s gateway"));
                         continue;
                     }
@@ -762,7 +762,7 @@ impl Spec {
             for pl in &given {
                 let size = addresses(&pl.subnet);
                 let mut reserved: BTreeSet<IpAddr> = [pl.subnet.network(), pl.subnet.broadcast()].into();
-                reserved.extend(pl.gateway.or_else(|| holder_gateway(&pl.subnet)));
+                reserved.extend(pool_gateway(pl));
                 let before = reserved.len();
                 reserved.extend(pl.aux.values().filter(|a| pl.subnet.contains(*a)));
                 aux += reserved.len() - before;
@@ -990,14 +990,25 @@ pub fn is_env_digest(s: &str) -> bool {
     s.strip_prefix(ENV_DIGEST_PREFIX).is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-/// The gateway Docker's default IPAM gives an IPv4 subnet: its first host address.
-fn holder_gateway(net: &IpNet) -> Option<IpAddr> {
-    match net {
-        IpNet::V4(v4) if v4.prefix_len() < 31 => {
-            Some(IpAddr::V4(std::net::Ipv4Addr::from(u32::from(v4.network()) + 1)))
-        }
-        _ => None,
+/// The gateway of an IPv4 pool: the one declared, else what Docker's IPAM takes for itself —
+/// the first address of the pool's `ip_range` (of the subnet when there is none) that is not the
+/// subnet's network address. Checked against Docker 20.10: subnet `10.1.0.0/24` with range
+/// `10.1.0.128/30` gets gateway `10.1.0.128` and room for three containers; with range
+/// `10.1.0.0/30`, gateway `10.1.0.1` and room for two.
+fn pool_gateway(pool: &Pool) -> Option<IpAddr> {
+    if pool.gateway.is_some() {
+        return pool.gateway;
     }
+    let IpNet::V4(subnet) = pool.subnet else { return None };
+    if subnet.prefix_len() >= 31 {
+        return None;
+    }
+    let start = match pool.ip_range {
+        Some(IpNet::V4(range)) => range.network(),
+        _ => subnet.network(),
+    };
+    let first = if start == subnet.network() { u32::from(start) + 1 } else { u32::from(start) };
+    Some(IpAddr::V4(std::net::Ipv4Addr::from(first)))
 }
 
 #[cfg(test)]
@@ -1203,6 +1214,26 @@ expect:
         .unwrap()
         .validate()
         .unwrap();
+        // With a range that does not start the subnet, Docker's gateway is the range's first
+        // address (measured on 20.10): 10.1.0.128/30 with aux .129 leaves room for two.
+        let m = problems(&format!(
+            "name: t\nnetworks: {{wan: {{subnet: 10.1.0.0/24, ip_range: 10.1.0.128/30, aux_addresses: {{r: 10.1.0.129}}}}}}\nnodes:\n{}",
+            nodes(3, "wan")
+        ));
+        assert!(m.contains("networks.wan.ip_range: 10.1.0.128/30 has room for 2 addresses given out by Docker"), "{m}");
+        parse(&format!(
+            "name: t\nnetworks: {{wan: {{subnet: 10.1.0.0/24, ip_range: 10.1.0.128/30}}}}\nnodes:\n{}  \
+             s: {{image: i, networks: {{wan: {{ipv4: 10.1.0.1}}}}}}\n",
+            nodes(3, "wan")
+        ))
+        .unwrap()
+        .validate()
+        .unwrap();
+        let m = problems(
+            "name: t\nnetworks: {wan: {subnet: 10.1.0.0/24, ip_range: 10.1.0.128/30}}\n\
+             nodes: {s: {image: i, networks: {wan: {ipv4: 10.1.0.128}}}}",
+        );
+        assert!(m.contains("nodes.s.networks.wan.ipv4: 10.1.0.128 is network wan's gateway"), "{m}");
         // A static address on an aux address or an explicit gateway is refused.
         let m = problems(
             "name: t\nnetworks: {wan: {subnet: 10.1.0.0/24, gateway: 10.1.0.254, aux_addresses: {r: 10.1.0.7}}}\n\
