@@ -5,7 +5,11 @@
 //! - **Size.** A file was read whole: `dockernet plan /dev/zero` grew until the machine ran out
 //!   of memory. Files are now read through `take()`, so `/dev/zero` or an endless FIFO stops at
 //!   [`DEFAULT_MAX_TOPOLOGY_BYTES`] (16 MiB; a 250,000-node topology is about 10 MB), or at what
-//!   [`MAX_TOPOLOGY_BYTES_ENV`] says. Text handed over in memory is held to the same cap.
+//!   [`MAX_TOPOLOGY_BYTES_ENV`] says. Text handed over in memory is held to the same cap. The
+//!   cap bounds memory too, but not tightly: `serde_yaml_ng` keeps every parse event of a
+//!   document before reading it, so the worst text (16 MiB of `[],`) peaks at about 1 GB
+//!   (measured: 1.07 GB, 1.9 s); a 64,000-node topology (2.8 MB) at 170 MB. On a small machine,
+//!   lower the cap.
 //! - **Nesting.** libyaml, the parser behind `serde_yaml_ng`, re-checks every open flow
 //!   collection (`[`, `{`) for each token it reads, so its time is quadratic in their depth:
 //!   100,000 nested `[` took 38 s, and at 16 MiB it would be hours. Its own recursion limit only
