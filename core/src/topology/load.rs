@@ -13,13 +13,13 @@
 //! - **Nesting.** libyaml, the parser behind `serde_yaml_ng`, re-checks every open flow
 //!   collection (`[`, `{`) for each token it reads, so its time is quadratic in their depth:
 //!   100,000 nested `[` took 38 s, and at 16 MiB it would be hours. Its own recursion limit only
-//!   applies after the whole document has been parsed. [`check_nesting`] therefore walks the text
+//!   applies after the whole document has been parsed. `check_nesting` therefore walks the text
 //!   once, following libyaml's tokenizer rules (quoted, plain and block scalars, comments, tags,
 //!   anchors, indentation), and refuses a document nested deeper than
-//!   [`MAX_DEPTH`](crate::options::MAX_DEPTH) (64) before libyaml sees it.
+//!   [`MAX_DEPTH`] (64) before libyaml sees it.
 //! - **Aliases.** A YAML alias (`*a`) replays its anchor wherever it appears, so a few hundred
 //!   bytes can stand for gigabytes (a "billion laughs" document). When a document has aliases,
-//!   [`check_expansion`] first counts the values it expands to, stopping as soon as they outnumber
+//!   `check_expansion` first counts the values it expands to, stopping as soon as they outnumber
 //!   the document's bytes (an alias-free document never does: every value takes at least a byte).
 //!
 //! What does not live here: what the text means (`spec.rs`) and depth limits for Lua tables and
