@@ -4,7 +4,8 @@
 //! unknown keys rejected, so one file of rules serves every surface. After parsing,
 //! [`Spec::validate`] checks what serde cannot: dangling references (a node on an undeclared
 //! network, a route via a node that shares no network), duplicate static addresses, addresses
-//! outside their subnet, reserved labels. Every problem names its path
+//! outside their subnet or on its reserved ones, subnets too small for the nodes attached, node
+//! names and hostnames the kernel or DNS would refuse, reserved labels. Every problem names its path
 //! (`nodes.web.networks.front.ipv4`), all problems are reported together, and all of it happens
 //! before the daemon is asked anything.
 //!
@@ -42,6 +43,7 @@ pub const LABEL_NETWORK: &str = "dockernet.topology.network";
 /// Which declared node a container is (`dockernet.topology.node=web`).
 pub const LABEL_NODE: &str = "dockernet.topology.node";
 /// The declared configuration an object was created from (canonical JSON), compared by plan.
+/// Environment values are recorded as digests only ([`env_digests`]).
 pub const LABEL_CONFIG: &str = "dockernet.topology.config";
 
 /// A whole topology as declared.
