@@ -114,3 +114,25 @@ fn the_docker_api_stays_available() {
     assert!(t.contains("exec:\tsandboxed"), "{t}");
     assert!(t.contains("done\ttrue"), "{t}");
 }
+
+/// Piped into a sandboxed REPL, nothing runs after a limit is spent, not even a chunk shorter
+/// than one budget check.
+#[test]
+fn a_spent_sandbox_runs_nothing_more() {
+    use std::io::Write;
+    let mut child = Command::new(dockernet_bin())
+        .args(["--sandbox", "--max-instructions", "2000000"])
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"while true do end\nprint('after')\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let t = text(&out);
+    assert!(t.contains("instruction limit of 2000000 exceeded"), "{t}");
+    assert!(t.contains("limits are spent"), "{t}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("after"), "{t}");
+    assert_eq!(out.status.code(), Some(1), "{t}");
+}

@@ -96,6 +96,13 @@ impl<'a> Evaluator<'a> {
                 return false;
             }
         };
+        // A spent sandbox runs nothing more: a chunk shorter than one hook period would
+        // otherwise slip past the budget.
+        if crate::sandbox::exhausted(self.lua) {
+            let message = "sandbox: this session's limits are spent (memory or instructions); start a new session";
+            let _ = err.write_all(print::error_line(message, self.style).as_bytes());
+            return false;
+        }
         let result = self.call(f);
         if let Some(flush) = &self.flush_lua {
             let _ = flush.call::<()>(());
