@@ -263,7 +263,7 @@ fn swarm_error(e: Error, op: &str) -> Error {
     let m = e.message().to_ascii_lowercase();
     let (kind, hint) = if m.contains("already part of a swarm") {
         (ErrorKind::Conflict, "this daemon is already in a swarm; leave it first (docker.swarm.leave{force=true})")
-    } else if m.contains("not part of a swarm") {
+    } else if m.contains("not part of a swarm") || m.contains("use \"docker swarm init\"") {
         (ErrorKind::Conflict, "this daemon is not in a swarm; run docker.swarm.init() or join one")
     } else if m.contains("not a swarm manager") {
         (ErrorKind::Forbidden, "this daemon is a swarm worker; ask a manager")
@@ -311,6 +311,10 @@ mod tests {
         assert!(e.message().contains("docker.swarm.init()"), "{e}");
         let e = swarm_error(Error::from_daemon(503, "This node is not a swarm manager. Worker nodes can't be used to view or modify cluster state. Please run this command on a manager node or promote the current node to a manager."), "swarm inspect");
         assert_eq!(e.kind(), ErrorKind::Forbidden);
+        // A daemon in no swarm says "not a swarm manager" too, with a different next step.
+        let e = swarm_error(Error::from_daemon(503, "This node is not a swarm manager. Use \"docker swarm init\" or \"docker swarm join\" to connect this node to swarm and try again."), "swarm nodes");
+        assert_eq!(e.kind(), ErrorKind::Conflict);
+        assert!(e.message().contains("not in a swarm"), "{e}");
     }
 
     /// The init body carries Docker's keys and leaves out what was not given.

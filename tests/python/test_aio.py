@@ -169,3 +169,18 @@ def test_async_calls_overlap_and_do_not_block_the_loop(lab, client):
     elapsed, ticks = asyncio.run(main())
     assert elapsed < 3.0, f"4 x sleep 1 took {elapsed:.1f}s: awaited calls are serialised"
     assert ticks > 30, f"the loop ticked only {ticks} times in {elapsed:.1f}s: a call blocked it"
+
+
+def test_async_swarm_and_nodes_are_coroutines() -> None:
+    """``client.swarm`` and ``client.nodes`` are there too; on a daemon in no swarm (the machine's
+    own, which no test ever puts in one) the state reads inactive and listing nodes says why not."""
+
+    async def main() -> None:
+        client = dockernet.aio.AsyncClient()
+        state = await client.swarm.state()
+        assert state["local_node_state"] == "inactive"
+        with pytest.raises(dockernet.Conflict) as e:
+            await client.nodes.list()
+        assert "not in a swarm" in str(e.value)
+
+    asyncio.run(main())

@@ -81,10 +81,23 @@ class AsyncProxy:
 class AsyncClient(AsyncProxy):
     """``Client`` with coroutine methods: ``await client.ping()``, ``client.networks.list()``…"""
 
-    def __init__(self, base_url: Optional[str] = None, timeout: Optional[float] = None) -> None:
-        super().__init__(Client(base_url, timeout))
+    def __init__(self, base_url: Optional[str] = None, timeout: Optional[float] = None, tls: Any = None) -> None:
+        super().__init__(Client(base_url, timeout, tls))
+        self._collections()
+
+    @classmethod
+    def from_context(cls, name: str, timeout: Optional[float] = None) -> "AsyncClient":
+        """An async client for the docker context ``name`` (see ``Client.from_context``)."""
+        self = cls.__new__(cls)
+        AsyncProxy.__init__(self, Client.from_context(name, timeout))
+        self._collections()
+        return self
+
+    def _collections(self) -> None:
         self.networks = AsyncProxy(self._sync.networks)
         self.containers = AsyncProxy(self._sync.containers)
+        self.swarm = AsyncProxy(self._sync.swarm)
+        self.nodes = AsyncProxy(self._sync.nodes)
 
     def topology(self, spec: Any) -> AsyncProxy:
         """A topology whose methods are coroutines (``await topo.apply()``)."""
