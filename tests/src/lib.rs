@@ -437,7 +437,7 @@ impl Guard {
     }
 
     /// Networks and containers on the daemon whose name starts with this guard's tag or that
-    /// carry its label: what the guard would have to clean up.
+    /// carry its label, by id: what the guard would have to clean up.
     pub fn leftovers(&self) -> (Vec<String>, Vec<String>) {
         let nets: Vec<String> = self
             .client
@@ -449,7 +449,9 @@ impl Guard {
                 d["Name"].as_str().is_some_and(|n| n.starts_with(&self.tag))
                     || d["Labels"][LABEL].as_str() == Some(self.tag.as_str())
             })
-            .map(|d| d["Name"].as_str().unwrap_or_default().to_string())
+            // By id: when the code under test lets a duplicate name through, a name would be
+            // ambiguous and the duplicates would outlive the test.
+            .map(|d| d["Id"].as_str().unwrap_or_default().to_string())
             .collect();
         let ctrs: Vec<String> = self
             .client
