@@ -246,3 +246,21 @@ def test_fuzz_random_nested_values_never_crash():
     counts = out["counts"]
     assert counts.get("InvalidArgument", 0) > 100, counts
     assert counts.get("ok", 0) + counts.get("DaemonUnavailable", 0) > 100, counts
+
+
+def test_filter_values_of_the_wrong_shape_are_invalid_arguments() -> None:
+    """``networks.list(filters=)``: a value that is neither text, a number, a bool nor a list of
+    them is refused naming the filter, even 100,000 levels deep (it was a RecursionError)."""
+    import dockernet
+
+    client = dockernet.Client(base_url="unix:///nonexistent/dockernet-filters.sock")
+    deep: list = []
+    cur = deep
+    for _ in range(100_000):
+        nxt: list = []
+        cur.append(nxt)
+        cur = nxt
+    for filters, needle in (({"name": deep}, "filters.name"), ({"name": {"a": 1}}, "filters.name[0]")):
+        with pytest.raises(dockernet.InvalidArgument) as e:
+            client.networks.list(filters=filters)
+        assert needle in str(e.value)

@@ -60,11 +60,16 @@ def _drop_none(d: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def _filters(filters: Optional[Mapping[str, Any]]) -> Dict[str, List[str]]:
-    """docker-py's filter dicts: a scalar becomes a one-item list, a bool "true"/"false"."""
+    """docker-py's filter dicts: a scalar becomes a one-item list, a bool "true"/"false", a number
+    its text. Anything else is passed on as it is, so core's option reader refuses it naming the
+    filter (``str()`` of a dict or of a deeply nested list would hide the mistake, or recurse)."""
     out: Dict[str, List[str]] = {}
     for key, value in (filters or {}).items():
         values = value if isinstance(value, (list, tuple, set)) else [value]
-        out[key] = [("true" if v else "false") if isinstance(v, bool) else str(v) for v in values]
+        out[key] = [
+            ("true" if v else "false") if isinstance(v, bool) else str(v) if isinstance(v, (int, float)) else v
+            for v in values
+        ]
     return out
 
 
