@@ -244,8 +244,11 @@ impl PrivateDaemons {
     pub fn start_with(names: &[&str], extra: impl Fn(&str) -> Vec<String>) -> PrivateDaemons {
         static SETS: AtomicUsize = AtomicUsize::new(0);
         assert!(names.len() <= 8, "at most 8 private daemons in a set");
-        let set = (std::process::id() as usize * 16 + SETS.fetch_add(1, Ordering::SeqCst)) % 250;
-        let tag = format!("{PREFIX}{}{}", std::process::id() % 100_000, SETS.load(Ordering::SeqCst));
+        // One number per set, taken once: sets started by parallel tests of one process must
+        // not share names (a second load of the counter could see another thread's increment).
+        let n = SETS.fetch_add(1, Ordering::SeqCst);
+        let set = (std::process::id() as usize * 16 + n) % 250;
+        let tag = format!("{PREFIX}{}x{n}", std::process::id() % 100_000);
         let dir = std::env::temp_dir().join(&tag);
         let switch = format!("{tag}s");
         let mut this = PrivateDaemons { daemons: Vec::new(), switch: switch.clone(), dir: dir.clone() };
