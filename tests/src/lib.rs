@@ -321,6 +321,58 @@ pub fn dockernet_bin() -> PathBuf {
     bin
 }
 
+/// How a command exited and what it printed, shown whole in assertion messages.
+pub struct Out {
+    /// The exit status (`None` when a signal ended it).
+    pub code: Option<i32>,
+    /// Standard output, as text.
+    pub stdout: String,
+    /// Standard error, as text.
+    pub stderr: String,
+}
+
+impl From<std::process::Output> for Out {
+    fn from(out: std::process::Output) -> Out {
+        Out {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for Out {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "exit {:?}\n--- stdout\n{}\n--- stderr\n{}", self.code, self.stdout, self.stderr)
+    }
+}
+
+/// Destroys topology `name` by label and says what is wrong: the destroy's error, or what it
+/// left on the daemon; `None` when nothing of it is left.
+pub fn destroy_topology(c: &BlockingClient, name: &str) -> Option<String> {
+    let destroyed = c.topology_destroy_by_name(name);
+    let (nets, ctrs) = topology_objects(c, name);
+    match destroyed {
+        Err(e) => Some(format!("destroy {name}: {e}")),
+        Ok(_) if !nets.is_empty() || !ctrs.is_empty() => {
+            Some(format!("{name}: left behind networks {nets:?}, containers {ctrs:?}"))
+        }
+        Ok(_) => None,
+    }
+}
+
+/// Reports a clean-up problem from a `Drop`: a panic, or only a message when the thread is
+/// already panicking (a second panic would abort and hide the first).
+pub fn report_cleanup(what: &str, problem: Option<String>) {
+    if let Some(p) = problem {
+        if std::thread::panicking() {
+            eprintln!("{what}: {p}");
+        } else {
+            panic!("{what}: {p}");
+        }
+    }
+}
+
 /// Adds `dockernet.test=<tag>` to the `labels` of an option table (keeping the caller's labels).
 pub fn with_label(mut opts: Value, tag: &str) -> Value {
     if opts.is_null() {

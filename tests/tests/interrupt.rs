@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use dockernet_core::container::{Command as Argv, ExecOptions};
 use dockernet_core::topology::{ApplyOptions, ProgressEvent, Topology};
 use dockernet_core::{BlockingClient, ErrorKind, Interrupt};
-use dockernet_tests::{client, dockernet_bin, free_pool, topology_objects, unique, Guard, TEST_IMAGE};
+use dockernet_tests::{client, destroy_topology, dockernet_bin, free_pool, report_cleanup, topology_objects, unique, Guard, TEST_IMAGE};
 use rexpect::session::PtySession;
 use serde_json::json;
 
@@ -71,22 +71,7 @@ impl Drop for Destroyed<'_> {
         if let Some(f) = &self.file {
             let _ = std::fs::remove_file(f);
         }
-        let destroyed = self.client.topology_destroy_by_name(&self.name);
-        let (nets, ctrs) = topology_objects(self.client, &self.name);
-        let problem = match destroyed {
-            Err(e) => Some(format!("destroy {}: {e}", self.name)),
-            Ok(_) if !nets.is_empty() || !ctrs.is_empty() => {
-                Some(format!("{}: left behind networks {nets:?}, containers {ctrs:?}", self.name))
-            }
-            Ok(_) => None,
-        };
-        if let Some(p) = problem {
-            if std::thread::panicking() {
-                eprintln!("Destroyed: {p}");
-            } else {
-                panic!("Destroyed: {p}");
-            }
-        }
+        report_cleanup("Destroyed", destroy_topology(self.client, &self.name));
     }
 }
 

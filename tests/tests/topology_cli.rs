@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Mutex;
 
-use dockernet_tests::{dockernet_bin, free_pool, topology_objects, workspace_root, Guard};
+use dockernet_tests::{destroy_topology, dockernet_bin, free_pool, report_cleanup, topology_objects, workspace_root, Guard, Out};
 use serde_json::Value;
 
 /// Docker 20.10 briefly lifts inter-network isolation whenever a network is created, so a verify
@@ -16,25 +16,8 @@ use serde_json::Value;
 /// touch the daemon run one at a time.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
-struct Out {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Display for Out {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "exit {:?}\n--- stdout\n{}\n--- stderr\n{}", self.code, self.stdout, self.stderr)
-    }
-}
-
 fn dockernet(args: &[&str]) -> Out {
-    let out = Command::new(dockernet_bin()).args(args).output().expect("run dockernet");
-    Out {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Command::new(dockernet_bin()).args(args).output().expect("run dockernet").into()
 }
 
 /// A temporary copy of a lab file under a unique name and pool; on drop the topology is destroyed
@@ -77,24 +60,9 @@ impl<'g> Lab<'g> {
 
 impl Drop for Lab<'_> {
     fn drop(&mut self) {
-        let c = self.g.client();
-        let destroyed = c.topology_destroy_by_name(&self.name);
+        let problem = destroy_topology(self.g.client(), &self.name);
         let _ = std::fs::remove_file(&self.path);
-        let (nets, ctrs) = topology_objects(c, &self.name);
-        let problem = match destroyed {
-            Err(e) => Some(format!("destroy {}: {e}", self.name)),
-            Ok(_) if !nets.is_empty() || !ctrs.is_empty() => {
-                Some(format!("{}: left behind networks {nets:?}, containers {ctrs:?}", self.name))
-            }
-            Ok(_) => None,
-        };
-        if let Some(p) = problem {
-            if std::thread::panicking() {
-                eprintln!("Lab: {p}");
-            } else {
-                panic!("Lab: {p}");
-            }
-        }
+        report_cleanup("Lab", problem);
     }
 }
 

@@ -16,7 +16,7 @@ use dockernet_core::options::from_value;
 use dockernet_core::topology::spec::{env_digest, LABEL_CONFIG, LABEL_NODE};
 use dockernet_core::topology::{ApplyOptions, Topology, LABEL as TOPOLOGY};
 use dockernet_core::{BlockingClient, ErrorKind};
-use dockernet_tests::{dockernet_bin, free_pool, random_u64, topology_objects, Guard, LABEL, TEST_IMAGE};
+use dockernet_tests::{destroy_topology, dockernet_bin, free_pool, random_u64, report_cleanup, topology_objects, Guard, Out, LABEL, TEST_IMAGE};
 use serde_json::json;
 
 /// Topologies made by one test, destroyed by label on drop (then nothing labelled with their
@@ -57,49 +57,17 @@ impl<'g> Labs<'g> {
 impl Drop for Labs<'_> {
     fn drop(&mut self) {
         let c = self.g.client();
-        let mut problems = Vec::new();
-        for name in self.names.lock().unwrap().iter() {
-            if let Err(e) = c.topology_destroy_by_name(name) {
-                problems.push(format!("destroy {name}: {e}"));
-            }
-            let (nets, ctrs) = topology_objects(c, name);
-            if !nets.is_empty() || !ctrs.is_empty() {
-                problems.push(format!("{name}: left behind networks {nets:?}, containers {ctrs:?}"));
-            }
-        }
+        let problems: Vec<String> =
+            self.names.lock().unwrap().iter().filter_map(|name| destroy_topology(c, name)).collect();
         for f in self.files.lock().unwrap().iter() {
             let _ = std::fs::remove_file(f);
         }
-        if !problems.is_empty() {
-            let report = problems.join("\n  ");
-            if std::thread::panicking() {
-                eprintln!("Labs: {report}");
-            } else {
-                panic!("Labs: {report}");
-            }
-        }
-    }
-}
-
-struct Out {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Display for Out {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "exit {:?}\n--- stdout\n{}\n--- stderr\n{}", self.code, self.stdout, self.stderr)
+        report_cleanup("Labs", (!problems.is_empty()).then(|| problems.join("\n  ")));
     }
 }
 
 fn dockernet(args: &[&str], env: &[(&str, &str)]) -> Out {
-    let out = Command::new(dockernet_bin()).args(args).envs(env.iter().copied()).output().expect("run dockernet");
-    Out {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Command::new(dockernet_bin()).args(args).envs(env.iter().copied()).output().expect("run dockernet").into()
 }
 
 fn apply(c: &BlockingClient, t: &Topology) {
