@@ -5,6 +5,7 @@
 //! the container is created on its first network, the other networks are connected before it
 //! starts (so it boots with every interface), and any failure after create removes it again —
 //! and if that removal fails too, the error says so and names the container left behind.
+//! `create` is the same without the start (`docker create`); `start` starts it later.
 //! Images are never pulled: a missing image is a `not_found` error.
 //!
 //! `stop` waits for the container's grace period on top of the client's timeout (the daemon
@@ -372,10 +373,33 @@ impl Client {
             Some(n) => format!("container run {n:?}"),
             None => format!("container run (image {:?})", opts.image),
         };
-        self.container_run_inner(opts).await.map_err(|e| crate::swarm::network_hint(e).context(&ctx))
+        self.container_create_inner(opts, true).await.map_err(|e| crate::swarm::network_hint(e).context(&ctx))
     }
 
-    async fn container_run_inner(&self, opts: &RunOptions) -> Result<ContainerRef> {
+    /// Creates a container from a local image and attaches it to all its networks, without
+    /// starting it (`docker create`, docker-py's `containers.create`): a script can then connect
+    /// it to more networks before its first [`Client::container_start`], so it boots with every
+    /// interface. Same options and checks as [`Client::container_run`]; on any failure after
+    /// create, the container is removed again.
+    ///
+    /// ```no_run
+    /// # async fn f(c: &dockernet_core::Client) -> dockernet_core::Result<()> {
+    /// let opts = dockernet_core::container::RunOptions { image: "busybox".into(), ..Default::default() };
+    /// let r = c.container_create(&opts).await?;
+    /// c.network_connect("lab", &r.id, &Default::default()).await?;
+    /// c.container_start(&r.id).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn container_create(&self, opts: &RunOptions) -> Result<ContainerRef> {
+        let ctx = match &opts.name {
+            Some(n) => format!("container create {n:?}"),
+            None => format!("container create (image {:?})", opts.image),
+        };
+        self.container_create_inner(opts, false).await.map_err(|e| crate::swarm::network_hint(e).context(&ctx))
+    }
+
+    /// Create, attach every network, then start when `start` (run) or not (create).
+    async fn container_create_inner(&self, opts: &RunOptions, start: bool) -> Result<ContainerRef> {
         if opts.image.trim().is_empty() {
             return Err(Error::invalid("option image is required (a local image; dockernet never pulls)"));
         }
@@ -472,7 +496,9 @@ impl Client {
                 true => "start".to_string(),
                 false => format!("start (static addresses: {})", statics.join(", ")),
             };
-            self.post_json(&format!("/containers/{id}/start"), &json!({})).await.map_err(|e| e.context(what))?;
+            if start {
+                self.post_json(&format!("/containers/{id}/start"), &json!({})).await.map_err(|e| e.context(what))?;
+            }
             Ok::<_, Error>(())
         };
         if let Err(e) = finish.await {
