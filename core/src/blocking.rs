@@ -111,7 +111,7 @@ impl BlockingClient {
 
     /// Runs one call, abandoned when an interrupt is (or becomes) pending: then the error says
     /// `what` was abandoned and what may still be going on.
-    fn call<T>(
+    pub(crate) fn call<T>(
         &self,
         fut: impl Future<Output = Result<T>>,
         what: impl FnOnce() -> (String, Option<&'static str>),
