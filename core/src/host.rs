@@ -34,6 +34,90 @@ pub enum Endpoint {
         /// Certificate files when TLS is on.
         tls: Option<TlsFiles>,
     },
+    /// A daemon reached through the system `ssh` client, as the docker CLI does it: every
+    /// connection runs `docker system dial-stdio` on the remote machine (see [`SshTarget`]).
+    Ssh(SshTarget),
+}
+
+/// Where an `ssh://[user@]host[:port][/socket]` URL points, parsed the docker CLI's way
+/// (`cli/connhelper/ssh`): no password, no query, no fragment; a path names the daemon's socket on
+/// the remote machine (`docker --host=unix://PATH system dial-stdio`), otherwise the remote
+/// `docker` uses its own default daemon (its `DOCKER_HOST`, context or local socket).
+///
+/// Everything else — keys, known hosts, jump hosts, agent — is the `ssh` client's business, read
+/// from the user's `~/.ssh/config` as for any `ssh` command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SshTarget {
+    /// The remote user (`-l USER`); `None`: ssh's own choice (`User` in ssh_config, else the
+    /// local user name).
+    pub user: Option<String>,
+    /// The remote host name or address (brackets of an IPv6 address removed).
+    pub host: String,
+    /// The remote port (`-p PORT`); `None`: ssh's own choice (`Port` in ssh_config, else 22).
+    pub port: Option<u16>,
+    /// The daemon's socket on the remote machine, when the URL has a path.
+    pub socket: Option<String>,
+}
+
+impl SshTarget {
+    /// Parses what follows `ssh://`. `Err` holds why (the caller adds the URL and its source).
+    fn parse(rest: &str) -> std::result::Result<SshTarget, String> {
+        let (authority, path) = match rest.find('/') {
+            Some(i) => rest.split_at(i),
+            None => (rest, ""),
+        };
+        if rest.contains('?') {
+            return Err("query parameters are not allowed in an ssh:// host".into());
+        }
+        if rest.contains('#') {
+            return Err("fragments are not allowed in an ssh:// host".into());
+        }
+        let (user, hostport) = match authority.rsplit_once('@') {
+            Some((userinfo, hostport)) => {
+                if userinfo.contains(':') {
+                    return Err("a plain-text password is not supported in an ssh:// host; use a key \
+                                (ssh-agent or IdentityFile in ~/.ssh/config)"
+                        .into());
+                }
+                if userinfo.is_empty() {
+                    return Err("the user name before '@' is empty".into());
+                }
+                (Some(userinfo.to_string()), hostport)
+            }
+            None => (None, authority),
+        };
+        let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
+            let (host, after) = v6.split_once(']').ok_or("an IPv6 address needs its closing ']'")?;
+            match after {
+                "" => (host, None),
+                p => (host, Some(p.strip_prefix(':').ok_or("expected ':PORT' after ']'")?)),
+            }
+        } else {
+            match hostport.rsplit_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (hostport, None),
+            }
+        };
+        if host.is_empty() {
+            return Err("expected ssh://[USER@]HOST[:PORT][/SOCKET]: the host name is empty".into());
+        }
+        // Values from a URL end up as arguments of `ssh`: refuse what ssh would read as an option
+        // or what could not be a name at all.
+        if host.starts_with('-') || host.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(format!("{host:?} is not a host name"));
+        }
+        if let Some(u) = &user {
+            if u.starts_with('-') || u.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(format!("{u:?} is not a user name"));
+            }
+        }
+        let port = match port {
+            None => None,
+            Some(p) => Some(p.parse::<u16>().ok().filter(|&p| p != 0).ok_or(format!("port {p:?} is not a port number"))?),
+        };
+        let socket = (!path.trim_matches('/').is_empty()).then(|| path.to_string());
+        Ok(SshTarget { user, host: host.to_string(), port, socket })
+    }
 }
 
 /// TLS material: the CA that signed the daemon's certificate, and the client's certificate and
@@ -89,8 +173,8 @@ impl Host {
         Host::parse(&format!("unix://{DEFAULT_SOCKET}"), "default", None)
     }
 
-    /// Parses a docker host URL (`unix://PATH`, `tcp://HOST:PORT`, `http://`, `https://`, or a
-    /// bare socket path).
+    /// Parses a docker host URL (`unix://PATH`, `tcp://HOST:PORT`, `http://`, `https://`,
+    /// `ssh://[USER@]HOST[:PORT][/SOCKET]`, or a bare socket path).
     ///
     /// User information (`user:password@`) before a TCP address is accepted and ignored, as the
     /// docker CLI does; the result's `url` shows it redacted.
@@ -126,11 +210,11 @@ impl Host {
                 tls
             };
             Endpoint::Tcp { addr, tls }
-        } else if url.starts_with("ssh://") {
-            return Err(bad("ssh:// hosts are not supported; forward the socket instead \
-                            (ssh -NL /tmp/docker.sock:/var/run/docker.sock HOST) and use unix:///tmp/docker.sock"));
+        } else if let Some(rest) = url.strip_prefix("ssh://") {
+            // TLS settings do not apply: ssh encrypts, and the remote side talks to its socket.
+            Endpoint::Ssh(SshTarget::parse(rest).map_err(|why| bad(&why))?)
         } else {
-            return Err(bad("expected unix://PATH or tcp://HOST:PORT"));
+            return Err(bad("expected unix://PATH, tcp://HOST:PORT or ssh://[USER@]HOST[:PORT]"));
         };
         Ok(Host { url: shown, endpoint, source: source.to_string() })
     }
@@ -140,6 +224,11 @@ impl Host {
         match &self.endpoint {
             Endpoint::Unix(p) => p.display().to_string(),
             Endpoint::Tcp { addr, .. } => addr.clone(),
+            Endpoint::Ssh(t) => {
+                let user = t.user.as_ref().map(|u| format!("{u}@")).unwrap_or_default();
+                let port = t.port.map(|p| format!(":{p}")).unwrap_or_default();
+                format!("{user}{}{port}", t.host)
+            }
         }
     }
 }
@@ -153,7 +242,8 @@ impl std::fmt::Display for Host {
 
 /// A host URL fit to show: a password in its user information becomes `***`
 /// (`tcp://admin:s3cret@h:1` → `tcp://admin:***@h:1`), and user information without a `:` — a
-/// bare token — is hidden whole (`tcp://***@h:1`). Socket paths (`unix://`, `/…`) are shown as
+/// bare token — is hidden whole (`tcp://***@h:1`), except in `ssh://` URLs, where it is the login
+/// name (`ssh://me@box`). Socket paths (`unix://`, `/…`) are shown as
 /// they are: an `@` there is part of a file name.
 ///
 /// The user information is everything between `://` and the last `@`, so a password holding `/`
@@ -169,6 +259,9 @@ pub fn redact(url: &str) -> String {
         None => url.to_string(),
         Some((userinfo, addr)) => match userinfo.split_once(':') {
             Some((user, _)) if !user.contains('/') => format!("{scheme}://{user}:***@{addr}"),
+            // `ssh://me@box`: a login name, not a token (ssh URLs hold no secret: passwords
+            // are refused).
+            None if scheme == "ssh" && !userinfo.contains('/') => url.to_string(),
             _ => format!("{scheme}://***@{addr}"),
         },
     }
@@ -314,7 +407,45 @@ mod tests {
         assert_eq!(h.endpoint, Endpoint::Tcp { addr: "dockerhost:2375".into(), tls: None });
         let e = Host::parse("ftp://x", "DOCKER_HOST", None).unwrap_err();
         assert!(e.message().contains("ftp://x") && e.message().contains("DOCKER_HOST"), "{e}");
-        assert!(Host::parse("ssh://me@box", "t", None).unwrap_err().message().contains("ssh"));
+    }
+
+    /// `ssh://` URLs parse as the docker CLI's `connhelper/ssh` does, and what it refuses is
+    /// refused with the URL and the reason.
+    #[test]
+    fn parses_ssh_urls() {
+        let t = |url: &str| match Host::parse(url, "t", None).unwrap().endpoint {
+            Endpoint::Ssh(t) => t,
+            other => panic!("{url}: {other:?}"),
+        };
+        let plain = SshTarget { user: None, host: "box".into(), port: None, socket: None };
+        assert_eq!(t("ssh://box"), plain);
+        assert_eq!(t("ssh://box/"), plain);
+        assert_eq!(
+            t("ssh://me@box:2222"),
+            SshTarget { user: Some("me".into()), host: "box".into(), port: Some(2222), socket: None }
+        );
+        assert_eq!(t("ssh://[::1]:22").host, "::1");
+        assert_eq!(t("ssh://[fe80::1]").port, None);
+        assert_eq!(t("ssh://me@box/run/user/1000/docker.sock").socket.as_deref(), Some("/run/user/1000/docker.sock"));
+        let h = Host::parse("ssh://me@box:2222", "DOCKER_HOST", Some(TlsFiles::in_dir("/x"))).unwrap();
+        assert_eq!((h.short().as_str(), h.url.as_str()), ("me@box:2222", "ssh://me@box:2222"));
+        for (bad, why) in [
+            ("ssh://me:s3cret@box", "password"),
+            ("ssh://", "empty"),
+            ("ssh://me@", "empty"),
+            ("ssh://box:22x", "22x"),
+            ("ssh://box:0", "port"),
+            ("ssh://box?x=1", "query"),
+            ("ssh://box#f", "fragment"),
+            ("ssh://-oProxyCommand=x", "host name"),
+            ("ssh://-l@box", "user name"),
+            ("ssh://[::1", "']'"),
+        ] {
+            let e = Host::parse(bad, "DOCKER_HOST", None).unwrap_err();
+            assert_eq!(e.kind(), crate::error::ErrorKind::Invalid, "{bad}");
+            assert!(e.message().contains(why) && e.message().contains("DOCKER_HOST"), "{bad}: {e}");
+            assert!(!e.message().contains("s3cret"), "{e}");
+        }
     }
 
     /// A password in a host URL shows as `***` in the parsed host, its `Debug` form and in
@@ -337,6 +468,8 @@ mod tests {
         }
         assert_eq!(redact("unix:///run/user@1000/docker.sock"), "unix:///run/user@1000/docker.sock");
         assert_eq!(redact("tcp://10.0.0.5:2375"), "tcp://10.0.0.5:2375");
+        assert_eq!(redact("ssh://me@box:22"), "ssh://me@box:22");
+        assert_eq!(redact("ssh://me:pw@box"), "ssh://me:***@box");
     }
 
     /// Contexts are listed as `docker context ls` does: default first, then by name, the current
