@@ -6,6 +6,9 @@
 //! dockernet script.lua [args…]   run a script (`arg` as in stock lua), then exit
 //! dockernet -e CODE [-i]         run CODE (then the REPL with -i)
 //! dockernet network ls …         the docker CLI's `network` commands and output
+//! dockernet container ls …       the docker CLI's `container` verbs labs use (also run, exec, ps)
+//! dockernet up|plan|… FILE       topologies (see `cli/topology.rs`)
+//! dockernet help [COMMAND]       the program's help, or a command's
 //! ```
 
 use std::ffi::{OsStr, OsString};
@@ -22,7 +25,7 @@ use mlua::{Lua, Table, Value};
     name = "dockernet",
     version,
     about = "Script Docker networks from Lua: a REPL, a script runner, and `docker network` commands.",
-    after_help = "Examples:\n  dockernet                          start the REPL\n  dockernet scripts/seed-walkthrough.lua\n  dockernet -e 'print(#docker.network.ls())'\n  dockernet network ls --filter driver=bridge\n\nThe daemon: --host, else DOCKER_HOST, else the docker context (DOCKER_CONTEXT or ~/.docker/config.json), else unix:///var/run/docker.sock.\n  -c, --context NAME   use docker context NAME (as `docker --context`; before the script or command; not with --host)\nNO_COLOR disables colours in the REPL.",
+    after_help = "Commands:\n  network COMMAND     docker's network commands: ls, create, inspect, connect, disconnect, rm, prune\n  container COMMAND   docker's container commands: ls (ps), run, exec, inspect, stop, rm\n  run, exec, ps       shortcuts for container run, exec and ls, as docker's (when no file has that name)\n  plan FILE           what `up` would do to the daemon\n  up FILE             create or converge a topology (undone on failure)\n  status FILE         each declared element: present, missing or drifted\n  verify FILE         measure reachability between the topology's nodes\n  graph FILE          draw the topology (dot, mermaid, svg)\n  down FILE|NAME      remove everything the topology owns\n  help [COMMAND]      this help, or a command's\n\nExamples:\n  dockernet                          start the REPL\n  dockernet scripts/seed-walkthrough.lua\n  dockernet -e 'print(#docker.network.ls())'\n  dockernet network ls --filter driver=bridge\n\nThe daemon: --host, else DOCKER_HOST, else the docker context (DOCKER_CONTEXT or ~/.docker/config.json), else unix:///var/run/docker.sock.\n  -c, --context NAME   use docker context NAME (as `docker --context`; before the script or command; not with --host)\nNO_COLOR disables colours in the REPL.",
     trailing_var_arg = true
 )]
 struct Args {
@@ -49,10 +52,10 @@ struct Args {
     /// With --sandbox: the VM instruction budget (default 2000000000; 0 = unlimited).
     #[arg(long, value_name = "N", requires = "sandbox")]
     max_instructions: Option<u64>,
-    /// A Lua script to run, or `network` for the docker-CLI-syntax commands.
+    /// A Lua script to run, or a command (see Commands below).
     #[arg(value_name = "SCRIPT")]
     script: Option<OsString>,
-    /// Arguments for the script (`arg[1]`, …) or the network command.
+    /// Arguments for the script (`arg[1]`, …) or the command.
     #[arg(value_name = "ARGS", allow_hyphen_values = true)]
     args: Vec<OsString>,
 }
@@ -83,13 +86,97 @@ fn network_command(argv: &[OsString]) -> Option<NetworkCommand<'_>> {
         } else if let Some(t) = a.strip_prefix(b"--timeout=") {
             timeout = Some(t);
             i += 1;
-        } else if a == b"network" || dockernet_lua::cli::topology::VERBS.iter().any(|v| v.as_bytes() == a) {
+        } else if is_command_word(a) {
             return Some((host, timeout, &argv[i..]));
         } else {
             return None;
         }
     }
     None
+}
+
+/// The docker-CLI command groups (`network …`, `container …`), always commands.
+const CLI_GROUPS: [&str; 2] = ["network", "container"];
+
+/// Words that are commands only when no file of that name exists, so a script called `run` or
+/// `help` still runs: docker's shortcuts (`docker run`, `exec`, `ps`) and `help`.
+const SHORTCUTS: [&str; 4] = ["run", "exec", "ps", "help"];
+
+/// Whether the first word after the program's own flags is a command rather than a script.
+fn is_command_word(a: &[u8]) -> bool {
+    let named = |list: &[&str]| list.iter().any(|v| v.as_bytes() == a);
+    named(&CLI_GROUPS)
+        || named(&dockernet_lua::cli::topology::VERBS)
+        || (named(&SHORTCUTS) && std::str::from_utf8(a).is_ok_and(|w| !std::path::Path::new(w).exists()))
+}
+
+/// Every command word, for suggestions (`netwrok` → `network`).
+fn command_words() -> Vec<&'static str> {
+    CLI_GROUPS.iter().chain(SHORTCUTS.iter()).chain(dockernet_lua::cli::topology::VERBS.iter()).copied().collect()
+}
+
+/// Optimal-string-alignment distance (Levenshtein plus adjacent swaps): `netwrok` is one edit
+/// from `network`.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+/// The message for a first word that is neither a command nor an existing file, when it looks
+/// like a command (a plain word, not a path and not `*.lua`); `None` leaves it to the script
+/// runner, whose "cannot open" names the missing file.
+fn unknown_command(word: &OsStr) -> Option<String> {
+    let w = word.to_str()?;
+    let plain = !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !plain || std::path::Path::new(w).exists() {
+        return None;
+    }
+    let nearest = command_words().into_iter().map(|c| (edit_distance(w, c), c)).min();
+    let hint = match nearest {
+        Some((d, c)) if d <= 2 && d < w.chars().count() => format!("did you mean {c}?"),
+        _ => format!("the commands are {}", command_words().join(", ")),
+    };
+    Some(format!(
+        "unknown command \"{w}\": {hint} (no file of that name to run as a script either; see 'dockernet --help')"
+    ))
+}
+
+/// `dockernet help [COMMAND [SUB]]` as the words of `COMMAND [SUB] --help`; `None` for the
+/// program's own help.
+fn help_words(words: &[String]) -> Option<Vec<String>> {
+    let mut rest: Vec<String> = words.get(1..).unwrap_or_default().to_vec();
+    if rest.is_empty() {
+        return None;
+    }
+    rest.push("--help".into());
+    Some(rest)
+}
+
+/// Runs a docker-CLI or topology command line (`words[0]` is the command).
+fn dispatch(client: &BlockingClient, words: &[String]) -> i32 {
+    let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
+    if dockernet_lua::cli::topology::VERBS.contains(&words[0].as_str()) {
+        dockernet_lua::cli::topology::run(client, words, &mut out, &mut err)
+    } else {
+        dockernet_lua::cli::run(client, words, &mut out, &mut err)
+    }
 }
 
 /// A flag's value as text: a daemon address or a timeout that is not UTF-8 names nothing, so
@@ -120,19 +207,37 @@ fn main() -> ExitCode {
             (Ok(h), Ok(t), Ok(w)) => (h, t, w),
             (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return fail(&e),
         };
+        let words = if words[0] == "help" {
+            match help_words(&words) {
+                Some(w) => w,
+                None => {
+                    let _ = <Args as clap::CommandFactory>::command().print_help();
+                    return ExitCode::SUCCESS;
+                }
+            }
+        } else {
+            words
+        };
+        if words[0] == "help" {
+            let _ = <Args as clap::CommandFactory>::command().print_help();
+            return ExitCode::SUCCESS;
+        }
+        if !is_command_word(words[0].as_bytes()) {
+            let msg = unknown_command(OsStr::new(&words[0]))
+                .unwrap_or_else(|| format!("unknown command {:?}; see 'dockernet --help'", words[0]));
+            return fail(&msg);
+        }
         let client = match connect(host.as_deref(), context.as_deref(), timeout.as_deref()) {
             Ok(c) => c,
             Err(e) => return fail(&e.to_string()),
         };
-        let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
-        let code = if words[0] == "network" {
-            dockernet_lua::cli::run(&client, &words, &mut out, &mut err)
-        } else {
-            dockernet_lua::cli::topology::run(&client, &words, &mut out, &mut err)
-        };
+        let code = dispatch(&client, &words);
         return ExitCode::from(code.clamp(0, 255) as u8);
     }
     let args = Args::parse_from(&argv);
+    if let Some(msg) = args.script.as_deref().and_then(unknown_command) {
+        return fail(&msg);
+    }
     let host = match text_value("-H/--host", args.host.as_deref().map(OsStr::as_encoded_bytes)) {
         Ok(h) => h,
         Err(e) => return fail(&e),
@@ -337,6 +442,26 @@ mod tests {
         }
     }
 
+    /// `dockernet --help` lists every command word; a typo is answered with the nearest.
+    #[test]
+    fn help_lists_commands_and_typos_get_suggestions() {
+        let help = <Args as clap::CommandFactory>::command().render_help().to_string();
+        for word in command_words() {
+            assert!(help.contains(&format!(" {word} ")) || help.contains(&format!(" {word},")), "{word} missing:\n{help}");
+        }
+        assert_eq!(edit_distance("netwrok", "network"), 1);
+        let msg = unknown_command(OsStr::new("netwrok")).expect("a suggestion");
+        assert!(msg.contains("did you mean network?"), "{msg}");
+        let msg = unknown_command(OsStr::new("contianer")).expect("a suggestion");
+        assert!(msg.contains("did you mean container?"), "{msg}");
+        assert!(unknown_command(OsStr::new("zzzzzzzz")).expect("a list").contains("the commands are network"));
+        for script in ["lab.lua", "scripts/x", "./run", ""] {
+            assert!(unknown_command(OsStr::new(script)).is_none(), "{script}");
+        }
+        assert_eq!(help_words(&["help".into(), "network".into(), "ls".into()]).unwrap(), ["network", "ls", "--help"]);
+        assert!(help_words(&["help".into()]).is_none());
+    }
+
     /// Random command lines, with flags, `=`, and bytes that are not UTF-8, through both
     /// parsers of the program (the network-command scan and clap): never a panic. Seeded, so
     /// every run tries the same lines.
@@ -381,9 +506,7 @@ mod tests {
             argv.extend(rest);
             if let Some((host, _, words)) = network_command(&argv) {
                 let first = words[0].as_encoded_bytes();
-                prop_assert!(
-                    first == b"network" || dockernet_lua::cli::topology::VERBS.iter().any(|v| v.as_bytes() == first)
-                );
+                prop_assert!(is_command_word(first));
                 prop_assert_eq!(
                     text_value("-H/--host", host).is_ok(),
                     host.is_none_or(|h| std::str::from_utf8(h).is_ok())

@@ -337,7 +337,7 @@ fn connect_and_disconnect_a_container() {
     assert!(again.stderr.starts_with("Error"), "{again:#?}");
 
     let bad = dockernet(&["network", "connect", "--driver-opt", "nokey", &net, &ctr]);
-    assert_eq!(bad.status, 2, "{bad:#?}");
+    assert_eq!(bad.status, 1, "docker's status for a bad --driver-opt: {bad:#?}");
     assert!(bad.stderr.contains("invalid key/value pair"), "{bad:#?}");
 
     let out = dockernet(&["network", "disconnect", &net, &ctr]);
@@ -347,8 +347,9 @@ fn connect_and_disconnect_a_container() {
     assert!(seen.stdout.trim() == "<no value>" || seen.stdout.trim() == "<nil>", "still connected: {seen:#?}");
 }
 
-/// Help goes to stdout with status 0, usage errors name the culprit with status 2, and input
-/// refused before any request is an `Error:` line with status 1.
+/// Help goes to stdout with status 0, usage errors name the culprit with the docker CLI's status
+/// (125 for a flag, 1 for an argument), and input refused before any request is an `Error:`
+/// line with status 1.
 #[test]
 fn help_usage_and_refusals() {
     let _g = Guard::new("cli");
@@ -362,12 +363,12 @@ fn help_usage_and_refusals() {
     }
 
     let out = dockernet(&["network", "ls", "--bogus"]);
-    assert_eq!(out.status, 2, "{out:#?}");
+    assert_eq!(out.status, 125, "{out:#?}");
     assert!(out.stderr.contains("--bogus"), "{out:#?}");
     let out = dockernet(&["network", "create"]);
-    assert_eq!(out.status, 2, "{out:#?}");
+    assert_eq!(out.status, 1, "{out:#?}");
     let out = dockernet(&["network", "ls", "--filter", "nonsense"]);
-    assert_eq!(out.status, 2, "{out:#?}");
+    assert_eq!(out.status, 125, "{out:#?}");
     assert!(out.stderr.contains("bad format of filter"), "{out:#?}");
 
     let out = dockernet(&["network", "create", "--subnet", "10.201.0.1/24", "dnt-cli-never-created"]);

@@ -34,7 +34,11 @@ pub fn run(client: &BlockingClient, a: InspectArgs, out: &mut dyn Write, err: &m
         Some("json") => Mode::Json,
         Some(t) => match Template::parse(t) {
             Ok(t) => Mode::Template(t),
-            Err(e) => return super::usage(err, "inspect", &format!("template parsing error: {e}")),
+            // The CLI's words and its status 64 (`cli.StatusError`), without a usage line.
+            Err(e) => {
+                let _ = writeln!(err, "template parsing error: {e}");
+                return super::STATUS_TEMPLATE;
+            }
         },
     };
     let opts = InspectOptions { verbose: a.verbose.unwrap_or(false) };
@@ -49,7 +53,8 @@ pub fn run(client: &BlockingClient, a: InspectArgs, out: &mut dyn Write, err: &m
                         text.push_str(&s);
                         text.push('\n');
                     }
-                    Err(e) => errors.push(format!("Error: {e}")),
+                    // The CLI calls an error while running a template a parsing error too.
+                    Err(e) => errors.push(format!("template parsing error: {e}")),
                 },
                 (_, doc) => docs.push(doc),
             },

@@ -32,7 +32,11 @@ pub fn run(client: &BlockingClient, a: LsArgs, out: &mut dyn Write, err: &mut dy
     };
     let list = match ListFormat::new(&format, quiet) {
         Ok(l) => l,
-        Err(e) => return super::usage(err, "ls", &format!("template parsing error: {e}")),
+        // The CLI's words; unlike inspect, its ls exits 1 here.
+        Err(e) => {
+            let _ = writeln!(err, "template parsing error: {e}");
+            return super::STATUS_USAGE;
+        }
     };
     let opts = ListOptions { filters: args::to_filters(a.filter) };
     let docs: Vec<Value> = match client.network_ls(&opts) {
@@ -48,7 +52,8 @@ pub fn run(client: &BlockingClient, a: LsArgs, out: &mut dyn Write, err: &mut dy
             0
         }
         Err(e) => {
-            let _ = writeln!(err, "Error: {e}");
+            // The CLI calls an error while running a template a parsing error too.
+            let _ = writeln!(err, "template parsing error: {e}");
             1
         }
     }
@@ -324,12 +329,7 @@ impl Object for Header {
 /// `networksFormat` from the docker CLI's config file (`$DOCKER_CONFIG/config.json` or
 /// `~/.docker/config.json`), which the CLI uses when `--format` is not given.
 fn config_networks_format() -> Option<String> {
-    let dir = match std::env::var_os("DOCKER_CONFIG") {
-        Some(d) if !d.is_empty() => std::path::PathBuf::from(d),
-        _ => std::path::PathBuf::from(std::env::var_os("HOME")?).join(".docker"),
-    };
-    let text = std::fs::read_to_string(dir.join("config.json")).ok()?;
-    let v: Value = serde_json::from_str(&text).ok()?;
+    let v = super::cli_config()?;
     v.get("networksFormat").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string)
 }
 

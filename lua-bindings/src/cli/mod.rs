@@ -10,14 +10,18 @@
 //! inspect documents into). Operations are core's ([`BlockingClient`]); nothing here talks to the
 //! daemon directly or repeats a check core makes.
 //!
-//! **Output and exit status.**
+//! **Output and exit status**, the docker CLI's (so a shell script's `$?` checks port unchanged):
 //! - 0: success; also `--help` (printed to `out`), a bare `network` (its help) and a prune the
 //!   user declined.
-//! - 1: an operation failed (daemon refusal, bad value caught by core, unreachable daemon).
-//!   Commands over several names (`inspect`, `rm`) finish the others first.
-//! - 2: a usage error: an unknown flag or subcommand (named in the message), a missing or extra
-//!   argument, a malformed flag value, a template that does not parse. (The docker CLI uses 125
-//!   for some of these.)
+//! - 1: an operation failed (daemon refusal, bad value caught by core, unreachable daemon), and
+//!   the usage errors cobra reports: a missing or extra argument, an unknown subcommand, an
+//!   argument found bad after parsing (`--driver-opt nokey`), an ls template that does not parse,
+//!   a template that fails while it runs. Commands over several names (`inspect`, `rm`) finish
+//!   the others first.
+//! - 125 ([`STATUS_FLAG`]): a flag that does not parse — unknown, missing its value, a value
+//!   pflag refuses (`--ipv6=maybe`, `--filter nonsense`, `--label =x`, an unterminated CSV quote).
+//! - 64 ([`STATUS_TEMPLATE`]): an inspect `--format` that does not parse (the CLI's
+//!   `StatusError{StatusCode: 64}`).
 //!
 //! **Error format**, one line per error on `err`:
 //! - `Error response from daemon: <message>` when the daemon answered (its status is set), as
@@ -28,12 +32,11 @@
 //! The message is core's, minus the `network rm "web": ` prefix core adds for the operation: the
 //! command line already says it. Usage errors come from clap (`error: unexpected argument
 //! '--bogus' found` plus usage) or read `Error: <what is wrong>` followed by `See 'dockernet
-//! network SUB --help'.`.
+//! network SUB --help'.`; template errors read as the CLI's, `template parsing error: template: …`
+//! (also for an error while the template runs, as the CLI words it).
 //!
-//! **Known differences from the docker CLI**: usage errors exit 2 (not 125) with clap's wording;
-//! a failing inspect template reads `Error: template: …` (the CLI says `template parsing error:
-//! template: …`); `.Labels` in ls templates is sorted (the CLI's order is random); the
-//! `pruneFilters` of the CLI config file are not merged (its `networksFormat` is honoured); `rm`
+//! **Known differences from the docker CLI**: usage errors have clap's wording (same statuses);
+//! `.Labels` in ls templates is sorted (the CLI's order is random); `rm`
 //! does not add the CLI's trailing `exit status 1` line; inspect's JSON keys come in the order
 //! the document holds them, which is the daemon's only when serde_json keeps insertion order
 //! (its `preserve_order` feature), sorted otherwise — same JSON, same indentation.
@@ -44,6 +47,7 @@ use dockernet_core::{BlockingClient, Error};
 
 mod args;
 mod connect;
+pub mod container;
 mod create;
 #[cfg(test)]
 mod fuzz;
@@ -60,7 +64,8 @@ pub use ls::network_table;
 
 /// Runs one docker-CLI-style command (`args` are the words after the program name: `network`
 /// first, or `docker network`). Writes what the docker CLI would print to `out`/`err` and
-/// returns the exit status (0 ok, 1 failed, 2 usage; see the module notes). `prune` without
+/// returns the docker CLI's exit status (0 ok, 1 failed, 125 a bad flag, 64 an inspect template
+/// that does not parse; see the module notes). `prune` without
 /// `-f` reads its confirmation from standard input.
 ///
 /// ```no_run
@@ -112,34 +117,29 @@ pub fn run_with_input(
     };
     match args.first().map(String::as_str) {
         Some("network") => {}
+        Some("container") => return container::run(client, args, out, err),
+        // The docker CLI's top-level shortcuts of container verbs (`docker run`, `docker ps`).
+        Some(short @ ("run" | "exec" | "ps")) => {
+            let mut long = vec!["container".to_string(), if short == "ps" { "ls".into() } else { short.to_string() }];
+            long.extend(args[1..].iter().cloned());
+            return container::run(client, &long, out, err);
+        }
         Some(other) => {
             let _ = writeln!(
                 err,
-                "Error: unknown command {other:?}: only `network …` commands are supported (try `network --help`)"
+                "Error: unknown command {other:?}: only `network …` and `container …` commands (and `run`, `exec`, \
+                 `ps`) are supported (try `network --help`)"
             );
-            return 2;
+            return STATUS_USAGE;
         }
         None => {
             let _ = write!(err, "{}", command().render_help());
-            return 2;
+            return STATUS_USAGE;
         }
     }
-    let parsed = match <args::Network as clap::Parser>::try_parse_from(args) {
+    let parsed = match parse::<args::Network>(args, out, err) {
         Ok(p) => p,
-        Err(e) => {
-            use clap::error::ErrorKind as K;
-            let text = e.render().to_string();
-            return match e.kind() {
-                K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand => {
-                    let _ = out.write_all(text.as_bytes());
-                    0
-                }
-                _ => {
-                    let _ = err.write_all(text.as_bytes());
-                    2
-                }
-            };
-        }
+        Err(status) => return status,
     };
     let _ = out.flush();
     let status = match parsed.cmd {
@@ -158,6 +158,44 @@ pub fn run_with_input(
     let _ = out.flush();
     let _ = err.flush();
     status
+}
+
+/// The docker CLI's exit status for a flag that does not parse: unknown, missing its value, or
+/// a value pflag refuses (cobra's flag error, which the CLI turns into 125).
+pub const STATUS_FLAG: i32 = 125;
+/// The docker CLI's exit status for the other usage errors (a wrong argument count, an unknown
+/// subcommand, an argument found bad after parsing) and for failed operations.
+pub const STATUS_USAGE: i32 = 1;
+/// The docker CLI's exit status for an `inspect --format` template that does not parse.
+pub const STATUS_TEMPLATE: i32 = 64;
+
+/// The exit status the docker CLI gives the usage error clap found: a flag problem is 125, an
+/// argument or subcommand problem 1 (an unexpected word is a flag when it starts with `-`).
+pub(crate) fn clap_status(e: &clap::Error) -> i32 {
+    use clap::error::{ContextKind, ContextValue, ErrorKind as K};
+    match e.kind() {
+        K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand => 0,
+        // A word or a count of positional arguments: cobra's argument check, 1.
+        K::UnknownArgument | K::TooManyValues | K::TooFewValues | K::WrongNumberOfValues => {
+            match e.get(ContextKind::InvalidArg) {
+                Some(ContextValue::String(word)) if word.starts_with('-') => STATUS_FLAG,
+                _ => STATUS_USAGE,
+            }
+        }
+        K::InvalidValue | K::ValueValidation | K::NoEquals | K::InvalidUtf8 | K::ArgumentConflict => STATUS_FLAG,
+        _ => STATUS_USAGE,
+    }
+}
+
+/// Parses `args` with clap: help and version go to `out` (status 0), a usage error to `err`
+/// with the docker CLI's status ([`clap_status`]).
+pub(crate) fn parse<P: clap::Parser>(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Result<P, i32> {
+    P::try_parse_from(args).map_err(|e| {
+        let text = e.render().to_string();
+        let status = clap_status(&e);
+        let _ = if status == 0 { out.write_all(text.as_bytes()) } else { err.write_all(text.as_bytes()) };
+        status
+    })
 }
 
 /// The clap tree of `network` (subcommands, aliases and flags), for help and completion.
@@ -214,9 +252,10 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
     s
 }
 
-/// True when a REPL line is CLI syntax rather than Lua: the first word is `network`, or `docker`
-/// then `network`, and what follows (if anything) is a word or a flag — so `network = 1`,
-/// `network "x"`, `network.ls()` and `docker.network.ls()` stay Lua.
+/// True when a REPL line is CLI syntax rather than Lua: the first word is `network` or
+/// `container`, or `docker` then one of `network`, `container`, `run`, `exec`, `ps`, and what
+/// follows (if anything) is a word or a flag — so `network = 1`, `network "x"`, `network.ls()`
+/// and `docker.network.ls()` stay Lua.
 ///
 /// ```
 /// use dockernet_lua::cli::is_cli_line;
@@ -226,8 +265,8 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
 pub fn is_cli_line(line: &str) -> bool {
     let mut words = line.split_whitespace();
     match words.next() {
-        Some("network") => {}
-        Some("docker") if words.next() == Some("network") => {}
+        Some("network" | "container") => {}
+        Some("docker") if matches!(words.next(), Some("network" | "container" | "run" | "exec" | "ps")) => {}
         _ => return false,
     }
     match words.next() {
@@ -258,15 +297,35 @@ pub(crate) fn error_line(e: &Error, ctx: &str) -> String {
     }
 }
 
+/// The docker CLI's config file (`$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`)
+/// as JSON, when there is one that parses: `network ls` reads its `networksFormat`, `network
+/// prune` its `pruneFilters`.
+pub(crate) fn cli_config() -> Option<serde_json::Value> {
+    let dir = match std::env::var_os("DOCKER_CONFIG") {
+        Some(d) if !d.is_empty() => std::path::PathBuf::from(d),
+        _ => std::path::PathBuf::from(std::env::var_os("HOME")?).join(".docker"),
+    };
+    let text = std::fs::read_to_string(dir.join("config.json")).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
 /// Prints [`error_line`] to `err`.
 pub(crate) fn report(err: &mut dyn Write, e: &Error, ctx: &str) {
     let _ = writeln!(err, "{}", error_line(e, ctx));
 }
 
-/// Prints a usage error found after parsing and returns status 2.
+/// Prints a usage error found after parsing (an argument the docker CLI also refuses once
+/// parsed) and returns its status, 1.
 pub(crate) fn usage(err: &mut dyn Write, sub: &str, msg: &str) -> i32 {
     let _ = writeln!(err, "Error: {msg}\nSee 'dockernet network {sub} --help'.");
-    2
+    STATUS_USAGE
+}
+
+/// Prints a flag value refused after parsing (pflag would have refused it while parsing) and
+/// returns the docker CLI's flag-error status, 125.
+pub(crate) fn flag_error(err: &mut dyn Write, sub: &str, msg: &str) -> i32 {
+    let _ = writeln!(err, "Error: {msg}\nSee 'dockernet network {sub} --help'.");
+    STATUS_FLAG
 }
 
 #[cfg(test)]
@@ -287,6 +346,10 @@ mod tests {
             "  docker network ls -q",
             "network --help",
             "network create --subnet 10.0.0.0/24 x",
+            "container ls -a",
+            "docker ps",
+            "docker run -d --name r1 --network n1 img sleep infinity",
+            "docker exec -it r1 ifconfig",
         ] {
             assert!(is_cli_line(yes), "{yes}");
         }
@@ -296,7 +359,8 @@ mod tests {
             "docker.network.ls()",
             "docker",
             "docker = require 'dockernet'",
-            "docker ps",
+            "docker pss",
+            "container = 1",
             "network \"x\"",
             "network(1)",
             "network or 1",
@@ -337,7 +401,8 @@ mod tests {
         (status, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
     }
 
-    /// Help goes to out with status 0; usage errors name the culprit with status 2.
+    /// Help goes to out with status 0; usage errors name the culprit with the docker CLI's
+    /// status: 125 for a flag, 1 for an argument, 64 for an inspect template.
     #[test]
     fn help_and_usage() {
         let (s, out, _) = run_offline(&["network", "ls", "--help"], "");
@@ -346,21 +411,29 @@ mod tests {
         let (s, out, _) = run_offline(&["docker", "network"], "");
         assert_eq!(s, 0);
         assert!(out.contains("create") && out.contains("prune"), "{out}");
-        let (s, _, err) = run_offline(&["network", "ls", "--bogus"], "");
-        assert_eq!(s, 2);
-        assert!(err.contains("--bogus"), "{err}");
-        let (s, _, err) = run_offline(&["network", "create"], "");
-        assert_eq!(s, 2);
-        assert!(err.contains("NETWORK"), "{err}");
-        let (s, _, err) = run_offline(&["network", "ls", "-f", "foo"], "");
-        assert_eq!(s, 2);
-        assert!(err.contains("bad format of filter"), "{err}");
-        let (s, _, err) = run_offline(&["network", "inspect", "-f", "{{.Name", "x"], "");
-        assert_eq!(s, 2);
-        assert!(err.contains("unclosed action"), "{err}");
-        let (s, _, err) = run_offline(&["volume", "ls"], "");
-        assert_eq!(s, 2);
-        assert!(err.contains("volume"), "{err}");
+        let (s, out, _) = run_offline(&["docker", "container"], "");
+        assert_eq!(s, 0);
+        assert!(out.contains("exec") && out.contains("run"), "{out}");
+        for (args, status, text) in [
+            (&["network", "ls", "--bogus"][..], 125, "--bogus"),
+            (&["network", "create"], 1, "NETWORK"),
+            (&["network", "create", "a", "b"], 1, "'b'"),
+            (&["network", "ls", "-f", "foo"], 125, "bad format of filter"),
+            (&["network", "inspect", "-f"], 125, "--format"),
+            (&["network", "create", "--ipv6=maybe", "x"], 125, "maybe"),
+            (&["network", "create", "--subnet", "\"a", "x"], 125, "unterminated quote"),
+            (&["network", "bogus"], 1, "bogus"),
+            (&["network", "inspect", "-f", "{{.Name", "x"], 64, "template parsing error: template: :1: unclosed action"),
+            (&["network", "ls", "--format", "{{.Name"], 1, "template parsing error: template: :1: unclosed action"),
+            (&["volume", "ls"], 1, "volume"),
+            (&["container", "ls", "--bogus"], 125, "--bogus"),
+            (&["container", "exec", "c"], 1, "COMMAND"),
+            (&["run", "--name", "x", "img"], 1, "add -d"),
+        ] {
+            let (s, _, err) = run_offline(args, "");
+            assert_eq!(s, status, "{args:?}: {err}");
+            assert!(err.contains(text), "{args:?}: {err}");
+        }
     }
 
     /// prune asks first; anything but y, or end of input, cancels without a request.
