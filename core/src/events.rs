@@ -53,6 +53,8 @@ pub struct EventOptions {
     /// Events from this time on (past events are replayed first). See the file notes for forms.
     pub since: Option<TimeArg>,
     /// Stop at this time: the daemon ends the stream then. Without it the stream never ends.
+    /// Given without `since`, the stream starts now (the daemon would otherwise replay the past
+    /// events it keeps).
     pub until: Option<TimeArg>,
 }
 
@@ -151,8 +153,12 @@ impl EventOptions {
             }
         }
         let mut parts = Vec::new();
-        if let Some(s) = &self.since {
-            parts.push(format!("since={}", s.to_query("since")?));
+        match (&self.since, &self.until) {
+            (Some(s), _) => parts.push(format!("since={}", s.to_query("since")?)),
+            // With `until` alone the daemon replays its whole buffer of past events (up to 256,
+            // from before this call): "until" means "from now until", so `since` is now.
+            (None, Some(_)) => parts.push(format!("since={}", TimeArg::Seconds(now()).to_query("since")?)),
+            (None, None) => {}
         }
         if let Some(u) = &self.until {
             parts.push(format!("until={}", u.to_query("until")?));

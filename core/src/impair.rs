@@ -2,9 +2,14 @@
 //! container has on one network — set live, read back, cleared, and re-applied after a restart.
 //!
 //! **What is set.** One root qdisc on the container's interface for that network, always with
-//! dockernet's own handle [`HANDLE`] (`d0c:`): `netem` when any of delay, jitter, loss, corrupt,
-//! duplicate or reorder is asked for (with netem's own `rate` when a rate is asked too), `tbf`
-//! when only a rate is. Only a root qdisc with that handle is ever changed or removed: an
+//! dockernet's own handle [`HANDLE`] (`d0c:`): `netem` when any of delay, jitter, corrupt,
+//! duplicate or reorder is asked for (carrying loss and rate too), and otherwise — loss and rate
+//! alone — an `htb` tree: a class with the rate, and a class that drops (a `pfifo` of length 0)
+//! fed by a classic-BPF filter that picks each packet with the loss's probability. Why not netem
+//! for those too: netem is a module many kernels leave out (this project's CI kernel has no
+//! `CONFIG_NET_SCH_NETEM`), while htb and the BPF classifier are nearly always there, so the
+//! two most common impairments work everywhere. Only a root qdisc with that handle is ever
+//! changed or removed: an
 //! interface whose root qdisc someone else set (any handle other than `d0c:` and the kernel's
 //! default `0:`) is refused with a `conflict` naming it, and other interfaces are never looked at.
 //! (pumba's first teardown replaced whatever root qdisc it found and briefly cut all traffic.)
@@ -43,6 +48,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::blocking::BlockingClient;
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};
 use crate::host::Endpoint;
@@ -222,10 +228,10 @@ impl Impairment {
         self.to_map().is_empty()
     }
 
-    /// True when only a rate is asked for (set with `tbf`, which every kernel with traffic
-    /// control has; the rest needs `netem`).
-    fn rate_only(&self) -> bool {
-        self.rate.is_some() && Impairment { rate: None, ..self.clone() }.is_empty()
+    /// True when only loss and rate are asked for: set with htb and a BPF filter, no netem (see
+    /// the file notes).
+    fn htb_only(&self) -> bool {
+        Impairment { rate: None, loss: None, ..self.clone() }.is_empty()
     }
 
     /// The keys that are set, as text (`{"delay": "40ms", "loss": "1%"}`), zero values left out.
@@ -256,7 +262,7 @@ impl Impairment {
     }
 
     /// True when `other` sets the same keys to the same values, within what the kernel rounds:
-    /// 1 % of a rate or a time (tbf stores 333333bit as 333328bit), 0.01 points of a percentage.
+    /// 1 % of a rate or a time (htb stores 333333bit as 333328bit), 0.01 points of a percentage.
     pub fn matches(&self, other: &Impairment) -> bool {
         let t = |a: Option<Duration>, b: Option<Duration>| {
             let (a, b) = (a.unwrap_or_default().as_secs_f64(), b.unwrap_or_default().as_secs_f64());
@@ -277,19 +283,39 @@ impl Impairment {
             && p(self.reorder, other.reorder)
     }
 
-    /// The `tc qdisc` arguments after `handle d0c:` that set this impairment: netem's or tbf's.
-    pub fn qdisc_args(&self) -> Vec<String> {
-        let mut a: Vec<String> = Vec::new();
-        if self.rate_only() {
-            let rate = self.rate.unwrap_or(1);
-            // The bucket holds 10 ms of traffic, and never less than two full frames: a smaller
-            // one would drop every frame larger than itself.
-            let burst = (rate / 8 / 100).max(3200);
-            a.extend(["tbf".into(), "rate".into(), format!("{rate}bit"), "burst".into(), burst.to_string()]);
-            a.extend(["latency".into(), "200ms".into()]);
-            return a;
+    /// The `tc` commands (arguments after `tc`) that set this impairment on `dev`, where no
+    /// dockernet qdisc is: netem's one qdisc, or the htb tree (see the file notes).
+    pub fn tc_commands(&self, dev: &str) -> Vec<Vec<String>> {
+        let words = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<String>>();
+        if self.is_empty() {
+            return vec![];
         }
-        a.push("netem".into());
+        if !self.htb_only() {
+            let mut a = words(&format!("qdisc add dev {dev} root handle {HANDLE}"));
+            a.extend(self.netem_args());
+            return vec![a];
+        }
+        // Unclassified packets go to class 1 (the rate) or, without a rate, straight out
+        // (htb's `default 0`: not shaped at all).
+        let default = if self.rate.is_some() { 1 } else { 0 };
+        let mut out = vec![words(&format!("qdisc add dev {dev} root handle {HANDLE} htb default {default}"))];
+        if let Some(r) = self.rate {
+            out.push(words(&format!("class add dev {dev} parent {HANDLE} classid {HANDLE}1 htb rate {r}bit quantum 60000")));
+        }
+        if let Some(loss) = self.loss.filter(|l| *l > 0.0) {
+            out.push(words(&format!("class add dev {dev} parent {HANDLE} classid {HANDLE}2 htb rate 100gbit quantum 60000")));
+            out.push(words(&format!("qdisc add dev {dev} parent {HANDLE}2 handle {DROP_HANDLE} pfifo limit 0")));
+            let mut f = words(&format!("filter add dev {dev} parent {HANDLE} protocol all prio 1 handle 1 bpf bytecode"));
+            f.push(loss_bytecode(loss));
+            f.extend(words(&format!("classid {HANDLE}2")));
+            out.push(f);
+        }
+        out
+    }
+
+    /// netem's arguments for this impairment (`netem delay 50000us 5000us loss 1% …`).
+    fn netem_args(&self) -> Vec<String> {
+        let mut a: Vec<String> = vec!["netem".into()];
         let us = |d: Duration| format!("{}us", d.as_micros());
         if let Some(d) = self.delay.filter(|d| !d.is_zero()) {
             a.extend(["delay".into(), us(d)]);
@@ -297,10 +323,9 @@ impl Impairment {
                 a.push(us(j));
             }
         }
-        let pct = |v: f64| format!("{v}%");
         for (k, v) in [("loss", self.loss), ("corrupt", self.corrupt), ("duplicate", self.duplicate), ("reorder", self.reorder)] {
             if let Some(v) = v.filter(|v| *v > 0.0) {
-                a.extend([k.to_string(), pct(v)]);
+                a.extend([k.to_string(), format!("{v}%")]);
             }
         }
         if let Some(r) = self.rate {
@@ -308,6 +333,26 @@ impl Impairment {
         }
         a
     }
+}
+
+/// The handle of the dropping `pfifo` in dockernet's htb tree.
+const DROP_HANDLE: &str = "d0d:";
+
+/// The largest random number classic BPF's `ld rand` gives.
+const RAND_MAX: f64 = u32::MAX as f64;
+
+/// The classic-BPF program (tc's `bytecode` text) that sends a packet to the dropping class with
+/// probability `loss` %: `ld rand; jgt T → return -1 (the filter's class); return 0 (no match)`.
+/// `ld rand` is the ancillary load `SKF_AD_OFF + SKF_AD_RANDOM` (-4096 + 56).
+fn loss_bytecode(loss: f64) -> String {
+    let threshold = ((1.0 - loss / 100.0) * RAND_MAX).floor().clamp(0.0, RAND_MAX) as u64;
+    format!("4,32 0 0 4294963256,37 1 0 {threshold},6 0 0 0,6 0 0 4294967295")
+}
+
+/// The loss a program of [`loss_bytecode`] drops (its threshold read back), in percent.
+fn loss_of_threshold(threshold: u64) -> f64 {
+    let p = (1.0 - threshold as f64 / RAND_MAX) * 100.0;
+    (p * 10_000.0).round() / 10_000.0
 }
 
 impl fmt::Display for Impairment {
@@ -415,16 +460,25 @@ struct Qdisc {
     handle: String,
     #[serde(default)]
     root: bool,
-    #[serde(default)]
-    options: Value,
 }
 
-/// Reads the impairment a dockernet qdisc sets: tbf's rate from tc's JSON (bytes per second),
-/// netem's keys from its text line (`delay 40ms  5ms loss 1% rate 10Mbit`).
-fn impairment_of(q: &Qdisc, text: &str) -> Impairment {
+/// Reads the impairment a dockernet qdisc sets. netem: the keys of its text line (`delay 40ms
+/// 5ms loss 1% rate 10Mbit`); htb: the rate of class `d0c:1` (`tc class show` text) and the loss
+/// from the threshold of the BPF filter (`tc -j filter show`).
+fn impairment_of(q: &Qdisc, text: &str, classes: &str, filters: &str) -> Impairment {
     let mut i = Impairment::default();
-    if q.kind == "tbf" {
-        i.rate = q.options.get("rate").and_then(Value::as_u64).map(|b| b * 8);
+    if q.kind == "htb" {
+        let class1 = format!("{HANDLE}1");
+        if let Some(line) = classes.lines().find(|l| l.split_whitespace().nth(2) == Some(class1.as_str())) {
+            let w: Vec<&str> = line.split_whitespace().collect();
+            i.rate = w.iter().position(|x| *x == "rate").and_then(|k| w.get(k + 1)).and_then(|r| parse_rate(r));
+        }
+        let filters: Vec<Value> = serde_json::from_str(filters.trim()).unwrap_or_default();
+        i.loss = filters
+            .iter()
+            .filter_map(|f| f.pointer("/options/bytecode/insns/1/k").and_then(Value::as_u64))
+            .next()
+            .map(loss_of_threshold);
         return i;
     }
     let words: Vec<&str> = text.split_whitespace().collect();
@@ -699,25 +753,36 @@ impl Client {
         Error::new(ErrorKind::Unavailable, format!("cannot reach the network namespace of container {container:?}: {e}{hint}"))
     }
 
-    /// The root qdisc of the link's interface, and the text line of dockernet's one.
-    async fn root_qdisc(&self, link: &Link) -> Result<(Option<Qdisc>, String)> {
-        let dev = link.ifname.as_str();
-        let json = self
-            .in_netns(&link.via, &link.container_id, &["tc", "-j", "qdisc", "show", "dev", dev])
+    /// Runs `tc ARGS` in the link's namespace and returns its output.
+    async fn tc_out(&self, link: &Link, args: &[&str]) -> Result<String> {
+        let mut cmd = vec!["tc"];
+        cmd.extend_from_slice(args);
+        self.in_netns(&link.via, &link.container_id, &cmd)
             .await
-            .map_err(|e| self.netns_error(&link.container, &link.via, &e))?;
+            .map_err(|e| self.netns_error(&link.container, &link.via, &e))
+    }
+
+    /// The root qdisc of the link's interface, and — when it is dockernet's — what it sets.
+    async fn read_root(&self, link: &Link) -> Result<(Option<Qdisc>, Option<Impairment>)> {
+        let dev = link.ifname.as_str();
+        let json = self.tc_out(link, &["-j", "qdisc", "show", "dev", dev]).await?;
         let list: Vec<Qdisc> = serde_json::from_str(json.trim()).map_err(|e| {
             Error::new(ErrorKind::Api, format!("`tc -j qdisc show dev {dev}` gave unexpected output: {e}"))
         })?;
         let root = list.into_iter().find(|q| q.root);
-        let text = if root.as_ref().is_some_and(|q| q.handle == HANDLE && q.kind != "tbf") {
-            self.in_netns(&link.via, &link.container_id, &["tc", "qdisc", "show", "dev", dev])
-                .await
-                .map_err(|e| self.netns_error(&link.container, &link.via, &e))?
-        } else {
-            String::new()
+        let ours = match root.as_ref().filter(|q| q.handle == HANDLE) {
+            None => None,
+            Some(q) if q.kind == "htb" => {
+                let classes = self.tc_out(link, &["class", "show", "dev", dev]).await?;
+                let filters = self.tc_out(link, &["-j", "filter", "show", "dev", dev, "parent", HANDLE]).await?;
+                Some(impairment_of(q, "", &classes, &filters))
+            }
+            Some(q) => {
+                let text = self.tc_out(link, &["qdisc", "show", "dev", dev]).await?;
+                Some(impairment_of(q, our_line(&text), "", ""))
+            }
         };
-        Ok((root, our_line(&text).to_string()))
+        Ok((root, ours))
     }
 
     async fn tc(&self, link: &Link, args: &[String]) -> Result<()> {
@@ -728,10 +793,14 @@ impl Client {
                 Error::new(
                     ErrorKind::Unavailable,
                     format!(
-                        "the kernel of the daemon's host has no {} qdisc (CONFIG_NET_SCH_NETEM / module sch_netem), \
-                         needed for delay, jitter, loss, corrupt, duplicate and reorder (tc said: {e}); a rate alone \
-                         uses tbf",
-                        args.iter().find(|a| *a == "netem" || *a == "tbf").map_or("netem", String::as_str)
+                        "the kernel of the daemon's host has no {} qdisc (tc said: {e}); {}",
+                        args.iter().find(|a| *a == "netem" || *a == "htb" || *a == "pfifo").map_or("netem", String::as_str),
+                        if args.iter().any(|a| a == "netem") {
+                            "delay, jitter, corrupt, duplicate and reorder need netem (CONFIG_NET_SCH_NETEM, module \
+                             sch_netem); loss and rate alone work without it"
+                        } else {
+                            "loss and rate need htb (CONFIG_NET_SCH_HTB) and the BPF classifier (CONFIG_NET_CLS_BPF)"
+                        }
                     ),
                 )
             } else {
@@ -742,9 +811,8 @@ impl Client {
 
     /// Applies on a located link; refuses an interface whose root qdisc is someone else's.
     async fn set_link(&self, link: &Link, imp: &Impairment) -> Result<()> {
-        let (root, _) = self.root_qdisc(link).await?;
+        let (root, _) = self.read_root(link).await?;
         let dev = link.ifname.clone();
-        let ours = root.as_ref().is_some_and(|q| q.handle == HANDLE);
         if let Some(q) = root.as_ref().filter(|q| q.handle != HANDLE && q.handle != "0:") {
             return Err(Error::conflict(format!(
                 "{dev} of container {:?} (network {:?}) already has a root qdisc dockernet did not set ({} {}); \
@@ -752,22 +820,27 @@ impl Client {
                 link.container, link.network, q.kind, q.handle
             )));
         }
-        if imp.is_empty() {
-            if ours {
-                // The kernel checks the handle too: this never removes another root qdisc.
-                self.tc(link, &["qdisc", "del", "dev", &dev, "root", "handle", HANDLE].map(String::from)).await?;
+        let ours = root.as_ref().filter(|q| q.handle == HANDLE);
+        let mut commands = imp.tc_commands(&dev);
+        if ours.is_some_and(|q| q.kind == "netem") && !imp.htb_only() {
+            // netem changes in place (no moment without the impairment).
+            commands[0][1] = "replace".into();
+        } else if ours.is_some() {
+            // The kernel checks the handle too: this never removes another root qdisc.
+            let del = format!("qdisc del dev {dev} root handle {HANDLE}");
+            self.tc(link, &del.split_whitespace().map(str::to_string).collect::<Vec<_>>()).await?;
+        }
+        for (k, c) in commands.iter().enumerate() {
+            if let Err(e) = self.tc(link, c).await {
+                if k > 0 {
+                    // Half a tree is worse than none.
+                    let del = format!("qdisc del dev {dev} root handle {HANDLE}");
+                    let _ = self.tc(link, &del.split_whitespace().map(str::to_string).collect::<Vec<_>>()).await;
+                }
+                return Err(e);
             }
-            return Ok(());
         }
-        let kind = if imp.rate_only() { "tbf" } else { "netem" };
-        if ours && root.as_ref().is_some_and(|q| q.kind != kind) {
-            // A qdisc cannot change kind in place.
-            self.tc(link, &["qdisc", "del", "dev", &dev, "root", "handle", HANDLE].map(String::from)).await?;
-        }
-        let verb = if ours && root.as_ref().is_some_and(|q| q.kind == kind) { "replace" } else { "add" };
-        let mut args: Vec<String> = ["qdisc", verb, "dev", &dev, "root", "handle", HANDLE].map(String::from).to_vec();
-        args.extend(imp.qdisc_args());
-        self.tc(link, &args).await
+        Ok(())
     }
 
     /// Sets `imp` on `container`'s interface for `network` (replacing what dockernet set there
@@ -783,7 +856,9 @@ impl Client {
         async {
             let link = self.link(container, network).await?;
             self.set_link(&link, imp).await?;
-            write_record(&link.container_id, &link.network, if imp.is_empty() { None } else { Some(imp) })
+            write_record(&link.container_id, &link.network, if imp.is_empty() { None } else { Some(imp) })?;
+            self.forget_removed().await;
+            Ok(())
         }
         .await
         .map_err(|e: Error| e.context(&ctx))
@@ -801,8 +876,7 @@ impl Client {
         let ctx = format!("impair read {container:?} on {network:?}");
         async {
             let link = self.link(container, network).await?;
-            let (root, line) = self.root_qdisc(&link).await?;
-            Ok(root.filter(|q| q.handle == HANDLE).map(|q| impairment_of(&q, &line)))
+            Ok(self.read_root(&link).await?.1)
         }
         .await
         .map_err(|e: Error| e.context(&ctx))
@@ -843,8 +917,7 @@ impl Client {
             let mut done = Vec::new();
             for (net, imp) in self.impair_wanted(container).await? {
                 let link = self.link(container, &net).await?;
-                let (root, line) = self.root_qdisc(&link).await?;
-                let now = root.as_ref().filter(|q| q.handle == HANDLE).map(|q| impairment_of(q, &line));
+                let (_, now) = self.read_root(&link).await?;
                 if !now.is_some_and(|n| n.matches(&imp)) {
                     self.set_link(&link, &imp).await?;
                     done.push((net, imp));
@@ -856,9 +929,118 @@ impl Client {
         .map_err(|e: Error| e.context(&ctx))
     }
 
+    /// What dockernet's qdisc sets on each network of a running `container` (`None`: nothing),
+    /// by network name: what `interfaces()` shows. Networks whose interface cannot be read are
+    /// left out.
+    pub async fn impair_list(&self, container: &str) -> Result<BTreeMap<String, Option<Impairment>>> {
+        let doc = self.container_doc(container).await?;
+        let id = id_of(&doc);
+        let nets: Vec<String> = doc
+            .pointer("/NetworkSettings/Networks")
+            .and_then(Value::as_object)
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
+        let mut out = BTreeMap::new();
+        for net in nets {
+            let link = self.link(&id, &net).await?;
+            out.insert(net, self.read_root(&link).await?.1);
+        }
+        Ok(out)
+    }
+
+    /// Removes the records of containers that no longer exist (best effort: records are small,
+    /// and a failure here must not fail the impairment that was just set).
+    async fn forget_removed(&self) {
+        let Ok(dir) = std::fs::read_dir(state_dir()) else { return };
+        let files: Vec<(String, PathBuf)> = dir
+            .filter_map(|e| e.ok())
+            .filter_map(|e| {
+                let p = e.path();
+                let id = p.file_name()?.to_str()?.strip_suffix(".json")?.to_string();
+                Some((id, p))
+            })
+            .collect();
+        if files.len() < 2 {
+            return;
+        }
+        let opts = crate::container::ListOptions { all: true, ..Default::default() };
+        let Ok(list) = self.container_ls(&opts).await else { return };
+        let live: std::collections::BTreeSet<String> = list.iter().map(|d| d.str_field("Id")).collect();
+        for (id, path) in files {
+            if !live.contains(&id) {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
+
     /// Forgets the record of a container (after it is removed); missing records are fine.
     pub fn impair_forget(container_id: &str) {
         let _ = std::fs::remove_file(record_path(container_id));
+    }
+}
+
+/// What an interrupt leaves behind during an impair call.
+const STILL: Option<&str> = Some("tc may have changed the interface already; read it back with impair_read");
+
+impl BlockingClient {
+    /// See [`Client::impair_apply`].
+    pub fn impair_apply(&self, container: &str, network: &str, imp: &Impairment) -> Result<()> {
+        self.call(self.client().impair_apply(container, network, imp), || (format!("impair {container:?}"), STILL))
+    }
+
+    /// See [`Client::impair_clear`].
+    pub fn impair_clear(&self, container: &str, network: &str) -> Result<()> {
+        self.call(self.client().impair_clear(container, network), || (format!("impair {container:?}"), STILL))
+    }
+
+    /// See [`Client::impair_read`].
+    pub fn impair_read(&self, container: &str, network: &str) -> Result<Option<Impairment>> {
+        self.call(self.client().impair_read(container, network), || (format!("impair read {container:?}"), None))
+    }
+
+    /// See [`Client::impair_wanted`].
+    pub fn impair_wanted(&self, container: &str) -> Result<BTreeMap<String, Impairment>> {
+        self.call(self.client().impair_wanted(container), || (format!("impair wanted {container:?}"), None))
+    }
+
+    /// See [`Client::impair_reapply`].
+    pub fn impair_reapply(&self, container: &str) -> Result<Vec<(String, Impairment)>> {
+        self.call(self.client().impair_reapply(container), || (format!("impair reapply {container:?}"), STILL))
+    }
+
+    /// See [`Client::impair_list`].
+    pub fn impair_list(&self, container: &str) -> Result<BTreeMap<String, Option<Impairment>>> {
+        self.call(self.client().impair_list(container), || (format!("impair list {container:?}"), None))
+    }
+
+    /// Re-applies the impairment of every container that (re)starts, until `until` (see
+    /// [`crate::events::EventOptions::until`]) or an interrupt: what `dockernet impair --follow`
+    /// runs. `report` hears each container name and what was set (or why not); containers with
+    /// nothing asked are passed over silently.
+    ///
+    /// # Errors
+    /// The event stream's errors (an interrupt ends it with `interrupted`).
+    pub fn impair_follow(
+        &self,
+        until: Option<crate::events::TimeArg>,
+        mut report: impl FnMut(&str, Result<Vec<(String, Impairment)>>),
+    ) -> Result<()> {
+        let mut opts = crate::events::EventOptions { until, ..Default::default() };
+        opts.filters.insert("type".into(), vec!["container".to_string()].into());
+        opts.filters.insert("event".into(), vec!["start".to_string()].into());
+        for ev in self.events(&opts)? {
+            let ev = ev?.to_value();
+            let id = ev.pointer("/Actor/ID").or_else(|| ev.get("id")).and_then(Value::as_str).unwrap_or_default();
+            let name = ev.pointer("/Actor/Attributes/name").and_then(Value::as_str).unwrap_or(id).to_string();
+            match self.impair_wanted(id) {
+                Ok(w) if w.is_empty() => {}
+                Ok(_) => report(&name, self.impair_reapply(id)),
+                // Gone again already (a short-lived container): nothing to put back.
+                Err(e) if e.kind() == ErrorKind::NotFound => {}
+                Err(e) => report(&name, Err(e)),
+            }
+        }
+        Ok(())
     }
 }
 
@@ -915,33 +1097,54 @@ mod tests {
         }
     }
 
-    /// netem carries everything but a lone rate, which goes to tbf.
+    /// netem carries everything when it must; loss and rate alone make the htb tree.
     #[test]
-    fn qdisc_arguments() {
+    fn tc_commands() {
+        let lines = |i: &Impairment| i.tc_commands("eth1").iter().map(|c| c.join(" ")).collect::<Vec<_>>();
         let i = imp(json!({"delay": "50ms", "jitter": "5ms", "loss": "1%", "rate": "1mbit"})).unwrap();
-        assert_eq!(i.qdisc_args().join(" "), "netem delay 50000us 5000us loss 1% rate 1000000bit");
+        assert_eq!(lines(&i), ["qdisc add dev eth1 root handle d0c: netem delay 50000us 5000us loss 1% rate 1000000bit"]);
         let r = imp(json!({"rate": "64kbit"})).unwrap();
-        assert_eq!(r.qdisc_args().join(" "), "tbf rate 64000bit burst 3200 latency 200ms");
-        let big = imp(json!({"rate": "10gbit"})).unwrap();
-        assert_eq!(big.qdisc_args()[4], "12500000");
+        assert_eq!(
+            lines(&r),
+            [
+                "qdisc add dev eth1 root handle d0c: htb default 1",
+                "class add dev eth1 parent d0c: classid d0c:1 htb rate 64000bit quantum 60000"
+            ]
+        );
+        let l = imp(json!({"loss": "30%"})).unwrap();
+        let got = lines(&l);
+        assert_eq!(got[0], "qdisc add dev eth1 root handle d0c: htb default 0");
+        assert_eq!(got[2], "qdisc add dev eth1 parent d0c:2 handle d0d: pfifo limit 0");
+        assert_eq!(
+            got[3],
+            "filter add dev eth1 parent d0c: protocol all prio 1 handle 1 bpf bytecode \
+             4,32 0 0 4294963256,37 1 0 3006477106,6 0 0 0,6 0 0 4294967295 classid d0c:2"
+        );
+        assert_eq!(loss_of_threshold(3006477106), 30.0);
+        assert!(imp(json!({})).unwrap().tc_commands("eth1").is_empty());
     }
 
-    /// What tc shows reads back into the impairment that was set, within the kernel's rounding.
     #[test]
     fn reads_back_from_tc() {
-        let tbf: Qdisc = serde_json::from_str(
-            r#"{"kind":"tbf","handle":"d0c:","root":true,"refcnt":3,"options":{"rate":41666,"burst":2999,"lat":200000}}"#,
+        let htb: Qdisc = serde_json::from_str(
+            r#"{"kind":"htb","handle":"d0c:","root":true,"refcnt":3,"options":{"r2q":10,"default":"0x1"}}"#,
         )
         .unwrap();
-        let got = impairment_of(&tbf, "");
+        let classes = "class htb d0c:1 root prio 0 rate 333328bit ceil 333328bit burst 1600b cburst 1600b \n\
+                       class htb d0c:2 root leaf d0d: prio 0 rate 100Gbit ceil 100Gbit burst 0b cburst 0b";
+        let filters = r#"[{"parent":"d0c:","kind":"bpf"},{"parent":"d0c:","kind":"bpf","options":{"bytecode":
+            {"length":4,"insns":[{"code":32,"jt":0,"jf":0,"k":4294963256},{"code":37,"jt":1,"jf":0,"k":3006477106}]}}}]"#;
+        let got = impairment_of(&htb, "", classes, filters);
         assert_eq!(got.rate, Some(333_328));
-        assert!(got.matches(&imp(json!({"rate": "333333bit"})).unwrap()));
-        assert!(!got.matches(&imp(json!({"rate": "400kbit"})).unwrap()));
+        assert_eq!(got.loss, Some(30.0));
+        assert!(got.matches(&imp(json!({"rate": "333333bit", "loss": "30%"})).unwrap()));
+        assert!(!got.matches(&imp(json!({"rate": "333333bit"})).unwrap()));
+        assert!(!got.matches(&imp(json!({"rate": "400kbit", "loss": "30%"})).unwrap()));
         let text = "qdisc netem d0c: root refcnt 2 limit 1000 delay 50ms  5ms loss 1% corrupt 0.1% duplicate 0.5% \
                     reorder 25% rate 10Mbit\nqdisc noqueue 0: dev lo root";
         let line = our_line(text);
         let netem: Qdisc = serde_json::from_str(r#"{"kind":"netem","handle":"d0c:","root":true}"#).unwrap();
-        let got = impairment_of(&netem, line);
+        let got = impairment_of(&netem, line, "", "");
         let want = imp(json!({"delay": "50ms", "jitter": "5ms", "loss": "1%", "corrupt": "0.1%", "duplicate": "0.5%",
             "reorder": "25%", "rate": "10mbit"}))
         .unwrap();
