@@ -589,7 +589,10 @@ impl Client {
                 .or_else(|| doc.pointer("/Config/StopTimeout").and_then(Value::as_i64))
                 .unwrap_or(DEFAULT_STOP_GRACE);
             let limit = u64::try_from(grace).ok().map(|g| self.timeout().saturating_add(Duration::from_secs(g)));
-            self.post_json_within(&format!("/containers/{id}/stop{q}"), &json!({}), limit).await.map(|_| ())
+            self.post_json_within(&format!("/containers/{id}/stop{q}"), &json!({}), limit)
+                .await
+                .map(|_| ())
+                .map_err(|e| by_name(e, &doc))
         }
         .await
         .map_err(|e| e.context(ctx.lock().expect("message lock")))
@@ -598,14 +601,19 @@ impl Client {
     /// Starts a created or stopped container (a running one is left as it is). Used by a
     /// topology apply to bring back a container it had stopped when the apply is undone.
     pub async fn container_start(&self, name_or_id: &str) -> Result<()> {
-        let ctx = format!("container start {name_or_id:?}");
+        let ctx = std::sync::Mutex::new(format!("container start {name_or_id:?}"));
         async {
-            let id = id_of(&self.container_doc(name_or_id).await?);
+            let doc = self.container_doc(name_or_id).await?;
+            // Named by name from here on, also when the caller passed the full id.
+            *ctx.lock().expect("message lock") = format!("container start {:?}", shown(name_or_id, &container_name(&doc)));
             // 304 (already running) counts as success.
-            self.post_json(&format!("/containers/{id}/start"), &json!({})).await.map(|_| ())
+            self.post_json(&format!("/containers/{}/start", id_of(&doc)), &json!({}))
+                .await
+                .map(|_| ())
+                .map_err(|e| by_name(e, &doc))
         }
         .await
-        .map_err(|e| e.context(&ctx))
+        .map_err(|e| e.context(ctx.lock().expect("message lock")))
     }
 
     /// Renames a container (exact lookup, then by id). A topology apply renames a container it
@@ -629,7 +637,7 @@ impl Client {
             let doc = self.container_doc(name_or_id).await?;
             *ctx.lock().expect("message lock") = format!("container rm {:?}", shown(name_or_id, &container_name(&doc)));
             let id = id_of(&doc);
-            docker_rm(self, &id, opts.force).await
+            docker_rm(self, &id, opts.force).await.map_err(|e| by_name(e, &doc))
         }
         .await
         .map_err(|e| e.context(ctx.lock().expect("message lock")))
@@ -637,11 +645,19 @@ impl Client {
 
     /// Runs a command in a running container and collects its output and exit code.
     pub async fn container_exec(&self, name_or_id: &str, cmd: &Command, opts: &ExecOptions) -> Result<ExecOutput> {
-        let ctx = format!("container exec {name_or_id:?}");
-        self.exec_inner(name_or_id, cmd, opts).await.map_err(|e| e.context(&ctx))
+        let ctx = std::sync::Mutex::new(format!("container exec {name_or_id:?}"));
+        self.exec_inner(name_or_id, cmd, opts, Some(&ctx)).await.map_err(|e| e.context(ctx.lock().expect("message lock")))
     }
 
-    async fn exec_inner(&self, name_or_id: &str, cmd: &Command, opts: &ExecOptions) -> Result<ExecOutput> {
+    /// The exec; `ctx`, when given, is renamed to the container's name once it is looked up (so
+    /// a message names the container by name even when the caller passed its full id).
+    async fn exec_inner(
+        &self,
+        name_or_id: &str,
+        cmd: &Command,
+        opts: &ExecOptions,
+        ctx: Option<&std::sync::Mutex<String>>,
+    ) -> Result<ExecOutput> {
         if cmd.0.is_empty() {
             return Err(Error::invalid("command must not be empty"));
         }
@@ -650,7 +666,11 @@ impl Client {
             Some(t) if t.is_finite() && t > 0.0 => Duration::try_from_secs_f64(t).ok(),
             Some(t) => return Err(Error::invalid(format!("option timeout: expected a positive number of seconds, got {t}"))),
         };
-        let id = id_of(&self.container_doc(name_or_id).await?);
+        let doc = self.container_doc(name_or_id).await?;
+        if let Some(ctx) = ctx {
+            *ctx.lock().expect("message lock") = format!("container exec {:?}", shown(name_or_id, &container_name(&doc)));
+        }
+        let id = id_of(&doc);
         let env: Vec<String> = opts.env.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let mut body = Map::new();
         body.insert("Cmd".into(), json!(cmd.0));
@@ -666,7 +686,8 @@ impl Client {
         if let Some(w) = &opts.workdir {
             body.insert("WorkingDir".into(), json!(w));
         }
-        let created = self.post_json(&format!("/containers/{id}/exec"), &Value::Object(body)).await?;
+        let created =
+            self.post_json(&format!("/containers/{id}/exec"), &Value::Object(body)).await.map_err(|e| by_name(e, &doc))?;
         let exec_id = created.get("Id").and_then(Value::as_str).unwrap_or_default().to_string();
         let mut out = ExecOutput { exit_code: -1, stdout: Vec::new(), stderr: Vec::new() };
         let run = self.exec_output(&exec_id, &mut out);
@@ -760,15 +781,17 @@ impl Client {
     /// Each network attachment of a container: addresses, MAC, gateway, and — when the image has
     /// a shell — the interface name inside it and which one carries the default route.
     pub async fn container_interfaces(&self, name_or_id: &str) -> Result<Vec<Interface>> {
-        let ctx = format!("container interfaces {name_or_id:?}");
+        let ctx = std::sync::Mutex::new(format!("container interfaces {name_or_id:?}"));
         async {
             let doc = self.container_doc(name_or_id).await?;
+            *ctx.lock().expect("message lock") =
+                format!("container interfaces {:?}", shown(name_or_id, &container_name(&doc)));
             let mut ifaces = interfaces_from_doc(&doc);
             let running = doc.pointer("/State/Running").and_then(Value::as_bool).unwrap_or(false);
             if running && !ifaces.is_empty() {
                 let script = "for i in /sys/class/net/*; do echo \"link ${i##*/} $(cat $i/address)\"; done; cat /proc/net/route";
                 let cmd = Command(vec!["sh".into(), "-c".into(), script.into()]);
-                if let Ok(out) = self.exec_inner(&id_of(&doc), &cmd, &ExecOptions::default()).await {
+                if let Ok(out) = self.exec_inner(&id_of(&doc), &cmd, &ExecOptions::default(), None).await {
                     if out.exit_code == 0 {
                         apply_links(&mut ifaces, &String::from_utf8_lossy(&out.stdout));
                     }
@@ -781,7 +804,22 @@ impl Client {
             Ok::<_, Error>(ifaces)
         }
         .await
-        .map_err(|e| e.context(&ctx))
+        .map_err(|e| e.context(ctx.lock().expect("message lock")))
+    }
+}
+
+/// The daemon's error with the container's full id in its message replaced by the quoted name
+/// (`Container 6a99…b39f is not running` → `Container "web" is not running`): messages name
+/// objects by name, and the 64-character id is noise to a reader.
+fn by_name(e: Error, doc: &Value) -> Error {
+    let (id, name) = (id_of(doc), container_name(doc));
+    if id.is_empty() || name.is_empty() || !e.message().contains(&id) {
+        return e;
+    }
+    let renamed = Error::new(e.kind(), e.message().replace(&id, &format!("{name:?}")));
+    match e.status() {
+        Some(status) => renamed.with_status(status),
+        None => renamed,
     }
 }
 
@@ -1007,5 +1045,18 @@ mod tests {
         assert_eq!(front.aliases, ["www"]);
         let back = i.iter().find(|x| x.network == "back").unwrap();
         assert_eq!(back.default_route, Some(false));
+    }
+
+    /// A daemon message naming the container by its full id names it by name instead, with the
+    /// kind and status kept; other messages are left as they are.
+    #[test]
+    fn daemon_messages_name_containers_by_name() {
+        let id = "6a99e071d0f17fe0ef3017bde6ed53b9e8ce87e2db369774b404ac1b4a0fb39f";
+        let doc = json!({"Id": id, "Name": "/web"});
+        let e = by_name(Error::from_daemon(409, &format!("Container {id} is not running")), &doc);
+        assert_eq!(e.message(), "Container \"web\" is not running");
+        assert_eq!((e.kind(), e.status()), (ErrorKind::Conflict, Some(409)));
+        let other = Error::from_daemon(500, "something else");
+        assert_eq!(by_name(other.clone(), &doc), other);
     }
 }
