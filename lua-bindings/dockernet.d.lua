@@ -1,5 +1,7 @@
 ---@meta dockernet
--- LuaLS annotations for the dockernet Lua API (the global `docker`, also `require "dockernet"`).
+-- LuaLS annotations for the dockernet Lua API (the global `docker` in the `dockernet` program; from a
+-- stock lua5.4 with the module installed, `local docker = require "dockernet"`).
+-- A name the API does not have raises `invalid` naming the nearest (`docker.network.inpsect`).
 -- Point your editor's Lua language server at this file (workspace.library) to get completion.
 -- Every name here is documented at length by `help(name)` in the REPL.
 
@@ -28,6 +30,7 @@ function Network:connect(container, opts) end
 ---@param container string|Container
 ---@param opts? {force?: boolean}
 function Network:disconnect(container, opts) end
+---@return string name the network's name
 function Network:rm() end
 ---@return Container[]
 function Network:containers() end
@@ -50,6 +53,7 @@ function Container:interfaces() end
 ---@param opts? {timeout?: integer}
 function Container:stop(opts) end
 ---@param opts? {force?: boolean}
+---@return string name the container's name
 function Container:rm(opts) end
 ---@param network string|Network
 ---@param opts? ConnectOptions
@@ -244,6 +248,7 @@ function Topology:verify(opts) end
 function Topology:graph(format) end
 
 ---Declare a lab (callable): docker.topology{name=, networks=, nodes=, expect=}
+---Every key, its type and default: docs/topology-reference.md
 ---@overload fun(spec: table): Topology
 docker.topology = {}
 ---@param path string

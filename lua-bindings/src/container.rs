@@ -12,20 +12,28 @@ use crate::runtime::{class, list_of};
 
 /// The `Container` handle's methods, in Lua over the wrapped API.
 pub(crate) const METHODS: &str = r#"
-local apis, M = ...
+local apis, M, no_such = ...
 -- The API of the daemon the handle came from (handles remember it: see runtime.rs).
 local function api(h) return apis[h.daemon] or error("this Container handle's daemon " .. tostring(h.daemon) .. " has no client", 3) end
 function M:inspect() return api(self).container.inspect(self) end
 function M:exec(cmd, o) return api(self).container.exec(self, cmd, o) end
 function M:interfaces() return api(self).container.interfaces(self) end
 function M:stop(o) return api(self).container.stop(self, o) end
-function M:rm(o) return api(self).container.rm(self, o) end
+function M:rm(o) api(self).container.rm(self, o); return self.name end
 function M:connect(net, o) return api(self).network.connect(net, self, o) end
 function M:disconnect(net, o) return api(self).network.disconnect(net, self, o) end
 M.__tostring = function(c)
   return string.format("Container(name=%q, id=%q, image=%q)", c.name, c.short_id, c.image)
 end
 M.__eq = function(a, b) return a.id == b.id end
+-- A missing method or field raises, naming the nearest (`net:inpsect()` -> "no Container:inpsect; did
+-- you mean Container:inspect?"), instead of "attempt to call a nil value". Optional fields are nil.
+local OPTIONAL = {}
+M.__index = function(h, k)
+  local m = rawget(M, k)
+  if m ~= nil or OPTIONAL[k] then return m end
+  error(no_such("Container", k, h), 2)
+end
 "#;
 
 /// A `Container` handle table.

@@ -27,7 +27,7 @@ pub const DOCS: &[Doc] = &[
     Doc { name: "docker.network.get", signature: "docker.network.get(network) -> Network", text: "A handle for an existing network (exact lookup)." },
     Doc { name: "docker.network.connect", signature: "docker.network.connect(network, container, {aliases=, ipv4=, ipv6=, links=, link_local_ips=, driver_opts=, gw_priority=, mac_address=})", text: "Connects a container: a new interface appears inside it. Refuses a container already connected (conflict; the daemon would silently ignore it for a stopped container), a static address outside the network's subnets (invalid), and options the daemon would ignore (gw_priority before API 1.48)." },
     Doc { name: "docker.network.disconnect", signature: "docker.network.disconnect(network, container, {force=false})", text: "Disconnects a container: its interface disappears. Refuses a container that is not connected (conflict). force=true also removes a stale endpoint of a container that no longer exists." },
-    Doc { name: "docker.network.rm", signature: "docker.network.rm(network, ...) -> {names}", text: "Removes one or more networks, trying each; raises the first failure (forbidden for bridge/host/none or a network in use, not_found for a missing one). Returns the names removed." },
+    Doc { name: "docker.network.rm", signature: "docker.network.rm(network, ...) -> {names}", text: "Removes one or more networks, trying each; raises the first failure (forbidden for bridge/host/none or a network in use, not_found for a missing one). Returns the names removed (a handle by its name, an id or name as given)." },
     Doc { name: "docker.network.prune", signature: "docker.network.prune{filters={until=, label=, [\"label!\"]=}} -> {names}", text: "Removes networks no container uses; returns their names." },
     Doc { name: "docker.network.containers", signature: "docker.network.containers(network) -> {Container}", text: "Containers attached to the network, stopped ones included." },
     Doc { name: "docker.container", signature: "docker.container", text: "Container operations a topology needs: run, get, inspect, ls, stop, rm, exec, interfaces." },
@@ -50,17 +50,17 @@ pub const DOCS: &[Doc] = &[
     Doc { name: "Network:inspect", signature: "net:inspect({verbose=false}) -> table", text: "docker.network.inspect(net.id, opts)." },
     Doc { name: "Network:connect", signature: "net:connect(container, opts)", text: "docker.network.connect(net.id, container, opts)." },
     Doc { name: "Network:disconnect", signature: "net:disconnect(container, opts)", text: "docker.network.disconnect(net.id, container, opts)." },
-    Doc { name: "Network:rm", signature: "net:rm()", text: "docker.network.rm(net.id)." },
+    Doc { name: "Network:rm", signature: "net:rm() -> name", text: "docker.network.rm(net.id); returns net.name." },
     Doc { name: "Network:containers", signature: "net:containers() -> {Container}", text: "docker.network.containers(net.id)." },
     Doc { name: "Container", signature: "Container {id, short_id, name, image, daemon}", text: "A container handle. Methods: :inspect(), :exec(cmd, opts), :interfaces(), :stop(opts), :rm(opts), :connect(network, opts), :disconnect(network, opts)." },
     Doc { name: "Container:inspect", signature: "c:inspect() -> table", text: "docker.container.inspect(c.id)." },
     Doc { name: "Container:exec", signature: "c:exec(command, opts) -> {exit_code=, stdout=, stderr=}", text: "docker.container.exec(c.id, command, opts)." },
     Doc { name: "Container:interfaces", signature: "c:interfaces() -> list", text: "docker.container.interfaces(c.id)." },
     Doc { name: "Container:stop", signature: "c:stop(opts)", text: "docker.container.stop(c.id, opts)." },
-    Doc { name: "Container:rm", signature: "c:rm(opts)", text: "docker.container.rm(c.id, opts)." },
+    Doc { name: "Container:rm", signature: "c:rm(opts) -> name", text: "docker.container.rm(c.id, opts); returns c.name." },
     Doc { name: "Container:connect", signature: "c:connect(network, opts)", text: "docker.network.connect(network, c.id, opts)." },
     Doc { name: "Container:disconnect", signature: "c:disconnect(network, opts)", text: "docker.network.disconnect(network, c.id, opts)." },
-    Doc { name: "docker.topology", signature: "docker.topology{name=, pool=, image=, networks=, nodes=, expect=} -> Topology", text: "Declares a multi-network lab (the keys of scripts/labs/*.yaml). Validated at once: unknown keys, dangling references, duplicate or out-of-subnet static IPs are errors naming the path (nodes.web.networks.front.ipv4). Nothing is touched until :apply()." },
+    Doc { name: "docker.topology", signature: "docker.topology{name=, prefix=, pool=, subnet_size=, image=, labels=, networks=, nodes=, expect=} -> Topology", text: "Declares a multi-network lab (the keys of scripts/labs/*.yaml). Every key, with its type and default: docs/topology-reference.md (the same keys in YAML, Lua and Python). Validated at once: unknown keys, dangling references, duplicate or out-of-subnet static IPs are errors naming the path (nodes.web.networks.front.ipv4). Nothing is touched until :apply()." },
     Doc { name: "docker.topology.load", signature: "docker.topology.load(path) -> Topology", text: "Reads a topology from a YAML file." },
     Doc { name: "docker.topology.destroy", signature: "docker.topology.destroy(name) -> DestroyReport", text: "Removes what a topology of that name owns (by label), without its declaration." },
     Doc { name: "Topology", signature: "Topology {name}", text: "A declared lab. Methods: :plan(), :apply{concurrency=, progress=}, :destroy(), :status(), :verify{count=, timeout=, concurrency=, retries=}, :graph(\"dot\"|\"mermaid\"|\"svg\"). Results are tables with a printable `summary`." },
@@ -72,6 +72,46 @@ pub const DOCS: &[Doc] = &[
     Doc { name: "Topology:graph", signature: "topo:graph(\"dot\"|\"mermaid\"|\"svg\") -> string", text: "The topology as DOT, Mermaid, or SVG (through Graphviz)." },
 ];
 
+/// The candidate nearest to `word` when it is close enough to be a typo of it (`inpsect` ->
+/// `inspect`, `conect` -> `connect`): the smallest edit distance (insertions, deletions,
+/// substitutions and swaps of neighbours; case ignored), at most a third of the word's length
+/// (at least 1). Ties go to the first candidate.
+pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).max(1);
+    let w: Vec<char> = word.to_lowercase().chars().collect();
+    let mut best: Option<(usize, &str)> = None;
+    for c in candidates {
+        let d = distance(&w, &c.to_lowercase().chars().collect::<Vec<_>>());
+        if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// Optimal string alignment distance (Levenshtein plus adjacent transpositions).
+fn distance(a: &[char], b: &[char]) -> usize {
+    let (n, m) = (a.len(), b.len());
+    let mut d = vec![vec![0usize; m + 1]; n + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=n {
+        for j in 1..=m {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[n][m]
+}
+
 /// The documentation of `name`, if any.
 pub fn lookup(name: &str) -> Option<&'static Doc> {
     DOCS.iter().find(|d| d.name == name)
@@ -80,6 +120,105 @@ pub fn lookup(name: &str) -> Option<&'static Doc> {
 #[cfg(test)]
 mod tests {
     use super::DOCS;
+
+    // ---- docs/topology-reference.md against the spec ------------------------------------------
+
+    /// The keys serde expects where the probe `{"__probe__": 1}` stands in `doc`: every topology
+    /// struct denies unknown fields, and serde's error lists the fields it knows. `None` when
+    /// nothing there is a table of options.
+    fn expected_fields(doc: serde_json::Value) -> Option<Vec<String>> {
+        let err = serde_json::from_value::<dockernet_core::topology::spec::Spec>(doc).err()?.to_string();
+        let (_, rest) = err.split_once("unknown field `__probe__`, expected ")?;
+        if rest.starts_with("there are no fields") {
+            return Some(Vec::new());
+        }
+        Some(rest.split('`').skip(1).step_by(2).map(str::to_string).collect())
+    }
+
+    /// Every key path of the spec (`nodes.<name>.networks.<name>.ipv4`, `expect[].reach`), found
+    /// by probing: a key whose value is itself a table of options (directly, as named entries, or
+    /// as a list of tables) is walked in turn. Nothing is listed by hand, so a key added to the
+    /// spec shows up here.
+    fn spec_paths() -> Vec<String> {
+        use serde_json::{json, Value};
+        fn walk(place: &dyn Fn(Value) -> Value, prefix: &str, depth: usize, out: &mut Vec<String>) {
+            let fields = expected_fields(place(json!({"__probe__": 1}))).expect("a table of options");
+            for key in fields {
+                let path = format!("{prefix}{key}");
+                out.push(path.clone());
+                if depth >= 6 {
+                    continue;
+                }
+                // The shapes a nested table of options can take, and how its paths are written.
+                type Shape = Box<dyn Fn(Value) -> Value>;
+                let shapes: [(&str, Shape); 3] = [
+                    (".", Box::new(|v| v)),
+                    (".<name>.", Box::new(|v| json!({"entry": v}))),
+                    ("[].", Box::new(|v| json!([v]))),
+                ];
+                for (sep, shape) in shapes {
+                    let key = key.clone();
+                    let nested = move |v: Value| place(json!({ key.clone(): shape(v) }));
+                    if expected_fields(nested(json!({"__probe__": 1}))).is_some() {
+                        walk(&nested, &format!("{path}{sep}"), depth + 1, out);
+                        break;
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&|v| v, "", 0, &mut out);
+        out
+    }
+
+    /// The key paths the reference documents: the first cell of each table row, in backticks.
+    fn documented_paths(reference: &str) -> Vec<String> {
+        reference
+            .lines()
+            .filter_map(|l| l.strip_prefix("| `"))
+            .filter_map(|l| l.split_once('`'))
+            .map(|(path, _)| path.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn topology_reference_matches_the_spec() {
+        let reference = include_str!("../../docs/topology-reference.md");
+        let spec = spec_paths();
+        let documented = documented_paths(reference);
+        // The walk itself works: these are known to exist.
+        for known in ["name", "pool", "networks.<name>.subnet", "nodes.<name>.networks.<name>.ipv4", "nodes.<name>.routes[].via", "expect[].reach"] {
+            assert!(spec.iter().any(|p| p == known), "the spec walk did not find {known}: {spec:?}");
+        }
+        let missing: Vec<&String> = spec.iter().filter(|p| !documented.contains(p)).collect();
+        let stale: Vec<&String> = documented.iter().filter(|p| !spec.contains(p)).collect();
+        let mut dup = documented.clone();
+        dup.sort();
+        dup.dedup();
+        assert!(
+            missing.is_empty(),
+            "docs/topology-reference.md has no row for these keys of the spec (add `| `PATH` | type | default | meaning |` \
+             under its section): {missing:?}"
+        );
+        assert!(stale.is_empty(), "docs/topology-reference.md documents keys the spec does not accept: {stale:?}");
+        assert_eq!(dup.len(), documented.len(), "docs/topology-reference.md has a key twice");
+        // Every row gives a type and a default.
+        for line in reference.lines().filter(|l| l.starts_with("| `")) {
+            let cells: Vec<&str> = line.split(" | ").collect();
+            assert!(cells.len() >= 4 && cells[1..4].iter().all(|c| !c.trim().is_empty()), "row without type or default: {line}");
+        }
+    }
+
+    #[test]
+    fn nearest_finds_typos_only() {
+        let api = ["connect", "containers", "create", "disconnect", "inspect", "ls", "rm"];
+        assert_eq!(super::nearest("inpsect", api), Some("inspect"));
+        assert_eq!(super::nearest("conect", api), Some("connect"));
+        assert_eq!(super::nearest("Create", api), Some("create"));
+        assert_eq!(super::nearest("lss", api), Some("ls"));
+        assert_eq!(super::nearest("frobnicate", api), None);
+        assert_eq!(super::nearest("x", api), None);
+    }
 
     /// Every documented name is declared in the LuaLS annotation file, and every function the
     /// runtime registers is documented.

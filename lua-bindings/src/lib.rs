@@ -29,5 +29,5 @@ mod swarm;
 mod topology;
 
 pub use error::last_error_kind;
-pub use runtime::{handle_signals, interrupted_status, new_lua, register};
+pub use runtime::{handle_signals, interrupted_status, new_lua, open_module, register};
 pub use sandbox::Sandbox;

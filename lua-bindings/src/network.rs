@@ -19,18 +19,26 @@ use crate::runtime::{class, list_of};
 
 /// The `Network` handle's methods, in Lua over the wrapped API (so errors are tables too).
 pub(crate) const METHODS: &str = r#"
-local apis, M = ...
+local apis, M, no_such = ...
 -- The API of the daemon the handle came from (handles remember it: see runtime.rs).
 local function api(h) return apis[h.daemon] or error("this Network handle's daemon " .. tostring(h.daemon) .. " has no client", 3) end
 function M:inspect(o) return api(self).network.inspect(self, o) end
 function M:connect(c, o) return api(self).network.connect(self, c, o) end
 function M:disconnect(c, o) return api(self).network.disconnect(self, c, o) end
-function M:rm() return api(self).network.rm(self) end
+function M:rm() api(self).network.rm(self); return self.name end
 function M:containers() return api(self).network.containers(self) end
 M.__tostring = function(n)
   return string.format("Network(name=%q, id=%q, driver=%q)", n.name, n.short_id, n.driver)
 end
 M.__eq = function(a, b) return a.id == b.id end
+-- A missing method or field raises, naming the nearest (`net:inpsect()` -> "no Network:inpsect; did
+-- you mean Network:inspect?"), instead of "attempt to call a nil value". Optional fields are nil.
+local OPTIONAL = {warning = true}
+M.__index = function(h, k)
+  local m = rawget(M, k)
+  if m ~= nil or OPTIONAL[k] then return m end
+  error(no_such("Network", k, h), 2)
+end
 "#;
 
 /// A `Network` handle table for a network identity.
@@ -119,9 +127,16 @@ pub(crate) fn functions(lua: &Lua, client: &BlockingClient) -> mlua::Result<Tabl
             // Like `docker network rm`: try every name, then report the first failure.
             let mut removed = Vec::new();
             let mut failures: Vec<Error> = Vec::new();
-            for name in names {
+            for (name, given) in names.into_iter().zip(nets.iter()) {
                 match c.network_rm(&name) {
-                    Ok(()) => removed.push(name),
+                    // A handle is removed by id but reported by its name, as a name would be.
+                    Ok(()) => removed.push(match given {
+                        Value::Table(t) => match t.raw_get::<Value>("name")? {
+                            Value::String(s) => s.to_string_lossy(),
+                            _ => name,
+                        },
+                        _ => name,
+                    }),
                     Err(e) => failures.push(e),
                 }
             }

@@ -21,8 +21,46 @@ use crate::error::to_lua_error;
 
 /// A Lua 5.4 state with the safe standard libraries (no `debug`: mlua refuses it outside
 /// `unsafe`; tracebacks come from mlua's own error handler).
+///
+/// `require` finds pure-Lua modules where Debian's stock `lua5.4` finds them ([`SYSTEM_PATH`]:
+/// `apt install lua-penlight` or `luarocks install` make them available here too), honouring
+/// `LUA_PATH_5_4` / `LUA_PATH` as stock Lua does (`;;` stands for the default). C modules are not
+/// loaded (mlua's safe mode): for those, use dockernet as a module of a stock `lua5.4`.
 pub fn new_lua() -> mlua::Result<Lua> {
-    Lua::new_with(StdLib::ALL_SAFE, LuaOptions::default())
+    let lua = Lua::new_with(StdLib::ALL_SAFE, LuaOptions::default())?;
+    let package: Table = lua.globals().get("package")?;
+    package.set("path", package_path(|k| std::env::var(k).ok()))?;
+    Ok(lua)
+}
+
+/// Stock Lua 5.4's default `package.path` on Debian (`lua5.4 -e 'print(package.path)'`): the
+/// vendored Lua's own default lacks `/usr/share/lua/5.4`, where Debian's Lua packages live.
+pub const SYSTEM_PATH: &str = "/usr/local/share/lua/5.4/?.lua;/usr/local/share/lua/5.4/?/init.lua;\
+/usr/local/lib/lua/5.4/?.lua;/usr/local/lib/lua/5.4/?/init.lua;/usr/share/lua/5.4/?.lua;/usr/share/lua/5.4/?/init.lua;\
+./?.lua;./?/init.lua";
+
+/// `package.path` as stock Lua computes it: `LUA_PATH_5_4`, else `LUA_PATH`, with `;;` replaced
+/// by the default ([`SYSTEM_PATH`]); the default when neither is set.
+fn package_path(env: impl Fn(&str) -> Option<String>) -> String {
+    match env("LUA_PATH_5_4").or_else(|| env("LUA_PATH")) {
+        None => SYSTEM_PATH.to_string(),
+        Some(p) => match p.find(";;") {
+            Some(i) => {
+                let (head, tail) = (&p[..i], &p[i + 2..]);
+                let mut out = String::from(head);
+                if !head.is_empty() {
+                    out.push(';');
+                }
+                out.push_str(SYSTEM_PATH);
+                if !tail.is_empty() {
+                    out.push(';');
+                    out.push_str(tail);
+                }
+                out
+            }
+            None => p,
+        },
+    }
 }
 
 /// The registry metatable of a class (`Network`, `Container`, `NetworkList`, …).
@@ -48,31 +86,72 @@ pub(crate) fn list_of(
     for (i, v) in items.enumerate() {
         t.raw_set(i + 1, v?)?;
     }
-    t.set_metatable(Some(class(lua, name)?))?;
+    let mt = class(lua, name)?;
+    if mt.raw_get::<Value>("__tostring")?.is_nil() {
+        // `print(list)` and `tostring(list)` show the items (as the REPL does).
+        mt.raw_set("__tostring", lua.create_function(|lua, t: Table| Ok(crate::repl::print::list_text(lua, &t)))?)?;
+    }
+    t.set_metatable(Some(mt))?;
     Ok(t)
 }
 
+/// Wraps API functions (see the module docs). `guard`, when the host gave one (`open_module`), runs
+/// each call: `guard(pcall, f, ...)` returns what `pcall(f, ...)` returns.
+///
+/// Each API table also gets an `__index` that raises for a name it does not have, suggesting the
+/// nearest (`no docker.network.inpsect; did you mean docker.network.inspect?`): a typo would
+/// otherwise surface as "attempt to call a nil value (field 'inpsect')", naming neither the table
+/// nor what was meant. `no_such(path, key, table)` builds that error.
 const WRAP: &str = r#"
-local to_error = ...
+local to_error, guard, no_such = ...
+local call = pcall
+if guard then call = function(f, ...) return guard(pcall, f, ...) end end
 local function pass(ok, ...)
   if ok then return ... end
   error(to_error((...)), 0)
 end
-local function wrap(t)
+local function wrap(t, path)
   local out = {}
   for k, v in pairs(t) do
     if type(v) == "function" then
-      out[k] = function(...) return pass(pcall(v, ...)) end
+      out[k] = function(...) return pass(call(v, ...)) end
     elseif type(v) == "table" and getmetatable(v) == nil then
-      out[k] = wrap(v)
+      out[k] = wrap(v, path .. "." .. tostring(k))
     else
       out[k] = v
     end
   end
-  return out
+  return setmetatable(out, {__index = function(self, k) error(no_such(path, k, self), 2) end})
 end
 return wrap
 "#;
+
+/// The error for `path.key` missing from `table` (an API table, or a handle when `path` is a class
+/// name such as `Network`, whose methods are then also candidates): `invalid`, naming the nearest
+/// existing name when one is close.
+pub(crate) fn no_such(lua: &Lua, path: &str, key: &Value, table: &Table) -> mlua::Result<Table> {
+    let sep = if path.starts_with(|c: char| c.is_ascii_uppercase()) { ':' } else { '.' };
+    let key_text = match key {
+        Value::String(s) => s.to_string_lossy(),
+        other => format!("[{}]", crate::convert::describe(other)),
+    };
+    let mut names: Vec<String> = table.pairs::<Value, Value>().filter_map(Result::ok).filter_map(|(k, _)| match k {
+        Value::String(s) => Some(s.to_string_lossy()),
+        _ => None,
+    }).collect();
+    if sep == ':' {
+        if let Ok(mt) = class(lua, path) {
+            names.extend(mt.pairs::<String, Value>().filter_map(Result::ok).map(|(k, _)| k).filter(|k| !k.starts_with("__")));
+        }
+    }
+    names.sort();
+    names.dedup();
+    let msg = match crate::docs::nearest(&key_text, names.iter().map(String::as_str)) {
+        Some(near) => format!("no {path}{sep}{key_text}; did you mean {path}{sep}{near}?"),
+        None => format!("no {path}{sep}{key_text} (there are: {})", names.join(", ")),
+    };
+    crate::error::error_table(lua, &dockernet_core::Error::invalid(msg))
+}
 
 /// Builds the `docker` table for `client`, sets it as the global `docker` and as
 /// `package.loaded.dockernet` (so `require "dockernet"` returns it), and returns it.
@@ -82,6 +161,24 @@ pub fn register(lua: &Lua, client: BlockingClient) -> mlua::Result<Table> {
     lua.globals().set("docker", &docker)?;
     let loaded: Table = lua.globals().get::<Table>("package")?.get("loaded")?;
     loaded.set("dockernet", &docker)?;
+    Ok(docker)
+}
+
+/// Registry key of the call guard a module host gave ([`open_module`]).
+const GUARD_KEY: &str = "dockernet.call_guard";
+
+/// The `docker` table for a Lua state that loaded dockernet as a C module (`require "dockernet"`
+/// from a stock `lua5.4`, see lua-module/): the daemon is found as the docker CLI finds it, and
+/// nothing is set globally — no `docker` global, no signal handling (the host owns its signals).
+/// `call_guard`, when given, runs every API call as `call_guard(pcall, f, ...)`: the module uses
+/// it to keep SIGPIPE from ending the host while a call writes to the daemon's socket.
+pub fn open_module(lua: &Lua, call_guard: Option<mlua::Function>) -> mlua::Result<Table> {
+    if let Some(guard) = call_guard {
+        lua.set_named_registry_value(GUARD_KEY, guard)?;
+    }
+    let client = BlockingClient::new(None).map_err(crate::error::lua_err)?;
+    let docker = build(lua, client)?;
+    crate::error::error_metatable(lua)?;
     Ok(docker)
 }
 
@@ -119,8 +216,10 @@ fn build(lua: &Lua, client: BlockingClient) -> mlua::Result<Table> {
     raw.set("clock", lua.create_function(move |_, ()| Ok(start.elapsed().as_secs_f64()))?)?;
 
     let to_error = lua.create_function(|lua, v: Value| to_lua_error(lua, v))?;
-    let wrap: mlua::Function = lua.load(WRAP).set_name("=dockernet.wrap").call(to_error)?;
-    let docker: Table = wrap.call(raw)?;
+    let guard: Value = lua.named_registry_value(GUARD_KEY)?;
+    let no_such = lua.create_function(|lua, (path, key, t): (String, Value, Table)| no_such(lua, &path, &key, &t))?;
+    let wrap: mlua::Function = lua.load(WRAP).set_name("=dockernet.wrap").call((to_error, guard, &no_such))?;
+    let docker: Table = wrap.call((raw, "docker"))?;
     docker.set("host", client.host().url.as_str())?;
     docker.set("null", mlua::Value::NULL)?;
     let apis = apis(lua)?;
@@ -128,10 +227,10 @@ fn build(lua: &Lua, client: BlockingClient) -> mlua::Result<Table> {
     // Handle classes: methods written in Lua over the API of each handle's daemon.
     for (name, methods) in [("Network", crate::network::METHODS), ("Container", crate::container::METHODS)] {
         let mt = class(lua, name)?;
-        lua.load(methods).set_name(format!("=dockernet.{name}")).call::<()>((&apis, &mt))?;
+        lua.load(methods).set_name(format!("=dockernet.{name}")).call::<()>((&apis, &mt, &no_such))?;
     }
     // `docker.topology`: a callable table (constructor) whose objects carry this client's ops.
-    let ops: Table = wrap.call(crate::topology::ops(lua, &client)?)?;
+    let ops: Table = wrap.call((crate::topology::ops(lua, &client)?, "docker.topology"))?;
     lua.load(crate::topology::METHODS).set_name("=dockernet.Topology").call::<()>((&docker, class(lua, "Topology")?, ops))?;
     Ok(docker)
 }
@@ -273,5 +372,39 @@ pub(crate) fn forget_signal(interrupt: &Interrupt) {
     if termination_requested().is_none() {
         interrupt.clear();
         LAST_SIGNAL.store(0, Ordering::SeqCst);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{package_path, SYSTEM_PATH};
+
+    #[test]
+    fn package_path_as_stock_lua() {
+        assert_eq!(package_path(|_| None), SYSTEM_PATH);
+        assert!(SYSTEM_PATH.contains("/usr/share/lua/5.4/?.lua;"));
+        let only = |k: &str, v: &str| {
+            let (k, v) = (k.to_string(), v.to_string());
+            move |q: &str| (q == k).then(|| v.clone())
+        };
+        assert_eq!(package_path(only("LUA_PATH", "/x/?.lua")), "/x/?.lua");
+        assert_eq!(package_path(only("LUA_PATH", "/x/?.lua;;")), format!("/x/?.lua;{SYSTEM_PATH}"));
+        assert_eq!(package_path(only("LUA_PATH_5_4", ";;/y/?.lua")), format!("{SYSTEM_PATH};/y/?.lua"));
+        let both = |q: &str| match q {
+            "LUA_PATH_5_4" => Some("/a/?.lua".to_string()),
+            "LUA_PATH" => Some("/b/?.lua".to_string()),
+            _ => None,
+        };
+        assert_eq!(package_path(both), "/a/?.lua");
+    }
+
+    /// The embedded runtime finds a module where stock lua5.4 would, e.g. /usr/local/share/lua/5.4.
+    #[test]
+    fn new_lua_uses_the_system_path() {
+        let lua = super::new_lua().unwrap();
+        let path: String = lua.load("return package.path").eval().unwrap();
+        if std::env::var_os("LUA_PATH_5_4").is_none() && std::env::var_os("LUA_PATH").is_none() {
+            assert_eq!(path, SYSTEM_PATH);
+        }
     }
 }

@@ -71,6 +71,31 @@ local ok, failure = pcall(function()
   local extra = docker.network.create("dnt-lua-x-" .. suffix, { labels = labels })
   local err = fails("not_found", { "dnt-lua-gone-" .. suffix }, docker.network.rm, extra, "dnt-lua-gone-" .. suffix)
   check(not pcall(docker.network.get, extra.name), "rm carried on past the failure")
+
+  -- A misspelt name says which name was meant, instead of "attempt to call a nil value".
+  fails("invalid", { "no docker.network.inpsect; did you mean docker.network.inspect?" }, function() return docker.network.inpsect(net) end)
+  fails("invalid", { "no docker.contanier; did you mean docker.container?" }, function() return docker.contanier.ls() end)
+  fails("invalid", { "no Network:conect; did you mean Network:connect?" }, function() return net:conect(c) end)
+  fails("invalid", { "no Container:exce; did you mean Container:exec?" }, function() return c:exce("true") end)
+  fails("invalid", { "no docker.network.frobnicate (there are: connect, containers, create" }, function() return docker.network.frobnicate end)
+  check(net.warning == nil, "an optional handle field is nil, not an error")
+  -- print / tostring of a list shows its items (as the REPL does), not `InterfaceList: 0x…`.
+  local listed = tostring(docker.network.ls { filters = { name = net.name } })
+  check(listed:find("NETWORK ID", 1, true) and listed:find(net.name, 1, true), "a NetworkList prints as a table: " .. listed)
+  local ifs = tostring(c:interfaces())
+  check(ifs:find(net.name, 1, true) and not ifs:find("0x", 1, true), "an InterfaceList prints its interfaces: " .. ifs)
+  check(tostring(net:containers()):find(c.name, 1, true), "a ContainerList prints its containers")
+  -- rm returns names: a handle's :rm() its name, docker.network.rm the list of names (a handle by name).
+  local y = docker.network.create("dnt-lua-y-" .. suffix, { labels = labels })
+  made_nets[#made_nets + 1] = y
+  check(y:rm() == y.name, "net:rm() returns the network's name")
+  local z = docker.network.create("dnt-lua-z-" .. suffix, { labels = labels })
+  made_nets[#made_nets + 1] = z
+  local removed = docker.network.rm(z)
+  check(#removed == 1 and removed[1] == z.name, "docker.network.rm(handle) returns its name")
+  local c2 = docker.container.run { image = image, name = "dnt-lua-c2-" .. suffix, labels = labels, command = "sleep 60" }
+  made_ctrs[#made_ctrs + 1] = c2
+  check(c2:rm { force = true } == c2.name, "c:rm() returns the container's name")
 end)
 
 for i = #made_ctrs, 1, -1 do pcall(docker.container.rm, made_ctrs[i], { force = true }) end

@@ -455,8 +455,12 @@ fn index(v: &Value, key: &str) -> Option<Value> {
             Value::Nil => {}
             found => return Some(found),
         }
-        match cur.metatable()?.raw_get::<Value>("__index").ok()? {
+        let mt = cur.metatable()?;
+        match mt.raw_get::<Value>("__index").ok()? {
             Value::Table(next) => cur = next,
+            // dockernet's handle classes index through a function (it raises on typos) and keep
+            // their methods in the metatable itself.
+            Value::Function(_) if mt.to_pointer() != cur.to_pointer() => cur = mt,
             _ => return None,
         }
     }
@@ -488,8 +492,10 @@ fn keys(v: &Value) -> Vec<(String, bool)> {
                 }
             }
         }
-        cur = match t.metatable().map(|mt| mt.raw_get::<Value>("__index")) {
-            Some(Ok(Value::Table(next))) => Some(next),
+        cur = match t.metatable().map(|mt| (mt.raw_get::<Value>("__index"), mt)) {
+            Some((Ok(Value::Table(next)), _)) => Some(next),
+            // As in `index`: a function `__index` means methods kept in the metatable.
+            Some((Ok(Value::Function(_)), mt)) if mt.to_pointer() != t.to_pointer() => Some(mt),
             _ => None,
         };
     }

@@ -40,7 +40,12 @@ pub(crate) fn help_text(lua: &Lua, v: Value) -> String {
             let name = s.to_string_lossy();
             let found = lookup(&receiver_class(lua, &name).unwrap_or(name.clone()));
             if found.is_empty() {
-                format!("help: nothing is documented as {name:?}; help() lists every name\n")
+                match suggestion(&name) {
+                    Some(near) => format!(
+                        "help: nothing is documented as {name:?}; did you mean {near}? (help() lists every name)\n"
+                    ),
+                    None => format!("help: nothing is documented as {name:?}; help() lists every name\n"),
+                }
             } else {
                 found.iter().map(|d| entry(d)).collect::<Vec<_>>().join("\n")
             }
@@ -149,6 +154,26 @@ fn lookup(name: &str) -> Vec<&'static Doc> {
     }
     let lower = name.to_ascii_lowercase();
     DOCS.iter().filter(|d| d.name.to_ascii_lowercase() == lower).collect()
+}
+
+/// The documented name nearest to a misspelt one: `docker.network.conect` ->
+/// `docker.network.connect`. Only the last segment may be misspelt, among the names under the same
+/// qualifier (`docker.` optional), so a long path never pulls in an unrelated name.
+fn suggestion(name: &str) -> Option<&'static str> {
+    let name = name.trim().trim_end_matches("()").trim();
+    let (qualifier, last) = match name.rfind(['.', ':']) {
+        Some(i) => (&name[..=i], &name[i + 1..]),
+        None => ("", name),
+    };
+    let under = |d: &&Doc| {
+        let i = d.name.rfind(['.', ':']).map_or(0, |i| i + 1);
+        let q = &d.name[..i];
+        qualifier.is_empty() || q == qualifier || q.strip_prefix("docker.") == Some(qualifier)
+    };
+    let candidates: Vec<&'static Doc> = DOCS.iter().filter(under).collect();
+    let tail = |d: &'static Doc| d.name.rfind(['.', ':']).map_or(d.name, |i| &d.name[i + 1..]);
+    let near = crate::docs::nearest(last, candidates.iter().map(|d| tail(d)))?;
+    candidates.into_iter().find(|d| tail(d) == near).map(|d| d.name)
 }
 
 /// The documented name of an API value: found by walking the `docker` table and the handle
@@ -265,6 +290,24 @@ mod tests {
         assert!(help(&lua, "return N.connect").starts_with("net:connect(container, opts)"));
         assert!(help(&lua, "return setmetatable({}, N)").starts_with("Network {id"));
         assert!(help(&lua, "return print").contains("not part of the dockernet API"));
+    }
+
+    #[test]
+    fn misspelt_names_get_the_nearest() {
+        let lua = lua();
+        let text = help(&lua, "return 'docker.network.conect'");
+        assert!(text.contains("did you mean docker.network.connect?"), "{text}");
+        assert!(help(&lua, "return 'network.inpsect'").contains("did you mean docker.network.inspect?"));
+        assert!(help(&lua, "return 'Network:rmm'").contains("did you mean Network:rm?"));
+        assert!(help(&lua, "return 'topolgy'").contains("did you mean docker.topology?"));
+        let far = help(&lua, "return 'docker.network.frobnicate'");
+        assert!(far.contains("nothing is documented") && !far.contains("did you mean"), "{far}");
+    }
+
+    #[test]
+    fn topology_points_to_the_key_reference() {
+        let lua = lua();
+        assert!(help(&lua, "return 'topology'").contains("docs/topology-reference.md"));
     }
 
     #[test]

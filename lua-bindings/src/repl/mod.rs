@@ -17,7 +17,7 @@ mod complete;
 mod help;
 mod helper;
 mod history;
-mod print;
+pub(crate) mod print;
 mod run_loop;
 mod validate;
 

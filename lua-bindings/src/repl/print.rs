@@ -64,18 +64,45 @@ pub(crate) fn results(lua: &Lua, values: &[Value], style: Style) -> String {
 pub(crate) fn value(lua: &Lua, v: &Value, style: Style) -> String {
     let Value::Table(t) = v else { return plain(v) };
     let shown = match class_name(t).as_deref() {
-        Some("NetworkList") => network_list(lua, t),
-        Some("ContainerList") => Some(container_handles(t)),
-        Some("ContainerDocList") => Some(container_docs(t)),
-        Some("InterfaceList") => Some(interfaces(t)),
         Some("ExecResult") => Some(exec_result(t, style)),
-        _ => None,
+        _ => listed(lua, t),
     };
     match shown {
         Some(text) => text,
         None if has_tostring(t) => tostring(v),
         None => document(v),
     }
+}
+
+/// A list class (`NetworkList`, `ContainerList`, `ContainerDocList`, `InterfaceList`) as a table
+/// of its items; `None` for anything else.
+fn listed(lua: &Lua, t: &Table) -> Option<String> {
+    match class_name(t).as_deref() {
+        Some("NetworkList") => network_list(lua, t),
+        Some("ContainerList") => Some(container_handles(t)),
+        Some("ContainerDocList") => Some(container_docs(t)),
+        Some("InterfaceList") => Some(interfaces(t)),
+        _ => None,
+    }
+}
+
+/// The `__tostring` of every list class (`runtime::list_of`): `print(c:interfaces())` shows the
+/// items as the REPL does, not `InterfaceList: 0x…`. A list without a table form of its own
+/// (`NodeList`) prints as a document.
+pub(crate) fn list_text(lua: &Lua, t: &Table) -> String {
+    if let Some(text) = listed(lua, t) {
+        return text;
+    }
+    // `document` shows a table with a `__tostring` through it, which is this function: show a
+    // copy without the metatable instead.
+    let copy = match lua.create_table() {
+        Ok(c) => c,
+        Err(e) => return format!("<{}>", mlua_error_text(&e)),
+    };
+    for (k, v) in t.pairs::<Value, Value>().filter_map(Result::ok) {
+        let _ = copy.raw_set(k, v);
+    }
+    document(&Value::Table(copy))
 }
 
 /// The error line: `error: <tostring(err)>` (red on a colour terminal), ending in a newline.
