@@ -16,6 +16,21 @@ impl PyClient {
         to_py(py, &r)
     }
 
+    /// Creates a container and attaches its networks without starting it (never pulls);
+    /// returns `{"id", "name", "image"}`. Same options as `container_run`.
+    fn container_create(&self, py: Python<'_>, options: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        let o: RunOptions = opts(Some(options), "containers.create")?;
+        let c = self.inner.client();
+        let r = self.wait(py, c.container_create(&o))?;
+        to_py(py, &r)
+    }
+
+    /// Starts a created or stopped container (a running one is left as it is).
+    fn container_start(&self, py: Python<'_>, container: &str) -> PyResult<()> {
+        let c = self.inner.client();
+        self.wait(py, c.container_start(container))
+    }
+
     /// The daemon's container inspect document (exact lookup).
     fn container_inspect(&self, py: Python<'_>, container: &str) -> PyResult<Py<PyAny>> {
         let c = self.inner.client();

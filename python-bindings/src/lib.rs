@@ -8,7 +8,7 @@
 //! - `network.rs`, `container.rs`: the operations, option dicts in, daemon documents out.
 //! - `swarm.rs`: swarm init, join, leave, inspect, nodes, state.
 //! - `topology.rs`: `_native.Topology`, a declared lab and its operations.
-//! - `error.rs`: `DockerError` and its subclasses; core kinds mapped in one place.
+//! - `error.rs`: core kinds mapped to the classes of `dockernet.errors` in one place.
 //! - `convert.rs`: Python values to core options (keys named in errors) and documents to Python.
 
 use pyo3::prelude::*;
@@ -36,7 +36,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyClient>()?;
     m.add_class::<topology::PyTopology>()?;
     m.add_function(wrap_pyfunction!(contexts, m)?)?;
-    error::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

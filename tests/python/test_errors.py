@@ -224,8 +224,8 @@ CASES: list[Case] = [
          lambda f: f.c.networks.list(filters={"type": "foo"})),
     Case("list: bad dangling filter value", INV, "invalid", lambda f: ["dangling"],
          lambda f: f.c.networks.list(filters={"dangling": "maybe"})),
-    Case("list: greedy (docker-py) is not accepted silently", TypeError, None, lambda f: ["greedy"],
-         lambda f: f.c.networks.list(greedy=True)),
+    Case("list: get's verbose is not accepted silently", TypeError, None, lambda f: ["verbose"],
+         lambda f: f.c.networks.list(verbose=True)),
     Case("prune: filter key prune does not take", INV, "invalid", lambda f: ["name"],
          lambda f: wait_for_prune(lambda: f.c.networks.prune(filters={"name": f.lab.tag, "label": f.lab.label_filter}))),
     # --- containers.run

@@ -70,9 +70,14 @@ DOCKER_PY: dict[tuple[str, str], list[str]] = {
     + popped(dpc.ContainerCollection.run, dpc._create_container_args)
     + list(dpc.RUN_CREATE_KWARGS)
     + list(dpc.RUN_HOST_CONFIG_KWARGS),
+    ("containers", "create"): names_of(dpc.ContainerCollection.create)
+    + popped(dpc._create_container_args)
+    + list(dpc.RUN_CREATE_KWARGS)
+    + list(dpc.RUN_HOST_CONFIG_KWARGS),
     ("containers", "get"): names_of(dpc.ContainerCollection.get),
     ("containers", "list"): names_of(dpc.ContainerCollection.list),
     ("container", "exec_run"): names_of(dpc.Container.exec_run),
+    ("container", "start"): names_of(dpc.Container.start),
     ("container", "stop"): delegate(dpc.Container.stop, APIClient.stop, ["container"]),
     ("container", "remove"): delegate(dpc.Container.remove, APIClient.remove_container, ["container"]),
     ("container", "reload"): names_of(dpc.Container.reload),
@@ -98,16 +103,6 @@ UNSUPPORTED: dict[tuple[str, str], dict[str, str]] = {
         "create same-named networks, docker-py#1693): there is nothing to switch",
         "check_duplicate",
     ),
-    ("networks", "list"): _reason(
-        "Network.containers is always read live from container inspect (stopped containers included), so "
-        "there is nothing to pre-fetch (docker-py#1775)",
-        "greedy",
-    ),
-    ("networks", "get"): _reason(
-        "swarm only (chooses among same-named networks of different scopes); dockernet never creates "
-        "duplicate names",
-        "scope",
-    ),
     ("containers", "run"): {
         **_reason(
             "run is always detached and returns a Container, never output: use exec_run for output and "
@@ -119,11 +114,6 @@ UNSUPPORTED: dict[tuple[str, str], dict[str, str]] = {
         ),
         **_reason("interactive containers: dockernet never attaches to a container", "tty", "stdin_open"),
         **_reason("dockernet never pulls images, so there is no platform to choose", "platform"),
-        **_reason(
-            "replaced by networks={name: endpoint options}, which attaches every network before start "
-            "(docker-py honours networking_config for its single network only, docker-py#1433)",
-            "networking_config",
-        ),
         **_reason(
             "host/none/container:<id> modes share or drop the network stack, leaving no endpoint to manage; "
             "not supported (use network= / networks=)",
@@ -235,6 +225,12 @@ UNSUPPORTED: dict[tuple[str, str], dict[str, str]] = {
 }
 
 
+# create takes run's arguments but for run's output and removal ones (docker-py's create has none).
+UNSUPPORTED[("containers", "create")] = {
+    k: v for k, v in UNSUPPORTED[("containers", "run")].items() if k not in ("stdout", "stderr", "remove", "stream")
+}
+
+
 @pytest.fixture(scope="module")
 def objs(client) -> Iterable[SimpleNamespace]:
     """One object of each kind whose methods are compared: the collections, a Network, a
@@ -339,6 +335,10 @@ def test_unsupported_keywords_are_type_errors(objs: SimpleNamespace) -> None:
                 ("networks", "create"): ([lab.name("never")], {"labels": lab.labels}),
                 ("networks", "get"): (["bridge"], {}),
                 ("containers", "run"): (
+                    ["dockernet-testbox:latest"],
+                    {"name": lab.name("never"), "labels": lab.labels},
+                ),
+                ("containers", "create"): (
                     ["dockernet-testbox:latest"],
                     {"name": lab.name("never"), "labels": lab.labels},
                 ),

@@ -1,7 +1,7 @@
 """Topologies from Python against a real daemon: `Topology.from_dict` / `.from_file` /
 `client.topology`, the plan → apply → plan (empty) → status → verify → graph → destroy round trip,
 path-naming errors, the apply progress callback, and the notebook reprs (`Verification._repr_html_`,
-`Topology._repr_svg_` with and without Graphviz).
+`Topology._repr_svg_` with and without Graphviz: the built-in layout draws it when `dot` is missing).
 
 Each topology gets a unique name (`unique(...)`, so its Docker names start with this run's prefix
 and the session's leftover check sees them), the test's ownership label, and its own /20 pool
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 import tempfile
 from typing import Any, Callable, Iterable
 
@@ -188,21 +187,21 @@ def test_verification_html_and_graph_svg(client: Any, lab: Any, destroy_later: C
         for n in ["web", "db", "client"]:
             assert f"<th>{n}</th>" in html, html
         assert "all pairs as expected" in html, html
+        # An SVG with or without Graphviz: `dot` when installed, else the built-in layout.
         svg = t._repr_svg_()
-        if shutil.which("dot") is None:
-            assert svg is None  # no Graphviz: the notebook falls back to the text repr
-        else:
-            assert svg is not None and "<svg" in svg, svg
-            for n in ["web", "db", "client"]:
-                assert n in svg
-            # and without Graphviz on PATH the fallback is None (Jupyter shows the text repr)
-            saved = os.environ["PATH"]
-            with tempfile.TemporaryDirectory() as empty:
-                os.environ["PATH"] = empty
-                try:
-                    assert t._repr_svg_() is None
-                finally:
-                    os.environ["PATH"] = saved
+        assert svg is not None and "<svg" in svg, svg
+        for n in ["web", "db", "client"]:
+            assert n in svg
+        saved = os.environ["PATH"]
+        with tempfile.TemporaryDirectory() as empty:
+            os.environ["PATH"] = empty  # no Graphviz on PATH
+            try:
+                builtin = t._repr_svg_()
+            finally:
+                os.environ["PATH"] = saved
+        assert builtin is not None and "<svg" in builtin, builtin
+        for n in ["web", "db", "client", "front", "back"]:
+            assert f">{n}<" in builtin, (n, builtin)
     finally:
         t.destroy()
     assert owned(spec["name"]) == ([], [])

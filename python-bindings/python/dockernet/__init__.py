@@ -15,15 +15,20 @@ ignore are errors, and every failure is a ``DockerError`` subclass with ``.kind`
 """
 
 from ._native import __version__
-from .client import Client, contexts, from_env
+from .client import Client, DockerClient, contexts, from_env
+from . import errors
 from .errors import (
     APIError,
     Conflict,
     DaemonUnavailable,
     DockerError,
+    DockerException,
     Forbidden,
     InvalidArgument,
+    InvalidRequest,
     NotFound,
+    RequestTimeout,
+    ServiceUnavailable,
     Timeout,
 )
 from .models import (
@@ -38,18 +43,26 @@ from .models import (
 from .swarm import Node, NodeCollection, Swarm
 from .tls import TLSConfig
 
-# `dockernet.topology` loads on first use of `Topology`, `Verification` or `dockernet.topology`
-# (PEP 562), which keeps `import dockernet` within a few milliseconds of a bare interpreter. Type
+# `dockernet.topology` loads on first use of `Topology`, `Verification` or `dockernet.topology`,
+# `dockernet.aio` on first use (PEP 562), which keeps `import dockernet` within a few milliseconds of a bare interpreter. Type
 # checkers see the plain import (they read `TYPE_CHECKING` as true; the idiom needs no `typing`).
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
+    from . import aio
     from .topology import Topology, Verification
 else:
-    _LAZY = ("Topology", "Verification", "topology")
+    _LAZY = ("Topology", "Verification", "topology", "aio")
 
     def __getattr__(name):
         if name not in _LAZY:
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        if name == "aio":
+            # `dockernet.aio` without `import dockernet.aio`. Importing a name from the submodule
+            # (not `from . import aio`, which asks this function again) binds it as
+            # `dockernet.aio`, so later lookups skip this function.
+            from .aio import AsyncClient  # noqa: F401
+
+            return globals()["aio"]
         # Imports the submodule directly (no `hasattr(dockernet, "topology")`, which would land
         # here again) and binds it as `dockernet.topology`; later lookups skip this function.
         from .topology import Topology, Verification
@@ -63,6 +76,7 @@ else:
 __all__ = [
     "__version__",
     "Client",
+    "DockerClient",
     "from_env",
     "contexts",
     "Topology",
@@ -86,4 +100,8 @@ __all__ = [
     "DaemonUnavailable",
     "Timeout",
     "APIError",
+    "DockerException",
+    "InvalidRequest",
+    "ServiceUnavailable",
+    "RequestTimeout",
 ]

@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .tls import TLSConfig
     from .topology import Topology
 
-__all__ = ["Client", "from_env", "contexts"]
+__all__ = ["Client", "DockerClient", "from_env", "contexts"]
 
 
 class Client:
@@ -47,9 +47,7 @@ class Client:
                 from .errors import InvalidArgument
 
                 message = f"tls must be True or a dockernet.TLSConfig, got {type(tls).__name__}"
-                e = InvalidArgument(message)
-                e.kind, e.status_code, e.explanation = "invalid", None, message  # type: ignore[attr-defined]
-                raise e
+                raise InvalidArgument(message)
             paths = config._paths()
         self._attach(_native.Client(base_url, timeout, paths))
 
@@ -102,6 +100,11 @@ class Client:
 
     def __repr__(self) -> str:
         return f"<dockernet.Client {self.base_url}>"
+
+
+#: docker-py's name for the client (``docker.DockerClient(base_url=...)``), so code ports by
+#: changing the import.
+DockerClient = Client
 
 
 def from_env(timeout: Optional[float] = None) -> Client:

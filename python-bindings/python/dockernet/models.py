@@ -32,6 +32,7 @@ __all__ = [
     "ContainerCollection",
     "NetworkList",
     "ContainerList",
+    "InterfaceList",
     "ExecResult",
 ]
 
@@ -81,6 +82,14 @@ if TYPE_CHECKING:  # pragma: no cover
         exit_code: int
         output: Union[bytes, Tuple[bytes, bytes]]
 
+        @property
+        def text(self) -> str:
+            """The output decoded as UTF-8 (stdout then stderr when demuxed)."""
+            ...
+
+        def _repr_pretty_(self, p: Any, cycle: bool) -> None: ...
+        def _repr_html_(self) -> str: ...
+
 else:
 
     class ExecResult(tuple):
@@ -121,6 +130,24 @@ else:
 
         exit_code = property(lambda self: self[0], doc="Alias for field number 0")
         output = property(lambda self: self[1], doc="Alias for field number 1")
+
+        # Displays (the repr stays the NamedTuple's): IPython's text display and a notebook's
+        # HTML show the exit code and the output as text, not as a bytes literal.
+        @property
+        def text(self):
+            """The output decoded as UTF-8 (stdout then stderr when demuxed; undecodable bytes
+            become U+FFFD)."""
+            from ._display import decoded
+
+            return decoded(self[1])
+
+        def _repr_pretty_(self, p, cycle):
+            p.text(f"ExecResult exit_code={self[0]}\n{self.text}")
+
+        def _repr_html_(self):
+            from ._display import exec_result_html
+
+            return exec_result_html(self[0], self[1])
 
 
 class _Model:
@@ -169,7 +196,7 @@ class Network(_Model):
         self,
         container: Union[str, "Container"],
         aliases: Optional[Sequence[str]] = None,
-        links: Optional[Sequence[str]] = None,
+        links: Optional[Union[Mapping[str, Optional[str]], Sequence[Union[str, Tuple[str, Optional[str]]]]]] = None,
         ipv4_address: Optional[str] = None,
         ipv6_address: Optional[str] = None,
         link_local_ips: Optional[Sequence[str]] = None,
@@ -177,15 +204,18 @@ class Network(_Model):
         mac_address: Optional[str] = None,
         gw_priority: Optional[int] = None,
     ) -> None:
-        """Connects a container: a new interface appears inside it.
+        """Connects a container: a new interface appears inside it (before its first start too:
+        see ``containers.create``).
 
+        ``links`` as docker-py takes them: ``{"name": "alias"}``, ``[("name", "alias")]`` or
+        ``["name:alias"]`` (an alias of ``None`` or ``""`` links by the name alone).
         Raises ``Conflict`` when it is already connected (even stopped), ``InvalidArgument`` for an
         address outside the network's subnets or an option the daemon would silently ignore.
         """
         options = _drop_none(
             {
                 "aliases": list(aliases) if aliases is not None else None,
-                "links": list(links) if links is not None else None,
+                "links": _links(links),
                 "ipv4": ipv4_address,
                 "ipv6": ipv6_address,
                 "link_local_ips": list(link_local_ips) if link_local_ips is not None else None,
@@ -269,10 +299,17 @@ class Container(_Model):
         stdout, stderr = bytes(out["stdout"]), bytes(out["stderr"])
         return ExecResult(out["exit_code"], (stdout, stderr) if demux else stdout + stderr)
 
-    def interfaces(self) -> List[Dict[str, Any]]:
+    def interfaces(self) -> "InterfaceList":
         """Each network attachment as the container sees it: network, ipv4, ipv6, mac, gateway,
-        aliases, ifname (eth0…) and whether it carries the default route."""
-        return self.client._native.container_interfaces(self.id)
+        aliases, ifname (eth0…) and whether it carries the default route; ordered eth0, eth1, ….
+
+        A list of dicts that shows itself as a table (``repr`` in a REPL, HTML in a notebook)."""
+        return InterfaceList(self.client._native.container_interfaces(self.id))
+
+    def start(self) -> None:
+        """Starts the container (one from ``containers.create``, or a stopped one); a running
+        container is left as it is."""
+        self.client._native.container_start(self.id)
 
     def stop(self, timeout: Optional[int] = None) -> None:
         """Stops the container."""
@@ -286,21 +323,26 @@ class Container(_Model):
         return f"<Container: {self.name}>"
 
     def _repr_html_(self) -> str:
+        """The container's fields once, then one row per interface, eth0 first (asks the daemon
+        for the interface names when the container runs; the inspect document otherwise)."""
         from . import _display
 
-        nets = (self.attrs.get("NetworkSettings") or {}).get("Networks") or {}
-        rows = [
-            [self.short_id, self.name, self.image_name, self.status, net, ep.get("IPAddress", "")]
-            for net, ep in sorted(nets.items())
-        ] or [[self.short_id, self.name, self.image_name, self.status, "", ""]]
-        return _display.table(["CONTAINER ID", "NAME", "IMAGE", "STATUS", "NETWORK", "IPV4"], rows)
+        head = _display.table(
+            ["CONTAINER ID", "NAME", "IMAGE", "STATUS"], [[self.short_id, self.name, self.image_name, self.status]]
+        )
+        try:
+            ifaces: List[Dict[str, Any]] = self.interfaces()
+        except Exception:  # noqa: BLE001 - a display never raises; fall back to the document
+            ifaces = _display.interfaces_from_attrs(self.attrs)
+        return head + _display.interfaces_table(ifaces)
 
 
 if TYPE_CHECKING:  # pragma: no cover
     _NetworkListBase = List[Network]
     _ContainerListBase = List[Container]
+    _InterfaceListBase = List[Dict[str, Any]]
 else:  # plain lists at run time: subclassing typing.List would need typing (and add Generic)
-    _NetworkListBase = _ContainerListBase = list
+    _NetworkListBase = _ContainerListBase = _InterfaceListBase = list
 
 
 class NetworkList(_NetworkListBase):
@@ -324,6 +366,25 @@ class ContainerList(_ContainerListBase):
 
         rows = [[c.short_id, c.name, c.image_name, c.status] for c in self]
         return _display.table(["CONTAINER ID", "NAME", "IMAGE", "STATUS"], rows, f"{len(self)} containers")
+
+
+class InterfaceList(_InterfaceListBase):
+    """What ``Container.interfaces()`` returns: a list of dicts that shows itself as a table,
+    one row per interface (ifname, network, IPv4, IPv6, MAC, gateway, default route), as text
+    in a REPL and as HTML in a notebook."""
+
+    def __repr__(self) -> str:
+        from . import _display
+
+        return _display.interfaces_text(self)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(repr(self))
+
+    def _repr_html_(self) -> str:
+        from . import _display
+
+        return _display.interfaces_table(self)
 
 
 class NetworkCollection:
@@ -408,20 +469,36 @@ class NetworkCollection:
         ref = self.client._native.network_create(name, opts)
         return self.get(ref["id"])
 
-    def get(self, network_id: str, verbose: bool = False) -> Network:
-        """A network by exact name, full id or ≥12-character id prefix (``NotFound`` otherwise)."""
-        return Network(self.client, self.client._native.network_inspect(network_id, {"verbose": verbose}))
+    def get(self, network_id: str, verbose: bool = False, scope: Optional[str] = None) -> Network:
+        """A network by exact name, full id or ≥12-character id prefix (``NotFound`` otherwise).
+
+        ``verbose``: swarm networks also list their services. ``scope`` (``"local"``, ``"swarm"``
+        or ``"global"``): ``NotFound`` unless the network has that scope, as the daemon answers
+        docker-py's ``scope=``; another value is ``InvalidArgument``."""
+        if scope is not None and scope not in _SCOPES:
+            from .errors import InvalidArgument
+
+            raise InvalidArgument(f"networks.get({network_id!r}): scope must be one of {', '.join(_SCOPES)}, got {scope!r}")
+        doc = self.client._native.network_inspect(network_id, {"verbose": verbose})
+        if scope is not None and doc.get("Scope") != scope:
+            from .errors import NotFound
+
+            name = doc.get("Name", network_id)
+            raise NotFound(f"networks.get({network_id!r}, scope={scope!r}): network {name!r} has scope {doc.get('Scope')!r}")
+        return Network(self.client, doc)
 
     def list(
         self,
         names: Optional[Iterable[str]] = None,
         ids: Optional[Iterable[str]] = None,
         filters: Optional[Mapping[str, Any]] = None,
+        greedy: bool = False,
     ) -> NetworkList:
         """Networks sorted by name. ``names`` and ``ids`` match *exactly* (docker-py matches them as
         regular expressions, so ``foo`` also found ``foobar``); ``filters`` as ``docker network ls``.
-        The returned objects carry the list documents (``Containers`` is empty there: use
-        ``.containers`` or ``.reload()``)."""
+        The returned objects carry the list documents (``Containers`` is empty there) unless
+        ``greedy``, which inspects each network as docker-py does (networks removed meanwhile are
+        left out)."""
         docs = self.client._native.network_ls({"filters": _filters(filters)})
         wanted_names = set(names) if names is not None else None
         wanted_ids = set(ids) if ids is not None else None
@@ -431,6 +508,13 @@ class NetworkCollection:
                 continue
             if wanted_ids is not None and not any(d.get("Id", "") == i or (len(i) >= 12 and d.get("Id", "").startswith(i)) for i in wanted_ids):
                 continue
+            if greedy:
+                from .errors import NotFound
+
+                try:
+                    d = self.client._native.network_inspect(d["Id"])
+                except NotFound:  # removed since it was listed: a list is a snapshot
+                    continue
             out.append(Network(self.client, d))
         return out
 
@@ -452,6 +536,7 @@ class ContainerCollection:
         name: Optional[str] = None,
         network: Optional[str] = None,
         networks: Optional[Union[Sequence[str], Mapping[str, Mapping[str, Any]]]] = None,
+        networking_config: Optional[Mapping[str, Optional[Mapping[str, Any]]]] = None,
         environment: Optional[Union[Mapping[str, str], Sequence[str]]] = None,
         labels: Optional[Union[Mapping[str, str], Sequence[str]]] = None,
         hostname: Optional[str] = None,
@@ -468,42 +553,62 @@ class ContainerCollection:
     ) -> Container:
         """Creates and starts a container from a local image (never pulled) and returns it.
 
-        ``networks`` is a list of names or ``{name: {"aliases": […], "ipv4_address": …}}``; every
-        network is attached before the container starts, and if anything fails after create the
-        container is removed again. Always detached (``detach=False`` is refused).
+        ``networks`` is a list of names or ``{name: {"aliases": […], "ipv4_address": …}}``;
+        ``networking_config`` is docker-py's way to say the same, ``{name: EndpointConfig}``, where
+        an endpoint is a dict of docker-py's keywords (``aliases``, ``links``, ``ipv4_address``,
+        ``ipv6_address``, ``link_local_ips``, ``driver_opt``, ``mac_address``) or of the Engine
+        API's keys (``Aliases``, ``Links``, ``IPAMConfig: {IPv4Address, IPv6Address,
+        LinkLocalIPs}``, ``DriverOpts``, ``MacAddress``), as ``docker.types.EndpointConfig``
+        makes it. The container is created on ``network`` (its ``NetworkMode``), the others are
+        attached in name order, all before the container starts (docker-py ignores the entries of
+        ``networking_config`` when ``network`` is not among them: dockernet attaches them; the
+        daemon, not the attach order, decides which is eth0 when several attach before start). If
+        anything fails after create the container is removed again. ``labels`` is a dict or a
+        list of names (empty values), as in docker-py. Always detached (``detach=False`` is
+        refused).
         """
         if not detach:
             raise ValueError("containers.run: dockernet always runs detached; use exec_run for output")
-        nets: Any = networks
-        if isinstance(networks, Mapping):
-            nets = {_name(n): _endpoint(_name(n), opts or {}) for n, opts in networks.items()}
-        elif isinstance(networks, (list, tuple)):
-            nets = [_name(n) for n in networks]
-        port_map: Any = None
-        if ports is not None:
-            port_map = {str(k): (v if not isinstance(v, tuple) else f"{v[0]}:{v[1]}") for k, v in ports.items()}
-        opts = _drop_none(
-            {
-                "image": image,
-                "command": command if command is None or isinstance(command, str) else list(command),
-                "name": name,
-                "network": _name(network) if network is not None else None,
-                "networks": nets,
-                "env": _plain(environment),
-                "labels": _plain(labels),
-                "hostname": hostname,
-                "cap_add": _plain(cap_add),
-                "cap_drop": _plain(cap_drop),
-                "sysctls": _plain(sysctls),
-                "ports": port_map,
-                "entrypoint": entrypoint if entrypoint is None or isinstance(entrypoint, str) else list(entrypoint),
-                "privileged": privileged,
-                "user": user,
-                "workdir": working_dir,
-                "auto_remove": auto_remove,
-            }
+        opts = _run_options(
+            "containers.run", image, command, name, network, networks, networking_config, environment, labels,
+            hostname, cap_add, cap_drop, sysctls, ports, entrypoint, privileged, user, working_dir, auto_remove,
         )
         ref = self.client._native.container_run(opts)
+        return self.get(ref["id"])
+
+    def create(
+        self,
+        image: str,
+        command: Optional[Union[str, Sequence[str]]] = None,
+        name: Optional[str] = None,
+        network: Optional[str] = None,
+        networks: Optional[Union[Sequence[str], Mapping[str, Mapping[str, Any]]]] = None,
+        networking_config: Optional[Mapping[str, Optional[Mapping[str, Any]]]] = None,
+        environment: Optional[Union[Mapping[str, str], Sequence[str]]] = None,
+        labels: Optional[Union[Mapping[str, str], Sequence[str]]] = None,
+        hostname: Optional[str] = None,
+        cap_add: Optional[Sequence[str]] = None,
+        cap_drop: Optional[Sequence[str]] = None,
+        sysctls: Optional[Mapping[str, str]] = None,
+        ports: Optional[Mapping[str, Any]] = None,
+        entrypoint: Optional[Union[str, Sequence[str]]] = None,
+        privileged: bool = False,
+        user: Optional[str] = None,
+        working_dir: Optional[str] = None,
+        auto_remove: bool = False,
+        detach: bool = True,
+    ) -> Container:
+        """Creates a container without starting it (``docker create``) and returns it; the same
+        arguments as ``run``. Its networks are attached already; connect more with
+        ``network.connect(container)`` and call ``container.start()``: it boots with every
+        interface (as the seed walkthrough does with ``docker create`` + ``network connect``)."""
+        if not detach:
+            raise ValueError("containers.create: dockernet always runs detached; use exec_run for output")
+        opts = _run_options(
+            "containers.create", image, command, name, network, networks, networking_config, environment, labels,
+            hostname, cap_add, cap_drop, sysctls, ports, entrypoint, privileged, user, working_dir, auto_remove,
+        )
+        ref = self.client._native.container_create(opts)
         return self.get(ref["id"])
 
     def get(self, container_id: str) -> Container:
@@ -529,6 +634,95 @@ class ContainerCollection:
         return out
 
 
+_SCOPES = ("local", "swarm", "global")
+
+
+def _run_options(
+    what: str,
+    image: str,
+    command: Any,
+    name: Optional[str],
+    network: Any,
+    networks: Any,
+    networking_config: Optional[Mapping[str, Any]],
+    environment: Any,
+    labels: Any,
+    hostname: Optional[str],
+    cap_add: Any,
+    cap_drop: Any,
+    sysctls: Any,
+    ports: Any,
+    entrypoint: Any,
+    privileged: bool,
+    user: Optional[str],
+    working_dir: Optional[str],
+    auto_remove: bool,
+) -> Dict[str, Any]:
+    """The options of ``run`` and ``create`` as core reads them."""
+    nets: Any = networks
+    if networking_config is not None:
+        if networks is not None:
+            raise TypeError(f"{what}: give networks= or networking_config=, not both")
+        if not isinstance(networking_config, Mapping):
+            raise TypeError(f"{what}: networking_config must be a dict {{network: endpoint config}}, got {type(networking_config).__name__}")
+        # A list keeps `network` first (the network the container is created on, its
+        # NetworkMode, as in docker-py), then the other entries in name order.
+        first = _name(network) if network is not None else None
+        configs = {_name(n): c for n, c in networking_config.items()}
+        order = ([first] if first is not None else []) + sorted(n for n in configs if n != first)
+        nets = [{"name": n, **_endpoint(what, n, configs.get(n) or {})} for n in order]
+        network = None
+    elif isinstance(networks, Mapping):
+        nets = {_name(n): _endpoint(what, _name(n), opts or {}) for n, opts in networks.items()}
+    elif isinstance(networks, (list, tuple)):
+        nets = [_name(n) for n in networks]
+    port_map: Any = None
+    if ports is not None:
+        port_map = {str(k): (v if not isinstance(v, tuple) else f"{v[0]}:{v[1]}") for k, v in ports.items()}
+    if isinstance(labels, (list, tuple)):
+        # docker-py: a list of label names, each with an empty value.
+        labels = {label: "" for label in labels}
+    return _drop_none(
+        {
+            "image": image,
+            "command": command if command is None or isinstance(command, str) else list(command),
+            "name": name,
+            "network": _name(network) if network is not None else None,
+            "networks": nets,
+            "env": _plain(environment),
+            "labels": _plain(labels),
+            "hostname": hostname,
+            "cap_add": _plain(cap_add),
+            "cap_drop": _plain(cap_drop),
+            "sysctls": _plain(sysctls),
+            "ports": port_map,
+            "entrypoint": entrypoint if entrypoint is None or isinstance(entrypoint, str) else list(entrypoint),
+            "privileged": privileged,
+            "user": user,
+            "workdir": working_dir,
+            "auto_remove": auto_remove,
+        }
+    )
+
+
+def _links(links: Any) -> Optional[List[str]]:
+    """docker-py's link forms as ``"name:alias"`` strings: a dict ``{name: alias}``, pairs
+    ``(name, alias)`` or strings (``"name"``, ``"name:alias"``); an empty alias links by name."""
+    if links is None:
+        return None
+    items = links.items() if isinstance(links, Mapping) else links
+    if isinstance(items, str):
+        items = [items]
+    out: List[str] = []
+    for item in items:
+        if isinstance(item, (tuple, list)) and len(item) == 2:
+            target, alias = item
+            out.append(f"{_name(target)}:{alias}" if alias else _name(target))
+        else:
+            out.append(item)  # a string, or something core's reader refuses naming `links`
+    return out
+
+
 _ENDPOINT_KEYS = {
     "aliases": "aliases",
     "links": "links",
@@ -541,12 +735,43 @@ _ENDPOINT_KEYS = {
 }
 
 
-def _endpoint(network: str, opts: Mapping[str, Any]) -> Dict[str, Any]:
-    """docker-py's endpoint keywords (``ipv4_address``…) as core's connect options."""
-    unknown = set(opts) - set(_ENDPOINT_KEYS)
+# The Engine API's endpoint keys (what docker-py's EndpointConfig holds), as core's options.
+_ENGINE_ENDPOINT_KEYS = {
+    "Aliases": "aliases",
+    "Links": "links",
+    "IPv4Address": "ipv4",
+    "IPv6Address": "ipv6",
+    "LinkLocalIPs": "link_local_ips",
+    "DriverOpts": "driver_opts",
+    "MacAddress": "mac_address",
+    "GwPriority": "gw_priority",
+}
+
+
+def _endpoint(what: str, network: str, opts: Mapping[str, Any]) -> Dict[str, Any]:
+    """An endpoint config as core's connect options: docker-py's keywords (``ipv4_address``…)
+    or the Engine API's keys (``Aliases``, ``IPAMConfig: {IPv4Address…}``), as
+    ``docker.types.EndpointConfig`` writes them. Unknown keys are refused, naming them."""
+    if not isinstance(opts, Mapping):
+        raise TypeError(f"{what}: networks[{network!r}]: expected a dict of endpoint options, got {type(opts).__name__}")
+    flat: Dict[str, Any] = {}
+    for k, v in opts.items():
+        if k == "IPAMConfig" and isinstance(v, Mapping):
+            flat.update(v)  # IPv4Address, IPv6Address, LinkLocalIPs
+        else:
+            flat[k] = v
+    unknown = set(flat) - set(_ENDPOINT_KEYS) - set(_ENGINE_ENDPOINT_KEYS)
     if unknown:
         raise TypeError(
-            f"containers.run: networks[{network!r}]: unknown endpoint option(s) {sorted(unknown)}; "
-            f"expected {sorted(_ENDPOINT_KEYS)}"
+            f"{what}: networks[{network!r}]: unknown endpoint option(s) {sorted(unknown)}; "
+            f"expected {sorted(_ENDPOINT_KEYS)} or the Engine API's {sorted(_ENGINE_ENDPOINT_KEYS)}"
         )
-    return {_ENDPOINT_KEYS[k]: v for k, v in opts.items() if v is not None}
+    out: Dict[str, Any] = {}
+    for k, v in flat.items():
+        if v is None:
+            continue
+        key = _ENDPOINT_KEYS.get(k) or _ENGINE_ENDPOINT_KEYS[k]
+        if key in out:
+            raise TypeError(f"{what}: networks[{network!r}]: {k!r} repeats another key for the same option")
+        out[key] = _links(v) if key == "links" else v
+    return out

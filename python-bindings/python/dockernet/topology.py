@@ -4,7 +4,8 @@ A topology is data — networks, nodes (containers) and their attachments, route
 with the same keys as the YAML files in ``scripts/labs/``. ``plan()`` shows what ``apply()`` would
 do; ``apply()`` carries it out as one transaction (undone on failure); ``destroy()`` removes exactly
 what the topology owns; ``status()`` and ``verify()`` report, ``graph()`` draws. In Jupyter a
-topology renders as its graph (SVG, through Graphviz) and a verification as a matrix.
+topology renders as its graph (SVG: Graphviz's ``dot`` when installed, else a built-in layout) and
+a verification as a matrix with a legend and the list of mismatches.
 """
 
 from __future__ import annotations
@@ -70,9 +71,35 @@ class Verification(Result):
                 tds.append(f"<td style='text-align:center;{style}' title='{tip}'>{mark}</td>")
             rows.append(f"<tr><th style='text-align:right'>{escape(a)}</th>{''.join(tds)}</tr>")
         verdict = "all pairs as expected" if self.ok else "MISMATCH (highlighted)"
+        legend = (
+            "<p style='font-size:smaller'>Rows ping columns. ✓ reachable, ✗ unreachable, ? not measured,"
+            " · same node; <span style='background:#f8d7da;font-weight:bold'>highlighted</span>: the"
+            " observation contradicts what the topology expects. Hover a cell for why.</p>"
+        )
+        bad = [f"<li>{escape(self._mismatch(c))}</li>" for c in self.get("cells", []) if not c.get("ok")]
+        listed = f"<p>mismatches:</p><ul>{''.join(bad)}</ul>" if bad else ""
         return (
             f"<table><caption style='text-align:left'>{escape(str(self.get('topology', '')))}: {verdict}"
             f" (rows ping columns)</caption><thead><tr><th></th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            f"{legend}{listed}"
+        )
+
+    @staticmethod
+    def _mismatch(c: Dict[str, Any]) -> str:
+        """One mismatch, worded as the text output (core's verify.rs) words it."""
+
+        def yes_no(b: Any) -> str:
+            return "reachable" if b else "unreachable"
+
+        address, network = c.get("address"), c.get("network")
+        target = f" ({address} on {network})" if address and network else (f" (on {network})" if network else "")
+        if c.get("observed") is not None:
+            observed = yes_no(c["observed"])
+        else:
+            observed = f"not measured: {c['error']}" if c.get("error") else "not measured"
+        return (
+            f"{c.get('from')} → {c.get('to')}{target}: expected {yes_no(c.get('expected'))}"
+            f" ({c.get('source')}, {c.get('why')}), observed {observed}"
         )
 
 
