@@ -345,6 +345,31 @@ impl Client {
         self.request_json(Method::POST, &path, Some(body), limit).await
     }
 
+    /// One request with a raw body and extra headers (an image archive), within the client's
+    /// timeout and response cap; a non-2xx answer becomes a classified error. `path` is
+    /// already versioned.
+    pub(crate) async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        payload: Option<Bytes>,
+        headers: &[(&str, &str)],
+    ) -> Result<Bytes> {
+        let fut = async {
+            let resp = self.send(&method, path, payload, headers).await?;
+            self.read_answer(&method, path, resp).await
+        };
+        let answer = match tokio::time::timeout(self.timeout, fut).await {
+            Ok(r) => r?,
+            Err(_) => return Err(self.timed_out(&method, path, self.timeout)),
+        };
+        if answer.status.is_success() {
+            Ok(answer.body)
+        } else {
+            Err(self.answer_error(&method, path, &answer))
+        }
+    }
+
     /// DELETEs on the agreed API version (a container, a network); the answer has no body.
     pub(crate) async fn delete(&self, path_and_query: &str) -> Result<()> {
         let path = self.versioned(path_and_query).await?;
@@ -437,7 +462,7 @@ impl Client {
     ) -> Result<Response<Incoming>> {
         let build = || {
             let mut b = Request::builder().method(method.clone()).uri(format!("{}{path}", self.transport.base));
-            if payload.is_some() {
+            if payload.is_some() && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
                 b = b.header("Content-Type", "application/json");
             }
             for (k, v) in headers {

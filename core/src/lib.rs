@@ -14,8 +14,13 @@
 //!   exec, and `interfaces` (each attachment as the container sees it).
 //! - [`blocking`]: [`BlockingClient`], the synchronous facade the bindings use.
 //! - [`interrupt`]: [`Interrupt`], how a caller (Ctrl-C, SIGTERM) stops dockernet waiting.
+//! - [`impair`]: link impairment (delay, loss, rate, …) on a container's interface for one network,
+//!   read back, cleared, re-applied after a restart; only qdiscs with dockernet's own handle.
+//! - [`events`]: the daemon's event stream, filtered and bounded by `until`, interruptible.
 //! - [`options`]: option tables read from Lua or Python with errors that name the key.
 //! - [`swarm`]: swarm init, join, leave, inspect, nodes — what overlay networks need.
+//! - [`image`]: whether a daemon has an image, and copying one between daemons (save → load),
+//!   for labs across hosts; never a pull.
 //! - [`topology`]: declared labs — plan, apply (transactional), destroy by label, status, verify
 //!   reachability, graph.
 //! - [`error`]: the one [`Error`] with an [`ErrorKind`].
@@ -34,7 +39,10 @@ pub mod client;
 pub mod container;
 pub mod document;
 pub mod error;
+pub mod events;
 pub mod host;
+pub mod impair;
+pub mod image;
 pub mod interrupt;
 mod local_lock;
 pub mod network;

@@ -36,6 +36,8 @@ pub struct InitOptions {
     pub subnet_size: Option<u32>,
     /// Start a new single-manager cluster from this node's state.
     pub force_new_cluster: bool,
+    /// Labels of the swarm (its spec's `Labels`; a topology marks a swarm it formed this way).
+    pub labels: crate::options::StringMap,
 }
 
 /// Options of `swarm join`.
@@ -97,6 +99,8 @@ struct InitBody<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     subnet_size: Option<u32>,
     force_new_cluster: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    spec: Option<Value>,
 }
 
 #[derive(Serialize)]
@@ -139,6 +143,7 @@ impl Client {
             // (the docker CLI always sends 24 with --default-addr-pool): so do we.
             subnet_size: opts.subnet_size.or((!opts.default_addr_pool.is_empty()).then_some(DEFAULT_SUBNET_SIZE)),
             force_new_cluster: opts.force_new_cluster,
+            spec: (!opts.labels.is_empty()).then(|| serde_json::json!({"Labels": opts.labels.0})),
         };
         let v = self.post_json("/swarm/init", &serde_json::to_value(&body)?).await.map_err(|e| swarm_error(e, op))?;
         Ok(v.as_str().unwrap_or_default().to_string())

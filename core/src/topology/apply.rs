@@ -34,6 +34,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use super::plan::{Action, Op, Plan};
+use super::hosts::Hosts;
 use super::routes;
 use super::spec::{Spec, LABEL_CONFIG, LABEL_NETWORK, LABEL_NODE};
 use super::state::{create_options_from_doc, reconnect_options};
@@ -43,6 +44,7 @@ use crate::container::{Command, ExecOptions, RemoveOptions, RunOptions, StopOpti
 use crate::error::{Error, ErrorKind, Result};
 use crate::interrupt::Interrupt;
 use crate::network::{ConnectOptions, CreateOptions, DisconnectOptions};
+use crate::swarm::{InitOptions, JoinOptions, LeaveOptions};
 use crate::options::{StringList, StringMap};
 
 /// How many steps apply runs at once unless told otherwise.
@@ -179,7 +181,12 @@ enum Undo {
     Start { id: String, name: String },
     Rename { id: String, to: String },
     Route { container: String, destination: String, prior: Option<String> },
+    /// Leave the swarm the step formed or joined (a lab across hosts).
+    LeaveSwarm,
 }
+
+/// An undo record and the host it is carried out on (`None`: the single daemon).
+type Entry = (Option<String>, Undo);
 
 impl Undo {
     fn describe(&self) -> String {
@@ -195,6 +202,7 @@ impl Undo {
                 format!("restore route {destination} via {gw} in {container}")
             }
             Undo::Route { container, destination, prior: None } => format!("delete route {destination} in {container}"),
+            Undo::LeaveSwarm => "leave the swarm".to_string(),
         }
     }
 
@@ -211,7 +219,21 @@ impl Undo {
             Undo::Start { name, .. } => format!("container {name} stopped"),
             Undo::Rename { to, .. } => format!("the replaced container {to} under its set-aside name"),
             Undo::Route { container, destination, .. } => format!("route {destination} in {container} changed"),
+            Undo::LeaveSwarm => "the host in the swarm".to_string(),
         }
+    }
+}
+
+/// An action in words, with its host for a lab across hosts (`[a] run node web …`).
+fn describe(a: &Action) -> String {
+    on(&a.host, a.op.describe())
+}
+
+/// `text`, prefixed with `[host]` when there is one.
+fn on(host: &Option<String>, text: String) -> String {
+    match host {
+        Some(h) => format!("[{h}] {text}"),
+        None => text,
     }
 }
 
@@ -227,16 +249,34 @@ fn short_name(s: &str) -> &str {
 /// half-way), and the containers it set aside (removed once the apply succeeded).
 struct Outcome {
     result: Result<()>,
-    undo: Vec<Undo>,
-    retired: Vec<(String, String)>,
+    undo: Vec<Entry>,
+    retired: Vec<Retired>,
 }
 
+/// A container set aside by a recreation, removed once the apply succeeded: host, id, name.
+type Retired = (Option<String>, String, String);
+
 struct Cx<'a> {
-    client: &'a Client,
+    hosts: &'a Hosts<'a>,
     spec: &'a Spec,
     plan: &'a Plan,
     /// Subnets the daemon refused and their replacements (see [`create_network`]).
     subnets: std::sync::Mutex<Refused>,
+}
+
+impl Cx<'_> {
+    /// The daemon of `host` (`None`: the single daemon).
+    fn client(&self, host: Option<&str>) -> &Client {
+        self.hosts.of(host)
+    }
+
+    /// The declaration a step on `host` works from: its host's share for a lab across hosts.
+    fn spec(&self, host: Option<&str>) -> &Spec {
+        match &self.plan.layout {
+            Some(l) => l.spec_of(host, self.spec),
+            None => self.spec,
+        }
+    }
 }
 
 /// What the daemon refused during one apply: every subnet tried (refused or taken by a
@@ -258,8 +298,8 @@ const SUBNET_TRIES: usize = 8;
 /// holds but does not list (a bridge left by a crash), or a network made since the plan — the
 /// next free subnet of the pool is tried, at most [`SUBNET_TRIES`] in all, and a note says so.
 /// A subnet the user declared is never replaced: its refusal is the error.
-async fn create_network(cx: &Cx<'_>, key: &str, name: &str) -> Result<crate::network::NetworkRef> {
-    let (client, spec) = (cx.client, cx.spec);
+async fn create_network(cx: &Cx<'_>, host: Option<&str>, key: &str, name: &str) -> Result<crate::network::NetworkRef> {
+    let (client, spec) = (cx.client(host), cx.spec(host));
     let mut subnets = cx.plan.nets.get(key).cloned().unwrap_or_default();
     let auto = spec.declared_subnets(key).is_empty() && subnets.len() == 1 && subnets[0].addr().is_ipv4();
     for attempt in 1.. {
@@ -479,15 +519,21 @@ async fn step(cx: &Cx<'_>, a: &Action) -> Outcome {
     let mut undo = Vec::new();
     let mut retired = Vec::new();
     let result = step_inner(cx, a, &mut undo, &mut retired).await;
-    Outcome { result, undo, retired }
+    let host = || a.host.clone();
+    Outcome {
+        result,
+        undo: undo.into_iter().map(|u| (host(), u)).collect(),
+        retired: retired.into_iter().map(|(id, name)| (host(), id, name)).collect(),
+    }
 }
 
 async fn step_inner(cx: &Cx<'_>, a: &Action, undo: &mut Vec<Undo>, retired: &mut Vec<(String, String)>) -> Result<()> {
-    let (client, spec, obs) = (cx.client, cx.spec, &cx.plan.observed);
+    let host = a.host.as_deref();
+    let (client, spec, obs) = (cx.client(host), cx.spec(host), &cx.plan.observed);
     let by_name = |name: &str| obs.containers.iter().find(|c| c.name == name);
     match &a.op {
         Op::CreateNetwork { network, name, .. } => {
-            let r = create_network(cx, network, name).await?;
+            let r = create_network(cx, host, network, name).await?;
             undo.push(Undo::RemoveNetwork { id: r.id, name: name.clone() });
         }
         Op::RecreateNetwork { network, name, .. } => {
@@ -499,7 +545,7 @@ async fn step_inner(cx: &Cx<'_>, a: &Action, undo: &mut Vec<Undo>, retired: &mut
                 name: old.name.clone(),
                 opts: Box::new(create_options_from_doc(&old.doc)),
             });
-            let r = create_network(cx, network, name).await?;
+            let r = create_network(cx, host, network, name).await?;
             undo.push(Undo::RemoveNetwork { id: r.id, name: name.clone() });
         }
         Op::RunNode { node, name, .. } => {
@@ -566,6 +612,32 @@ async fn step_inner(cx: &Cx<'_>, a: &Action, undo: &mut Vec<Undo>, retired: &mut
                 r => r?,
             }
         }
+        Op::InitSwarm { manager } => {
+            let advertise_addr = cx.spec.hosts.get(manager).and_then(|h| h.advertise_addr.clone());
+            let labels = StringMap([(super::hosts::SWARM_LABEL.to_string(), cx.spec.name.clone())].into());
+            client.swarm_init(&InitOptions { advertise_addr, labels, ..Default::default() }).await?;
+            undo.push(Undo::LeaveSwarm);
+        }
+        Op::JoinSwarm { manager } => {
+            let m = cx.client(Some(manager));
+            let doc = m.swarm_inspect().await.map_err(|e| e.context(format!("host {manager}")))?.to_value();
+            let token = doc.pointer("/JoinTokens/Worker").and_then(Value::as_str).unwrap_or_default().to_string();
+            let addr = m.swarm_state().await.map_err(|e| e.context(format!("host {manager}")))?.node_addr;
+            let advertise_addr = host.and_then(|h| cx.spec.hosts.get(h)).and_then(|h| h.advertise_addr.clone());
+            let remote = if addr.contains(':') && !addr.starts_with('[') { addr } else { format!("{addr}:2377") };
+            client
+                .swarm_join(&JoinOptions {
+                    remote_addrs: StringList(vec![remote]),
+                    join_token: token,
+                    advertise_addr,
+                    ..Default::default()
+                })
+                .await?;
+            undo.push(Undo::LeaveSwarm);
+        }
+        Op::CopyImage { image, from } => {
+            client.image_copy_from(cx.client(Some(from)), image).await?;
+        }
     }
     Ok(())
 }
@@ -588,6 +660,7 @@ async fn undo_one(client: &Client, u: &Undo) -> Result<()> {
             };
             run_in(client, container, &cmd).await.map(|_| ())
         }
+        Undo::LeaveSwarm => client.swarm_leave(&LeaveOptions { force: true }).await,
     }
 }
 
@@ -615,8 +688,8 @@ enum Stop {
 /// aside by its steps, and, when a second interrupt dropped the steps in flight, what they were.
 struct Phase {
     stop: Option<Stop>,
-    undo: Vec<Undo>,
-    retired: Vec<(String, String)>,
+    undo: Vec<Entry>,
+    retired: Vec<Retired>,
     abandoned: Option<Vec<String>>,
 }
 
@@ -660,7 +733,7 @@ async fn run_phase<P: Fn(&Progress)>(
                 let a = &actions[pending[i]];
                 if a.after.iter().all(|d| finished.contains(d) || !in_phase.contains(d)) {
                     pending.remove(i);
-                    report(progress, topo, ProgressEvent::Started, a.id, total, *done, a.op.describe());
+                    report(progress, topo, ProgressEvent::Started, a.id, total, *done, describe(a));
                     in_flight.push(a.id);
                     running.push(async move { (a, step(cx, a).await) });
                 } else {
@@ -692,7 +765,7 @@ async fn run_phase<P: Fn(&Progress)>(
                     in_flight
                         .iter()
                         .filter_map(|id| actions.iter().find(|a| a.id == *id))
-                        .map(|a| a.op.describe())
+                        .map(describe)
                         .collect(),
                 );
                 return phase;
@@ -710,7 +783,7 @@ async fn run_phase<P: Fn(&Progress)>(
             Ok(()) => {
                 finished.insert(a.id);
                 *done += 1;
-                report(progress, topo, ProgressEvent::Finished, a.id, total, *done, a.op.describe());
+                report(progress, topo, ProgressEvent::Finished, a.id, total, *done, describe(a));
                 let notes = std::mem::take(&mut cx.subnets.lock().expect("subnet journal").unreported);
                 for n in notes {
                     report(progress, topo, ProgressEvent::Note, a.id, total, *done, n);
@@ -724,7 +797,7 @@ async fn run_phase<P: Fn(&Progress)>(
                     a.id,
                     total,
                     *done,
-                    format!("{}: {}", a.op.describe(), e.message()),
+                    format!("{}: {}", describe(a), e.message()),
                 );
                 if phase.stop.is_none() {
                     phase.stop = Some(Stop::Failed(a.id, e));
@@ -753,15 +826,15 @@ fn is_removal_phase(cx: &Cx<'_>, indices: &[usize]) -> bool {
 /// undo records never carried out (in the order they were made).
 struct Rollback<'u> {
     failures: Vec<String>,
-    stopped: Option<&'u [Undo]>,
+    stopped: Option<&'u [Entry]>,
 }
 
 /// Undoes the journal in reverse order; returns what could not be undone. A first interrupt
 /// heard meanwhile changes nothing (this is what it asks for); a second stops the rollback.
 async fn roll_back<'u, P: Fn(&Progress)>(
-    client: &Client,
+    hosts: &Hosts<'_>,
     topo: &str,
-    undo: &'u [Undo],
+    undo: &'u [Entry],
     progress: &P,
     ints: &mut Interrupts<'_>,
 ) -> Rollback<'u> {
@@ -771,15 +844,16 @@ async fn roll_back<'u, P: Fn(&Progress)>(
         let text = format!("interrupted ({cause}): rolling back already (interrupt again to stop at once)");
         report(progress, topo, ProgressEvent::Interrupted, 0, total, 0, text);
     };
-    for (i, u) in undo.iter().rev().enumerate() {
-        report(progress, topo, ProgressEvent::Undoing, i + 1, total, i, u.describe());
+    for (i, (host, u)) in undo.iter().rev().enumerate() {
+        let client = hosts.of(host.as_deref());
+        report(progress, topo, ProgressEvent::Undoing, i + 1, total, i, on(host, u.describe()));
         let Some(r) = ints.unless_stopped(undo_one(client, u), first).await else {
             let text = format!("interrupted again ({}): stopping the rollback at once", ints.cause());
             report(progress, topo, ProgressEvent::Interrupted, i + 1, total, i, text);
             return Rollback { failures, stopped: Some(&undo[..total - i]) };
         };
         match r {
-            Ok(()) => report(progress, topo, ProgressEvent::Undone, i + 1, total, i + 1, u.describe()),
+            Ok(()) => report(progress, topo, ProgressEvent::Undone, i + 1, total, i + 1, on(host, u.describe())),
             Err(e) => {
                 report(
                     progress,
@@ -788,9 +862,9 @@ async fn roll_back<'u, P: Fn(&Progress)>(
                     i + 1,
                     total,
                     i + 1,
-                    format!("{}: {}", u.describe(), e.message()),
+                    format!("{}: {}", on(host, u.describe()), e.message()),
                 );
-                failures.push(format!("{}: {}", u.describe(), e.message()));
+                failures.push(format!("{}: {}", on(host, u.describe()), e.message()));
             }
         }
     }
@@ -800,7 +874,19 @@ async fn roll_back<'u, P: Fn(&Progress)>(
 /// Removes what carries the topology's label but was not there when the plan was made: what a
 /// step created although it reported a failure (a request that timed out on the client while
 /// the daemon went on with it), which the journal could not know of. Containers first.
-async fn sweep_new(client: &Client, plan: &Plan) -> Vec<String> {
+async fn sweep_new(hosts: &Hosts<'_>, plan: &Plan) -> Vec<String> {
+    if plan.layout.is_none() {
+        return sweep_new_on(hosts.of(None), plan).await;
+    }
+    let mut failures = Vec::new();
+    for (h, client) in hosts.iter() {
+        failures.extend(sweep_new_on(client, plan).await.into_iter().map(|f| format!("[{h}] {f}")));
+    }
+    failures
+}
+
+/// [`sweep_new`] on one daemon.
+async fn sweep_new_on(client: &Client, plan: &Plan) -> Vec<String> {
     let mut failures = Vec::new();
     let filters = std::collections::BTreeMap::from([(
         "label".to_string(),
@@ -856,13 +942,13 @@ fn count(n: usize, thing: &str) -> String {
 /// rollback would have gone) and the steps whose requests were dropped in flight (they may or may
 /// not have been carried out).
 /// `stopped` says what stopped (`stopped the rollback at once`).
-fn stopped_at_once(topo: &str, cause: &str, stopped: &str, left: &[Undo], in_flight: &[String]) -> Error {
+fn stopped_at_once(topo: &str, cause: &str, stopped: &str, left: &[Entry], in_flight: &[String]) -> Error {
     let mut m = format!("apply {topo:?}: interrupted again ({cause}): {stopped}");
     if left.is_empty() && in_flight.is_empty() {
         m.push_str("; nothing of this apply is left");
         return Error::new(ErrorKind::Interrupted, m);
     }
-    let left: Vec<String> = left.iter().rev().map(Undo::left).collect();
+    let left: Vec<String> = left.iter().rev().map(|(h, u)| on(h, u.left())).collect();
     if !left.is_empty() {
         m.push_str(&format!("; left on the daemon: {}", list(&left, 10, ", ")));
     }
@@ -879,7 +965,7 @@ fn stopped_at_once(topo: &str, cause: &str, stopped: &str, left: &[Undo], in_fli
 
 /// Carries out `plan` (made for `spec`): see the file notes.
 pub(crate) async fn execute<P: Fn(&Progress)>(
-    client: &Client,
+    hosts: &Hosts<'_>,
     spec: &Spec,
     plan: Plan,
     opts: &ApplyOptions,
@@ -891,7 +977,7 @@ pub(crate) async fn execute<P: Fn(&Progress)>(
         return Err(Error::invalid(format!("apply {topo:?}: the plan was made for topology {:?}", plan.topology)));
     }
     let concurrency = opts.concurrency.max(1);
-    let cx = Cx { client, spec, plan: &plan, subnets: Default::default() };
+    let cx = Cx { hosts, spec, plan: &plan, subnets: Default::default() };
     let total = plan.actions.len();
     let (build, removals): (Vec<usize>, Vec<usize>) = (0..total).partition(|&i| !plan.actions[i].op.is_removal());
     let mut done = 0;
@@ -904,15 +990,16 @@ pub(crate) async fn execute<P: Fn(&Progress)>(
     }
     if let Some(stop) = phase.stop {
         let changes = phase.undo.len();
-        let rollback = roll_back(client, &topo, &phase.undo, progress, &mut ints).await;
+        let rollback = roll_back(hosts, &topo, &phase.undo, progress, &mut ints).await;
         if let Some(left) = rollback.stopped {
             // The last record left was being undone: its request was dropped in flight.
-            let (in_flight, left) = left.split_last().map_or((vec![], left), |(u, rest)| (vec![u.describe()], rest));
+            let (in_flight, left) =
+                left.split_last().map_or((vec![], left), |((h, u), rest)| (vec![on(h, u.describe())], rest));
             return Err(stopped_at_once(&topo, &ints.cause(), "stopped the rollback at once", left, &in_flight));
         }
         let mut failures = rollback.failures;
         // A request that timed out may still have been carried out: sweep what the journal missed.
-        match ints.unless_stopped(sweep_new(client, &plan), |_| {}).await {
+        match ints.unless_stopped(sweep_new(hosts, &plan), |_| {}).await {
             Some(f) => failures.extend(f),
             None => {
                 let e = stopped_at_once(&topo, &ints.cause(), "stopped the final sweep at once", &[], &[]);
@@ -924,7 +1011,7 @@ pub(crate) async fn execute<P: Fn(&Progress)>(
         }
         let (e, done_note) = match stop {
             Stop::Failed(id, e) => {
-                let what = plan.actions.iter().find(|a| a.id == id).map(|a| a.op.describe()).unwrap_or_default();
+                let what = plan.actions.iter().find(|a| a.id == id).map(describe).unwrap_or_default();
                 let e = e.context(format!("apply {topo:?}: step {id}/{total} ({what}) failed"));
                 let note = format!(
                     "rolled back: {} undone, the topology is as it was before this apply",
@@ -973,8 +1060,8 @@ pub(crate) async fn execute<P: Fn(&Progress)>(
     }
     let mut leftovers = Vec::new();
     if ints.heard == 0 {
-        for (id, name) in &retired {
-            if let Err(e) = client.container_rm(id, &RemoveOptions { force: true }).await {
+        for (host, id, name) in &retired {
+            if let Err(e) = hosts.of(host.as_deref()).container_rm(id, &RemoveOptions { force: true }).await {
                 if e.kind() != ErrorKind::NotFound {
                     leftovers.push(format!("replaced container {name}: {}", e.message()));
                 }
@@ -983,7 +1070,7 @@ pub(crate) async fn execute<P: Fn(&Progress)>(
     }
     match phase.stop {
         Some(Stop::Failed(id, e)) => {
-            let what = plan.actions.iter().find(|a| a.id == id).map(|a| a.op.describe()).unwrap_or_default();
+            let what = plan.actions.iter().find(|a| a.id == id).map(describe).unwrap_or_default();
             return Err(e
                 .context(format!("apply {topo:?}: every change was made, but step {id}/{total} ({what}) failed"))
                 .note("nothing was undone; apply again to finish the removals"));

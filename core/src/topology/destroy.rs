@@ -31,6 +31,9 @@ pub struct DestroyReport {
     pub containers: Vec<String>,
     /// Names of the networks removed.
     pub networks: Vec<String>,
+    /// Hosts that left the swarm the topology had formed (a lab across hosts).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub swarm_left: Vec<String>,
 }
 
 impl fmt::Display for DestroyReport {
@@ -65,11 +68,28 @@ fn ok_if_gone(r: Result<()>) -> Result<()> {
 
 /// Removes everything labelled `dockernet.topology=<name>`: containers, then networks.
 pub(crate) async fn destroy(client: &Client, name: &str, concurrency: usize) -> Result<DestroyReport> {
+    let mut report = DestroyReport { topology: name.to_string(), ..Default::default() };
+    report.containers = containers(client, name, concurrency).await?;
+    match networks(client, name, concurrency, false).await {
+        Ok(n) => report.networks = n,
+        Err(e) if e.kind() == ErrorKind::Forbidden => {
+            return Err(Error::new(
+                ErrorKind::Forbidden,
+                e.message().replacen(": removed ", &format!(": removed {} container(s) and ", report.containers.len()), 1),
+            ))
+        }
+        Err(e) => return Err(e),
+    }
+    Ok(report)
+}
+
+/// Removes the containers labelled `dockernet.topology=<name>` (forced, `concurrency` at a
+/// time); returns their names, sorted.
+pub(crate) async fn containers(client: &Client, name: &str, concurrency: usize) -> Result<Vec<String>> {
     let ctx = format!("destroy topology {name:?}");
     if name.trim().is_empty() {
         return Err(Error::invalid(format!("{ctx}: the topology name must not be empty")));
     }
-    let mut report = DestroyReport { topology: name.to_string(), ..Default::default() };
     let ctrs = client
         .container_ls(&ContainerListOptions { all: true, filters: filters(name) })
         .await
@@ -89,21 +109,31 @@ pub(crate) async fn destroy(client: &Client, name: &str, concurrency: usize) -> 
         .buffer_unordered(concurrency.max(1))
         .collect()
         .await;
+    let mut removed = Vec::new();
     let mut failures = Vec::new();
     for (n, r) in results {
         match r {
-            Ok(()) => report.containers.push(n),
+            Ok(()) => removed.push(n),
             Err(e) => failures.push(e),
         }
     }
-    report.containers.sort();
+    removed.sort();
     if let Some(e) = failures.into_iter().next() {
         return Err(e.context(&ctx).note("the topology's networks were left in place; run destroy again"));
     }
+    Ok(removed)
+}
 
+/// Removes the networks labelled `dockernet.topology=<name>` once the topology's containers are
+/// gone; returns their names, sorted. `skip_swarm`: leave swarm-scoped networks alone (a
+/// worker lists them but only the manager removes them). A network a foreign container still
+/// uses is left in place: a `forbidden` error names it after everything else was removed.
+pub(crate) async fn networks(client: &Client, name: &str, concurrency: usize, skip_swarm: bool) -> Result<Vec<String>> {
+    let ctx = format!("destroy topology {name:?}");
     let nets = client.network_ls(&ListOptions { filters: filters(name) }).await.map_err(|e| e.context(&ctx))?;
     let ids: Vec<(String, String)> = nets
         .iter()
+        .filter(|d| !(skip_swarm && d.str_field("Scope") == "swarm"))
         .map(|d| (d.str_field("Id"), d.str_field("Name")))
         .collect();
     // Each network: still used by someone (→ left in place, named), removed, or an error.
@@ -134,26 +164,26 @@ pub(crate) async fn destroy(client: &Client, name: &str, concurrency: usize) -> 
         .buffer_unordered(concurrency.max(1))
         .collect()
         .await;
+    let mut removed = Vec::new();
     let mut in_use = Vec::new();
     let mut first_error = None;
     for (net_name, r) in results {
         match r {
-            Ok(None) => report.networks.push(net_name),
+            Ok(None) => removed.push(net_name),
             Ok(Some(users)) => in_use.push(format!("{net_name} (used by {})", users.join(", "))),
             Err(e) => {
                 first_error.get_or_insert(e);
             }
         }
     }
-    report.networks.sort();
+    removed.sort();
     if !in_use.is_empty() {
         return Err(Error::new(
             ErrorKind::Forbidden,
             format!(
-                "{ctx}: removed {} container(s) and {} network(s), but left network(s) {} in place: containers the \
-                 topology does not own are attached (dockernet never touches them); disconnect them and destroy again",
-                report.containers.len(),
-                report.networks.len(),
+                "{ctx}: removed {} network(s), but left network(s) {} in place: containers the topology does not \
+                 own are attached (dockernet never touches them); disconnect them and destroy again",
+                removed.len(),
                 in_use.join(", ")
             ),
         ));
@@ -161,5 +191,5 @@ pub(crate) async fn destroy(client: &Client, name: &str, concurrency: usize) -> 
     if let Some(e) = first_error {
         return Err(e.context(&ctx));
     }
-    Ok(report)
+    Ok(removed)
 }

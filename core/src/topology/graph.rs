@@ -57,20 +57,48 @@ pub(crate) struct Drawing {
     links: Vec<(String, String, String)>,
     /// (node, via, to)
     routes: Vec<(String, String, String)>,
+    /// A lab across hosts: each host (key, address), drawn as a cluster around its nodes and
+    /// its local networks; networks that span hosts stay outside, marked overlay.
+    hosts: Vec<(String, String)>,
+    /// Node → host.
+    node_host: BTreeMap<String, String>,
+    /// Local network → host.
+    net_host: BTreeMap<String, String>,
 }
 
 impl Drawing {
     /// From the declaration, with subnets and addresses from the daemon when given.
     pub(crate) fn new(spec: &Spec, subnets: Option<&BTreeMap<String, Vec<String>>>, obs: Option<&Observed>) -> Drawing {
         let mut d = Drawing { name: spec.name.clone(), ..Default::default() };
+        let by_net = spec.hosts_by_network();
+        for (key, h) in spec.hosts.iter() {
+            let addr = h
+                .host
+                .as_deref()
+                .map(crate::host::redact)
+                .or_else(|| h.context.as_ref().map(|c| format!("context {c}")))
+                .unwrap_or_else(|| "the current daemon".to_string());
+            d.hosts.push((key.to_string(), addr));
+        }
         for (key, n) in spec.networks.iter() {
-            let sub = match subnets.and_then(|s| s.get(key)) {
+            let mut sub = match subnets.and_then(|s| s.get(key)) {
                 Some(s) => s.join(", "),
                 None => n.subnet.0.join(", "),
             };
+            if !spec.hosts.is_empty() {
+                let on = by_net.get(key);
+                if on.is_some_and(|h| h.len() > 1) || n.driver.as_deref() == Some("overlay") {
+                    sub = if sub.is_empty() { "overlay".to_string() } else { format!("{sub} overlay") };
+                } else if let Some(h) = on.and_then(|h| h.iter().next()) {
+                    d.net_host.insert(key.to_string(), h.to_string());
+                }
+            }
             d.networks.push((key.to_string(), sub, n.internal));
         }
         for (key, node) in spec.nodes.iter() {
+            if let Some(h) = spec.node_host(key).filter(|_| !spec.hosts.is_empty()) {
+                d.node_host.insert(key.to_string(), h.to_string());
+            }
             d.nodes.push((key.to_string(), spec.node_image(node)));
             let live = obs.and_then(|o| o.container(spec, key));
             for (net, o) in node.networks.iter() {
@@ -93,7 +121,8 @@ impl Drawing {
         match format {
             GraphFormat::Dot => Ok(self.dot()),
             GraphFormat::Mermaid => Ok(self.mermaid()),
-            GraphFormat::Svg => to_svg(&self.dot(), "dot"),
+            // Graphviz when installed, else the built-in layout (svg.rs).
+            GraphFormat::Svg => super::svg::render(&self.dot(), &format!("topology {}", self.name)),
         }
     }
 
@@ -108,7 +137,10 @@ impl Drawing {
         );
         let _ = writeln!(s, "  node [fontname=\"Helvetica\", fontsize=11];");
         let _ = writeln!(s, "  edge [fontname=\"Helvetica\", fontsize=9];");
+        // Declarations by host cluster ("" = outside every cluster).
+        let mut decl: BTreeMap<&str, String> = BTreeMap::new();
         for (key, sub, internal) in &self.networks {
+            let s = decl.entry(self.net_host.get(key).map(String::as_str).unwrap_or("")).or_default();
             let mut label = key.clone();
             if !sub.is_empty() {
                 label.push_str(&format!("\n{sub}"));
@@ -124,12 +156,22 @@ impl Drawing {
             );
         }
         for (key, image) in &self.nodes {
+            let s = decl.entry(self.node_host.get(key).map(String::as_str).unwrap_or("")).or_default();
             let _ = writeln!(
                 s,
                 "  {} [shape=box, style=\"rounded,filled\", fillcolor=\"#f1f5f9\", label={}];",
                 q(&format!("node:{key}")),
                 q(&format!("{key}\n{image}"))
             );
+        }
+        s.push_str(&decl.remove("").unwrap_or_default());
+        for (host, addr) in &self.hosts {
+            let _ = writeln!(s, "  subgraph {} {{", q(&format!("cluster_host_{host}")));
+            let _ = writeln!(s, "    graph [label={}, style=\"rounded,dashed\", color=\"#64748b\"];", q(&format!("host {host}\n{addr}")));
+            for line in decl.remove(host.as_str()).unwrap_or_default().lines() {
+                let _ = writeln!(s, "  {line}");
+            }
+            s.push_str("  }\n");
         }
         for (node, net, addr) in &self.links {
             let _ =
@@ -156,7 +198,9 @@ impl Drawing {
         let node_id: BTreeMap<&str, String> =
             self.nodes.iter().enumerate().map(|(i, (k, _))| (k.as_str(), format!("node{i}"))).collect();
         let mut s = String::from("graph LR\n");
+        let mut decl: BTreeMap<&str, String> = BTreeMap::new();
         for (key, sub, internal) in &self.networks {
+            let s = decl.entry(self.net_host.get(key).map(String::as_str).unwrap_or("")).or_default();
             let mut label = key.clone();
             if !sub.is_empty() {
                 label.push_str(&format!("<br/>{sub}"));
@@ -167,7 +211,16 @@ impl Drawing {
             let _ = writeln!(s, "  {}([{}])", net_id[key.as_str()], q(&label));
         }
         for (key, image) in &self.nodes {
+            let s = decl.entry(self.node_host.get(key).map(String::as_str).unwrap_or("")).or_default();
             let _ = writeln!(s, "  {}[{}]", node_id[key.as_str()], q(&format!("{key}<br/>{image}")));
+        }
+        s.push_str(&decl.remove("").unwrap_or_default());
+        for (i, (host, addr)) in self.hosts.iter().enumerate() {
+            let _ = writeln!(s, "  subgraph host{i}[{}]", q(&format!("host {host}: {addr}")));
+            for line in decl.remove(host.as_str()).unwrap_or_default().lines() {
+                let _ = writeln!(s, "  {line}");
+            }
+            s.push_str("  end\n");
         }
         for (node, net, addr) in &self.links {
             let (Some(a), Some(b)) = (node_id.get(node.as_str()), net_id.get(net.as_str())) else { continue };

@@ -18,6 +18,8 @@
 //!   topology's own containers.
 //! - [`routes`]: installing routes inside nodes, and the forwarding model verify expects from.
 //! - [`graph`]: DOT, Mermaid and SVG.
+//! - [`hosts`]: labs across hosts — each node on a declared daemon, networks that span hosts as
+//!   Swarm overlays, one plan whose actions name their host, images copied between hosts.
 //!
 //! ```no_run
 //! use dockernet_core::topology::{ApplyOptions, Topology, VerifyOptions};
@@ -37,6 +39,7 @@ pub mod destroy;
 #[cfg(test)]
 mod fuzz;
 pub mod graph;
+pub mod hosts;
 pub mod load;
 pub mod lock;
 pub mod plan;
@@ -45,6 +48,7 @@ pub mod spec;
 pub mod state;
 pub mod status;
 pub mod subnets;
+mod svg;
 pub mod verify;
 
 use std::path::Path;
@@ -57,7 +61,10 @@ pub use destroy::DestroyReport;
 pub use graph::GraphFormat;
 pub use lock::LockOptions;
 pub use plan::{Action, Op, Plan};
-pub use spec::{Expect, Named, NodeSpec, RouteSpec, Spec, DEFAULT_POOL, DEFAULT_SUBNET_SIZE, LABEL};
+pub use hosts::Layout;
+pub use spec::{
+    Expect, HostSpec, HostTls, Named, NodeSpec, RouteSpec, Spec, SwarmSpec, DEFAULT_POOL, DEFAULT_SUBNET_SIZE, LABEL,
+};
 pub use status::{Element, ElementKind, State, Status};
 pub use verify::{Cell, Verification, VerifyOptions};
 
@@ -149,9 +156,35 @@ impl Topology {
     /// when an explicit subnet overlaps another network or a host route, or when the pool has no
     /// room left; daemon errors as they come.
     pub async fn plan(&self, client: &Client) -> Result<Plan> {
-        let obs =
-            state::observe(client, &self.spec, true).await.map_err(|e| e.context(format!("plan {:?}", self.name())))?;
+        let ctx = || format!("plan {:?}", self.name());
+        if self.spans_hosts() {
+            let hosts = hosts::Hosts::connect(&self.spec, client).map_err(|e| e.context(ctx()))?;
+            return hosts::plan(&self.spec, &hosts, true).await.map(|(p, _)| p).map_err(|e| e.context(ctx()));
+        }
+        let obs = state::observe(client, &self.spec, true).await.map_err(|e| e.context(ctx()))?;
         plan::make_plan(&self.spec, obs)
+    }
+
+    /// True when the declaration names its daemons (`hosts`): a lab across hosts (see
+    /// [`hosts`]). `client` is then the daemon of hosts that name no address.
+    pub fn spans_hosts(&self) -> bool {
+        !self.spec.hosts.is_empty()
+    }
+
+    /// The daemons this topology's operations talk to (one, or one per declared host).
+    fn hosts<'a>(&self, client: &'a Client) -> Result<hosts::Hosts<'a>> {
+        if self.spans_hosts() {
+            hosts::Hosts::connect(&self.spec, client)
+        } else {
+            Ok(hosts::Hosts::single(client))
+        }
+    }
+
+    /// The daemon that holds the topology's lock: the only one, or the swarm manager (else the
+    /// first host) of a lab across hosts.
+    fn lock_client<'h>(&self, hosts: &'h hosts::Hosts<'_>) -> &'h Client {
+        let first = self.spec.swarm.as_ref().map(|s| s.manager.as_str()).or_else(|| self.spec.hosts.names().next());
+        hosts.of(first)
     }
 
     /// Plans and carries the plan out (see [`apply`]). `progress` hears every step start, finish
@@ -167,13 +200,15 @@ impl Topology {
     ) -> Result<ApplyReport> {
         // The topology's lock is held from planning to the end (see lock.rs): a plan made while
         // another apply runs would be stale before it starts.
-        let lock = self.lock(client, "apply", &opts.lock_options(), opts.interrupt.as_ref(), &progress).await?;
+        let hosts = self.hosts(client).map_err(|e| e.context(format!("apply {:?}", self.name())))?;
+        let locker = self.lock_client(&hosts);
+        let lock = self.lock(locker, "apply", &opts.lock_options(), opts.interrupt.as_ref(), &progress).await?;
         let result = async {
             let plan = self.plan(client).await?;
-            apply::execute(client, &self.spec, plan, opts, &progress).await
+            apply::execute(&hosts, &self.spec, plan, opts, &progress).await
         }
         .await;
-        release(client, self.name(), lock, &progress).await;
+        release(locker, self.name(), lock, &progress).await;
         result
     }
 
@@ -186,9 +221,11 @@ impl Topology {
         opts: &ApplyOptions,
         progress: P,
     ) -> Result<ApplyReport> {
-        let lock = self.lock(client, "apply", &opts.lock_options(), opts.interrupt.as_ref(), &progress).await?;
-        let result = apply::execute(client, &self.spec, plan, opts, &progress).await;
-        release(client, self.name(), lock, &progress).await;
+        let hosts = self.hosts(client).map_err(|e| e.context(format!("apply {:?}", self.name())))?;
+        let locker = self.lock_client(&hosts);
+        let lock = self.lock(locker, "apply", &opts.lock_options(), opts.interrupt.as_ref(), &progress).await?;
+        let result = apply::execute(&hosts, &self.spec, plan, opts, &progress).await;
+        release(locker, self.name(), lock, &progress).await;
         result
     }
 
@@ -219,9 +256,15 @@ impl Topology {
         opts: &LockOptions,
         progress: P,
     ) -> Result<DestroyReport> {
-        let lock = self.lock(client, "destroy", opts, None, &progress).await?;
-        let result = destroy::destroy(client, self.name(), DEFAULT_CONCURRENCY).await;
-        release(client, self.name(), lock, &progress).await;
+        let hosts = self.hosts(client).map_err(|e| e.context(format!("destroy {:?}", self.name())))?;
+        let locker = self.lock_client(&hosts);
+        let lock = self.lock(locker, "destroy", opts, None, &progress).await?;
+        let result = if self.spans_hosts() {
+            hosts::destroy(&self.spec, &hosts, DEFAULT_CONCURRENCY).await
+        } else {
+            destroy::destroy(client, self.name(), DEFAULT_CONCURRENCY).await
+        };
+        release(locker, self.name(), lock, &progress).await;
         result
     }
 
@@ -246,9 +289,13 @@ impl Topology {
     /// Each declared element present, missing or drifted, and what is owned but no longer
     /// declared.
     pub async fn status(&self, client: &Client) -> Result<Status> {
-        let obs = state::observe(client, &self.spec, true)
-            .await
-            .map_err(|e| e.context(format!("status {:?}", self.name())))?;
+        let ctx = || format!("status {:?}", self.name());
+        if self.spans_hosts() {
+            let hosts = self.hosts(client).map_err(|e| e.context(ctx()))?;
+            let (_, elements) = hosts::plan(&self.spec, &hosts, true).await.map_err(|e| e.context(ctx()))?;
+            return Ok(Status { topology: self.spec.name.clone(), elements });
+        }
+        let obs = state::observe(client, &self.spec, true).await.map_err(|e| e.context(ctx()))?;
         let nets = plan::resolve_subnets(&self.spec, &obs)?;
         let diff = plan::diff(&self.spec, &nets, &obs)?;
         Ok(Status { topology: self.spec.name.clone(), elements: diff.elements })
@@ -256,7 +303,9 @@ impl Topology {
 
     /// The reachability matrix, measured (see [`verify`]).
     pub async fn verify(&self, client: &Client, opts: &VerifyOptions) -> Result<Verification> {
-        verify::verify(client, &self.spec, opts).await.map_err(|e| e.context(format!("verify {:?}", self.name())))
+        let ctx = || format!("verify {:?}", self.name());
+        let hosts = self.hosts(client).map_err(|e| e.context(ctx()))?;
+        verify::verify(&hosts, &self.spec, opts).await.map_err(|e| e.context(ctx()))
     }
 
     /// The expected reachability matrix, from the declaration alone (nothing measured).
@@ -271,7 +320,12 @@ impl Topology {
 
     /// The topology drawn with the subnets and addresses the daemon has (or would allocate).
     pub async fn graph_live(&self, client: &Client, format: GraphFormat) -> Result<String> {
-        let obs = state::observe(client, &self.spec, false).await?;
+        let obs = if self.spans_hosts() {
+            let hosts = self.hosts(client)?;
+            hosts::survey(&self.spec, &hosts, false).await?.merged()
+        } else {
+            state::observe(client, &self.spec, false).await?
+        };
         let nets = plan::resolve_subnets(&self.spec, &obs)?;
         let subnets = nets.iter().map(|(k, v)| (k.clone(), v.iter().map(|n| n.to_string()).collect())).collect();
         graph::Drawing::new(&self.spec, Some(&subnets), Some(&obs)).render(format)

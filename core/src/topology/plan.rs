@@ -146,6 +146,26 @@ pub enum Op {
         /// Docker name.
         name: String,
     },
+    /// Make the action's host the first manager of a new swarm (a lab across hosts whose
+    /// hosts are in no swarm yet). The swarm carries the topology's label, so destroy knows
+    /// it formed it.
+    InitSwarm {
+        /// The host (a key of `hosts`).
+        manager: String,
+    },
+    /// Join the action's host to the swarm of `manager`, as a worker.
+    JoinSwarm {
+        /// The manager's host key.
+        manager: String,
+    },
+    /// Copy an image the action's host lacks from a host that has it, through the API
+    /// (`docker save | docker load`, never a pull).
+    CopyImage {
+        /// The image.
+        image: String,
+        /// The host it comes from.
+        from: String,
+    },
 }
 
 impl Op {
@@ -183,6 +203,9 @@ impl Op {
             }
             Op::RemoveNode { node, name } => format!("remove node {node} ({name})"),
             Op::RemoveNetwork { network, name } => format!("remove network {network} ({name})"),
+            Op::InitSwarm { manager } => format!("form a swarm with {manager} as its manager"),
+            Op::JoinSwarm { manager } => format!("join the swarm of {manager}"),
+            Op::CopyImage { image, from } => format!("copy image {image} from {from}"),
         }
     }
 
@@ -194,6 +217,7 @@ impl Op {
     fn rank(&self) -> u8 {
         match self {
             Op::Disconnect { .. } | Op::RemoveRoute { .. } => 0,
+            Op::InitSwarm { .. } | Op::JoinSwarm { .. } | Op::CopyImage { .. } => 1,
             Op::CreateNetwork { .. } | Op::RecreateNetwork { .. } => 1,
             Op::RunNode { .. } | Op::RecreateNode { .. } => 2,
             Op::Connect { .. } => 3,
@@ -209,6 +233,10 @@ impl Op {
 pub struct Action {
     /// 1-based position in the plan.
     pub id: usize,
+    /// The host it runs on (a key of the topology's `hosts`); `None` for a single-daemon
+    /// topology.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
     /// What to do.
     #[serde(flatten)]
     pub op: Op,
@@ -232,6 +260,10 @@ pub struct Plan {
     pub(crate) observed: Arc<Observed>,
     #[serde(skip)]
     pub(crate) nets: BTreeMap<String, Vec<IpNet>>,
+    /// For a lab across hosts: where each element lives and each host's share of the
+    /// declaration (see hosts.rs).
+    #[serde(skip)]
+    pub(crate) layout: Option<Arc<super::hosts::Layout>>,
 }
 
 impl Plan {
@@ -261,7 +293,11 @@ impl fmt::Display for Plan {
         writeln!(f, "topology {:?}: {n} action{}", self.topology, if n == 1 { "" } else { "s" })?;
         let width = n.to_string().len();
         for (i, a) in self.actions.iter().enumerate() {
-            write!(f, "  {:>width$}. {}", a.id, a.op.describe())?;
+            write!(f, "  {:>width$}. ", a.id)?;
+            if let Some(h) = &a.host {
+                write!(f, "[{h}] ")?;
+            }
+            write!(f, "{}", a.op.describe())?;
             if let Some(r) = &a.reason {
                 write!(f, " — {r}")?;
             }
@@ -321,6 +357,7 @@ pub(crate) fn make_plan(spec: &Spec, obs: Observed) -> Result<Plan> {
         actions: diff.actions,
         observed: Arc::new(obs),
         nets,
+        layout: None,
     })
 }
 
@@ -373,24 +410,35 @@ impl Builder {
     /// Sorts by rank (a valid topological order, since every dependency has a lower rank) and
     /// renumbers from 1.
     fn finish(self) -> Vec<Action> {
-        let mut order: Vec<usize> = (0..self.items.len()).collect();
-        order.sort_by_key(|&i| (self.items[i].0.rank(), i));
-        let mut new_id = vec![0usize; self.items.len()];
-        for (pos, &i) in order.iter().enumerate() {
-            new_id[i] = pos + 1;
-        }
-        let mut items: Vec<Option<Item>> = self.items.into_iter().map(Some).collect();
-        order
-            .iter()
-            .map(|&i| {
-                let (op, reason, after) = items[i].take().expect("each item is placed once");
-                let mut after: Vec<usize> = after.iter().map(|a| new_id[a - 1]).collect();
-                after.sort_unstable();
-                debug_assert!(after.iter().all(|a| *a < new_id[i]), "dependency order");
-                Action { id: new_id[i], op, reason, after }
-            })
-            .collect()
+        number(self.items.into_iter().map(|(op, reason, after)| (None, op, reason, after)).collect())
     }
+}
+
+/// An action before numbering, with its host: the op, its reason, and the (1-based,
+/// creation-order) positions it waits for.
+pub(crate) type HostItem = (Option<String>, Op, Option<String>, Vec<usize>);
+
+/// Sorts items by rank (a valid topological order, since every dependency has a lower rank;
+/// equal ranks keep creation order) and numbers them from 1, mapping `after` to the new ids.
+pub(crate) fn number(items: Vec<HostItem>) -> Vec<Action> {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_key(|&i| (items[i].1.rank(), i));
+    let mut new_id = vec![0usize; items.len()];
+    for (pos, &i) in order.iter().enumerate() {
+        new_id[i] = pos + 1;
+    }
+    let mut items: Vec<Option<HostItem>> = items.into_iter().map(Some).collect();
+    order
+        .iter()
+        .map(|&i| {
+            let (host, op, reason, after) = items[i].take().expect("each item is placed once");
+            let mut after: Vec<usize> = after.iter().map(|a| new_id[a - 1]).collect();
+            after.sort_unstable();
+            after.dedup();
+            debug_assert!(after.iter().all(|a| *a < new_id[i]), "dependency order");
+            Action { id: new_id[i], host, op, reason, after }
+        })
+        .collect()
 }
 
 /// Compact JSON for a reason (`"alpine"`, `["sleep","1"]`), cut at 60 characters.

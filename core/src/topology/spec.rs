@@ -78,6 +78,52 @@ pub struct Spec {
     #[serde(default)]
     #[serde(deserialize_with = "tables_only")]
     pub expect: Vec<Expect>,
+    /// The daemons the lab spans, by name (`a: {host: "tcp://10.0.0.1:2376"}`). Empty: one
+    /// daemon, the client the operation is given. See [`super::hosts`].
+    #[serde(default)]
+    pub hosts: Named<HostSpec>,
+    /// Form one swarm across the hosts when they are not in one yet (`{manager: a}`); destroy
+    /// leaves only a swarm that the topology formed.
+    #[serde(default, deserialize_with = "table_or_none")]
+    pub swarm: Option<SwarmSpec>,
+}
+
+/// One daemon of a lab that spans hosts. With neither `host` nor `context`, it is the daemon
+/// the operation is given (the current one: `--host`, `DOCKER_HOST`, the current context).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HostSpec {
+    /// Its address: `unix:///…`, `tcp://host:port`, as `--host` takes it.
+    pub host: Option<String>,
+    /// A Docker context to take the address (and TLS files) from.
+    pub context: Option<String>,
+    /// TLS files for a `tcp://` host (verified against `ca`).
+    #[serde(deserialize_with = "table_or_none")]
+    pub tls: Option<HostTls>,
+    /// The address this host advertises when the topology forms a swarm (needed when it has
+    /// several addresses, as a Docker host with a bridge does).
+    pub advertise_addr: Option<String>,
+}
+
+/// The TLS files of a host (paths).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostTls {
+    /// CA certificate the daemon's certificate must chain to.
+    pub ca: String,
+    /// Client certificate.
+    pub cert: String,
+    /// Client key.
+    pub key: String,
+}
+
+/// The swarm a multi-host lab uses for its overlay networks.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SwarmSpec {
+    /// The host that initialises the swarm (when none of the hosts is in one) and creates the
+    /// overlay networks.
+    pub manager: String,
 }
 
 /// One node: the options of `container run` (less `name`, `network` and `auto_remove`, which
@@ -114,6 +160,8 @@ pub struct NodeSpec {
     /// Attachments: a list of network names, or `{front = {ipv4 = …, aliases = {…}}, back = {}}`
     /// with the options of `network connect`.
     pub networks: Named<ConnectOptions>,
+    /// Which of the topology's `hosts` runs it (required when there are several).
+    pub host: Option<String>,
     /// Routes installed inside the node: `{to = "back", via = "router"}`.
     #[serde(deserialize_with = "tables_only")]
     pub routes: Vec<RouteSpec>,
@@ -278,6 +326,12 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for MapOnly<T> {
         }
         d.deserialize_map(V(PhantomData)).map(MapOnly)
     }
+}
+
+/// An optional table ([`MapOnly`]): `swarm`, a host's `tls`.
+fn table_or_none<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> std::result::Result<Option<T>, D::Error> {
+    let v: Option<MapOnly<T>> = Deserialize::deserialize(d)?;
+    Ok(v.map(|m| m.0))
 }
 
 /// A list of tables ([`MapOnly`] for each entry): routes, expectations.
@@ -486,6 +540,7 @@ impl Spec {
         self.check_nodes(&mut p, &pools);
         self.check_capacity(&mut p, &pools);
         self.check_routes(&mut p);
+        self.check_hosts(&mut p);
         for (i, e) in self.expect.iter().enumerate() {
             for (field, node) in [("from", &e.from), ("to", &e.to)] {
                 if !self.nodes.contains(node) {
@@ -872,6 +927,123 @@ impl Spec {
                 }
             }
         }
+    }
+}
+
+impl Spec {
+    /// The rules of a lab across hosts (see [`super::hosts`]): every node on a declared host (named
+    /// when there are several), a swarm manager that is a host, a network used on several hosts
+    /// an overlay, routes only via a node on the same host.
+    fn check_hosts(&self, p: &mut Problems) {
+        if self.hosts.is_empty() {
+            for (key, node) in self.nodes.iter() {
+                if let Some(h) = &node.host {
+                    p.add(format!("nodes.{key}.host"), format!("{h:?}: the topology declares no hosts (add hosts: {{{h}: {{host: …}}}})"));
+                }
+            }
+            if self.swarm.is_some() {
+                p.add("swarm", "a swarm needs hosts: declare the daemons under hosts");
+            }
+            return;
+        }
+        for (key, h) in self.hosts.iter() {
+            let path = format!("hosts.{key}");
+            if !valid_name(key) {
+                p.add(&path, format!("{key:?} is not a valid host name (letters, digits, _ . -)"));
+            }
+            if h.host.is_some() && h.context.is_some() {
+                p.add(&path, "give host or context, not both");
+            }
+            if let Some(url) = &h.host {
+                if let Err(e) = crate::host::Host::parse(url, &format!("{path}.host"), None) {
+                    p.add(format!("{path}.host"), e.message());
+                }
+            }
+            if h.tls.is_some() && h.host.as_deref().is_none_or(|u| !u.starts_with("tcp://")) {
+                p.add(format!("{path}.tls"), "TLS files go with a tcp:// host");
+            }
+            if let Some(a) = &h.advertise_addr {
+                let ip = a.rsplit_once(':').map(|(ip, _)| ip).unwrap_or(a);
+                if ip.parse::<IpAddr>().is_err() {
+                    p.add(format!("{path}.advertise_addr"), format!("{a:?} is not an IP address (or IP:port)"));
+                }
+            }
+        }
+        if let Some(sw) = &self.swarm {
+            if !self.hosts.contains(&sw.manager) {
+                p.add("swarm.manager", format!("{:?} is not declared under hosts", sw.manager));
+            }
+        }
+        let several = self.hosts.len() > 1;
+        for (key, node) in self.nodes.iter() {
+            match &node.host {
+                Some(h) if !self.hosts.contains(h) => {
+                    p.add(format!("nodes.{key}.host"), format!("{h:?} is not declared under hosts"));
+                }
+                None if several => p.add(
+                    format!("nodes.{key}.host"),
+                    format!("the topology declares {} hosts: say which one runs this node", self.hosts.len()),
+                ),
+                _ => {}
+            }
+        }
+        let place = |key: &str| self.node_host(key);
+        let spans = self.hosts_by_network();
+        for (key, n) in self.networks.iter() {
+            let on: Vec<&str> = spans.get(key).map(|s| s.iter().copied().collect()).unwrap_or_default();
+            if on.len() > 1 {
+                if let Some(d) = n.driver.as_deref().filter(|d| *d != "overlay") {
+                    p.add(
+                        format!("networks.{key}.driver"),
+                        format!(
+                            "{d:?}: the network is used on hosts {}, so it must be an overlay (leave driver out, \
+                             or say overlay)",
+                            on.join(", ")
+                        ),
+                    );
+                }
+            }
+        }
+        for (key, node) in self.nodes.iter() {
+            for (i, r) in node.routes.iter().enumerate() {
+                if self.nodes.contains(&r.via) && place(&r.via) != place(key) {
+                    p.add(
+                        format!("nodes.{key}.routes[{i}].via"),
+                        format!(
+                            "node {:?} runs on host {}, {key} on host {}: routes go via a node on the same host",
+                            r.via,
+                            place(&r.via).unwrap_or("?"),
+                            place(key).unwrap_or("?")
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    /// The host (a key of `hosts`) that runs node `key`: its `host`, or the only host. `None`
+    /// for a single-daemon topology.
+    pub fn node_host(&self, key: &str) -> Option<&str> {
+        let node = self.nodes.get(key)?;
+        match &node.host {
+            Some(h) => Some(h.as_str()),
+            None if self.hosts.len() == 1 => self.hosts.names().next(),
+            None => None,
+        }
+    }
+
+    /// For each network some node uses, the hosts of those nodes (empty for a single-daemon
+    /// topology). One pass over the attachments.
+    pub fn hosts_by_network(&self) -> BTreeMap<&str, BTreeSet<&str>> {
+        let mut out: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for (k, n) in self.nodes.iter() {
+            if let Some(h) = self.node_host(k) {
+                for net in n.networks.names() {
+                    out.entry(net).or_default().insert(h);
+                }
+            }
+        }
+        out
     }
 }
 

@@ -19,6 +19,7 @@ use std::net::IpAddr;
 use futures_util::stream::{self, StreamExt};
 use serde::{Deserialize, Serialize};
 
+use super::hosts::Hosts;
 use super::routes::Model;
 use super::spec::Spec;
 use super::state::observe;
@@ -237,18 +238,19 @@ type Sources = BTreeMap<String, (String, Vec<(usize, IpAddr)>)>;
 
 /// Pings from each source (one exec per source, `concurrency` sources at once) and records the
 /// result, or why there is none, in the cells.
-async fn measure(client: &Client, cells: &mut [Cell], sources: &Sources, opts: &VerifyOptions) {
+async fn measure(hosts: &Hosts<'_>, spec: &Spec, cells: &mut [Cell], sources: &Sources, opts: &VerifyOptions) {
     let (count, timeout) = (opts.count.max(1), opts.timeout.max(1));
-    // Owned work items: a stream over borrowed ones would make the future lose `Send`.
-    type Work = (String, String, Vec<(usize, IpAddr)>);
+    // Owned work items: a stream over borrowed ones would make the future lose `Send`. Each
+    // source pings from its own host's daemon.
+    type Work<'c> = (String, String, Vec<(usize, IpAddr)>, &'c Client);
     type Run = (String, std::result::Result<BTreeMap<usize, bool>, String>);
-    let work: Vec<Work> = sources
+    let work: Vec<Work<'_>> = sources
         .iter()
         .filter(|(_, (_, t))| !t.is_empty())
-        .map(|(from, (id, t))| (from.clone(), id.clone(), t.clone()))
+        .map(|(from, (id, t))| (from.clone(), id.clone(), t.clone(), hosts.of(spec.node_host(from))))
         .collect();
     let runs: Vec<Run> = stream::iter(work)
-        .map(|(from, id, targets)| async move {
+        .map(|(from, id, targets, client)| async move {
             let cmd = Command(vec!["sh".into(), "-c".into(), ping_script(&targets, count, timeout)]);
             let r = match client.container_exec(&id, &cmd, &ExecOptions::default()).await {
                 Ok(out) => {
@@ -294,8 +296,12 @@ async fn measure(client: &Client, cells: &mut [Cell], sources: &Sources, opts: &
 }
 
 /// Measures the matrix on the daemon.
-pub(crate) async fn verify(client: &Client, spec: &Spec, opts: &VerifyOptions) -> Result<Verification> {
-    let obs = observe(client, spec, false).await?;
+pub(crate) async fn verify(hosts: &Hosts<'_>, spec: &Spec, opts: &VerifyOptions) -> Result<Verification> {
+    let obs = if spec.hosts.is_empty() {
+        observe(hosts.of(None), spec, false).await?
+    } else {
+        super::hosts::survey(spec, hosts, false).await?.merged()
+    };
     let mut cells = expected(spec);
     // Addresses, and which sources can ping at all.
     let mut sources: Sources = BTreeMap::new();
@@ -325,7 +331,7 @@ pub(crate) async fn verify(client: &Client, spec: &Spec, opts: &VerifyOptions) -
             }
         }
     }
-    measure(client, &mut cells, &sources, opts).await;
+    measure(hosts, spec, &mut cells, &sources, opts).await;
     // Confirm each mismatch by measuring it again: a single ping can be lost, and Docker 20.10
     // lifts the isolation between networks for a moment whenever any network is created (its
     // `EnsureJumpRule` deletes and re-inserts the FORWARD jump to DOCKER-ISOLATION-STAGE-1).
@@ -341,7 +347,7 @@ pub(crate) async fn verify(client: &Client, spec: &Spec, opts: &VerifyOptions) -
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-        measure(client, &mut cells, &again, opts).await;
+        measure(hosts, spec, &mut cells, &again, opts).await;
     }
     let mut nodes: Vec<String> = spec.nodes.names().map(str::to_string).collect();
     nodes.sort();
