@@ -55,6 +55,7 @@ summary() {
 ready=1
 for prereq in "docker daemon|scripts/dev/ensure-docker.sh" \
               "test image|scripts/dev/test-image.sh" \
+              "stock lua5.4 (tests/tests/lua_module.rs)|scripts/dev/lua-module.sh ensure-lua" \
               "build|cargo build --workspace --bins"; do
   name=${prereq%%|*}
   if [ "$ready" -eq 1 ]; then

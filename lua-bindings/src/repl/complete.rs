@@ -614,6 +614,22 @@ mod tests {
         assert!(!run(&lua, "net:").1.contains(&"name".to_string()));
     }
 
+    /// The real runtime: API tables and handle classes index through functions (typos raise), and
+    /// completion still finds their names and methods.
+    #[test]
+    fn real_api_tables_and_handles() {
+        let lua = crate::new_lua().unwrap();
+        let client = dockernet_core::BlockingClient::new(Some("unix:///nonexistent/dockernet-test.sock")).unwrap();
+        crate::register(&lua, client).unwrap();
+        let class = crate::runtime::class(&lua, "Network").unwrap();
+        lua.load("local N = ...; net = setmetatable({id = 'abc', name = 'front', short_id = 'abc', driver = 'bridge', daemon = docker.host}, N)")
+            .call::<()>(class)
+            .unwrap();
+        assert_eq!(run(&lua, "docker.network.cr"), (15, words(&["create"])));
+        assert_eq!(run(&lua, "net:co"), (4, words(&["connect", "containers"])));
+        assert!(run(&lua, "net.").1.contains(&"inspect".to_string()));
+    }
+
     #[test]
     fn globals_and_keywords() {
         let lua = lua();
