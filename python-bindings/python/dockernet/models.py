@@ -46,6 +46,32 @@ def _name(obj: Union[str, "Network", "Container"]) -> str:
     raise TypeError(f"expected a name, an id, a Network or a Container, got {type(obj).__name__}")
 
 
+class _named:
+    """Names the handles of a call by name in its error: the engine is given a handle's full id
+    (exact, and still right after a rename), so when the object is gone the daemon's message
+    holds the 64-character id (``No such container: 6a99…``); it becomes the name the script
+    knows (``No such container: "web"``). The daemon's ``network web id 6a99… has active
+    endpoints`` loses the id."""
+
+    def __init__(self, *objs: Any) -> None:
+        self.objs = [o for o in objs if isinstance(o, _Model) and o.id and o.name]
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, e: Any, tb: Any) -> None:
+        from .errors import DockerError
+
+        if not isinstance(e, DockerError) or not e.args or not isinstance(e.args[0], str):
+            return
+        text, explanation = e.args[0], e.explanation
+        for o in self.objs:
+            for old, new in ((f"{o.name} id {o.id}", o.name), (f'"{o.id}"', f'"{o.name}"'), (o.id, f'"{o.name}"')):
+                text, explanation = text.replace(old, new), explanation.replace(old, new)
+        e.args = (text, *e.args[1:])
+        e.explanation = explanation
+
+
 def _plain(v: Any) -> Any:
     """Mappings and sequences as plain dicts and lists; anything else as it is, so core's option
     reader can name the key whose value has the wrong type."""
@@ -185,12 +211,14 @@ class Network(_Model):
     @property
     def containers(self) -> "ContainerList":
         """The containers attached to this network, stopped ones included (asks the daemon)."""
-        docs = self.client._native.network_containers(self.id)
+        with _named(self):
+            docs = self.client._native.network_containers(self.id)
         return ContainerList(self.client.containers._get_present(d["Id"] for d in docs))
 
     def reload(self) -> None:
         """Re-reads ``attrs`` from the daemon."""
-        self.attrs = self.client._native.network_inspect(self.id)
+        with _named(self):
+            self.attrs = self.client._native.network_inspect(self.id)
 
     def connect(
         self,
@@ -224,15 +252,18 @@ class Network(_Model):
                 "gw_priority": gw_priority,
             }
         )
-        self.client._native.network_connect(self.id, _name(container), options)
+        with _named(self, container):
+            self.client._native.network_connect(self.id, _name(container), options)
 
     def disconnect(self, container: Union[str, "Container"], force: bool = False) -> None:
         """Disconnects a container (``Conflict`` when it is not connected)."""
-        self.client._native.network_disconnect(self.id, _name(container), {"force": force})
+        with _named(self, container):
+            self.client._native.network_disconnect(self.id, _name(container), {"force": force})
 
     def remove(self) -> None:
         """Removes the network."""
-        self.client._native.network_rm(self.id)
+        with _named(self):
+            self.client._native.network_rm(self.id)
 
     def __repr__(self) -> str:
         return f"<Network: {self.name}>"
@@ -272,7 +303,8 @@ class Container(_Model):
 
     def reload(self) -> None:
         """Re-reads ``attrs`` from the daemon."""
-        self.attrs = self.client._native.container_inspect(self.id)
+        with _named(self):
+            self.attrs = self.client._native.container_inspect(self.id)
 
     def exec_run(
         self,
@@ -295,7 +327,8 @@ class Container(_Model):
         options = _drop_none(
             {"user": user, "env": env or None, "workdir": workdir, "privileged": privileged, "timeout": timeout}
         )
-        out = self.client._native.container_exec(self.id, cmd if isinstance(cmd, str) else list(cmd), options)
+        with _named(self):
+            out = self.client._native.container_exec(self.id, cmd if isinstance(cmd, str) else list(cmd), options)
         stdout, stderr = bytes(out["stdout"]), bytes(out["stderr"])
         return ExecResult(out["exit_code"], (stdout, stderr) if demux else stdout + stderr)
 
@@ -304,20 +337,24 @@ class Container(_Model):
         aliases, ifname (eth0…) and whether it carries the default route; ordered eth0, eth1, ….
 
         A list of dicts that shows itself as a table (``repr`` in a REPL, HTML in a notebook)."""
-        return InterfaceList(self.client._native.container_interfaces(self.id))
+        with _named(self):
+            return InterfaceList(self.client._native.container_interfaces(self.id))
 
     def start(self) -> None:
         """Starts the container (one from ``containers.create``, or a stopped one); a running
         container is left as it is."""
-        self.client._native.container_start(self.id)
+        with _named(self):
+            self.client._native.container_start(self.id)
 
     def stop(self, timeout: Optional[int] = None) -> None:
         """Stops the container."""
-        self.client._native.container_stop(self.id, _drop_none({"timeout": timeout}))
+        with _named(self):
+            self.client._native.container_stop(self.id, _drop_none({"timeout": timeout}))
 
     def remove(self, force: bool = False) -> None:
         """Removes the container (``force``: kill it first)."""
-        self.client._native.container_rm(self.id, {"force": force})
+        with _named(self):
+            self.client._native.container_rm(self.id, {"force": force})
 
     def __repr__(self) -> str:
         return f"<Container: {self.name}>"
