@@ -209,6 +209,12 @@ fn bad_host_declarations_name_their_path() {
         ("hosts: {a: {advertise_addr: nope}}", "hosts.a.advertise_addr"),
         ("hosts: {a: {bogus: 1}}", "unknown field `bogus`"),
     ];
+    // The example lab of scripts/labs/ loads, and draws its hosts without a daemon.
+    let example = dockernet_tests::workspace_root().join("scripts/labs/two-hosts.yaml");
+    let t = Topology::from_file(&example).expect("scripts/labs/two-hosts.yaml");
+    assert!(t.spans_hosts());
+    let dot = t.graph(dockernet_core::topology::GraphFormat::Dot).unwrap();
+    assert!(dot.contains("cluster_host_a") && dot.contains("cluster_host_b") && dot.contains("overlay"), "{dot}");
     for (body, want) in cases {
         let e = Topology::from_yaml(&format!("name: t\n{body}\n")).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Invalid, "{body}: {e}");
