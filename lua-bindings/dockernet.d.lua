@@ -61,6 +61,28 @@ function Container:connect(network, opts) end
 ---@param network string|Network
 ---@param opts? {force?: boolean}
 function Container:disconnect(network, opts) end
+---@param network string|Network
+---@param impairment Impairment|nil  nil or {} clears
+function Container:impair(network, impairment) end
+---@param network string|Network
+---@return Impairment|nil
+function Container:impairment(network) end
+---@return {network: string, impairment: Impairment}[]
+function Container:reapply_impairment() end
+
+---@class Impairment  tc netem/htb units; every key optional
+---@field delay? string  "40ms" (s, ms, us); needs netem in the kernel
+---@field jitter? string  "5ms"; needs delay
+---@field loss? string|number  "1%" or 1
+---@field rate? string  "10mbit" (bit, kbit, mbit, gbit; bps, kbps, mbps are bytes)
+---@field corrupt? string|number
+---@field duplicate? string|number
+---@field reorder? string|number  needs delay
+
+---@class EventOptions
+---@field filters? table<string, string|string[]>  type, event, container, network, label, …
+---@field since? number|string  unix seconds, RFC 3339, "10m" (ago)
+---@field until? number|string  as since, or "+5s" (from now): the stream ends then
 
 ---@class CreateOptions
 ---@field driver? string
@@ -227,6 +249,27 @@ function docker.swarm.inspect() end
 function docker.swarm.nodes() end
 ---@return {local_node_state: string, node_id: string, control_available: boolean, cluster_id: string, node_addr: string}
 function docker.swarm.state() end
+
+---@param opts? EventOptions
+---@param callback? fun(event: table): boolean|nil  return false to stop
+---@return fun(): table|nil iterator  (without a callback) for ev in docker.events{…} do … end
+function docker.events(opts, callback) end
+
+docker.impair = {}
+---@param container string|Container
+---@param network string|Network
+---@param impairment Impairment|nil
+function docker.impair.apply(container, network, impairment) end
+---@param container string|Container
+---@param network string|Network
+function docker.impair.clear(container, network) end
+---@param container string|Container
+---@param network string|Network
+---@return Impairment|nil
+function docker.impair.read(container, network) end
+---@param container string|Container
+---@return {network: string, impairment: Impairment}[]
+function docker.impair.reapply(container) end
 
 ---@class Topology
 ---@field name string

@@ -811,7 +811,7 @@ impl Client {
 
     /// Applies on a located link; refuses an interface whose root qdisc is someone else's.
     async fn set_link(&self, link: &Link, imp: &Impairment) -> Result<()> {
-        let (root, _) = self.read_root(link).await?;
+        let (root, previous) = self.read_root(link).await?;
         let dev = link.ifname.clone();
         if let Some(q) = root.as_ref().filter(|q| q.handle != HANDLE && q.handle != "0:") {
             return Err(Error::conflict(format!(
@@ -830,6 +830,7 @@ impl Client {
             let del = format!("qdisc del dev {dev} root handle {HANDLE}");
             self.tc(link, &del.split_whitespace().map(str::to_string).collect::<Vec<_>>()).await?;
         }
+        let replaced = commands.first().is_some_and(|c| c[1] == "replace");
         for (k, c) in commands.iter().enumerate() {
             if let Err(e) = self.tc(link, c).await {
                 if k > 0 {
@@ -837,7 +838,22 @@ impl Client {
                     let del = format!("qdisc del dev {dev} root handle {HANDLE}");
                     let _ = self.tc(link, &del.split_whitespace().map(str::to_string).collect::<Vec<_>>()).await;
                 }
-                return Err(e);
+                // What was there before was removed to make room: put it back.
+                let restore = match previous.as_ref().filter(|_| !replaced) {
+                    Some(p) if !p.is_empty() => {
+                        let mut ok = true;
+                        for c in p.tc_commands(&dev) {
+                            ok = ok && self.tc(link, &c).await.is_ok();
+                        }
+                        Some(ok)
+                    }
+                    _ => None,
+                };
+                return Err(match restore {
+                    Some(true) => e.note(format!("the previous impairment ({}) is still in place", previous.unwrap_or_default())),
+                    Some(false) => e.note("the previous impairment could not be restored: the link is now unimpaired"),
+                    None => e,
+                });
             }
         }
         Ok(())

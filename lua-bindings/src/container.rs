@@ -22,6 +22,9 @@ function M:stop(o) return api(self).container.stop(self, o) end
 function M:rm(o) api(self).container.rm(self, o); return self.name end
 function M:connect(net, o) return api(self).network.connect(net, self, o) end
 function M:disconnect(net, o) return api(self).network.disconnect(net, self, o) end
+function M:impair(net, o) return api(self).impair.apply(self, net, o) end
+function M:impairment(net) return api(self).impair.read(self, net) end
+function M:reapply_impairment() return api(self).impair.reapply(self) end
 M.__tostring = function(c)
   return string.format("Container(name=%q, id=%q, image=%q)", c.name, c.short_id, c.image)
 end

@@ -22,6 +22,8 @@ mod connect;
 mod container;
 mod convert;
 mod error;
+mod events;
+mod impair;
 mod network;
 mod progress;
 mod runtime;

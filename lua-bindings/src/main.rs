@@ -96,7 +96,7 @@ fn network_command(argv: &[OsString]) -> Option<NetworkCommand<'_>> {
 }
 
 /// The docker-CLI command groups (`network …`, `container …`), always commands.
-const CLI_GROUPS: [&str; 2] = ["network", "container"];
+const CLI_GROUPS: [&str; 4] = ["network", "container", "impair", "events"];
 
 /// Words that are commands only when no file of that name exists, so a script called `run` or
 /// `help` still runs: docker's shortcuts (`docker run`, `exec`, `ps`) and `help`.

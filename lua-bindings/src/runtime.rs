@@ -201,6 +201,7 @@ fn build(lua: &Lua, client: BlockingClient) -> mlua::Result<Table> {
     raw.set("network", crate::network::functions(lua, &client)?)?;
     raw.set("container", crate::container::functions(lua, &client)?)?;
     raw.set("swarm", crate::swarm::functions(lua, &client)?)?;
+    raw.set("impair", crate::impair::functions(lua, &client)?)?;
     // The docker CLI's contexts (`docker context ls`): read from ~/.docker, no daemon needed.
     raw.set("contexts", lua.create_function(|lua, ()| crate::convert::to_lua(lua, &dockernet_core::host::contexts()))?)?;
     raw.set("connect", lua.create_function(|lua, arg: Value| build(lua, crate::connect::client(arg)?))?)?;
@@ -220,6 +221,7 @@ fn build(lua: &Lua, client: BlockingClient) -> mlua::Result<Table> {
     let no_such = lua.create_function(|lua, (path, key, t): (String, Value, Table)| no_such(lua, &path, &key, &t))?;
     let wrap: mlua::Function = lua.load(WRAP).set_name("=dockernet.wrap").call((to_error, guard, &no_such))?;
     let docker: Table = wrap.call((raw, "docker"))?;
+    crate::events::install(lua, &docker, &wrap, &client)?;
     docker.set("host", client.host().url.as_str())?;
     docker.set("null", mlua::Value::NULL)?;
     let apis = apis(lua)?;
