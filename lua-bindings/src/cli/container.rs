@@ -584,28 +584,6 @@ fn ellipsis(s: &str, max: usize) -> String {
     cut
 }
 
-/// Go's `strconv.Quote`.
-fn go_quote(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            '\x07' => out.push_str("\\a"),
-            '\x08' => out.push_str("\\b"),
-            '\x0c' => out.push_str("\\f"),
-            '\x0b' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 /// Go's `time.Unix(secs, 0).String()` in UTC.
 fn unix_time_string(secs: i64) -> String {
     let days = secs.div_euclid(86_400);
@@ -685,7 +663,7 @@ impl Row {
 
     fn command(&self) -> String {
         let c = self.s("Command");
-        go_quote(&if self.trunc { ellipsis(c, 20) } else { c.to_string() })
+        gojson::go_quote(&if self.trunc { ellipsis(c, 20) } else { c.to_string() })
     }
 
     fn labels(&self) -> String {
@@ -932,9 +910,9 @@ mod tests {
     /// Commands are cut at 20 characters, then quoted as Go quotes; times print as Go's.
     #[test]
     fn row_texts() {
-        assert_eq!(go_quote(&ellipsis("sleep infinity", 20)), "\"sleep infinity\"");
-        assert_eq!(go_quote(&ellipsis("sh -c 'while true; do sleep 1; done'", 20)), "\"sh -c 'while true; …\"");
-        assert_eq!(go_quote("a\"b\\\n"), r#""a\"b\\\n""#);
+        assert_eq!(gojson::go_quote(&ellipsis("sleep infinity", 20)), "\"sleep infinity\"");
+        assert_eq!(gojson::go_quote(&ellipsis("sh -c 'while true; do sleep 1; done'", 20)), "\"sh -c 'while true; …\"");
+        assert_eq!(gojson::go_quote("a\"b\\\n"), r#""a\"b\\\n""#);
         assert_eq!(unix_time_string(0), "1970-01-01 00:00:00 +0000 UTC");
         assert_eq!(unix_time_string(1_796_320_638), "2026-12-03 17:57:18 +0000 UTC");
     }

@@ -103,10 +103,14 @@ const FUNCS: &[(&str, usize, usize)] = &[
     ("upper", 1, 1),
     ("pad", 3, 3),
     ("truncate", 2, 2),
+    ("slice", 1, 4),
+    ("html", 0, 3),
+    ("js", 0, 3),
+    ("urlquery", 0, 3),
 ];
 
 /// Names the engine refuses (Go's, not supported, or none at all): parse errors.
-const UNKNOWN: &[&str] = &["slice", "call", "html", "nope"];
+const UNKNOWN: &[&str] = &["call", "nope"];
 
 /// Literals, with the numbers that sized allocations and loops before (issue 10, item 4).
 const LITERALS: &[&str] = &[

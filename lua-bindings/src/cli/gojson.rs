@@ -9,6 +9,30 @@
 
 use serde_json::Value;
 
+/// Go's `strconv.Quote`: printable text as it is, `\"` and `\\`, the usual short escapes, other
+/// control characters as `\x07`/`\u0085`.
+pub fn go_quote(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\x07' => out.push_str("\\a"),
+            '\x08' => out.push_str("\\b"),
+            '\x0c' => out.push_str("\\f"),
+            '\x0b' => out.push_str("\\v"),
+            c if (c as u32) < 0x80 && (c.is_control()) => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// Compact JSON (`json.Marshal` / `json.Compact`). `html`: escape `<`, `>`, `&` as Go's default
 /// encoder does (the daemon's documents, `ls --format json`); the CLI's `json` template function
 /// does not.

@@ -49,9 +49,12 @@ mod args;
 mod connect;
 pub mod container;
 mod create;
+mod events;
 #[cfg(test)]
 mod fuzz;
 mod gojson;
+mod impair;
+mod gotime;
 mod inspect;
 mod ls;
 mod prune;
@@ -118,6 +121,8 @@ pub fn run_with_input(
     match args.first().map(String::as_str) {
         Some("network") => {}
         Some("container") => return container::run(client, args, out, err),
+        Some("impair") => return impair::run(client, args, out, err),
+        Some("events") => return events::run(client, args, out, err),
         // The docker CLI's top-level shortcuts of container verbs (`docker run`, `docker ps`).
         Some(short @ ("run" | "exec" | "ps")) => {
             let mut long = vec!["container".to_string(), if short == "ps" { "ls".into() } else { short.to_string() }];

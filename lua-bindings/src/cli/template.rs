@@ -4,9 +4,15 @@
 //! Supported: text and `{{ }}` actions with `{{-`/`-}}` trimming and `{{/* comments */}}`;
 //! fields `.A.B`, `$`, variables (`$x := …`, `$x = …`, `range $i, $v := …`), parenthesised
 //! pipelines, `|` pipes, string/number/bool/nil literals; `if`/`else if`/`else`, `range` (maps in
-//! key order, with `else`), `with`; the builtins `and or not len index print printf println eq ne
-//! lt le gt ge` and docker's `json split join title lower upper pad truncate`. Not supported:
-//! `define`/`template`/`block`, `break`/`continue`, `call`, `slice`, `html`, `js`, `urlquery`.
+//! key order, with `else`), `with`, `break`/`continue` in a range, `define`/`template`/`block`;
+//! the builtins `and or not len index slice print printf println eq ne lt le gt ge html js
+//! urlquery` and docker's `json split join title lower upper pad truncate`; `time.Time` methods
+//! on typed times (`.Created.Year`, `.Created.Format "2006-01-02"`, see `gotime.rs`). Not
+//! supported: `call` (no value here is a Go func).
+//!
+//! Why our own and not the `gotmpl` crate (a newer port of Go templates than gtmpl): it needs
+//! Rust 1.89 (newer than this workspace's toolchain) and cannot call methods with arguments
+//! (`.Label "k"`, `.Created.Format "…"`), which docker's formats use.
 //!
 //! Why our own and not the gtmpl crate: gtmpl cannot pass arguments to a field (`.Label "k"`),
 //! ranges over maps in random order, runs a range's `else` even when it iterated, and prints
@@ -32,6 +38,7 @@ use std::rc::Rc;
 use serde_json::{Number, Value};
 
 use super::gojson;
+use super::gotime::{GoTime, Out as TimeOut};
 use super::typed::Ty;
 
 /// A value a template works on.
@@ -92,7 +99,13 @@ pub fn want_args(name: &str, args: &[Val], want: usize) -> Result<(), String> {
 pub struct Template {
     src: String,
     root: Vec<Node>,
+    /// `{{define}}`d (and `{{block}}`) templates by name.
+    defs: std::collections::BTreeMap<String, Rc<Vec<Node>>>,
 }
+
+/// The deepest chain of `{{template}}` calls one run may make (Go's limit is 100,000 on a
+/// growing stack; ours runs on a fixed one, see [`MAX_NESTING`]).
+pub const MAX_TEMPLATE_DEPTH: usize = 100;
 
 /// How a template runs.
 #[derive(Debug, Clone, Copy, Default)]
@@ -144,6 +157,18 @@ enum Node {
     If { pipe: Pipe, then: Vec<Node>, els: Vec<Node> },
     Range { pipe: Pipe, body: Vec<Node>, els: Vec<Node> },
     With { pipe: Pipe, body: Vec<Node>, els: Vec<Node> },
+    Break,
+    Continue,
+    /// `{{template "name" pipeline}}` (also the call half of `{{block}}`); `pos` is the name's.
+    Call { name: String, pipe: Option<Pipe>, pos: usize, shown: String },
+}
+
+/// How a list of nodes ended: normally, or at a `break`/`continue` for the enclosing range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flow {
+    Normal,
+    Break,
+    Continue,
 }
 
 #[derive(Debug, Clone)]
@@ -180,7 +205,7 @@ const FUNCS: [&str; 21] = [
     "and", "or", "not", "len", "index", "print", "printf", "println", "eq", "ne", "lt", "le", "gt", "ge", "json",
     "split", "join", "title", "lower", "upper", "pad",
 ];
-const MORE_FUNCS: [&str; 1] = ["truncate"];
+const MORE_FUNCS: [&str; 5] = ["truncate", "slice", "html", "js", "urlquery"];
 
 fn is_func(name: &str) -> bool {
     FUNCS.contains(&name) || MORE_FUNCS.contains(&name)
@@ -512,6 +537,8 @@ enum Frame {
     If { pipe: Pipe, then: Vec<Node>, els: Option<Vec<Node>>, chained: bool },
     Range { pipe: Pipe, body: Vec<Node>, els: Option<Vec<Node>> },
     With { pipe: Pipe, body: Vec<Node>, els: Option<Vec<Node>>, chained: bool },
+    /// `{{define "name"}}` or `{{block "name" pipeline}}` (`call` holds the block's call node).
+    Define { name: String, body: Vec<Node>, call: Option<Node> },
 }
 
 impl Frame {
@@ -519,6 +546,7 @@ impl Frame {
         match self {
             Frame::If { then, els, .. } => els.as_mut().unwrap_or(then),
             Frame::Range { body, els, .. } | Frame::With { body, els, .. } => els.as_mut().unwrap_or(body),
+            Frame::Define { body, .. } => body,
         }
     }
     fn chained(&self) -> bool {
@@ -529,6 +557,7 @@ impl Frame {
             Frame::If { pipe, then, els, .. } => Node::If { pipe, then, els: els.unwrap_or_default() },
             Frame::Range { pipe, body, els } => Node::Range { pipe, body, els: els.unwrap_or_default() },
             Frame::With { pipe, body, els, .. } => Node::With { pipe, body, els: els.unwrap_or_default() },
+            Frame::Define { .. } => unreachable!("a define ends into the definitions, not a node"),
         }
     }
 }
@@ -538,6 +567,7 @@ impl Template {
     pub fn parse(src: &str) -> Result<Template, String> {
         let mut root: Vec<Node> = Vec::new();
         let mut stack: Vec<Frame> = Vec::new();
+        let mut defs = std::collections::BTreeMap::new();
         let mut i = 0;
         let mut trim_next_text = false;
         loop {
@@ -600,13 +630,60 @@ impl Template {
                 Ok(())
             };
             let keyword = match &toks[0].tok {
-                Tok::Ident(w) if matches!(w.as_str(), "if" | "range" | "with" | "else" | "end") => Some(w.clone()),
-                Tok::Ident(w) if matches!(w.as_str(), "define" | "template" | "block" | "break" | "continue") => {
-                    return Err(parse_err(src, open, format!("{{{{{w}}}}} is not supported in dockernet's templates")));
+                Tok::Ident(w)
+                    if matches!(
+                        w.as_str(),
+                        "if" | "range" | "with" | "else" | "end" | "define" | "template" | "block" | "break" | "continue"
+                    ) =>
+                {
+                    Some(w.clone())
                 }
                 _ => None,
             };
             match keyword.as_deref() {
+                Some(kw @ ("break" | "continue")) => {
+                    if toks.len() > 1 {
+                        return Err(parse_err(src, open, format!("unexpected token in {{{{{kw}}}}}")));
+                    }
+                    // Go: only inside a range, and not across a define.
+                    let in_range = stack
+                        .iter()
+                        .rev()
+                        .take_while(|f| !matches!(f, Frame::Define { .. }))
+                        .any(|f| matches!(f, Frame::Range { els: None, .. }));
+                    if !in_range {
+                        return Err(parse_err(src, open, format!("{{{{{kw}}}}} outside {{{{range}}}}")));
+                    }
+                    current(&mut stack, &mut root).push(if kw == "break" { Node::Break } else { Node::Continue });
+                }
+                Some(kw @ ("define" | "template" | "block")) => {
+                    let (name, name_pos) = match toks.get(1) {
+                        Some(Token { tok: Tok::Lit(Value::String(n)), pos, .. }) => (n.clone(), *pos),
+                        _ => return Err(parse_err(src, open, format!("unexpected token in {kw} clause"))),
+                    };
+                    let pipe = if toks.len() > 2 {
+                        p.i = 2;
+                        let pipe = p.pipeline(kw, false)?;
+                        finish(&p)?;
+                        Some(pipe)
+                    } else {
+                        None
+                    };
+                    let shown = format!("{{{{{}}}}}", src[k..next].trim_end_matches("}}").trim_end_matches('-').trim());
+                    let call = Node::Call { name: name.clone(), pipe, pos: name_pos, shown };
+                    match kw {
+                        "template" => current(&mut stack, &mut root).push(call),
+                        _ => {
+                            if kw == "define" && toks.len() > 2 {
+                                return Err(parse_err(src, open, "unexpected token in define clause"));
+                            }
+                            if !stack.is_empty() {
+                                return Err(parse_err(src, open, format!("unexpected <{kw}> in command")));
+                            }
+                            stack.push(Frame::Define { name, body: Vec::new(), call: (kw == "block").then_some(call) });
+                        }
+                    }
+                }
                 None => {
                     let pipe = p.pipeline("command", true)?;
                     finish(&p)?;
@@ -624,20 +701,15 @@ impl Template {
                     });
                 }
                 Some("else") => {
-                    let Some(top) = stack.last_mut() else {
+                    let Some(Frame::If { els, .. } | Frame::Range { els, .. } | Frame::With { els, .. }) =
+                        stack.last_mut()
+                    else {
                         return Err(parse_err(src, open, "unexpected {{else}}"));
                     };
-                    let has_else = match top {
-                        Frame::If { els, .. } | Frame::Range { els, .. } | Frame::With { els, .. } => els.is_some(),
-                    };
-                    if has_else {
+                    if els.is_some() {
                         return Err(parse_err(src, open, "expected end; found {{else}}"));
                     }
-                    match top {
-                        Frame::If { els, .. } | Frame::Range { els, .. } | Frame::With { els, .. } => {
-                            *els = Some(Vec::new())
-                        }
-                    }
+                    *els = Some(Vec::new());
                     match toks.get(1).map(|t| &t.tok) {
                         None => {}
                         Some(Tok::Ident(w)) if w == "if" || w == "with" => {
@@ -664,6 +736,20 @@ impl Template {
                         let Some(frame) = stack.pop() else {
                             return Err(parse_err(src, open, "unexpected {{end}}"));
                         };
+                        if let Frame::Define { name, body, call } = frame {
+                            if defs.contains_key(&name) {
+                                return Err(parse_err(
+                                    src,
+                                    open,
+                                    format!("template: multiple definition of template {name:?}"),
+                                ));
+                            }
+                            defs.insert(name, Rc::new(body));
+                            if let Some(call) = call {
+                                current(&mut stack, &mut root).push(call);
+                            }
+                            break;
+                        }
                         let chained = frame.chained();
                         let node = frame.into_node();
                         current(&mut stack, &mut root).push(node);
@@ -677,7 +763,7 @@ impl Template {
         if !stack.is_empty() {
             return Err(parse_err(src, src.len(), "unexpected EOF"));
         }
-        Ok(Template { src: src.to_string(), root })
+        Ok(Template { src: src.to_string(), root, defs })
     }
 
     /// Runs the template on `data`, appending to `out`. On error `out` keeps what was written
@@ -690,8 +776,10 @@ impl Template {
             out,
             bytes_left: opts.limits.max_bytes,
             steps_left: opts.limits.max_steps,
+            defs: &self.defs,
+            depth: 0,
         };
-        ex.walk(&self.root, data)
+        ex.walk(&self.root, data).map(|_| ())
     }
 
     /// Runs the template and returns its output.
@@ -729,6 +817,10 @@ struct Exec<'a> {
     bytes_left: usize,
     /// What is left of [`Limits::max_steps`].
     steps_left: u64,
+    /// The defined templates `{{template}}` calls.
+    defs: &'a std::collections::BTreeMap<String, Rc<Vec<Node>>>,
+    /// How many `{{template}}` calls enclose the current node.
+    depth: usize,
 }
 
 /// Go's notion of truth.
@@ -798,11 +890,30 @@ impl Operand {
             Term::Var(v) => v.clone(),
             Term::Func(f) => f.clone(),
             Term::Lit(Value::String(s)) => format!("{s:?}"),
+            Term::Lit(Value::Null) => "nil".to_string(),
             Term::Lit(v) => v.to_string(),
-            Term::Sub(_) => "(…)".to_string(),
+            Term::Sub(p) => format!("({})", p.display()),
         };
         let fields: String = self.fields.iter().map(|f| format!(".{f}")).collect();
         format!("{base}{fields}")
+    }
+}
+
+impl Cmd {
+    /// The command as Go's error messages show it (`pad .Name -1 0`).
+    fn display(&self) -> String {
+        self.args.iter().map(Operand::display).collect::<Vec<_>>().join(" ")
+    }
+}
+
+impl Pipe {
+    fn display(&self) -> String {
+        let decl = match (self.decl.as_slice(), self.assign) {
+            ([], _) => String::new(),
+            (d, false) => format!("{} := ", d.join(", ")),
+            (d, true) => format!("{} = ", d.join(", ")),
+        };
+        format!("{decl}{}", self.cmds.iter().map(Cmd::display).collect::<Vec<_>>().join(" | "))
     }
 }
 
@@ -846,41 +957,84 @@ impl Exec<'_> {
         Ok(())
     }
 
-    fn walk(&mut self, nodes: &[Node], dot: &Val) -> Result<(), String> {
+    fn walk(&mut self, nodes: &[Node], dot: &Val) -> Result<Flow, String> {
         for node in nodes {
             self.step()?;
-            match node {
-                Node::Text(t) => self.emit(t)?,
+            let flow = match node {
+                Node::Text(t) => {
+                    self.emit(t)?;
+                    Flow::Normal
+                }
+                Node::Break => Flow::Break,
+                Node::Continue => Flow::Continue,
+                Node::Call { name, pipe, pos, shown } => {
+                    let Some(body) = self.defs.get(name).cloned() else {
+                        let col = *pos - self.src[..*pos].rfind('\n').map(|k| k + 1).unwrap_or(0);
+                        return Err(format!(
+                            "template: :{}:{col}: executing \"\" at <{shown}>: template {name:?} not defined",
+                            line_of(self.src, *pos)
+                        ));
+                    };
+                    if self.depth >= MAX_TEMPLATE_DEPTH {
+                        return Err(format!(
+                            "template: :{}: executing \"{name}\": exceeded maximum template depth ({MAX_TEMPLATE_DEPTH}, \
+                             dockernet's limit)",
+                            line_of(self.src, *pos)
+                        ));
+                    }
+                    let data = match pipe {
+                        Some(p) => {
+                            let mark = self.vars.len();
+                            let v = self.pipe(p, dot);
+                            self.vars.truncate(mark);
+                            v?
+                        }
+                        None => Val::Missing,
+                    };
+                    // A called template sees its own `$` and none of the caller's variables.
+                    let saved = std::mem::replace(&mut self.vars, vec![("$".to_string(), data.clone())]);
+                    self.depth += 1;
+                    let r = self.walk(&body, &data);
+                    self.depth -= 1;
+                    self.vars = saved;
+                    r?;
+                    Flow::Normal
+                }
                 Node::Action(pipe) => {
                     let v = self.pipe(pipe, dot)?;
                     if pipe.decl.is_empty() {
                         let s = print_val(&v);
                         self.emit(&s)?;
                     }
+                    Flow::Normal
                 }
                 Node::If { pipe, then, els } => {
                     let mark = self.vars.len();
                     let v = self.pipe(pipe, dot)?;
                     let r = if truth(&v) { self.walk(then, dot) } else { self.walk(els, dot) };
                     self.vars.truncate(mark);
-                    r?;
+                    r?
                 }
                 Node::With { pipe, body, els } => {
                     let mark = self.vars.len();
                     let v = self.pipe(pipe, dot)?;
                     let r = if truth(&v) { self.walk(body, &v) } else { self.walk(els, dot) };
                     self.vars.truncate(mark);
-                    r?;
+                    r?
                 }
                 Node::Range { pipe, body, els } => {
                     let mark = self.vars.len();
                     let r = self.range(pipe, body, els, dot);
                     self.vars.truncate(mark);
                     r?;
+                    Flow::Normal
                 }
+            };
+            if flow != Flow::Normal {
+                return Ok(flow);
             }
         }
-        Ok(())
+        Ok(Flow::Normal)
     }
 
     fn range(&mut self, pipe: &Pipe, body: &[Node], els: &[Node], dot: &Val) -> Result<(), String> {
@@ -919,7 +1073,7 @@ impl Exec<'_> {
             }
         };
         if items.is_empty() {
-            return self.walk(els, dot);
+            return self.walk(els, dot).map(|_| ());
         }
         let mark = self.vars.len();
         for (k, x) in items {
@@ -933,7 +1087,9 @@ impl Exec<'_> {
                     self.vars.push((v2.clone(), x.clone()));
                 }
             }
-            self.walk(body, &x)?;
+            if self.walk(body, &x)? == Flow::Break {
+                break;
+            }
         }
         Ok(())
     }
@@ -948,7 +1104,7 @@ impl Exec<'_> {
             ));
         }
         if n <= 0 {
-            return self.walk(els, dot);
+            return self.walk(els, dot).map(|_| ());
         }
         let mark = self.vars.len();
         for i in 0..n {
@@ -958,7 +1114,9 @@ impl Exec<'_> {
             if let [v1] = pipe.decl.as_slice() {
                 self.vars.push((v1.clone(), x.clone()));
             }
-            self.walk(body, &x)?;
+            if self.walk(body, &x)? == Flow::Break {
+                break;
+            }
         }
         Ok(())
     }
@@ -995,7 +1153,16 @@ impl Exec<'_> {
                 if let Some(f) = fin {
                     args.push(f);
                 }
-                self.call_func(name, &args).map_err(|e| self.err_at(first, format!("error calling {name}: {e}")))
+                // Go names the function for a wrong count, the whole command for a failed call.
+                self.call_func(name, &args).map_err(|e| {
+                    if e.starts_with("wrong number of args") {
+                        self.err_at(first, e)
+                    } else {
+                        let mut at = first.clone();
+                        at.term = Term::Func(cmd.display());
+                        self.err_at(&at, format!("error calling {name}: {e}"))
+                    }
+                })
             }
             Term::Field | Term::Var(_) | Term::Sub(_) | Term::Dot if !first.fields.is_empty() => {
                 // The last field of a chain gets the command's other words as arguments.
@@ -1014,6 +1181,7 @@ impl Exec<'_> {
                 }
                 Ok(recv)
             }
+            Term::Lit(Value::Null) if first.fields.is_empty() => Err(self.err_at(first, "nil is not a command")),
             _ => {
                 if !rest.is_empty() || fin.is_some() {
                     return Err(self.err_at(first, format!("can't give argument to non-function {}", first.display())));
@@ -1086,6 +1254,20 @@ impl Exec<'_> {
                 None if self.opts.missing_key_error => Err(format!("map has no entry for key {name:?}")),
                 None => Ok(Val::Missing),
             },
+            Val::Typed(Ty::Time, v) => {
+                let t = v.as_str().and_then(GoTime::parse).or_else(|| GoTime::parse("0001-01-01T00:00:00Z"));
+                let texts = args.iter().map(as_str).collect::<Result<Vec<_>, _>>()?;
+                match t.and_then(|t| t.call(name, &texts)) {
+                    Some(Ok(TimeOut::Int(n))) => Ok(Val::Typed(&INT, Value::from(n))),
+                    Some(Ok(TimeOut::Text(s))) => Ok(Val::str(s)),
+                    Some(Ok(TimeOut::Bool(b))) => Ok(Val::J(Value::Bool(b))),
+                    Some(Ok(TimeOut::Time(t))) => {
+                        Ok(Val::Typed(&TIME, Value::String(t.format("2006-01-02T15:04:05.999999999Z07:00"))))
+                    }
+                    Some(Err(e)) => Err(e),
+                    None => Err(format!("can't evaluate field {name} in type time.Time")),
+                }
+            }
             Val::Missing | Val::J(Value::Null) => Err(format!("nil pointer evaluating interface {{}}.{name}")),
             other => Err(format!("can't evaluate field {name} in type {}", go_type(other))),
         }
@@ -1269,18 +1451,9 @@ impl Exec<'_> {
                 Ok(v)
             }
             "print" => {
-                let mut s = String::new();
-                for (i, a) in args.iter().enumerate() {
-                    let is_str = |v: &Val| matches!(v, Val::J(Value::String(_)) | Val::Typed(Ty::Str, _));
-                    if i > 0 && !is_str(a) && !is_str(&args[i - 1]) {
-                        self.reserve(1)?;
-                        s.push(' ');
-                    }
-                    let part = print_val(a);
-                    self.reserve(part.len())?;
-                    s.push_str(&part);
-                }
-                Ok(Val::str(s))
+                let n = args.iter().map(|a| print_val(a).len() + 1).sum::<usize>();
+                self.reserve(n)?;
+                Ok(Val::str(go_sprint(args)))
             }
             "println" => {
                 let mut s = String::new();
@@ -1295,6 +1468,66 @@ impl Exec<'_> {
                 self.reserve(1)?;
                 s.push('\n');
                 Ok(Val::str(s))
+            }
+            "slice" => {
+                if args.is_empty() {
+                    return Err("wrong number of args for slice: want at least 1 got 0".to_string());
+                }
+                let idx = args[1..].iter().map(as_int).collect::<Result<Vec<i64>, _>>()?;
+                if idx.len() > 3 {
+                    return Err(format!("too many slice indexes: {}", idx.len()));
+                }
+                let item = deobj(&args[0]);
+                let (len, cap, is_str) = match &item {
+                    Val::J(Value::String(s)) => (s.len(), s.len(), true),
+                    Val::Typed(Ty::Str, j) => (j.as_str().unwrap_or_default().len(), 0, true),
+                    Val::J(Value::Array(a)) => (a.len(), a.len(), false),
+                    Val::Typed(Ty::Slice(_), j) => (j.as_array().map_or(0, Vec::len), 0, false),
+                    Val::Missing | Val::J(Value::Null) => return Err("slice of untyped nil".to_string()),
+                    other => return Err(format!("can't slice item of type {}", go_type(other))),
+                };
+                let cap = if cap == 0 { len } else { cap };
+                if is_str && idx.len() == 3 {
+                    return Err("cannot 3-index slice a string".to_string());
+                }
+                // Go's indexArg: each index in 0..=cap, then in order.
+                let mut ix = [0usize, len, cap];
+                for (i, &n) in idx.iter().enumerate() {
+                    let Ok(u) = usize::try_from(n) else { return Err(format!("index out of range: {n}")) };
+                    if u > cap {
+                        return Err(format!("index out of range: {n}"));
+                    }
+                    ix[i] = u;
+                }
+                if ix[0] > ix[1] {
+                    return Err(format!("invalid slice index: {} > {}", ix[0], ix[1]));
+                }
+                if idx.len() == 3 && ix[1] > ix[2] {
+                    return Err(format!("invalid slice index: {} > {}", ix[1], ix[2]));
+                }
+                let (lo, hi) = (ix[0], ix[1]);
+                Ok(match item {
+                    Val::J(Value::String(s)) => Val::str(String::from_utf8_lossy(&s.as_bytes()[lo..hi]).into_owned()),
+                    Val::Typed(Ty::Str, j) => {
+                        Val::str(String::from_utf8_lossy(&j.as_str().unwrap_or_default().as_bytes()[lo..hi]).into_owned())
+                    }
+                    Val::J(Value::Array(a)) => Val::J(Value::Array(a[lo..hi].to_vec())),
+                    Val::Typed(ty, j) => Val::Typed(ty, Value::Array(j.as_array().map(|a| a[lo..hi].to_vec()).unwrap_or_default())),
+                    _ => unreachable!("matched above"),
+                })
+            }
+            "html" | "js" | "urlquery" => {
+                // Go's evalArgs: one string argument as it is, else fmt.Sprint of them all.
+                let text = match args {
+                    [a] if as_str(a).is_ok() => as_str(a)?,
+                    _ => go_sprint(args),
+                };
+                self.reserve(text.len().saturating_mul(6))?;
+                Ok(Val::str(match name {
+                    "html" => html_escape(&text),
+                    "js" => js_escape(&text),
+                    _ => query_escape(&text),
+                }))
             }
             "printf" => {
                 if args.is_empty() {
@@ -1332,6 +1565,71 @@ impl Exec<'_> {
     }
 }
 
+/// Go's `fmt.Sprint`: operands printed one after another, with a space between two operands
+/// when neither is a string.
+fn go_sprint(args: &[Val]) -> String {
+    let is_str = |v: &Val| matches!(v, Val::J(Value::String(_)) | Val::Typed(Ty::Str, _));
+    let mut s = String::new();
+    for (i, a) in args.iter().enumerate() {
+        if i > 0 && !is_str(a) && !is_str(&args[i - 1]) {
+            s.push(' ');
+        }
+        s.push_str(&print_val(a));
+    }
+    s
+}
+
+/// Go's `template.HTMLEscapeString`.
+fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("&#34;"),
+            '\'' => out.push_str("&#39;"),
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\0' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Go's `template.JSEscapeString`.
+fn js_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '"' => out.push_str("\\\""),
+            '<' => out.push_str("\\u003C"),
+            '>' => out.push_str("\\u003E"),
+            '&' => out.push_str("\\u0026"),
+            '=' => out.push_str("\\u003D"),
+            c if (c as u32) < 0x20 || (!c.is_ascii() && (c.is_control() || c.is_whitespace())) => {
+                out.push_str(&format!("\\u{:04X}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Go's `url.QueryEscape`.
+fn query_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b' ' => out.push('+'),
+            b => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
 fn scalar(v: &Val) -> Option<Value> {
     match v {
         Val::J(j) => Some(j.clone()),
@@ -1362,6 +1660,8 @@ fn compare(a: &Val, b: &Val) -> Result<std::cmp::Ordering, String> {
 
 /// The type of integer literals.
 static INT: Ty = Ty::Int;
+/// The type of a time a time method returns (`.Created.UTC`).
+static TIME: Ty = Ty::Time;
 
 /// What a producer says when [`Limits::max_bytes`] would be exceeded.
 fn too_big(limit: usize) -> String {
@@ -1582,12 +1882,19 @@ fn sprintf(format: &str, args: &[Val], room: usize) -> Result<String, ()> {
 /// One verb of [`sprintf`] with its flags, width and precision; `Err` past `room` bytes.
 fn format_arg(arg: &Val, verb: char, fl: &Flags, wid: usize, prec: Option<usize>, room: usize) -> Result<String, ()> {
     let int = match verb {
-        'd' | 'x' => as_int(arg).ok(),
+        'd' | 'x' | 'X' | 'o' | 'b' => as_int(arg).ok(),
         _ => None,
     };
+    let char_of = |n: i64| u32::try_from(n).ok().and_then(char::from_u32).unwrap_or('\u{FFFD}');
     let mut s = if let Some(n) = int {
         // Integers: the precision is the least number of digits; the sign goes first.
-        let digits = if verb == 'x' { format!("{:x}", n.unsigned_abs()) } else { n.unsigned_abs().to_string() };
+        let digits = match verb {
+            'x' => format!("{:x}", n.unsigned_abs()),
+            'X' => format!("{:X}", n.unsigned_abs()),
+            'o' => format!("{:o}", n.unsigned_abs()),
+            'b' => format!("{:b}", n.unsigned_abs()),
+            _ => n.unsigned_abs().to_string(),
+        };
         let mut min = prec.unwrap_or(0);
         let sign = if n < 0 {
             "-"
@@ -1607,17 +1914,32 @@ fn format_arg(arg: &Val, verb: char, fl: &Flags, wid: usize, prec: Option<usize>
         format!("{sign}{}{digits}", "0".repeat(min.saturating_sub(digits.len())))
     } else {
         match verb {
-            'q' => match arg {
-                Val::J(Value::String(s)) => {
+            'q' => match (as_str(arg), as_int(arg)) {
+                (Ok(s), _) => {
                     let s: String = match prec {
                         Some(p) => s.chars().take(p).collect(),
-                        None => s.clone(),
+                        None => s,
                     };
-                    gojson::compact(&Value::String(s), false)
+                    gojson::go_quote(&s)
                 }
-                other => format!("%!q({})", print_val(other)),
+                // An integer is a quoted character: 'A'.
+                (_, Ok(n)) => match char_of(n) {
+                    '\'' => "'\\''".to_string(),
+                    c => format!("'{}'", gojson::go_quote(&c.to_string()).trim_matches('"')),
+                },
+                // Maps, lists and the rest print as %v (the CLI's %q of an empty map is map[]).
+                _ => print_val(arg),
+            },
+            'c' => match as_int(arg) {
+                Ok(n) => char_of(n).to_string(),
+                Err(_) => format!("%!c({})", print_val(arg)),
+            },
+            'U' => match as_int(arg) {
+                Ok(n) => format!("U+{n:04X}"),
+                Err(_) => format!("%!U({})", print_val(arg)),
             },
             'x' => print_val(arg).bytes().map(|b| format!("{b:02x}")).collect(),
+            'X' => print_val(arg).bytes().map(|b| format!("{b:02X}")).collect(),
             's' | 'v' => match prec {
                 Some(p) => print_val(arg).chars().take(p).collect(),
                 None => print_val(arg),
@@ -1768,12 +2090,66 @@ mod tests {
         assert_eq!(r(r#"{{printf "%6.2q|" "abc"}}"#), r#"  "ab"|"#);
     }
 
+    /// Go's `nil`, `slice`, `html`, `js`, `urlquery`, `break`, `continue`, `define`, `template`
+    /// and `block`, `printf` verbs and time methods, as the docker CLI 28 printed them.
+    #[test]
+    fn go_template_fidelity() {
+        let d = json!({"N": "bridge", "L": ["a", "b", "c"]});
+        let ok = |t: &str| run(t, d.clone()).unwrap_or_else(|e| panic!("{t}: {e}"));
+        let bad = |t: &str| run(t, d.clone()).unwrap_err();
+        assert_eq!(bad("{{nil}}"), "template: :1:2: executing \"\" at <nil>: nil is not a command");
+        assert_eq!(ok("{{print nil 1}}"), "<nil> 1");
+        assert_eq!(ok(r#"{{printf "%q %q %x %X %c %U" .N 65 "hi" 255 65 65}}"#), r#""bridge" 'A' 6869 FF A U+0041"#);
+        assert_eq!(ok(r#"{{print 1 2 "a" 3 .N 4}}"#), "1 2a3bridge4");
+        assert_eq!(ok("{{slice .N 1 3}} {{slice .N 2}} {{slice .N}} {{slice .L 1}}"), "ri idge bridge [b c]");
+        assert_eq!(
+            bad("{{slice .N 3 1}}"),
+            "template: :1:2: executing \"\" at <slice .N 3 1>: error calling slice: invalid slice index: 3 > 1"
+        );
+        assert!(bad("{{slice .N 1 2 3}}").ends_with("cannot 3-index slice a string"));
+        assert!(bad("{{slice .N 1 99}}").ends_with("index out of range: 99"));
+        assert_eq!(
+            ok(r#"{{html "<a href='x'>&\"</a>"}} {{js "a'b\"c<d>\\e&f=g\n"}} {{urlquery "a b&c=d/é"}}"#),
+            r#"&lt;a href=&#39;x&#39;&gt;&amp;&#34;&lt;/a&gt; a\'b\"c\u003Cd\u003E\\e\u0026f\u003Dg\u000A a+b%26c%3Dd%2F%C3%A9"#
+        );
+        assert_eq!(ok(r#"{{html .N 1}} {{urlquery 1 "x"}} {{js 1 2}}"#), "bridge1 1x 1 2");
+        assert_eq!(
+            ok(r#"{{range .L}}{{if eq . "b"}}{{continue}}{{end}}{{.}}{{end}}|{{range 5}}{{if eq . 3}}{{break}}{{end}}{{.}}{{end}}"#),
+            "ac|012"
+        );
+        assert_eq!(Template::parse("{{if 1}}{{break}}{{end}}").err().unwrap(), "template: :1: {{break}} outside {{range}}");
+        assert_eq!(ok(r#"{{define "x"}}[{{.}}]{{end}}{{template "x" .N}}{{template "x"}}"#), "[bridge][<no value>]");
+        assert_eq!(ok(r#"{{block "b" .N}}<{{.}}>{{end}}"#), "<bridge>");
+        assert_eq!(
+            bad(r#"{{template "nope"}}"#),
+            "template: :1:11: executing \"\" at <{{template \"nope\"}}>: template \"nope\" not defined"
+        );
+        assert_eq!(
+            Template::parse(r#"{{define "x"}}a{{end}}{{define "x"}}b{{end}}"#).err().unwrap(),
+            "template: :1: template: multiple definition of template \"x\""
+        );
+        assert!(bad(r#"{{define "r"}}{{template "r" .}}{{end}}{{template "r" .}}"#).contains("exceeded maximum template depth"));
+        // Variables do not cross into a called template.
+        assert!(bad(r#"{{$v := 1}}{{define "y"}}{{$v}}{{end}}{{template "y"}}"#).contains("undefined variable: $v"));
+    }
+
+    /// Typed times answer Go's time methods.
+    #[test]
+    fn time_methods() {
+        let t = Val::Typed(&TIME, json!("2026-12-03T17:53:48.61079303Z"));
+        let run = |src: &str| Template::parse(src).unwrap().render(&t, Options::default());
+        assert_eq!(run("{{.Year}} {{.Month}} {{.Day}} {{.Weekday}} {{.Unix}}").unwrap(), "2026 December 3 Thursday 1796320428");
+        assert_eq!(run(r#"{{.Format "2006-01-02"}} {{.UTC.Year}} {{if gt .Year 2000}}new{{end}}"#).unwrap(), "2026-12-03 2026 new");
+        assert!(run("{{.Nope}}").unwrap_err().ends_with("can't evaluate field Nope in type time.Time"));
+    }
+
     /// pad, truncate, len and range over integers behave as docker's Go functions do.
     #[test]
     fn functions_at_their_edges() {
         let d = json!({"N": "web"});
         let e = run("{{pad .N -1 0}}", d.clone()).unwrap_err();
-        assert_eq!(e, "template: :1:2: executing \"\" at <pad>: error calling pad: strings: negative Repeat count");
+        // Go shows the whole command of a failed call (docker CLI 28: `at <pad .Name -1 0>`).
+        assert_eq!(e, "template: :1:2: executing \"\" at <pad .N -1 0>: error calling pad: strings: negative Repeat count");
         let e = run("{{truncate .N -1}}", d.clone()).unwrap_err();
         assert!(e.ends_with("error calling truncate: runtime error: slice bounds out of range [:-1]"), "{e}");
         assert_eq!(run("{{pad .N 2 1}}|{{pad \"\" 9223372036854775807 1}}|", d.clone()).unwrap(), "  web ||");
@@ -1794,8 +2170,8 @@ mod tests {
         let e = run("{{pad .N 9223372036854775807 9223372036854775807}}").unwrap_err();
         assert_eq!(
             e,
-            "template: :1:2: executing \"\" at <pad>: error calling pad: the result would pass dockernet's limit of \
-             1000 bytes on what one run of a template produces"
+            "template: :1:2: executing \"\" at <pad .N 9223372036854775807 9223372036854775807>: error calling pad: \
+             the result would pass dockernet's limit of 1000 bytes on what one run of a template produces"
         );
         let e = run("{{range 100}}0123456789abcdef{{end}}").unwrap_err();
         assert!(e.contains("executing \"\": the result would pass dockernet's limit of 1000 bytes"), "{e}");
