@@ -25,7 +25,7 @@ use mlua::{Lua, Table, Value};
     name = "dockernet",
     version,
     about = "Script Docker networks from Lua: a REPL, a script runner, and `docker network` commands.",
-    after_help = "Commands:\n  network COMMAND     docker's network commands: ls, create, inspect, connect, disconnect, rm, prune\n  container COMMAND   docker's container commands: ls (ps), run, exec, inspect, stop, rm\n  run, exec, ps       shortcuts for container run, exec and ls, as docker's (when no file has that name)\n  plan FILE           what `up` would do to the daemon\n  up FILE             create or converge a topology (undone on failure)\n  status FILE         each declared element: present, missing or drifted\n  verify FILE         measure reachability between the topology's nodes\n  graph FILE          draw the topology (dot, mermaid, svg)\n  down FILE|NAME      remove everything the topology owns\n  help [COMMAND]      this help, or a command's\n\nExamples:\n  dockernet                          start the REPL\n  dockernet scripts/seed-walkthrough.lua\n  dockernet -e 'print(#docker.network.ls())'\n  dockernet network ls --filter driver=bridge\n\nThe daemon: --host, else DOCKER_HOST, else the docker context (DOCKER_CONTEXT or ~/.docker/config.json), else unix:///var/run/docker.sock.\n  -c, --context NAME   use docker context NAME (as `docker --context`; before the script or command; not with --host)\nNO_COLOR disables colours in the REPL.",
+    after_help = "Commands:\n  network COMMAND     docker's network commands: ls, create, inspect, connect, disconnect, rm, prune\n  container COMMAND   docker's container commands: ls (ps), run, exec, inspect, stop, rm\n  run, exec, ps, stop, rm   shortcuts for container run, exec, ls, stop, rm, as docker's (when no file has that name)\n  impair CTR NET …    link impairment: --delay, --loss, --rate…, --clear, --reapply, --follow\n  events              the daemon's events as `docker events` prints them\n  plan FILE           what `up` would do to the daemon\n  up FILE             create or converge a topology (undone on failure)\n  status FILE         each declared element: present, missing or drifted\n  verify FILE         measure reachability between the topology's nodes\n  graph FILE          draw the topology (dot, mermaid, svg)\n  down FILE|NAME      remove everything the topology owns\n  help [COMMAND]      this help, or a command's\n\nExamples:\n  dockernet                          start the REPL\n  dockernet scripts/seed-walkthrough.lua\n  dockernet -e 'print(#docker.network.ls())'\n  dockernet network ls --filter driver=bridge\n\nThe daemon: --host, else DOCKER_HOST, else the docker context (DOCKER_CONTEXT or ~/.docker/config.json), else unix:///var/run/docker.sock.\n  -c, --context NAME   use docker context NAME (as `docker --context`; before the script or command; not with --host)\nNO_COLOR disables colours in the REPL.",
     trailing_var_arg = true
 )]
 struct Args {
@@ -99,8 +99,8 @@ fn network_command(argv: &[OsString]) -> Option<NetworkCommand<'_>> {
 const CLI_GROUPS: [&str; 4] = ["network", "container", "impair", "events"];
 
 /// Words that are commands only when no file of that name exists, so a script called `run` or
-/// `help` still runs: docker's shortcuts (`docker run`, `exec`, `ps`) and `help`.
-const SHORTCUTS: [&str; 4] = ["run", "exec", "ps", "help"];
+/// `help` still runs: docker's shortcuts (`docker run`, `exec`, `ps`, `stop`, `rm`) and `help`.
+const SHORTCUTS: [&str; 6] = ["run", "exec", "ps", "stop", "rm", "help"];
 
 /// Whether the first word after the program's own flags is a command rather than a script.
 fn is_command_word(a: &[u8]) -> bool {

@@ -124,7 +124,7 @@ pub fn run_with_input(
         Some("impair") => return impair::run(client, args, out, err),
         Some("events") => return events::run(client, args, out, err),
         // The docker CLI's top-level shortcuts of container verbs (`docker run`, `docker ps`).
-        Some(short @ ("run" | "exec" | "ps")) => {
+        Some(short @ ("run" | "exec" | "ps" | "stop" | "rm")) => {
             let mut long = vec!["container".to_string(), if short == "ps" { "ls".into() } else { short.to_string() }];
             long.extend(args[1..].iter().cloned());
             return container::run(client, &long, out, err);
@@ -133,7 +133,7 @@ pub fn run_with_input(
             let _ = writeln!(
                 err,
                 "Error: unknown command {other:?}: only `network …` and `container …` commands (and `run`, `exec`, \
-                 `ps`) are supported (try `network --help`)"
+                 `ps`, `stop`, `rm`) are supported (try `network --help`)"
             );
             return STATUS_USAGE;
         }
@@ -258,7 +258,7 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
 }
 
 /// True when a REPL line is CLI syntax rather than Lua: the first word is `network` or
-/// `container`, or `docker` then one of `network`, `container`, `run`, `exec`, `ps`, and what
+/// `container`, or `docker` then one of `network`, `container`, `run`, `exec`, `ps`, `stop`, `rm`, and what
 /// follows (if anything) is a word or a flag — so `network = 1`, `network "x"`, `network.ls()`
 /// and `docker.network.ls()` stay Lua.
 ///
@@ -271,7 +271,7 @@ pub fn is_cli_line(line: &str) -> bool {
     let mut words = line.split_whitespace();
     match words.next() {
         Some("network" | "container") => {}
-        Some("docker") if matches!(words.next(), Some("network" | "container" | "run" | "exec" | "ps")) => {}
+        Some("docker") if matches!(words.next(), Some("network" | "container" | "run" | "exec" | "ps" | "stop" | "rm")) => {}
         _ => return false,
     }
     match words.next() {
