@@ -33,6 +33,7 @@ use serde_json::{json, Value};
 pub use dockernet_core;
 
 pub mod daemons;
+pub mod podman;
 pub mod sshd;
 
 /// The ownership label: every network and container a test makes carries `dockernet.test=<tag>`.

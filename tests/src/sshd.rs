@@ -51,7 +51,7 @@ impl Sshd {
     /// over the session's defaults: `PATH` too).
     pub fn start_with_env(env: &[(&str, &str)]) -> Sshd {
         ensure_installed();
-        let dir = std::env::temp_dir().join(crate::unique("dnt-sshd"));
+        let dir = std::env::temp_dir().join(crate::unique("sshd"));
         std::fs::create_dir_all(dir.join("bin")).expect("sshd folder");
         keygen(&dir.join("host_key"));
         keygen(&dir.join("client_key"));
