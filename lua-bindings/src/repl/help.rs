@@ -38,6 +38,9 @@ pub(crate) fn help_text(lua: &Lua, v: Value) -> String {
         Value::Nil => listing(),
         Value::String(s) => {
             let name = s.to_string_lossy();
+            if let Some(text) = topology_keys(&name) {
+                return text;
+            }
             let found = lookup(&receiver_class(lua, &name).unwrap_or(name.clone()));
             if found.is_empty() {
                 match suggestion(&name) {
@@ -156,6 +159,38 @@ fn lookup(name: &str) -> Vec<&'static Doc> {
     DOCS.iter().filter(|d| d.name.to_ascii_lowercase() == lower).collect()
 }
 
+/// The topology key reference (docs/topology-reference.md), built in so `help` works anywhere.
+const TOPOLOGY_REFERENCE: &str = include_str!("../../../docs/topology-reference.md");
+
+/// `help "topology.nodes"`, `help "topology.nodes.<name>.networks"`, `help "topology.pool"`:
+/// the reference's rows for that key and the keys under it (`<name>` and `[]` may be left out:
+/// `topology.nodes.routes.via`). `None` when `name` is not `topology.…` or matches no key.
+fn topology_keys(name: &str) -> Option<String> {
+    let wanted = name.trim().strip_prefix("topology.")?;
+    let plain = |p: &str| p.replace(".<name>", "").replace("[]", "");
+    let wanted = plain(wanted);
+    let rows: Vec<String> = TOPOLOGY_REFERENCE
+        .lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix("| `")?;
+            let (path, _) = rest.split_once('`')?;
+            let p = plain(path);
+            (p == wanted || p.starts_with(&format!("{wanted}."))).then(|| {
+                let cells: Vec<&str> = l.trim_matches('|').split(" | ").map(str::trim).collect();
+                let mut out = format!("{path}  ({}; default {})\n", cells.get(1).unwrap_or(&""), cells.get(2).unwrap_or(&""));
+                for line in wrap(cells.get(3).unwrap_or(&""), 76) {
+                    out.push_str(&format!("    {line}\n"));
+                }
+                out
+            })
+        })
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    Some(format!("{}(every key: docs/topology-reference.md)\n", rows.join("")))
+}
+
 /// The documented name nearest to a misspelt one: `docker.network.conect` ->
 /// `docker.network.connect`. Only the last segment may be misspelt, among the names under the same
 /// qualifier (`docker.` optional), so a long path never pulls in an unrelated name.
@@ -228,7 +263,10 @@ fn walk(t: &Table, path: &str, target: *const std::ffi::c_void, depth: usize) ->
     }
     for (k, val) in entries {
         if let Value::Table(sub) = val {
-            if sub.metatable().is_none() {
+            // API tables carry an anonymous metatable (its `__index` raises on typos); handles,
+            // lists and other classes have a `__name` and are not part of the API tree.
+            let api_table = sub.metatable().is_none_or(|mt| mt.raw_get::<Value>("__name").is_ok_and(|n| n.is_nil()));
+            if api_table {
                 if let Some(found) = walk(&sub, &format!("{path}.{k}"), target, depth + 1) {
                     return Some(found);
                 }
@@ -292,6 +330,17 @@ mod tests {
         assert!(help(&lua, "return print").contains("not part of the dockernet API"));
     }
 
+    /// On the real runtime, whose API tables have metatables (typos raise).
+    #[test]
+    fn a_function_value_of_the_real_runtime() {
+        let lua = crate::new_lua().unwrap();
+        let client = dockernet_core::BlockingClient::new(Some("unix:///nonexistent/dockernet-test.sock")).unwrap();
+        crate::register(&lua, client).unwrap();
+        assert!(help(&lua, "return docker.network.create").starts_with("docker.network.create(name,"));
+        assert!(help(&lua, "return docker.swarm.init").starts_with("docker.swarm.init"));
+        assert!(help(&lua, "return docker.container").starts_with("docker.container\n"));
+    }
+
     #[test]
     fn misspelt_names_get_the_nearest() {
         let lua = lua();
@@ -308,6 +357,13 @@ mod tests {
     fn topology_points_to_the_key_reference() {
         let lua = lua();
         assert!(help(&lua, "return 'topology'").contains("docs/topology-reference.md"));
+        let pool = help(&lua, "return 'topology.pool'");
+        assert!(pool.starts_with("pool  (string (IPv4 CIDR); default `10.210.0.0/16`)\n"), "{pool}");
+        let routes = help(&lua, "return 'topology.nodes.routes'");
+        assert!(routes.contains("nodes.<name>.routes[].via") && routes.contains("nodes.<name>.routes[].to"), "{routes}");
+        assert!(!routes.contains("nodes.<name>.image"), "{routes}");
+        assert!(help(&lua, "return 'topology.nodes.<name>.networks.<name>.ipv4'").contains("Static IPv4 address"));
+        assert!(help(&lua, "return 'topology.bogus'").contains("nothing is documented"));
     }
 
     #[test]
