@@ -517,7 +517,8 @@ fn ls(client: &BlockingClient, a: LsArgs, out: &mut dyn Write, err: &mut dyn Wri
     let tmpl = match Template::parse(&body) {
         Ok(t) => t,
         Err(e) => {
-            let _ = writeln!(err, "template parsing error: {e}");
+            // The CLI's container formatter words it so (its network ls says "template parsing error").
+            let _ = writeln!(err, "failed to parse template: {e}");
             return super::STATUS_USAGE;
         }
     };

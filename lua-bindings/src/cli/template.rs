@@ -1579,6 +1579,32 @@ fn go_sprint(args: &[Val]) -> String {
     s
 }
 
+/// `%q` of a map or list: Go's fmt quotes each string key and element (`map["k":"v"]`,
+/// `["a" "b"]`); anything else prints as `%v`.
+fn quote_elements(v: &Val) -> String {
+    fn q(v: &Value) -> String {
+        match v {
+            Value::String(s) => gojson::go_quote(s),
+            Value::Array(a) => format!("[{}]", a.iter().map(q).collect::<Vec<_>>().join(" ")),
+            Value::Object(m) => {
+                let mut keys: Vec<&String> = m.keys().collect();
+                keys.sort();
+                let parts: Vec<String> = keys.into_iter().map(|k| format!("{}:{}", gojson::go_quote(k), q(&m[k]))).collect();
+                format!("map[{}]", parts.join(" "))
+            }
+            other => gojson::print(other),
+        }
+    }
+    match v {
+        Val::J(j @ (Value::Array(_) | Value::Object(_))) => q(j),
+        Val::Typed(Ty::Map(Ty::Str) | Ty::Slice(Ty::Str), j) => match j {
+            Value::Null => print_val(v),
+            j => q(j),
+        },
+        other => print_val(other),
+    }
+}
+
 /// Go's `template.HTMLEscapeString`.
 fn html_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -1927,8 +1953,8 @@ fn format_arg(arg: &Val, verb: char, fl: &Flags, wid: usize, prec: Option<usize>
                     '\'' => "'\\''".to_string(),
                     c => format!("'{}'", gojson::go_quote(&c.to_string()).trim_matches('"')),
                 },
-                // Maps, lists and the rest print as %v (the CLI's %q of an empty map is map[]).
-                _ => print_val(arg),
+                // Maps and lists quote their strings element by element, as Go's fmt does.
+                _ => quote_elements(arg),
             },
             'c' => match as_int(arg) {
                 Ok(n) => char_of(n).to_string(),
