@@ -1,0 +1,230 @@
+//! `dockernet container …` (and the `run`, `exec`, `ps`, `stop`, `rm` shortcuts) against a real
+//! daemon, with the docker CLI as the oracle: `run -d` with a lab's flags makes the container
+//! docker then describes, `exec` prints and exits as `docker exec`, `ps` prints docker's table
+//! and templates, `inspect` the same JSON, `stop`/`rm` the same lines.
+//!
+//! Containers are this test's: named from the guard's tag and labelled with it (the guard
+//! removes them even on failure). The image is the local test image; nothing is pulled.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use dockernet_tests::{dockernet_bin, Guard, LABEL, TEST_IMAGE};
+use serde_json::{json, Value};
+
+#[derive(Debug)]
+struct Out {
+    status: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(mut cmd: Command) -> Out {
+    let program = format!("{:?}", cmd.get_program());
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let o = cmd.output().unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    Out {
+        status: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+fn dockernet(args: &[&str]) -> Out {
+    let mut cmd = Command::new(dockernet_bin());
+    cmd.args(args);
+    run(cmd)
+}
+
+fn docker(args: &[&str]) -> Out {
+    let mut cmd = Command::new("docker");
+    cmd.args(args);
+    run(cmd)
+}
+
+fn ok(out: Out, what: &str) -> String {
+    assert_eq!(out.status, 0, "{what} failed: {out:#?}");
+    out.stdout
+}
+
+fn json(text: &str, what: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("{what}: not JSON ({e}):\n{text}"))
+}
+
+/// `run -d` with the flags a lab uses prints the full id of a container docker sees with every
+/// setting; `exec` prints the command's output on the right streams and exits with its code, as
+/// `docker exec` does; `inspect` prints docker's JSON; `stop` and `rm` print the names as given
+/// and docker's error line for a missing one.
+#[test]
+fn run_exec_inspect_stop_rm_like_docker() {
+    let g = Guard::new("clictr");
+    let (net, s) = g.network_with_subnet("net", |s| json!({ "subnet": s.cidr() }));
+    let name = g.name("r1");
+    g.track_container(&name);
+    let label = g.label_filter();
+    let ip = s.ip(10);
+    let out = dockernet(&[
+        "run", "-d", "--name", &name, "--network", &net.name, "--ip", &ip, "--network-alias", "web", "--network-alias",
+        "db", "-e", "FOO=bar", "--cap-add", "NET_ADMIN", "--sysctl", "net.ipv4.ip_forward=1", "--label", &label,
+        TEST_IMAGE, "sleep", "300",
+    ]);
+    let id = ok(out, "run -d");
+    let id = id.trim_end();
+    assert!(id.len() == 64 && id.chars().all(|c| c.is_ascii_hexdigit()), "run -d prints the full id: {id:?}");
+
+    let tmpl = format!(
+        "{{{{.Id}}}}|{{{{.HostConfig.CapAdd}}}}|{{{{index .HostConfig.Sysctls \"net.ipv4.ip_forward\"}}}}|{{{{with index .NetworkSettings.Networks \"{}\"}}}}{{{{.IPAddress}}}}|{{{{json .Aliases}}}}{{{{end}}}}|{{{{json .Config.Env}}}}|{{{{.State.Running}}}}",
+        net.name
+    );
+    let seen = ok(docker(&["container", "inspect", "-f", &tmpl, &name]), "docker inspect");
+    let parts: Vec<&str> = seen.trim_end().split('|').collect();
+    assert_eq!(&parts[..4], [id, "[NET_ADMIN]", "1", ip.as_str()], "{seen}");
+    let aliases = json(parts[4], "aliases");
+    for a in ["web", "db"] {
+        assert!(aliases.as_array().is_some_and(|l| l.iter().any(|x| x == a)), "{a} not in {aliases}");
+    }
+    assert!(parts[5].contains("\"FOO=bar\""), "{seen}");
+    assert_eq!(parts[6], "true");
+
+    // exec: output, streams and status as docker exec's.
+    for cmd in [
+        &["sh", "-c", "echo out; echo err >&2; exit 3"][..],
+        &["ip", "-4", "-o", "addr", "show", "eth0"],
+        &["nosuchcmd"],
+        &["sh", "-c", "exit 300"],
+    ] {
+        let mut args = vec!["exec", name.as_str()];
+        args.extend(cmd);
+        let (ours, theirs) = (dockernet(&args), docker(&args));
+        assert_eq!((ours.status, &ours.stdout), (theirs.status, &theirs.stdout), "exec {cmd:?}: {ours:#?} {theirs:#?}");
+        if theirs.status != 126 {
+            assert_eq!(ours.stderr, theirs.stderr, "exec {cmd:?}");
+        }
+    }
+    let out = dockernet(&["container", "exec", "-it", "-e", "X=1", &name, "sh", "-c", "echo $X $FOO"]);
+    assert_eq!((out.status, out.stdout.as_str()), (0, "1 bar\n"), "{out:#?}");
+
+    // inspect: the same JSON, and raw-JSON templates alike.
+    let (ours, theirs) = (dockernet(&["container", "inspect", &name]), docker(&["container", "inspect", &name]));
+    assert_eq!(ours.status, 0, "{ours:#?}");
+    assert_eq!(json(&ours.stdout, "dockernet"), json(&theirs.stdout, "docker"));
+    assert!(ours.stdout.starts_with("[\n    {\n        \""), "indented like docker:\n{}", ours.stdout);
+    for f in ["{{.Name}} {{.Config.Image}} {{json .HostConfig.CapAdd}}", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}}={{$v.IPAddress}}{{end}}"] {
+        let args = ["container", "inspect", "-f", f, name.as_str()];
+        let (ours, theirs) = (dockernet(&args), docker(&args));
+        assert_eq!((ours.status, &ours.stdout), (theirs.status, &theirs.stdout), "inspect -f {f}");
+    }
+    let missing = g.name("missing");
+    let args = ["container", "inspect", missing.as_str()];
+    let (ours, theirs) = (dockernet(&args), docker(&args));
+    assert_eq!((ours.status, &ours.stdout, &ours.stderr), (theirs.status, &theirs.stdout, &theirs.stderr));
+
+    // stop and rm: names as given, docker's line for a missing one, status 1.
+    let out = dockernet(&["stop", "-t", "1", &name, &missing]);
+    assert_eq!(out.status, 1, "{out:#?}");
+    assert_eq!(out.stdout, format!("{name}\n"));
+    assert_eq!(out.stderr, docker(&["stop", &missing]).stderr);
+    let state = ok(docker(&["container", "inspect", "-f", "{{.State.Running}}", &name]), "inspect");
+    assert_eq!(state.trim_end(), "false");
+    let out = dockernet(&["container", "rm", &name]);
+    assert_eq!((out.status, out.stdout.as_str(), out.stderr.as_str()), (0, format!("{name}\n").as_str(), ""), "{out:#?}");
+    assert_eq!(docker(&["container", "inspect", &name]).status, 1, "{name} should be gone");
+}
+
+/// `ps` prints byte for byte what `docker ps` prints — the default table, `-q`, `--no-trunc`,
+/// `table TEMPLATE` and templates — newest first; `-a` adds stopped containers; `--format json`
+/// carries the same fields (but `Size`, which the CLI asks the daemon for).
+#[test]
+fn ps_matches_docker() {
+    let g = Guard::new("clictr");
+    let (a, b) = (g.name("a"), g.name("b"));
+    g.try_container(&a, json!({"command": ["sleep", "300"], "labels": {"tier": "web", "z": "1"}})).expect("run a");
+    // One second apart: the daemon orders by creation time, which the list gives in seconds.
+    std::thread::sleep(Duration::from_millis(1100));
+    g.try_container(&b, json!({"command": ["sh", "-c", "exit 0"]})).expect("run b");
+    let filter = format!("label={}", g.label_filter());
+    // `b` exits at once: wait (bounded) until the daemon says so.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while ok(docker(&["ps", "-q", "--filter", &filter, "--filter", &format!("name={b}")]), "ps").trim() != "" {
+        assert!(Instant::now() < deadline, "{b} did not exit");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let formats: [&[&str]; 9] = [
+        &[],
+        &["-a"],
+        &["-a", "-q"],
+        &["-a", "--no-trunc"],
+        &["-a", "--format", "table {{.ID}}\t{{.Names}}\t{{.Labels}}\t{{.Label \"tier\"}}\t{{.Networks}}\t{{.State}}\t{{.Command}}"],
+        &["-a", "--format", "{{.Names}} {{.Image}} {{.CreatedAt}} {{.LocalVolumes}} {{.Mounts}} {{.Ports}}"],
+        &["-a", "--format", "raw"],
+        &["-a", "--format", "{{.Names}}", "-q"],
+        &["-a", "--no-trunc", "--format", "{{.ID}} {{.Command}}"],
+    ];
+    for flags in formats {
+        let mut args = vec!["ps", "--filter", filter.as_str()];
+        args.extend(flags);
+        // RunningFor and Status read the clock: a second boundary between the two runs is
+        // retried (a few times at most).
+        let mut last = None;
+        for _ in 0..3 {
+            let (ours, theirs) = (ok(dockernet(&args), "dockernet ps"), ok(docker(&args), "docker ps"));
+            if ours == theirs {
+                last = None;
+                break;
+            }
+            last = Some((ours, theirs));
+        }
+        if let Some((ours, theirs)) = last {
+            assert_eq!(ours, theirs, "ps {flags:?}");
+        }
+    }
+    let names = ok(dockernet(&["container", "ls", "-a", "--filter", &filter, "--format", "{{.Names}}"]), "ls");
+    assert_eq!(names, format!("{b}\n{a}\n"), "newest first");
+    let running = ok(dockernet(&["container", "list", "--filter", &filter, "--format", "{{.Names}}"]), "ls");
+    assert_eq!(running, format!("{a}\n"));
+
+    let strip = |text: &str| -> Vec<Value> {
+        text.lines()
+            .map(|l| {
+                let mut v = json(l, "ps --format json");
+                let o = v.as_object_mut().expect("an object");
+                o.remove("Size");
+                o.remove("RunningFor");
+                v
+            })
+            .collect()
+    };
+    let args = ["ps", "-a", "--filter", filter.as_str(), "--format", "json"];
+    assert_eq!(strip(&ok(dockernet(&args), "dockernet")), strip(&ok(docker(&args), "docker")));
+}
+
+/// `run` without `-d` says what to do instead and creates nothing; `--rm` removes the container
+/// once it exits; a missing network or image is the daemon's error with the CLI's status 125.
+#[test]
+fn run_refusals_and_auto_remove() {
+    let g = Guard::new("clictr");
+    let label = g.label_filter();
+    let name = g.name("fg");
+    g.track_container(&name);
+    let out = dockernet(&["run", "--name", &name, "--label", &label, TEST_IMAGE, "true"]);
+    assert_eq!(out.status, 1, "{out:#?}");
+    assert!(out.stderr.contains("add -d"), "{out:#?}");
+    assert_eq!(docker(&["container", "inspect", &name]).status, 1, "nothing is created");
+
+    let out = dockernet(&["run", "-d", "--rm", "--name", &name, "--label", &label, TEST_IMAGE, "true"]);
+    assert_eq!(out.status, 0, "{out:#?}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while docker(&["container", "inspect", &name]).status == 0 {
+        assert!(Instant::now() < deadline, "--rm left {name}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
+    let out = dockernet(&["run", "-d", "--name", &name, "--label", &label, "--network", &g.name("nonet"), TEST_IMAGE]);
+    assert_eq!(out.status, 125, "{out:#?}");
+    assert!(out.stderr.starts_with("Error") && out.stderr.contains("not found"), "{out:#?}");
+    let out = dockernet(&["run", "-d", "--name", &name, "--label", &label, "dnt-no-such-image:never"]);
+    assert_eq!(out.status, 125, "{out:#?}");
+    assert!(out.stderr.contains("No such image") || out.stderr.contains("not found"), "{out:#?}");
+    let left = ok(docker(&["ps", "-a", "-q", "--filter", &format!("label={LABEL}={}", g.tag())]), "ps");
+    assert_eq!(left, "", "a refused run left a container");
+}
