@@ -333,6 +333,7 @@ mod tests {
             default_addr_pool: &pools,
             subnet_size: Some(24),
             force_new_cluster: false,
+            spec: None,
         };
         assert_eq!(
             serde_json::to_value(&b).unwrap(),

@@ -1122,6 +1122,7 @@ mod tests {
             Undo::Disconnect { network: "lab-b".into(), container: "f".repeat(64) },
             Undo::Start { id: "c2".into(), name: "lab-db".into() },
         ];
+        let made: Vec<Entry> = made.into_iter().map(|u| (None, u)).collect();
         let in_flight = ["remove container lab-x".to_string()];
         let e = stopped_at_once("lab", "Ctrl-C", "stopped the rollback at once", &made, &in_flight);
         assert_eq!(e.kind(), ErrorKind::Interrupted);

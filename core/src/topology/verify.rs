@@ -23,7 +23,6 @@ use super::hosts::Hosts;
 use super::routes::Model;
 use super::spec::Spec;
 use super::state::observe;
-use crate::client::Client;
 use crate::container::{Command, ExecOptions};
 use crate::error::Result;
 
@@ -242,15 +241,16 @@ async fn measure(hosts: &Hosts<'_>, spec: &Spec, cells: &mut [Cell], sources: &S
     let (count, timeout) = (opts.count.max(1), opts.timeout.max(1));
     // Owned work items: a stream over borrowed ones would make the future lose `Send`. Each
     // source pings from its own host's daemon.
-    type Work<'c> = (String, String, Vec<(usize, IpAddr)>, &'c Client);
+    type Work = (String, String, Vec<(usize, IpAddr)>, Option<String>);
     type Run = (String, std::result::Result<BTreeMap<usize, bool>, String>);
-    let work: Vec<Work<'_>> = sources
+    let work: Vec<Work> = sources
         .iter()
         .filter(|(_, (_, t))| !t.is_empty())
-        .map(|(from, (id, t))| (from.clone(), id.clone(), t.clone(), hosts.of(spec.node_host(from))))
+        .map(|(from, (id, t))| (from.clone(), id.clone(), t.clone(), spec.node_host(from).map(str::to_string)))
         .collect();
     let runs: Vec<Run> = stream::iter(work)
-        .map(|(from, id, targets, client)| async move {
+        .map(|(from, id, targets, host)| async move {
+            let client = hosts.of(host.as_deref());
             let cmd = Command(vec!["sh".into(), "-c".into(), ping_script(&targets, count, timeout)]);
             let r = match client.container_exec(&id, &cmd, &ExecOptions::default()).await {
                 Ok(out) => {
