@@ -54,7 +54,7 @@ class _named:
     endpoints`` loses the id."""
 
     def __init__(self, *objs: Any) -> None:
-        self.objs = [o for o in objs if isinstance(o, _Model) and o.id and o.name]
+        self.objs = [o for o in objs if isinstance(o, (Network, Container)) and o.id and o.name]
 
     def __enter__(self) -> None:
         return None
@@ -336,9 +336,53 @@ class Container(_Model):
         """Each network attachment as the container sees it: network, ipv4, ipv6, mac, gateway,
         aliases, ifname (eth0…) and whether it carries the default route; ordered eth0, eth1, ….
 
-        A list of dicts that shows itself as a table (``repr`` in a REPL, HTML in a notebook)."""
+        A list of dicts that shows itself as a table (``repr`` in a REPL, HTML in a notebook).
+        Each also has ``impairment``: what dockernet's qdisc sets on it (``{"delay": "40ms"}``),
+        or ``None`` (none, or not readable from here)."""
         with _named(self):
-            return InterfaceList(self.client._native.container_interfaces(self.id))
+            ifaces = self.client._native.container_interfaces(self.id)
+            try:
+                impaired = self.client._native.impair_list(self.id)
+            except Exception:  # a remote daemon, a stopped container: shown as unknown
+                impaired = {}
+            for i in ifaces:
+                i.setdefault("impairment", impaired.get(i.get("network")))
+            return InterfaceList(ifaces)
+
+    def impair(self, network: Union[str, "Network"], *clear: None, **impairment: Any) -> None:
+        """Impairs this container's link on ``network``: ``c.impair("wan", delay="100ms",
+        loss="1%", rate="10mbit")`` (keys ``delay``, ``jitter``, ``loss``, ``rate``, ``corrupt``,
+        ``duplicate``, ``reorder``, in tc's units; percentages may be numbers). ``c.impair("wan",
+        None)`` (or no keys) clears it. Replaces what dockernet set on that link before, and is
+        recorded so ``reapply_impairment()`` restores it after a restart.
+
+        tc runs in the container's network namespace from the daemon's host (root, the daemon on
+        this machine) or, with ``DOCKERNET_TC_IMAGE`` naming an image with tc and ip, from a
+        helper container. Only dockernet's own qdisc (handle ``d0c:``) is ever changed. Raises
+        ``InvalidArgument`` naming the key and value before anything is touched, ``NotFound``
+        when the container is not on that network, ``Conflict`` when it is not running or the
+        interface has someone else's root qdisc, ``DaemonUnavailable`` when the namespace cannot
+        be reached or the kernel lacks netem (loss and rate alone work without it)."""
+        if clear and (len(clear) > 1 or clear[0] is not None or impairment):
+            from .errors import InvalidArgument
+
+            raise InvalidArgument(f"Container({self.name!r}).impair: pass keys (delay=\"40ms\") or None to clear")
+        with _named(self):
+            self.client._native.impair_apply(self.id, _name(network), impairment or None)
+
+    def impairment(self, network: Union[str, "Network"]) -> Optional[Dict[str, str]]:
+        """What dockernet's qdisc on the link to ``network`` sets now (``{"rate": "10mbit"}``),
+        read back from the kernel, or ``None``."""
+        with _named(self):
+            return self.client._native.impair_read(self.id, _name(network))
+
+    def reapply_impairment(self) -> List[Any]:
+        """Puts back the impairment asked for this container (recorded live changes, else its
+        ``dockernet.impair`` label) where the kernel lacks it, as after a restart; returns
+        ``[(network, impairment)]`` of what it set. ``dockernet impair --follow`` does this for
+        every container that starts."""
+        with _named(self):
+            return [tuple(x) for x in self.client._native.impair_reapply(self.id)]
 
     def start(self) -> None:
         """Starts the container (one from ``containers.create``, or a stopped one); a running
