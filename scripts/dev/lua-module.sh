@@ -53,7 +53,7 @@ case "${1:-install}" in
     echo "installed $dest/dockernet.so: lua5.4 -e 'print(#require(\"dockernet\").network.ls())'"
     ;;
   *)
-    sed -n '2,8p' "$0" >&2
+    sed -n '2,9p' "$0" >&2
     exit 2
     ;;
 esac
