@@ -335,3 +335,42 @@ fn files_are_read_within_limits() {
     assert_eq!(out.code, Some(1), "{out}");
     assert!(out.stderr.contains("nested more than 64 levels deep at line 2"), "{out}");
 }
+
+/// Issue 11: a node whose command ends at once (busybox's `sh` without a terminal) fails `up`
+/// with a hint and leaves nothing; `verify` of a lab that is not applied says so once.
+#[test]
+fn a_node_that_ends_at_once_fails_up_and_verify_says_not_applied() {
+    let c = dockernet_tests::client();
+    let name = dockernet_tests::unique("ends");
+    let pool = dockernet_tests::free_pool(24);
+    let yaml = format!(
+        "name: {name}\npool: {pool}\nimage: {img}\nnetworks: [a]\nnodes:\n  x: {{networks: [a], command: [sh]}}\n  \
+         y: {{networks: [a]}}\n",
+        img = dockernet_tests::TEST_IMAGE
+    );
+    let topo = dockernet_core::topology::Topology::from_yaml(&yaml).unwrap();
+    let e = c.topology_verify(&topo, &Default::default()).unwrap_err();
+    assert_eq!(e.kind(), dockernet_core::ErrorKind::NotFound, "{e}");
+    assert!(e.message().contains("is not applied: none of its 2 nodes"), "{e}");
+    match c.topology_apply(&topo, &Default::default(), &|_| {}) {
+        Err(e) => {
+            let (ctrs, nets) = dockernet_tests::topology_objects(&c, &name);
+            let left = dockernet_tests::destroy_topology(&c, &name);
+            dockernet_tests::report_cleanup("ends", left);
+            assert_eq!(e.kind(), dockernet_core::ErrorKind::Invalid, "{e}");
+            assert!(e.message().contains("node x") && e.message().contains("command: [sleep, infinity]"), "{e}");
+            assert!(e.message().contains("rolled back"), "{e}");
+            assert!(ctrs.is_empty() && nets.is_empty(), "left: {ctrs:?} {nets:?}");
+        }
+        Ok(_) => {
+            // The exit is looked for 300 ms after the last start; on a machine loaded enough for
+            // the daemon to record it later, the apply passes and the next plan must say why.
+            let plan = c.topology_plan(&topo);
+            let left = dockernet_tests::destroy_topology(&c, &name);
+            dockernet_tests::report_cleanup("ends", left);
+            let plan = plan.unwrap().to_string();
+            eprintln!("the exit came after the settle window; the plan shows it:\n{plan}");
+            assert!(plan.contains("recreate node x") && plan.contains("exited"), "{plan}");
+        }
+    }
+}

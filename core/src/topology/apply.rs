@@ -918,6 +918,65 @@ async fn sweep_new_on(client: &Client, plan: &Plan) -> Vec<String> {
     failures
 }
 
+/// How long after the last start apply looks at the containers it started: long enough for a
+/// command that ends at once to have ended, short beside a lab's build.
+const SETTLE: std::time::Duration = std::time::Duration::from_millis(300);
+
+/// The first node this apply started whose container is no longer running (its action id and
+/// an error with the hint), from one list per host.
+async fn exited_at_once(cx: &Cx<'_>, undo: &[Entry]) -> Option<(usize, Error)> {
+    let started: Vec<(&Option<String>, &str, &str)> = undo
+        .iter()
+        .filter_map(|(h, u)| match u {
+            Undo::RemoveContainer { id, name } => Some((h, id.as_str(), name.as_str())),
+            _ => None,
+        })
+        .collect();
+    if started.is_empty() {
+        return None;
+    }
+    tokio::time::sleep(SETTLE).await;
+    let filters = std::collections::BTreeMap::from([(
+        "label".to_string(),
+        StringList(vec![format!("{}={}", super::spec::LABEL, cx.plan.topology)]),
+    )]);
+    let mut hosts: Vec<&Option<String>> = started.iter().map(|(h, _, _)| *h).collect();
+    hosts.dedup();
+    let mut exited = Vec::new();
+    for h in hosts {
+        let Ok(docs) = cx
+            .client(h.as_deref())
+            .container_ls(&crate::container::ListOptions { all: true, filters: filters.clone() })
+            .await
+        else {
+            continue;
+        };
+        for d in &docs {
+            let id = d.str_field("Id");
+            if let Some((_, _, name)) = started.iter().find(|(sh, sid, _)| *sh == h && *sid == id) {
+                if d.str_field("State") != "running" {
+                    exited.push((h.clone(), name.to_string(), d.str_field("Status")));
+                }
+            }
+        }
+    }
+    let (host, name, status) = exited.first()?;
+    let action = cx.plan.actions.iter().find(|a| {
+        &a.host == host
+            && matches!(&a.op, Op::RunNode { name: n, .. } | Op::RecreateNode { name: n, .. } if n == name)
+    })?;
+    let node = match &action.op {
+        Op::RunNode { node, .. } | Op::RecreateNode { node, .. } => node.clone(),
+        _ => return None,
+    };
+    let others = if exited.len() > 1 { format!(" (and {} more)", exited.len() - 1) } else { String::new() };
+    let e = Error::invalid(format!(
+        "node {node} ({name}) stopped right after start ({status}){others}: give it a long-running command, e.g. \
+         command: [sleep, infinity] (a shell with no terminal, busybox's default, ends at once)"
+    ));
+    Some((action.id, e))
+}
+
 /// At most three failures in full, then how many more.
 fn summarize(failures: &[String]) -> String {
     list(failures, 3, "; ")
@@ -983,10 +1042,17 @@ pub(crate) async fn execute<P: Fn(&Progress)>(
     let mut done = 0;
     let mut ints = Interrupts { source: opts.interrupt.as_ref(), heard: 0 };
 
-    let phase = run_phase(&cx, &build, concurrency, &mut done, progress, &mut ints).await;
+    let mut phase = run_phase(&cx, &build, concurrency, &mut done, progress, &mut ints).await;
     if let Some(in_flight) = &phase.abandoned {
         let stopped = "stopped at once, before the rollback";
         return Err(stopped_at_once(&topo, &ints.cause(), stopped, &phase.undo, in_flight));
+    }
+    if phase.stop.is_none() {
+        // A node whose command ends at once (busybox's default `sh` without a terminal) would
+        // leave an applied lab that never re-plans empty: it fails the apply instead.
+        if let Some((id, e)) = exited_at_once(&cx, &phase.undo).await {
+            phase.stop = Some(Stop::Failed(id, e));
+        }
     }
     if let Some(stop) = phase.stop {
         let changes = phase.undo.len();

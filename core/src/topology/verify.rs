@@ -24,7 +24,7 @@ use super::routes::Model;
 use super::spec::Spec;
 use super::state::observe;
 use crate::container::{Command, ExecOptions};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// Options of `verify`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -302,6 +302,16 @@ pub(crate) async fn verify(hosts: &Hosts<'_>, spec: &Spec, opts: &VerifyOptions)
     } else {
         super::hosts::survey(spec, hosts, false).await?.merged()
     };
+    if !spec.nodes.is_empty() && spec.nodes.names().all(|k| obs.container(spec, k).is_none()) {
+        // Said once, not once per pair.
+        return Err(Error::not_found(format!(
+            "topology {:?} is not applied: none of its {} node{} has a container on the daemon (apply it first: \
+             dockernet up FILE, topology:apply())",
+            spec.name,
+            spec.nodes.len(),
+            if spec.nodes.len() == 1 { "" } else { "s" }
+        )));
+    }
     let mut cells = expected(spec);
     // Addresses, and which sources can ping at all.
     let mut sources: Sources = BTreeMap::new();
