@@ -26,7 +26,7 @@ use crate::error::{lua_err, LuaResultExt};
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 struct ConnectOptions {
-    /// `unix:///path`, `tcp://host:port` (as `--host`).
+    /// `unix:///path`, `tcp://host:port`, `ssh://[user@]host[:port]` (as `--host`).
     host: Option<String>,
     /// A docker context by name (as `--context`); not with `host`.
     context: Option<String>,

@@ -29,7 +29,7 @@ use mlua::{Lua, Table, Value};
     trailing_var_arg = true
 )]
 struct Args {
-    /// Daemon socket or address (unix:///path, tcp://host:port); overrides DOCKER_HOST.
+    /// Daemon socket or address (unix:///path, tcp://host:port, ssh://[user@]host[:port]); overrides DOCKER_HOST.
     #[arg(short = 'H', long, value_name = "HOST")]
     host: Option<OsString>,
     /// Seconds to wait for each daemon request (default: DOCKERNET_TIMEOUT, else 60). A stop
