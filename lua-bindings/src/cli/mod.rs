@@ -1,12 +1,15 @@
 //! The docker-CLI-syntax commands: `dockernet network create|connect|disconnect|inspect|ls|rm|
-//! prune …`, shared by the shell (`main.rs`) and the REPL (`network ls` typed at the prompt).
+//! prune …` and `dockernet container ls|run|exec|inspect|stop|rm` (`container.rs`; also the
+//! CLI's `run`, `exec`, `ps`, `stop`, `rm` shortcuts), shared by the shell (`main.rs`) and the
+//! REPL (`network ls` or `docker ps` typed at the prompt).
 //!
 //! Every subcommand takes the docker CLI 28 flags and prints what `docker network …` prints:
 //! the same id on create, the same table, JSON and templates on ls and inspect, the same names
 //! on rm and prune. One file per subcommand (`create.rs`, `connect.rs` for connect and
 //! disconnect, `inspect.rs`, `ls.rs`, `rm.rs`, `prune.rs`), the flags in `args.rs`, and the Go
 //! behaviours the output depends on beside them: `gojson.rs` (Go's JSON, `%v`, `time.Time`),
-//! `template.rs` (Go templates with docker's functions), `typed.rs` (the Go types the CLI reads
+//! `template/` (Go templates with docker's functions), `gotime.rs` (Go's `time.Time` methods for
+//! templates), `typed.rs` (the Go types the CLI reads
 //! inspect documents into). Operations are core's ([`BlockingClient`]); nothing here talks to the
 //! daemon directly or repeats a check core makes.
 //!
