@@ -35,6 +35,19 @@ fn text(o: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
 
+/// Command lines of running `ssh` clients that contain `needle` (zombies excluded).
+fn ssh_clients(needle: &str) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .flatten()
+        .filter(|e| e.file_name().to_str().is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit())))
+        .filter_map(|e| {
+            let cmd = String::from_utf8_lossy(&std::fs::read(e.path().join("cmdline")).ok()?).replace('\0', " ");
+            (cmd.contains("ssh ") && !cmd.contains("sshd") && cmd.contains(needle)).then_some(cmd)
+        })
+        .collect()
+}
+
 /// Through ssh, the CLI, the Lua API and a docker context all reach the private daemon behind
 /// sshd; what they make is there (and not on the machine's daemon); one login serves many calls.
 #[test]
@@ -83,6 +96,18 @@ fn ssh_host_reaches_the_daemon_behind_sshd() {
     // one may open while an exec holds the first (a hijacked connection is not pooled).
     let logins = sshd.logins() - before;
     assert!((1..=4).contains(&logins), "{logins} ssh logins for one script; sshd log:\n{}", sshd.log());
+    // The ssh processes go with the dockernet process that started them (bounded wait: ssh sees
+    // its stdin close and the remote dial-stdio end).
+    let port = format!("-p {} ", sshd.port);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let left = ssh_clients(&port);
+        if left.is_empty() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "ssh processes outlived dockernet: {left:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 
     // A docker context whose endpoint is the ssh URL, made by the docker CLI itself.
     let config = sshd.dir.join("docker-config");
