@@ -228,3 +228,42 @@ fn run_refusals_and_auto_remove() {
     let left = ok(docker(&["ps", "-a", "-q", "--filter", &format!("label={LABEL}={}", g.tag())]), "ps");
     assert_eq!(left, "", "a refused run left a container");
 }
+
+/// The seed walkthrough typed at the REPL as in a shell, `docker` word and all: run a container
+/// on a network, connect it to `bridge` (an eth1 appears in `ifconfig`), disconnect it (eth1 is
+/// gone), remove it.
+#[test]
+fn seed_walkthrough_types_the_same_in_the_repl() {
+    let g = Guard::new("clictr");
+    let (net, _) = g.network_with_subnet("seed", |s| json!({ "subnet": s.cidr() }));
+    let c = g.name("jupyter");
+    g.track_container(&c);
+    let label = g.label_filter();
+    let script = format!(
+        "docker run -d --net={net} --name {c} --label {label} {TEST_IMAGE} sleep 300\n\
+         docker network connect bridge {c}\n\
+         docker exec -it {c} 'ifconfig'\n\
+         docker network disconnect bridge {c}\n\
+         docker exec -it {c} 'ifconfig'\n\
+         docker rm -f {c}\n",
+        net = net.name
+    );
+    let mut child = Command::new(dockernet_bin())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the REPL");
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), script.as_bytes()).expect("feed the REPL");
+    let o = child.wait_with_output().expect("the REPL ends at end of input");
+    let (stdout, stderr) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(stderr.is_empty(), "the REPL reported errors:\n{stderr}\n--- stdout\n{stdout}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines.first().is_some_and(|l| l.len() == 64), "run -d prints the id first:\n{stdout}");
+    assert_eq!(lines.last(), Some(&c.as_str()), "rm prints the name last:\n{stdout}");
+    let eth = |n: &str| stdout.matches(&format!("{n} ")).count();
+    assert_eq!((eth("eth0"), eth("eth1"), eth("lo")), (2, 1, 2), "eth1 only while connected to bridge:\n{stdout}");
+    let (first, second) = stdout.split_at(stdout.rfind("eth0").expect("two ifconfigs"));
+    assert!(first.contains("eth1") && !second.contains("eth1"), "{stdout}");
+    assert_eq!(docker(&["container", "inspect", &c]).status, 1, "{c} is removed");
+}
