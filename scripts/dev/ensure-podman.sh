@@ -24,6 +24,13 @@ as_root() {
 }
 
 say "installing Debian's podman"
+# Installing must not start a system service (Debian's openssh-server would start sshd on port
+# 22): without a policy-rc.d already in place, one that forbids starts is put there for the
+# install and removed after it.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  as_root sh -c 'printf "#!/bin/sh\nexit 101\n" > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d'
+  trap 'as_root rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 # The lock timeout: another test binary may be installing at the same moment.
 as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 update -qq
 as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq podman >/dev/null
