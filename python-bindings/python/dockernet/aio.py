@@ -28,7 +28,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
     from typing import Any, Optional
 
-__all__ = ["AsyncClient", "AsyncProxy"]
+__all__ = ["AsyncClient", "AsyncEvents", "AsyncProxy"]
 
 
 def _unwrap(v: Any) -> Any:
@@ -102,3 +102,68 @@ class AsyncClient(AsyncProxy):
     def topology(self, spec: Any) -> AsyncProxy:
         """A topology whose methods are coroutines (``await topo.apply()``)."""
         return AsyncProxy(self._sync.topology(spec))
+
+    def events(self, *args: Any, **kwargs: Any) -> "AsyncEvents":
+        """The daemon's events as an async iterator (``Client.events``' arguments)::
+
+            async for ev in client.events(decode=True, filters={"type": ["network"]}, until="+5s"):
+                print(ev["Action"])
+        """
+        return AsyncEvents(self._sync, args, kwargs)
+
+
+class AsyncEvents:
+    """``async for`` over the daemon's events (see ``AsyncClient.events``).
+
+    Each wait runs in a worker thread and polls in steps of ``POLL`` seconds, so a cancelled task
+    (``asyncio.timeout``, ``task.cancel()``) lets go of its thread within one step and the stream
+    is closed. ``aclose()`` (or ``async with``) ends it at once."""
+
+    #: Seconds one worker-thread wait lasts before it looks again whether it was cancelled.
+    POLL = 0.25
+
+    def __init__(self, client: Client, args: Any, kwargs: Any) -> None:
+        self._open = functools.partial(client.events, *args, **kwargs)
+        self._it: Any = None
+        self._closed = False
+
+    def __aiter__(self) -> "AsyncEvents":
+        return self
+
+    async def __anext__(self) -> Any:
+        if self._closed:
+            raise StopAsyncIteration
+        if self._it is None:
+            self._it = await asyncio.to_thread(self._open)
+        end = object()
+
+        def step() -> Any:
+            try:
+                ev = self._it.poll(self.POLL)
+            except StopIteration:
+                return end
+            return ev
+
+        try:
+            while True:
+                ev = await asyncio.to_thread(step)
+                if ev is end:
+                    self._closed = True
+                    raise StopAsyncIteration
+                if ev is not None:
+                    return ev
+        except asyncio.CancelledError:
+            await self.aclose()
+            raise
+
+    async def aclose(self) -> None:
+        """Ends the stream (closes its connection)."""
+        self._closed = True
+        if self._it is not None:
+            self._it.close()
+
+    async def __aenter__(self) -> "AsyncEvents":
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.aclose()
