@@ -126,6 +126,22 @@ end
 return wrap
 "#;
 
+/// Typo errors for what `topology.rs` builds (kept here with the API tables' own): the
+/// `docker.topology` table and `Topology` objects (`t:aply()` -> "no Topology:aply; did you mean
+/// Topology:apply?").
+const TYPOS: &str = r#"
+local docker, T, no_such = ...
+local mt = getmetatable(docker.topology)
+if mt and mt.__index == nil then
+  mt.__index = function(self, k) error(no_such("docker.topology", k, self), 2) end
+end
+T.__index = function(self, k)
+  local m = rawget(T, k)
+  if m ~= nil then return m end
+  error(no_such("Topology", k, self), 2)
+end
+"#;
+
 /// The error for `path.key` missing from `table` (an API table, or a handle when `path` is a class
 /// name such as `Network`, whose methods are then also candidates): `invalid`, naming the nearest
 /// existing name when one is close.
@@ -234,6 +250,7 @@ fn build(lua: &Lua, client: BlockingClient) -> mlua::Result<Table> {
     // `docker.topology`: a callable table (constructor) whose objects carry this client's ops.
     let ops: Table = wrap.call((crate::topology::ops(lua, &client)?, "docker.topology"))?;
     lua.load(crate::topology::METHODS).set_name("=dockernet.Topology").call::<()>((&docker, class(lua, "Topology")?, ops))?;
+    lua.load(TYPOS).set_name("=dockernet.typos").call::<()>((&docker, class(lua, "Topology")?, &no_such))?;
     Ok(docker)
 }
 

@@ -78,6 +78,10 @@ local ok, failure = pcall(function()
   fails("invalid", { "no Network:conect; did you mean Network:connect?" }, function() return net:conect(c) end)
   fails("invalid", { "no Container:exce; did you mean Container:exec?" }, function() return c:exce("true") end)
   fails("invalid", { "no docker.network.frobnicate (there are: connect, containers, create" }, function() return docker.network.frobnicate end)
+  fails("invalid", { "no docker.topology.lod; did you mean docker.topology.load?" }, function() return docker.topology.lod("x.yaml") end)
+  local topo = docker.topology { name = "dnt-lua-typo-" .. suffix, networks = { n = {} }, nodes = { a = { image = image, networks = { "n" } } } }
+  fails("invalid", { "no Topology:aply; did you mean Topology:apply?" }, function() return topo:aply() end)
+  check(topo.name == "dnt-lua-typo-" .. suffix, "a Topology keeps its fields")
   check(net.warning == nil, "an optional handle field is nil, not an error")
   -- print / tostring of a list shows its items (as the REPL does), not `InterfaceList: 0x…`.
   local listed = tostring(docker.network.ls { filters = { name = net.name } })
