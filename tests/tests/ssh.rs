@@ -170,6 +170,18 @@ fn ssh_failures_are_clear_and_quick() {
     assert_eq!(out.status.code(), Some(1), "{t}");
     assert!(t.contains("not found") && t.contains("docker 18.09 or later on its PATH"), "{t}");
 
+    // A server that accepts and then says nothing (not even ssh's banner): the client's timeout
+    // bounds the wait.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_url = format!("ssh://{}@127.0.0.1:{}", sshd.user, silent.local_addr().unwrap().port());
+    let started = Instant::now();
+    let out = dockernet(&sshd, &[], &["-H", &silent_url, "--timeout", "2", "network", "ls"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("did not answer") && t.contains("within 2s"), "{t}");
+    assert!(started.elapsed() < Duration::from_secs(15), "silent server: took {:?}", started.elapsed());
+    drop(silent);
+
     // A changed host key: ssh refuses the server, and says so.
     sshd.break_known_hosts();
     let out = dockernet(&sshd, &[], &["-H", &url, "network", "ls"]);
