@@ -154,6 +154,7 @@ function Container:reapply_impairment() end
 ---@field aliases string[]
 ---@field ifname string|nil
 ---@field default_route boolean|nil
+---@field impairment Impairment|nil  what dockernet's qdisc sets on it (nil: none, or not readable from here)
 
 ---@class docker
 ---@field host string  the daemon address in use

@@ -127,7 +127,20 @@ pub(crate) fn functions(lua: &Lua, client: &BlockingClient) -> mlua::Result<Tabl
         lua.create_function(move |lua, ctr: Value| {
             let ctr = handle_arg(&ctr, "container interfaces", "container", &c.host().url)?;
             let ifaces = c.container_interfaces(&ctr).lua()?;
-            list_of(lua, "InterfaceList", ifaces.iter().map(|i| to_lua(lua, i)))
+            // What dockernet's qdisc sets on each (nil: none, or not readable from here, as for
+            // a daemon on another machine).
+            let impaired = c.impair_list(&ctr).unwrap_or_default();
+            list_of(
+                lua,
+                "InterfaceList",
+                ifaces.iter().map(|i| {
+                    let v = to_lua(lua, i)?;
+                    if let (Value::Table(t), Some(Some(imp))) = (&v, impaired.get(&i.network)) {
+                        t.set("impairment", to_lua(lua, &imp.to_map())?)?;
+                    }
+                    Ok(v)
+                }),
+            )
         })?,
     )?;
     Ok(t)

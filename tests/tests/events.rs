@@ -127,3 +127,37 @@ fn bad_filters_and_times_are_refused() {
     let e = from_value::<EventOptions>(json!({ "filter": {} }), "events").unwrap_err();
     assert!(e.message().contains("filter"), "{e}");
 }
+
+/// `dockernet events` prints the test's own network event with a template, and ends at
+/// `--until`; the Lua iterator and callback forms see the same event.
+#[test]
+fn cli_and_lua_events() {
+    let g = Guard::new("evcli");
+    let net = g.network("n", json!({}));
+    let bin = dockernet_tests::dockernet_bin();
+    let o = std::process::Command::new(&bin)
+        .args(["events", "--filter", &format!("network={}", net.id), "--since", "30s", "--until", "+1s"])
+        .args(["--format", "{{.Type}} {{.Action}} {{.Actor.Attributes.name}}"])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(out.lines().next(), Some(format!("network create {}", net.name).as_str()), "{out}");
+    let script = std::env::temp_dir().join(format!("{}.lua", g.tag()));
+    std::fs::write(
+        &script,
+        format!(
+            r#"
+local o = {{filters = {{network = {{"{id}"}}}}, since = "30s", ["until"] = "+1s"}}
+for ev in docker.events(o) do print("for", ev.Action); break end
+docker.events(o, function(ev) print("cb", ev.Action, ev.Actor.Attributes.name); return false end)
+"#,
+            id = net.id
+        ),
+    )
+    .unwrap();
+    let o = std::process::Command::new(&bin).arg(&script).output().unwrap();
+    let _ = std::fs::remove_file(&script);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), format!("for\tcreate\ncb\tcreate\t{}\n", net.name));
+}

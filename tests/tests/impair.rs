@@ -271,3 +271,56 @@ fn wrong_targets_and_values_are_refused() {
     assert_eq!(e.kind(), ErrorKind::Conflict, "{e}");
     assert!(e.message().contains("not running"), "{e}");
 }
+
+/// `dockernet ARGS…` with the tests' state directory: (status, stdout, stderr).
+fn dockernet(args: &[&str]) -> (i32, String, String) {
+    let o = Process::new(dockernet_tests::dockernet_bin()).args(args).output().expect("dockernet runs");
+    (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+/// The CLI sets, shows, re-applies and clears; a bad value exits 1 naming the flag and the value
+/// and leaves the link as it was. The Lua API does the same through `c:impair`.
+#[test]
+fn cli_and_lua_set_show_reapply_clear() {
+    let g = Guard::new("impcli");
+    let c = g.client();
+    let (net, a, _, _) = pair(&g);
+    let (st, _, err) = dockernet(&["impair", &a, &net, "--rate", "2mbit", "--loss", "5%"]);
+    assert_eq!(st, 0, "{err}");
+    assert_eq!(dockernet(&["impair", &a, &net]).1.trim(), "loss 5% rate 2mbit");
+    let (st, _, err) = dockernet(&["impair", &a, &net, "--delay", "40"]);
+    assert_eq!(st, 1);
+    assert!(err.contains("--delay") && err.contains("\"40\""), "{err}");
+    assert!(c.impair_read(&a, &net).unwrap().expect("kept").matches(&imp(json!({ "rate": "2mbit", "loss": "5%" }))));
+    c.container_stop(&a, &StopOptions { timeout: Some(0) }).unwrap();
+    c.block_on(c.client().container_start(&a)).unwrap();
+    let (st, out, err) = dockernet(&["impair", "--reapply", &a]);
+    assert_eq!((st, out.trim()), (0, format!("{a} {net} loss 5% rate 2mbit").as_str()), "{err}");
+    let (st, _, err) = dockernet(&["impair", &a, &net, "--clear"]);
+    assert_eq!(st, 0, "{err}");
+    assert_eq!(dockernet(&["impair", &a, &net]).1.trim(), "none");
+    let (st, _, err) = dockernet(&["impair", &a]);
+    assert_eq!(st, 1, "{err}");
+
+    let script = std::env::temp_dir().join(format!("{}.lua", g.tag()));
+    std::fs::write(
+        &script,
+        format!(
+            r#"
+local c = docker.container.get("{a}")
+c:impair("{net}", {{rate = "1mbit", loss = 3}})
+local i = c:impairment("{net}")
+print(i.rate, i.loss, c:interfaces()[1].impairment.rate)
+local ok, e = pcall(c.impair, c, "{net}", {{jitter = "5ms"}})
+print(ok, e.kind)
+c:impair("{net}", nil)
+print(c:impairment("{net}"), c:interfaces()[1].impairment)
+"#
+        ),
+    )
+    .unwrap();
+    let (st, out, err) = dockernet(&[script.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&script);
+    assert_eq!(st, 0, "{err}");
+    assert_eq!(out, "1mbit\t3%\t1mbit\nfalse\tinvalid\nnil\tnil\n", "{err}");
+}
