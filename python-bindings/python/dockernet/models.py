@@ -346,7 +346,7 @@ class Container(_Model):
             except Exception:  # a remote daemon, a stopped container: shown as unknown
                 impaired = {}
             for i in ifaces:
-                i.setdefault("impairment", impaired.get(i.get("network")))
+                i.setdefault("impairment", impaired.get(i.get("network") or ""))
             return InterfaceList(ifaces)
 
     def impair(self, network: Union[str, "Network"], *clear: None, **impairment: Any) -> None:
