@@ -6,14 +6,27 @@
 # Needs valgrind, a release dockernet (`cargo build --release -p dockernet-lua`) and, for Python,
 # the bench venv with this workspace's wheel (bench/run.sh makes both). Contacts only the local
 # daemon; creates nothing (to measure at scale, create networks first, e.g. as scenario 2 does).
-# Usage: bench/callgrind/run.sh [ls|inspect|ping]...   (default: ls)
+# Usage: bench/callgrind/run.sh [--replay N] [ls|inspect|ping]...   (default: ls)
+#   --replay N: ask bench/callgrind/replay.py instead of the daemon — a stand-in on a private socket
+#   that answers with Docker 20.10's own bytes for the three predefined networks plus N more (0:
+#   the "3 networks" rows, 300: the "303 networks" rows), so the counts stay put while other work
+#   creates networks on a shared daemon. DOCKERNET=path and PY=path pick other builds.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-DOCKERNET=${CARGO_TARGET_DIR:-$PWD/target}/release/dockernet
-PY=${DNBENCH_STATE:-$PWD/target-bench}/venv/bin/python
+DOCKERNET=${DOCKERNET:-${CARGO_TARGET_DIR:-$PWD/target}/release/dockernet}
+PY=${PY:-${DNBENCH_STATE:-$PWD/target-bench}/venv/bin/python}
 command -v valgrind >/dev/null || { echo "callgrind: valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }
+if [ "${1:-}" = --replay ]; then
+  dir=$(mktemp -d)
+  python3 bench/callgrind/replay.py "$dir/docker.sock" "$2" &
+  replay=$!
+  trap 'kill $replay 2>/dev/null; rm -rf "$dir"' EXIT
+  for _ in $(seq 100); do [ -S "$dir/docker.sock" ] && break; sleep 0.1; done
+  export DOCKER_HOST=unix://$dir/docker.sock
+  shift 2
+fi
 count() { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null | sed -n 's/.*Collected : //p'; }
-echo "networks on the daemon: $("$DOCKERNET" -e 'print(#docker.network.ls())')"
+echo "networks on the daemon: $("$DOCKERNET" -e 'print(#docker.network.ls())')${DOCKER_HOST:+ ($DOCKER_HOST)}"
 for op in "${@:-ls}"; do
   for who in lua python; do
     case $who in

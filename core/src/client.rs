@@ -45,8 +45,12 @@ use tokio::sync::OnceCell;
 
 use crate::document::Document;
 use crate::error::{Error, ErrorKind, Result};
-use crate::host::Host;
+use crate::host::{Endpoint, Host};
 use crate::transport::{SendError, Transport};
+
+// dockernet's own HTTP/1.1 for whole-body requests; only this file uses it.
+#[path = "h1.rs"]
+mod h1;
 
 /// A Docker Engine API version such as 1.41.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -88,6 +92,9 @@ pub struct DaemonInfo {
 pub struct Client {
     host: Host,
     transport: Transport,
+    /// dockernet's own HTTP/1.1 for whole-body requests over a Unix socket or plain TCP (see
+    /// `h1.rs`); `None` (TLS, ssh): those go through `transport` too.
+    direct: Option<h1::Pool>,
     timeout: Duration,
     max_response_bytes: u64,
     connected: OnceCell<DaemonInfo>,
@@ -188,8 +195,15 @@ pub(crate) fn byte_size(n: u64) -> String {
 /// One answer from the daemon, its body read whole (within the cap).
 pub(crate) struct Answer {
     pub(crate) status: StatusCode,
-    pub(crate) headers: HeaderMap,
+    pub(crate) headers: Headers,
     pub(crate) body: Bytes,
+}
+
+/// An answer's headers: hyper's map, or the header lines as `h1` received them (looked up only
+/// when asked: a call reads at most two of them).
+pub(crate) enum Headers {
+    Map(HeaderMap),
+    Lines(Bytes),
 }
 
 impl Client {
@@ -210,9 +224,15 @@ impl Client {
     pub fn with_host(host: Host, timeout: Duration) -> Result<Client> {
         let max_response_bytes = max_response_from_env()?;
         let transport = Transport::new(&host)?;
+        let direct = match &host.endpoint {
+            Endpoint::Unix(path) => Some(h1::Pool::new(h1::Target::Unix(std::sync::Arc::from(path.as_path())))),
+            Endpoint::Tcp { addr, tls: None } => Some(h1::Pool::new(h1::Target::Tcp(addr.clone()))),
+            _ => None,
+        };
         Ok(Client {
             host,
             transport,
+            direct,
             timeout,
             max_response_bytes,
             connected: OnceCell::new(),
@@ -384,7 +404,9 @@ impl Client {
         limit: Option<Duration>,
     ) -> Result<Value> {
         let bytes = self.request(method.clone(), path, body, limit).await?;
-        if bytes.is_empty() {
+        // Podman's Docker-compatible API answers a network connect or disconnect with the text
+        // `OK` where Docker sends nothing: no document either way.
+        if bytes.is_empty() || bytes.trim_ascii() == b"OK" {
             return Ok(Value::Null);
         }
         serde_json::from_slice(&bytes).map_err(|e| self.not_json(&method, path, &bytes, &e))
@@ -420,6 +442,9 @@ impl Client {
             None => None,
         };
         let fut = async {
+            if let Some(pool) = &self.direct {
+                return self.exchange_direct(pool, &method, path, payload.as_deref()).await;
+            }
             let resp = self.send(&method, path, payload, &[]).await?;
             self.read_answer(&method, path, resp).await
         };
@@ -447,7 +472,48 @@ impl Client {
         } else {
             read_prefix(body, ERROR_BODY_BYTES).await
         };
-        Ok(Answer { status, headers: parts.headers, body })
+        Ok(Answer { status, headers: Headers::Map(parts.headers), body })
+    }
+
+    /// [`Client::exchange`] on dockernet's own HTTP/1.1 (`h1.rs`), with the same retry rule
+    /// and messages as the hyper path below.
+    async fn exchange_direct(
+        &self,
+        pool: &h1::Pool,
+        method: &Method,
+        path: &str,
+        payload: Option<&[u8]>,
+    ) -> Result<Answer> {
+        self.settle_after_idle().await;
+        let cap = usize::try_from(self.max_response_bytes).unwrap_or(usize::MAX);
+        let first = match pool.exchange(method, path, payload, false, cap, ERROR_BODY_BYTES).await {
+            Ok(raw) => return Ok(Answer { status: raw.status, headers: Headers::Lines(raw.head), body: raw.body }),
+            Err(h1::Failure::TooBig) => return Err(self.too_big(method, path)),
+            Err(e) => e,
+        };
+        if first.worth_retrying(method) {
+            // As in `send`: let the runtime see the other idle connections the daemon closed.
+            tokio::task::yield_now().await;
+            match pool.exchange(method, path, payload, true, cap, ERROR_BODY_BYTES).await {
+                Ok(raw) => return Ok(Answer { status: raw.status, headers: Headers::Lines(raw.head), body: raw.body }),
+                Err(h1::Failure::TooBig) => return Err(self.too_big(method, path)),
+                Err(_) => {}
+            }
+        }
+        Err(self.unavailable(&first.cause()))
+    }
+
+    /// After an idle spell, lets the runtime read what arrived meanwhile (a daemon's close), so
+    /// that a dead idle connection is dropped instead of handed out: the first yield lets the
+    /// reactor see the events, the second lets the woken tasks run before this request picks a
+    /// connection. A few microseconds, only after an idle spell.
+    async fn settle_after_idle(&self) {
+        let now = u64::try_from(self.born.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        let last = self.last_send.swap(now, Ordering::Relaxed);
+        if now.saturating_sub(last) > IDLE.as_nanos() as u64 {
+            tokio::task::yield_now().await;
+            tokio::task::yield_now().await;
+        }
     }
 
     /// Sends one request on the pool and returns the answer's head (the body still to read).
@@ -471,16 +537,7 @@ impl Client {
             b.body(Full::new(payload.clone().unwrap_or_default()))
                 .map_err(|e| Error::invalid(format!("bad request path {path:?}: {e}")))
         };
-        let now = u64::try_from(self.born.elapsed().as_nanos()).unwrap_or(u64::MAX);
-        let last = self.last_send.swap(now, Ordering::Relaxed);
-        if now.saturating_sub(last) > IDLE.as_nanos() as u64 {
-            // Let the connections' tasks read what arrived while the client was idle (a daemon's
-            // close), so the pool drops a dead connection instead of handing it out: the first
-            // yield lets the reactor see the events, the second lets the woken tasks run before
-            // this request picks a connection. A few microseconds, only after an idle spell.
-            tokio::task::yield_now().await;
-            tokio::task::yield_now().await;
-        }
+        self.settle_after_idle().await;
         match self.transport.send(build()?).await {
             Ok(resp) => Ok(resp),
             Err(e) => {
@@ -662,8 +719,22 @@ async fn read_prefix(mut body: Incoming, max: usize) -> Bytes {
 }
 
 /// A header as text (`""` when absent or not text).
-fn header(headers: &HeaderMap, name: &str) -> String {
-    headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().trim().to_string()
+fn header(headers: &Headers, name: &str) -> String {
+    match headers {
+        Headers::Map(map) => map.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().trim().to_string(),
+        Headers::Lines(lines) => lines
+            .split(|b| *b == b'\n')
+            .filter_map(|line| {
+                let colon = line.iter().position(|b| *b == b':')?;
+                line[..colon].eq_ignore_ascii_case(name.as_bytes()).then(|| &line[colon + 1..])
+            })
+            .next()
+            // As `HeaderValue::to_str`: visible ASCII (and tabs and spaces) only, else "".
+            .and_then(|v| std::str::from_utf8(v.trim_ascii()).ok())
+            .filter(|v| v.bytes().all(|b| b == b'\t' || (0x20..0x7f).contains(&b)))
+            .unwrap_or_default()
+            .to_string(),
+    }
 }
 
 /// The path without its query: what messages name (`/v1.41/networks`).

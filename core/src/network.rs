@@ -142,22 +142,11 @@ impl NetworkRef {
         NetworkRef { id: s("Id"), name: s("Name"), driver: s("Driver"), warning: None }
     }
 
-    /// The identity of a document as the daemon sent it (reads three fields, builds no tree).
+    /// The identity of a document as the daemon sent it (reads three fields, builds no tree,
+    /// and stops after the last of them: Docker sends them first).
     pub fn from_document(doc: &Document) -> NetworkRef {
-        #[derive(Deserialize, Default)]
-        #[serde(default, rename_all = "PascalCase")]
-        struct Ident {
-            id: Option<String>,
-            name: Option<String>,
-            driver: Option<String>,
-        }
-        let i: Ident = doc.fields().unwrap_or_default();
-        NetworkRef {
-            id: i.id.unwrap_or_default(),
-            name: i.name.unwrap_or_default(),
-            driver: i.driver.unwrap_or_default(),
-            warning: None,
-        }
+        let [id, name, driver] = doc.str_fields(["Id", "Name", "Driver"]);
+        NetworkRef { id, name, driver, warning: None }
     }
 }
 

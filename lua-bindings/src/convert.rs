@@ -9,7 +9,7 @@ use std::fmt;
 
 use dockernet_core::document::Key;
 use dockernet_core::{options, Document, Error};
-use mlua::{Lua, LuaSerdeExt, Value};
+use mlua::{Either, IntoLua, LightUserData, Lua, LuaSerdeExt, Table, Value};
 use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::error::{lua_err, LuaResultExt};
@@ -46,7 +46,7 @@ pub(crate) fn deserializer(v: Value) -> mlua::serde::Deserializer {
 /// body: 2.4 ms against 3.1 ms through `serde_transcode` + `to_value` and 4.2 ms through a `Value`).
 pub(crate) fn doc_to_lua(lua: &Lua, doc: &Document) -> mlua::Result<Value> {
     let mut de = serde_json::Deserializer::from_str(doc.json());
-    LuaSeed(lua).deserialize(&mut de).map_err(mlua::Error::external)
+    LuaSeed(lua).deserialize(&mut de).map_err(mlua::Error::external)?.into_lua(lua)
 }
 
 /// Any serde value (a `serde_json::Value` such as `/version`) as a Lua value, JSON `null` as
@@ -55,60 +55,110 @@ pub(crate) fn json_to_lua<T: serde::Serialize + ?Sized>(lua: &Lua, v: &T) -> mlu
     lua.to_value(v)
 }
 
+/// Text from the JSON: borrowed from the document when it has no escapes (always, for Docker's
+/// keys and nearly always for its values), owned otherwise.
+type Text<'de> = Either<&'de str, String>;
+
+/// One decoded JSON value on its way into a Lua table: text, a table, a number, a boolean or
+/// `docker.null`.
+///
+/// Why not `mlua::Value`: every `Value::String` is a handle — the string is made, parked in a
+/// slot of mlua's reference thread, moved back onto the stack when its table is filled, and the
+/// slot freed — and for a document of short strings that bookkeeping cost more than the strings
+/// (bench/README.md, item 3). mlua's own `IntoLua` for `&str`, `String`, `i64`, `f64`, `bool` and
+/// `LightUserData` pushes the value straight onto the Lua stack while the table is made (and
+/// `Either` passes that through), so only tables stay handles.
+type Lv<'de> = Either<Either<Text<'de>, Table>, Either<Either<i64, f64>, Either<bool, LightUserData>>>;
+
+fn text(t: Text<'_>) -> Lv<'_> {
+    Either::Left(Either::Left(t))
+}
+
+fn table<'de>(t: Table) -> Lv<'de> {
+    Either::Left(Either::Right(t))
+}
+
+fn integer<'de>(i: i64) -> Lv<'de> {
+    Either::Right(Either::Left(Either::Left(i)))
+}
+
+fn number<'de>(n: f64) -> Lv<'de> {
+    Either::Right(Either::Left(Either::Right(n)))
+}
+
+fn boolean<'de>(b: bool) -> Lv<'de> {
+    Either::Right(Either::Right(Either::Left(b)))
+}
+
+/// `docker.null` (mlua's `Value::NULL`: a null light userdata).
+fn null<'de>() -> Lv<'de> {
+    Either::Right(Either::Right(Either::Right(LightUserData(std::ptr::null_mut()))))
+}
+
 /// Builds Lua values straight from a serde deserializer: the same shapes `lua.to_value` makes
 /// (arrays marked with mlua's array metatable, `null` as `Value::NULL`, integers as integers).
 struct LuaSeed<'a>(&'a Lua);
 
 impl<'de> DeserializeSeed<'de> for LuaSeed<'_> {
-    type Value = Value;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+    type Value = Lv<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Lv<'de>, D::Error> {
         d.deserialize_any(self)
     }
 }
 
 impl<'de> Visitor<'de> for LuaSeed<'_> {
-    type Value = Value;
+    type Value = Lv<'de>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON document")
     }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Boolean(v))
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Lv<'de>, E> {
+        Ok(boolean(v))
     }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::Integer(v))
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Lv<'de>, E> {
+        Ok(integer(v))
     }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
-        Ok(i64::try_from(v).map_or(Value::Number(v as f64), Value::Integer))
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Lv<'de>, E> {
+        Ok(i64::try_from(v).map_or(number(v as f64), integer))
     }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
-        Ok(Value::Number(v))
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Lv<'de>, E> {
+        Ok(number(v))
     }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
-        self.0.create_string(v).map(Value::String).map_err(E::custom)
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Lv<'de>, E> {
+        Ok(text(Either::Left(v)))
     }
-    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
-        Ok(Value::NULL)
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Lv<'de>, E> {
+        Ok(text(Either::Right(v.to_string())))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Lv<'de>, E> {
+        Ok(text(Either::Right(v)))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Lv<'de>, E> {
+        Ok(null())
     }
     // serde_json cannot say how long an array or object is before reading it, so the entries are
     // gathered first and the table is made at its final size in one mlua call
     // (`create_table_from`): setting keys one `raw_set` at a time locked the state and checked the
     // stack per key, and growing the table rehashed it log2(n) times.
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Lv<'de>, A::Error> {
         let mut items = Vec::with_capacity(8);
         while let Some(v) = seq.next_element_seed(LuaSeed(self.0))? {
             items.push(v);
         }
         let t = self.0.create_sequence_from(items).map_err(de::Error::custom)?;
         t.set_metatable(Some(self.0.array_metatable())).map_err(de::Error::custom)?;
-        Ok(Value::Table(t))
+        Ok(table(t))
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut entries = Vec::with_capacity(16);
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Lv<'de>, A::Error> {
+        let mut entries: Vec<(Text<'de>, Lv<'de>)> = Vec::with_capacity(16);
         while let Some(Key(k)) = map.next_key::<Key<'de>>()? {
             let v = map.next_value_seed(LuaSeed(self.0))?;
+            let k = match k {
+                std::borrow::Cow::Borrowed(k) => Either::Left(k),
+                std::borrow::Cow::Owned(k) => Either::Right(k),
+            };
             entries.push((k, v));
         }
-        Ok(Value::Table(self.0.create_table_from(entries).map_err(de::Error::custom)?))
+        Ok(table(self.0.create_table_from(entries).map_err(de::Error::custom)?))
     }
 }
 
