@@ -170,6 +170,9 @@ impl tower_service::Service<http::Uri> for SshCommand {
 /// How much of `ssh`'s stderr is kept for the error message (its first lines say why).
 const SSH_STDERR_BYTES: usize = 4096;
 
+/// How long, after `ssh` exited, the rest of its stderr is waited for.
+const STDERR_AFTER_EXIT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// How long a connection whose `ssh` closed its output waits for the process to exit, to learn
 /// whether it failed (the docker CLI waits 10 s too).
 const SSH_EXIT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -213,20 +216,32 @@ impl SshStream {
         };
         let (exit_tx, exit) = tokio::sync::watch::channel(None);
         let (close, mut closed) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(async move {
+        // stderr is read by a task of its own: a process ssh leaves behind (a control master)
+        // could hold the pipe open long after ssh itself exited.
+        let mut stderr_task = tokio::spawn(async move {
             use tokio::io::AsyncReadExt;
             let mut kept = Vec::new();
-            let read_stderr = async {
-                let mut chunk = [0u8; 1024];
-                while let Ok(n @ 1..) = stderr.read(&mut chunk).await {
-                    let room = SSH_STDERR_BYTES.saturating_sub(kept.len());
-                    kept.extend_from_slice(&chunk[..n.min(room)]);
-                }
-            };
+            let mut chunk = [0u8; 1024];
+            while let Ok(n @ 1..) = stderr.read(&mut chunk).await {
+                let room = SSH_STDERR_BYTES.saturating_sub(kept.len());
+                kept.extend_from_slice(&chunk[..n.min(room)]);
+            }
+            kept
+        });
+        tokio::spawn(async move {
             let ended = tokio::select! {
-                (_, status) = async { tokio::join!(read_stderr, child.wait()) } => Some(status),
+                status = child.wait() => Some(status),
                 _ = &mut closed => None,
             };
+            let kept = match ended {
+                Some(_) => tokio::time::timeout(STDERR_AFTER_EXIT, &mut stderr_task)
+                    .await
+                    .ok()
+                    .and_then(|joined| joined.ok())
+                    .unwrap_or_default(),
+                None => Vec::new(),
+            };
+            stderr_task.abort();
             let outcome = match ended {
                 Some(Ok(status)) if status.success() => None,
                 Some(Ok(status)) => Some(ssh_failure(&args, Some(status), &kept)),
