@@ -427,9 +427,9 @@ fn parse_rate(s: &str) -> Option<u64> {
 /// `40ms`, `1s`, `1500us`.
 fn fmt_time(d: Duration) -> String {
     let us = d.as_micros();
-    if us % 1_000_000 == 0 {
+    if us.is_multiple_of(1_000_000) {
         format!("{}s", us / 1_000_000)
-    } else if us % 1000 == 0 {
+    } else if us.is_multiple_of(1000) {
         format!("{}ms", us / 1000)
     } else {
         format!("{us}us")
@@ -446,7 +446,7 @@ fn fmt_percent(p: f64) -> String {
 /// `10mbit`, `1500kbit`, `333333bit`.
 fn fmt_rate(bits: u64) -> String {
     for (scale, unit) in [(1_000_000_000_000, "tbit"), (1_000_000_000, "gbit"), (1_000_000, "mbit"), (1000, "kbit")] {
-        if bits >= scale && bits % scale == 0 {
+        if bits >= scale && bits.is_multiple_of(scale) {
             return format!("{}{unit}", bits / scale);
         }
     }
