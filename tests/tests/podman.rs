@@ -66,7 +66,15 @@ fn networks_and_containers(p: &PrivatePodman) {
         n:disconnect(c)
         print("after", docker.container.inspect("pc").NetworkSettings.Networks.pn == nil)
         c:rm{{force = true}} n:rm()
-        print("gone", (pcall(docker.network.inspect, "pn")))"#,
+        print("gone", (pcall(docker.network.inspect, "pn")))
+        -- README "Podman notes": a network in use is removed; its subnet stays taken.
+        local u = docker.network.create("pu", {{subnet = "10.231.30.0/24"}})
+        local c2 = docker.container.run{{image = "{img}", name = "pc2", command = "sleep 600", networks = {{"pu"}}}}
+        print("rm in use", (pcall(u.rm, u)))
+        local ok, e = pcall(docker.network.create, "pu2", {{subnet = "10.231.30.0/24"}})
+        print("reuse", ok, ok and "" or e.kind, ok and "" or e.message)
+        c2:rm{{force = true}}
+        if ok then docker.network.rm("pu2") end"#,
         img = TEST_IMAGE
     );
     let out = dockernet(p, &["-e", &code]);
@@ -83,6 +91,9 @@ fn networks_and_containers(p: &PrivatePodman) {
         "ifaces\t2",
         "after\ttrue",
         "gone\tfalse",
+        "rm in use\ttrue",
+        "reuse\tfalse\tapi\t",
+        "is already used on the host",
     ] {
         assert!(t.contains(want), "expected {want:?} in:\n{t}");
     }
