@@ -115,29 +115,6 @@ fn command_words() -> Vec<&'static str> {
     CLI_GROUPS.iter().chain(SHORTCUTS.iter()).chain(dockernet_lua::cli::topology::VERBS.iter()).copied().collect()
 }
 
-/// Optimal-string-alignment distance (Levenshtein plus adjacent swaps): `netwrok` is one edit
-/// from `network`.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[i - 2][j - 2] + 1);
-            }
-            d[i][j] = v;
-        }
-    }
-    d[a.len()][b.len()]
-}
 
 /// The message for a first word that is neither a command nor an existing file, when it looks
 /// like a command (a plain word, not a path and not `*.lua`); `None` leaves it to the script
@@ -148,10 +125,9 @@ fn unknown_command(word: &OsStr) -> Option<String> {
     if !plain || std::path::Path::new(w).exists() {
         return None;
     }
-    let nearest = command_words().into_iter().map(|c| (edit_distance(w, c), c)).min();
-    let hint = match nearest {
-        Some((d, c)) if d <= 2 && d < w.chars().count() => format!("did you mean {c}?"),
-        _ => format!("the commands are {}", command_words().join(", ")),
+    let hint = match dockernet_lua::cli::nearest(w, &command_words()) {
+        Some(c) => format!("did you mean {c}?"),
+        None => format!("the commands are {}", command_words().join(", ")),
     };
     Some(format!(
         "unknown command \"{w}\": {hint} (no file of that name to run as a script either; see 'dockernet --help')"
@@ -449,7 +425,6 @@ mod tests {
         for word in command_words() {
             assert!(help.contains(&format!(" {word} ")) || help.contains(&format!(" {word},")), "{word} missing:\n{help}");
         }
-        assert_eq!(edit_distance("netwrok", "network"), 1);
         let msg = unknown_command(OsStr::new("netwrok")).expect("a suggestion");
         assert!(msg.contains("did you mean network?"), "{msg}");
         let msg = unknown_command(OsStr::new("contianer")).expect("a suggestion");

@@ -133,10 +133,12 @@ pub fn run_with_input(
             return container::run(client, &long, out, err);
         }
         Some(other) => {
+            const KNOWN: [&str; 9] = ["network", "container", "impair", "events", "run", "exec", "ps", "stop", "rm"];
+            let hint = nearest(other, &KNOWN).map(|c| format!("did you mean {c}? ")).unwrap_or_default();
             let _ = writeln!(
                 err,
-                "Error: unknown command {other:?}: only `network …` and `container …` commands (and `run`, `exec`, \
-                 `ps`, `stop`, `rm`) are supported (try `network --help`)"
+                "Error: unknown command {other:?}: {hint}only `network …` and `container …` commands (and `run`, \
+                 `exec`, `ps`, `stop`, `rm`, `impair`, `events`) are supported (try `network --help`)"
             );
             return STATUS_USAGE;
         }
@@ -261,9 +263,10 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
 }
 
 /// True when a REPL line is CLI syntax rather than Lua: the first word is `network` or
-/// `container`, or `docker` then one of `network`, `container`, `run`, `exec`, `ps`, `stop`, `rm`, and what
-/// follows (if anything) is a word or a flag — so `network = 1`, `network "x"`, `network.ls()`
-/// and `docker.network.ls()` stay Lua.
+/// `container`, or `docker` then any word (`docker ps`, `docker run …`; a typo such as `docker
+/// netwrok ls` is never Lua either, and gets "did you mean network?"), and what follows (if
+/// anything) is a word or a flag — so `network = 1`, `network "x"`, `network.ls()`,
+/// `docker.network.ls()` and `docker or x` stay Lua.
 ///
 /// ```
 /// use dockernet_lua::cli::is_cli_line;
@@ -274,7 +277,13 @@ pub fn is_cli_line(line: &str) -> bool {
     let mut words = line.split_whitespace();
     match words.next() {
         Some("network" | "container") => {}
-        Some("docker") if matches!(words.next(), Some("network" | "container" | "run" | "exec" | "ps" | "stop" | "rm")) => {}
+        // `docker WORD` is never Lua (but `docker and x`, `docker or x`): a typo of a command
+        // reaches `run`, which suggests the nearest.
+        Some("docker") => match words.next() {
+            Some("and" | "or") | None => return false,
+            Some(w) if !w.starts_with(|c: char| c.is_ascii_alphabetic()) => return false,
+            Some(_) => {}
+        },
         _ => return false,
     }
     match words.next() {
@@ -282,6 +291,46 @@ pub fn is_cli_line(line: &str) -> bool {
         Some("and" | "or") => false,
         Some(w) => w.starts_with(|c: char| c.is_ascii_alphabetic() || c == '-'),
     }
+}
+
+/// Optimal-string-alignment distance (Levenshtein plus adjacent swaps): `netwrok` is one edit
+/// from `network`.
+///
+/// ```
+/// assert_eq!(dockernet_lua::cli::edit_distance("netwrok", "network"), 1);
+/// ```
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+/// The candidate nearest to `word` when it is a likely typo of it (at most two edits, and fewer
+/// than the word's length), for "did you mean …?".
+///
+/// ```
+/// assert_eq!(dockernet_lua::cli::nearest("contianer", &["network", "container"]), Some("container"));
+/// assert_eq!(dockernet_lua::cli::nearest("zzzz", &["network"]), None);
+/// ```
+pub fn nearest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let (d, c) = candidates.iter().map(|c| (edit_distance(word, c), *c)).min()?;
+    (d <= 2 && d < word.chars().count()).then_some(c)
 }
 
 /// Splits a command line into words as a POSIX shell would (quotes, backslashes, `#` comments),
@@ -358,6 +407,8 @@ mod tests {
             "docker ps",
             "docker run -d --name r1 --network n1 img sleep infinity",
             "docker exec -it r1 ifconfig",
+            "docker pss",
+            "docker netwrok ls",
         ] {
             assert!(is_cli_line(yes), "{yes}");
         }
@@ -367,7 +418,8 @@ mod tests {
             "docker.network.ls()",
             "docker",
             "docker = require 'dockernet'",
-            "docker pss",
+            "docker or 1",
+            "docker and f()",
             "container = 1",
             "network \"x\"",
             "network(1)",
@@ -434,6 +486,7 @@ mod tests {
             (&["network", "inspect", "-f", "{{.Name", "x"], 64, "template parsing error: template: :1: unclosed action"),
             (&["network", "ls", "--format", "{{.Name"], 1, "template parsing error: template: :1: unclosed action"),
             (&["volume", "ls"], 1, "volume"),
+            (&["docker", "netwrok", "ls"], 1, "did you mean network?"),
             (&["container", "ls", "--bogus"], 125, "--bogus"),
             (&["container", "exec", "c"], 1, "COMMAND"),
             (&["run", "--name", "x", "img"], 1, "add -d"),
