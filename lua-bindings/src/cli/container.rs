@@ -898,16 +898,78 @@ mod tests {
         }
     }
 
-    /// Ports group as the CLI's `DisplayablePorts` groups them.
+    /// Ports group as the CLI's `DisplayablePorts` groups them: every case of the docker CLI's
+    /// own `TestDisplayablePorts` (cli/command/formatter/container_test.go, v28.2.2).
     #[test]
     fn ports_like_docker() {
         let p = |private: u64, ip: &str, public: u64, ty: &str| (private, ip.to_string(), public, ty.to_string());
+        let cases: Vec<(Vec<(u64, String, u64, String)>, &str)> = vec![
+            (vec![p(9988, "", 0, "tcp")], "9988/tcp"),
+            (vec![p(9988, "", 0, "udp")], "9988/udp"),
+            (vec![p(9988, "0.0.0.0", 0, "tcp")], "0.0.0.0:0->9988/tcp"),
+            (vec![p(9988, "::", 0, "tcp")], "[::]:0->9988/tcp"),
+            (vec![p(9988, "", 8899, "tcp")], "9988/tcp"),
+            (vec![p(9988, "4.3.2.1", 8899, "tcp")], "4.3.2.1:8899->9988/tcp"),
+            (vec![p(9988, "::1", 8899, "tcp")], "[::1]:8899->9988/tcp"),
+            (vec![p(9988, "4.3.2.1", 9988, "tcp")], "4.3.2.1:9988->9988/tcp"),
+            (vec![p(9988, "::1", 9988, "tcp")], "[::1]:9988->9988/tcp"),
+            (vec![p(9988, "", 0, "udp"), p(9988, "", 0, "udp")], "9988/udp, 9988/udp"),
+            (vec![p(9998, "1.2.3.4", 9998, "udp"), p(9999, "1.2.3.4", 9999, "udp")], "1.2.3.4:9998-9999->9998-9999/udp"),
+            (vec![p(9998, "::1", 9998, "udp"), p(9999, "::1", 9999, "udp")], "[::1]:9998-9999->9998-9999/udp"),
+            (vec![p(9998, "1.2.3.4", 8887, "udp"), p(9999, "1.2.3.4", 8888, "udp")], "1.2.3.4:8887->9998/udp, 1.2.3.4:8888->9999/udp"),
+            (vec![p(9998, "::1", 8887, "udp"), p(9999, "::1", 8888, "udp")], "[::1]:8887->9998/udp, [::1]:8888->9999/udp"),
+            (vec![p(9998, "", 0, "udp"), p(9999, "", 0, "udp")], "9998-9999/udp"),
+            (vec![p(6677, "1.2.3.4", 7766, "tcp"), p(9988, "", 8899, "udp")], "9988/udp, 1.2.3.4:7766->6677/tcp"),
+            (vec![p(9988, "1.2.3.4", 8899, "udp"), p(9988, "1.2.3.4", 8899, "tcp"), p(2233, "4.3.2.1", 3322, "tcp"), p(2233, "::1", 3322, "tcp")], "4.3.2.1:3322->2233/tcp, [::1]:3322->2233/tcp, 1.2.3.4:8899->9988/tcp, 1.2.3.4:8899->9988/udp"),
+            (vec![p(9988, "", 8899, "udp"), p(6677, "1.2.3.4", 7766, "tcp"), p(2233, "4.3.2.1", 3322, "tcp")], "9988/udp, 4.3.2.1:3322->2233/tcp, 1.2.3.4:7766->6677/tcp"),
+            (vec![p(80, "", 0, "tcp"), p(1024, "", 0, "tcp"), p(80, "", 0, "udp"), p(1024, "", 0, "udp"), p(1024, "1.1.1.1", 80, "tcp"), p(1024, "1.1.1.1", 80, "udp"), p(80, "1.1.1.1", 1024, "tcp"), p(80, "1.1.1.1", 1024, "udp"), p(1024, "2.1.1.1", 80, "tcp"), p(1024, "2.1.1.1", 80, "udp"), p(80, "2.1.1.1", 1024, "tcp"), p(80, "2.1.1.1", 1024, "udp"), p(12345, "", 0, "sctp")], "80/tcp, 80/udp, 1024/tcp, 1024/udp, 12345/sctp, 1.1.1.1:1024->80/tcp, 1.1.1.1:1024->80/udp, 2.1.1.1:1024->80/tcp, 2.1.1.1:1024->80/udp, 1.1.1.1:80->1024/tcp, 1.1.1.1:80->1024/udp, 2.1.1.1:80->1024/tcp, 2.1.1.1:80->1024/udp"),
+        ];
         assert_eq!(display_ports(&[]), "");
-        assert_eq!(display_ports(&[p(80, "", 0, "tcp"), p(81, "", 0, "tcp"), p(90, "", 0, "tcp")]), "80-81/tcp, 90/tcp");
-        assert_eq!(
-            display_ports(&[p(53, "0.0.0.0", 5353, "udp"), p(80, "0.0.0.0", 80, "tcp"), p(80, "::", 80, "tcp")]),
-            "0.0.0.0:80->80/tcp, [::]:80->80/tcp, 0.0.0.0:5353->53/udp"
-        );
+        for (mut ports, want) in cases {
+            // Row::ports sorts as the CLI's comparePorts before grouping.
+            ports.sort();
+            assert_eq!(display_ports(&ports), want, "{ports:?}");
+        }
+    }
+
+    /// The row fields of the docker CLI's own `TestContainerPsContext` cases (v28.2.2).
+    #[test]
+    fn row_like_docker() {
+        let id = "a5a665ff33eced1e0803148700880edab4269067ed77e27737a708d0d293fbf5";
+        let row = |doc: Value, trunc: bool| Row { doc, trunc, now: 1_000_065 };
+        let get = |r: &Row, f: &str| r.fields().into_iter().find(|(k, _)| *k == f).map(|(_, v)| v).unwrap();
+        let cases: Vec<(Value, bool, &str, &str)> = vec![
+            (json!({"Id": id}), true, "ID", "a5a665ff33ec"),
+            (json!({"Id": id}), false, "ID", id),
+            (json!({"Names": ["/foobar_baz"]}), true, "Names", "foobar_baz"),
+            (json!({"Names": ["/a", "/b/link"]}), true, "Names", "a"),
+            (json!({"Names": ["/b/link", "/a"]}), false, "Names", "b/link,a"),
+            (json!({"Image": "ubuntu"}), true, "Image", "ubuntu"),
+            (json!({"Image": "verylongimagename"}), true, "Image", "verylongimagename"),
+            (json!({"Image": "a5a665ff33eced1e0803148700880edab4", "ImageID": id}), true, "Image", "a5a665ff33ec"),
+            (json!({"Image": "a5a665ff33eced1e0803148700880edab4", "ImageID": id}), false, "Image", "a5a665ff33eced1e0803148700880edab4"),
+            (json!({"Image": ""}), true, "Image", "<no image>"),
+            (json!({"Image": "docker.io/library/busybox:1.36@sha256:abc"}), true, "Image", "busybox:1.36"),
+            (json!({"Command": "sh -c 'ls -la'"}), true, "Command", "\"sh -c 'ls -la'\""),
+            (json!({"Ports": [{"PrivatePort": 8080, "PublicPort": 8080, "Type": "tcp"}]}), true, "Ports", "8080/tcp"),
+            (json!({"Status": "Up 123 seconds"}), true, "Status", "Up 123 seconds"),
+            (json!({"State": "running"}), true, "State", "running"),
+            (json!({}), true, "Labels", ""),
+            (json!({"Labels": {"storage": "ssd", "cpu": "6"}}), true, "Labels", "cpu=6,storage=ssd"),
+            (json!({"Created": 1_000_000}), true, "RunningFor", "About a minute ago"),
+            (json!({"Created": 1_000_000}), true, "CreatedAt", "1970-01-12 13:46:40 +0000 UTC"),
+            (
+                json!({"Mounts": [{"Name": "this-is-a-long-volume-name-and-will-be-truncated-if-trunc-is-set", "Driver": "local", "Source": "/a/path"}]}),
+                true,
+                "Mounts",
+                "this-is-a-long…",
+            ),
+            (json!({"Mounts": [{"Driver": "local", "Source": "/a/path"}]}), false, "Mounts", "/a/path"),
+            (json!({"Mounts": [{"Driver": "local", "Source": "/a/path"}, {"Driver": "nfs", "Name": "x"}]}), true, "LocalVolumes", "1"),
+        ];
+        for (doc, trunc, field, want) in cases {
+            assert_eq!(get(&row(doc.clone(), trunc), field), want, "{field} of {doc}");
+        }
     }
 
     /// Commands are cut at 20 characters, then quoted as Go quotes; times print as Go's.
