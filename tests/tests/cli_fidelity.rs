@@ -262,3 +262,38 @@ fn help_and_suggestions() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(!Path::new(&dir).exists());
 }
+
+/// Usage errors read as the docker CLI's (cobra's) do: the problem in its words, then the usage
+/// line. The first line is compared with the docker CLI's, with `docker` read as `dockernet`
+/// (dockernet may add a hint after the CLI's text, never change it), and the usage block follows.
+#[test]
+fn usage_errors_read_as_dockers() {
+    let _g = Guard::new("fidelity-usage");
+    let cases: &[&[&str]] = &[
+        &["network", "ls", "--bogus"],
+        &["network", "ls", "-x"],
+        &["network", "ls", "extra"],
+        &["network", "create"],
+        &["network", "create", "a", "b"],
+        &["network", "create", "--ipv6=maybe", "dnt-fidelity-never"],
+        &["network", "inspect"],
+        &["network", "inspect", "-f"],
+        &["network", "inspect", "--format"],
+        &["network", "connect", "a"],
+        &["network", "disconnect", "a"],
+        &["network", "rm"],
+        &["network", "prune", "x"],
+        &["network", "prune", "--bogus"],
+    ];
+    let mut wrong = Vec::new();
+    for args in cases {
+        let (ours, theirs) = (dockernet(args), docker(args));
+        let want = theirs.stderr.lines().next().unwrap_or_default().replace("docker", "dockernet");
+        let got = ours.stderr.lines().next().unwrap_or_default();
+        let usage = format!("Usage:  dockernet {} {}", args[0], args[1]);
+        if want.is_empty() || !got.starts_with(&want) || !ours.stderr.contains(&usage) {
+            wrong.push(format!("{args:?}:\n  dockernet: {}\n  docker:    {}", ours.stderr.trim(), theirs.stderr.trim()));
+        }
+    }
+    assert!(wrong.is_empty(), "usage errors differ from the docker CLI's:\n{}", wrong.join("\n"));
+}

@@ -201,11 +201,108 @@ pub(crate) fn clap_status(e: &clap::Error) -> i32 {
 /// with the docker CLI's status ([`clap_status`]).
 pub(crate) fn parse<P: clap::Parser>(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Result<P, i32> {
     P::try_parse_from(args).map_err(|e| {
-        let text = e.render().to_string();
         let status = clap_status(&e);
-        let _ = if status == 0 { out.write_all(text.as_bytes()) } else { err.write_all(text.as_bytes()) };
+        if status == 0 {
+            let _ = out.write_all(e.render().to_string().as_bytes());
+        } else {
+            let text = docker_usage_error(&P::command(), args, &e).unwrap_or_else(|| e.render().to_string());
+            let _ = err.write_all(text.as_bytes());
+        }
         status
     })
+}
+
+/// A usage error in the docker CLI's words and layout (cobra's): the problem, a blank line,
+/// `Usage:  dockernet network create [OPTIONS] NETWORK`, a blank line, `Run 'dockernet network
+/// create --help' for more information`. `None` for an error without a subcommand to name, which
+/// clap's own text then describes.
+fn docker_usage_error(group: &clap::Command, args: &[String], e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind as K};
+    let subs: Vec<&clap::Command> = group.get_subcommands().collect();
+    let sub = args.iter().skip(1).filter(|w| !w.starts_with('-')).find_map(|w| {
+        subs.iter().find(|c| c.get_name() == w || c.get_all_aliases().any(|a| a == w)).copied()
+    })?;
+    let path = format!("dockernet {} {}", group.get_name(), sub.get_name());
+    let context = |k: ContextKind| match e.get(k) {
+        Some(ContextValue::String(v)) => Some(v.clone()),
+        Some(ContextValue::Strings(v)) => v.first().cloned(),
+        _ => None,
+    };
+    // cobra's argument-count words, from the positionals' arity.
+    let counts = || {
+        let (mut min, mut unbounded, mut max) = (0usize, false, 0usize);
+        for a in sub.get_positionals() {
+            let many = a.get_num_args().is_some_and(|n| n.max_values() > 1);
+            unbounded |= many || a.is_trailing_var_arg_set();
+            max += 1;
+            if a.is_required_set() {
+                min += if many { a.get_num_args().map_or(1, |n| n.min_values().max(1)) } else { 1 };
+            }
+        }
+        let plural = |n: usize| if n == 1 { "argument" } else { "arguments" };
+        match (min, unbounded, max) {
+            (_, _, 0) => format!("dockernet: '{path}' accepts no arguments"),
+            (n, true, _) => format!("dockernet: '{path}' requires at least {n} {}", plural(n)),
+            (n, false, m) if n == m => format!("dockernet: '{path}' requires {n} {}", plural(n)),
+            (n, false, m) => format!("dockernet: '{path}' requires at least {n} and at most {m} arguments"),
+        }
+    };
+    let flag_of = |shown: &str| {
+        // clap shows `--filter <KEY=VALUE>`; the CLI names the flag as pflag does: `-f, --filter`.
+        let long = shown.split([' ', '[', '=']).next().unwrap_or(shown).trim_start_matches('-').to_string();
+        let short = sub.get_arguments().find(|a| a.get_long() == Some(long.as_str())).and_then(|a| a.get_short());
+        match short {
+            Some(c) => format!("-{c}, --{long}"),
+            None => format!("--{long}"),
+        }
+    };
+    let problem = match e.kind() {
+        K::UnknownArgument => match context(ContextKind::InvalidArg) {
+            Some(w) if w.starts_with("--") => format!("unknown flag: {}", w.split('=').next().unwrap_or(&w)),
+            Some(w) if w.starts_with('-') => {
+                format!("unknown shorthand flag: '{}' in {w}", w.chars().nth(1).unwrap_or('-'))
+            }
+            _ => counts(),
+        },
+        K::MissingRequiredArgument | K::TooFewValues | K::TooManyValues | K::WrongNumberOfValues
+            if !context(ContextKind::InvalidArg).is_some_and(|a| a.starts_with('-')) =>
+        {
+            counts()
+        }
+        K::InvalidValue | K::ValueValidation => {
+            let arg = context(ContextKind::InvalidArg)?;
+            let value = context(ContextKind::InvalidValue).unwrap_or_default();
+            let flag = flag_of(&arg);
+            if value.is_empty() && e.kind() == K::InvalidValue {
+                // pflag names the flag as it was typed: `'f' in -f` for the shorthand.
+                match flag.strip_prefix('-').and_then(|f| f.split(", ").next()) {
+                    Some(c) if args.last().is_some_and(|a| a == &format!("-{c}")) => {
+                        format!("flag needs an argument: '{c}' in -{c}")
+                    }
+                    _ => format!("flag needs an argument: {}", flag.rsplit(", ").next().unwrap_or(&flag)),
+                }
+            } else {
+                let why = std::error::Error::source(e).map(|s| s.to_string()).unwrap_or_else(|| "invalid value".into());
+                format!("invalid argument {value:?} for {flag:?} flag: {why}")
+            }
+        }
+        _ => return None,
+    };
+    let usage = sub.clone().bin_name(&path).render_usage().to_string();
+    let usage = usage.trim().trim_start_matches("Usage:").trim();
+    // clap's `<NETWORK>...` is cobra's `NETWORK [NETWORK...]`, `<X>` is `X`.
+    let mut words = Vec::new();
+    for w in usage.split(' ') {
+        words.push(match (w.strip_prefix('<'), w.strip_suffix(">...")) {
+            (Some(_), Some(inner)) => {
+                let name = &inner[1..];
+                format!("{name} [{name}...]")
+            }
+            (Some(inner), None) => inner.trim_end_matches('>').to_string(),
+            _ => w.trim_end_matches("...").replace("]...", "...]").to_string(),
+        });
+    }
+    Some(format!("{problem}\n\nUsage:  {}\n\nRun '{path} --help' for more information\n", words.join(" ")))
 }
 
 /// The clap tree of `network` (subcommands, aliases and flags), for help and completion.
