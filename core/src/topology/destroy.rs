@@ -150,7 +150,11 @@ pub(crate) async fn networks(client: &Client, name: &str, concurrency: usize, sk
                     .get("Containers")
                     .and_then(Value::as_object)
                     .map(|m| {
-                        m.values().filter_map(|ep| ep.get("Name").and_then(Value::as_str)).map(str::to_string).collect()
+                        m.iter()
+                            .filter(|(id, _)| !super::state::is_load_balancer(id))
+                            .filter_map(|(_, ep)| ep.get("Name").and_then(Value::as_str))
+                            .map(str::to_string)
+                            .collect()
                     })
                     .unwrap_or_default();
                 if !users.is_empty() {

@@ -221,6 +221,13 @@ fn scrub_env(mut config: Value) -> Value {
     config
 }
 
+/// True for the endpoint a swarm overlay keeps on each node that uses it (`lb-<network>`,
+/// named `<network>-endpoint`): the network's own, not a container's, and gone with the network
+/// (it also lingers a moment after the last container leaves).
+pub fn is_load_balancer(endpoint_id: &str) -> bool {
+    endpoint_id.starts_with("lb-")
+}
+
 /// Reads a network inspect document of an owned network.
 pub fn network_from_doc(doc: &Value) -> ObservedNetwork {
     let s = |k: &str| doc.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
@@ -229,6 +236,7 @@ pub fn network_from_doc(doc: &Value) -> ObservedNetwork {
         .and_then(Value::as_object)
         .map(|m| {
             m.iter()
+                .filter(|(id, _)| !is_load_balancer(id))
                 .map(|(id, ep)| (id.clone(), ep.get("Name").and_then(Value::as_str).unwrap_or_default().to_string()))
                 .collect()
         })
