@@ -174,12 +174,18 @@ def test_networking_config_as_docker_py_writes_it(client, lab, dp):
         "ours-endpointconfig": (client, dp.api.create_endpoint_config(aliases=["svc"], ipv4_address=host(s, 11)), host(s, 11)),
         "ours-keywords": (client, {"aliases": ["svc"], "ipv4_address": host(s, 12)}, host(s, 12)),
         "ours-engine-keys": (client, {"Aliases": ["svc"], "IPAMConfig": {"IPv4Address": host(s, 13)}}, host(s, 13)),
+        "ours-network-object-key": (client, {"aliases": ["svc"], "ipv4_address": host(s, 14)}, host(s, 14)),
     }
     seen = {}
     for what, (c, endpoint, ip) in runs.items():
         name = lab.track_container(lab.name(what))
         c.containers.run(
-            TEST_IMAGE, name=name, labels=lab.labels, detach=True, network=net.name, networking_config={net.name: endpoint}
+            TEST_IMAGE,
+            name=name,
+            labels=lab.labels,
+            detach=True,
+            network=net.name,
+            networking_config={(net if what.endswith("object-key") else net.name): endpoint},
         )
         ep = dp.containers.get(name).attrs["NetworkSettings"]["Networks"][net.name]
         seen[what] = ep

@@ -748,8 +748,13 @@ def _run_options(
             raise TypeError(f"{what}: networking_config must be a dict {{network: endpoint config}}, got {type(networking_config).__name__}")
         # A list keeps `network` first (the network the container is created on, its
         # NetworkMode, as in docker-py), then the other entries in name order.
-        first = _name(network) if network is not None else None
-        configs = {_name(n): c for n, c in networking_config.items()}
+        # Keyed by name (a Network object gives its name), so `network=` and a key for the same
+        # network match whichever way each was written.
+        def key(n: Any) -> str:
+            return n.name if isinstance(n, Network) else _name(n)
+
+        first = key(network) if network is not None else None
+        configs = {key(n): c for n, c in networking_config.items()}
         order = ([first] if first is not None else []) + sorted(n for n in configs if n != first)
         nets = [{"name": n, **_endpoint(what, n, configs.get(n) or {})} for n in order]
         network = None
