@@ -574,9 +574,9 @@ mod tests {
         for (args, status, text) in [
             (&["network", "ls", "--bogus"][..], 125, "--bogus"),
             (&["network", "create"], 1, "NETWORK"),
-            (&["network", "create", "a", "b"], 1, "'b'"),
+            (&["network", "create", "a", "b"], 1, "requires 1 argument"),
             (&["network", "ls", "-f", "foo"], 125, "bad format of filter"),
-            (&["network", "inspect", "-f"], 125, "--format"),
+            (&["network", "inspect", "-f"], 125, "flag needs an argument: 'f' in -f"),
             (&["network", "create", "--ipv6=maybe", "x"], 125, "maybe"),
             (&["network", "create", "--subnet", "\"a", "x"], 125, "unterminated quote"),
             (&["network", "bogus"], 1, "bogus"),
