@@ -14,10 +14,10 @@ pub struct Doc {
 
 /// Every documented name, in reference order.
 pub const DOCS: &[Doc] = &[
-    Doc { name: "docker", signature: "docker", text: "The dockernet API. Also `require \"dockernet\"`. Tables: docker.network, docker.container, docker.swarm, docker.topology; functions: docker.version(), docker.ping(), docker.clock(), docker.connect(), docker.contexts(); fields: docker.host (the daemon address), docker.null (JSON null in inspect documents). Errors are tables {kind=, status=, message=}; kind is one of not_found, conflict, forbidden, invalid, unavailable, timeout, api." },
+    Doc { name: "docker", signature: "docker", text: "The dockernet API. Also `require \"dockernet\"`. Tables: docker.network, docker.container, docker.swarm, docker.impair, docker.topology; functions: docker.version(), docker.ping(), docker.clock(), docker.connect(), docker.contexts(), docker.events(); fields: docker.host (the daemon address), docker.null (JSON null in inspect documents). Errors are tables {kind=, status=, message=}; kind is one of not_found, conflict, forbidden, invalid, unavailable, timeout, api." },
     Doc { name: "docker.version", signature: "docker.version() -> table", text: "The daemon's /version document (Version, ApiVersion, Os, Arch, …)." },
     Doc { name: "docker.ping", signature: "docker.ping() -> true", text: "Checks that the daemon answers; raises kind=\"unavailable\" naming the socket otherwise." },
-    Doc { name: "docker.connect", signature: "docker.connect(host | {host=, context=, timeout=, tls={ca=, cert=, key=}}) -> docker", text: "A client for another daemon, with exactly the shape of the global `docker` (network, container, swarm, topology, version(), ping(), host, connect). host is unix:///path or tcp://host:port; context a docker context by name (not with host); timeout seconds per request; tls the CA and client certificate for a tcp:// daemon (its certificate is always verified). Handles remember their daemon (their `daemon` field): their methods go there, and passing a handle to another daemon's client is an invalid error." },
+    Doc { name: "docker.connect", signature: "docker.connect(host | {host=, context=, timeout=, tls={ca=, cert=, key=}}) -> docker", text: "A client for another daemon, with exactly the shape of the global `docker` (network, container, swarm, topology, version(), ping(), host, connect). host is unix:///path, tcp://host:port or ssh://[user@]host[:port] (the system ssh runs `docker system dial-stdio` there, as the docker CLI does); context a docker context by name (not with host); timeout seconds per request; tls the CA and client certificate for a tcp:// daemon (its certificate is always verified). Handles remember their daemon (their `daemon` field): their methods go there, and passing a handle to another daemon's client is an invalid error." },
     Doc { name: "docker.contexts", signature: "docker.contexts() -> {{name=, description=, host=, current=}}", text: "The docker CLI's contexts as `docker context ls` lists them (default first; passwords in hosts shown as ***). Select one for the program with `dockernet --context NAME` or DOCKER_CONTEXT." },
     Doc { name: "docker.clock", signature: "docker.clock() -> seconds", text: "A monotonic clock in seconds (float), for timing loops." },
     Doc { name: "docker.network", signature: "docker.network", text: "Network operations, named like `docker network`: ls, create, inspect, get, connect, disconnect, rm, prune, containers." },
@@ -52,7 +52,7 @@ pub const DOCS: &[Doc] = &[
     Doc { name: "Network:disconnect", signature: "net:disconnect(container, opts)", text: "docker.network.disconnect(net.id, container, opts)." },
     Doc { name: "Network:rm", signature: "net:rm() -> name", text: "docker.network.rm(net.id); returns net.name." },
     Doc { name: "Network:containers", signature: "net:containers() -> {Container}", text: "docker.network.containers(net.id)." },
-    Doc { name: "Container", signature: "Container {id, short_id, name, image, daemon}", text: "A container handle. Methods: :inspect(), :exec(cmd, opts), :interfaces(), :stop(opts), :rm(opts), :connect(network, opts), :disconnect(network, opts)." },
+    Doc { name: "Container", signature: "Container {id, short_id, name, image, daemon}", text: "A container handle. Methods: :inspect(), :exec(cmd, opts), :interfaces(), :stop(opts), :rm(opts), :connect(network, opts), :disconnect(network, opts), :impair(network, impairment), :impairment(network), :reapply_impairment()." },
     Doc { name: "Container:inspect", signature: "c:inspect() -> table", text: "docker.container.inspect(c.id)." },
     Doc { name: "Container:exec", signature: "c:exec(command, opts) -> {exit_code=, stdout=, stderr=}", text: "docker.container.exec(c.id, command, opts)." },
     Doc { name: "Container:interfaces", signature: "c:interfaces() -> list", text: "docker.container.interfaces(c.id)." },
@@ -60,6 +60,15 @@ pub const DOCS: &[Doc] = &[
     Doc { name: "Container:rm", signature: "c:rm(opts) -> name", text: "docker.container.rm(c.id, opts); returns c.name." },
     Doc { name: "Container:connect", signature: "c:connect(network, opts)", text: "docker.network.connect(network, c.id, opts)." },
     Doc { name: "Container:disconnect", signature: "c:disconnect(network, opts)", text: "docker.network.disconnect(network, c.id, opts)." },
+    Doc { name: "Container:impair", signature: "c:impair(network, {delay=, jitter=, loss=, rate=, corrupt=, duplicate=, reorder=} | nil)", text: "docker.impair.apply(c.id, network, impairment); nil or {} clears." },
+    Doc { name: "Container:impairment", signature: "c:impairment(network) -> table | nil", text: "docker.impair.read(c.id, network)." },
+    Doc { name: "Container:reapply_impairment", signature: "c:reapply_impairment() -> {{network=, impairment=}}", text: "docker.impair.reapply(c.id)." },
+    Doc { name: "docker.events", signature: "docker.events{filters=, since=, [\"until\"]=} -> iterator | docker.events(opts, function(ev) … end)", text: "The daemon's events as they happen, one table per event (Type, Action, Actor.ID, Actor.Attributes, time, timeNano): `for ev in docker.events{filters={type={\"network\", \"container\"}}} do … end`, or with a callback that returns false to stop. filters as `docker events --filter` (type, event, container, network, label, image, …; unknown keys are invalid). since/until: unix seconds, an RFC 3339 time, a duration ago (\"10m\") or, for until, from now (\"+5s\"); the stream ends at until, otherwise never. Ctrl-C raises kind interrupted. Breaking out of the loop closes the stream." },
+    Doc { name: "docker.impair", signature: "docker.impair", text: "Link impairment on a container's interface for one network: apply, clear, read, reapply. Keys delay, jitter (\"40ms\"), loss, corrupt, duplicate, reorder (\"1%\" or 1), rate (\"10mbit\"), as tc. tc runs in the container's network namespace from the daemon's host (the host's tc; root; the daemon on this machine) or, with DOCKERNET_TC_IMAGE set to an image that has tc and ip, from a helper container sharing that namespace. Only dockernet's own qdisc (handle d0c:) is ever changed: an interface with another root qdisc is a conflict. loss and rate work on any kernel with htb; the other keys need netem (unavailable otherwise, saying so)." },
+    Doc { name: "docker.impair.apply", signature: "docker.impair.apply(container, network, {delay=, jitter=, loss=, rate=, corrupt=, duplicate=, reorder=} | nil)", text: "Sets the impairment (replacing what dockernet set there; nil or {} clears) and records it so docker.impair.reapply can restore it after a restart. Bad values and unknown keys are invalid, naming key and value, before anything is touched; not_found when the container is not on that network; conflict when it is not running or the interface has someone else's root qdisc." },
+    Doc { name: "docker.impair.clear", signature: "docker.impair.clear(container, network)", text: "Removes dockernet's qdisc from that interface (nothing else) and records the link as clear." },
+    Doc { name: "docker.impair.read", signature: "docker.impair.read(container, network) -> table | nil", text: "What dockernet's qdisc sets now, read back from the kernel ({rate=\"10mbit\", loss=\"1%\"}), or nil." },
+    Doc { name: "docker.impair.reapply", signature: "docker.impair.reapply(container) -> {{network=, impairment=}}", text: "Puts back what was asked (live changes recorded on the host, else the container's dockernet.impair label) where the kernel lacks it, e.g. after a restart; returns what it set. `dockernet impair --follow` does this for every container that starts." },
     Doc { name: "docker.topology", signature: "docker.topology{name=, prefix=, pool=, subnet_size=, image=, labels=, networks=, nodes=, expect=, hosts=, swarm=} -> Topology", text: "Declares a multi-network lab (the keys of scripts/labs/*.yaml). Every key, with its type and default: docs/topology-reference.md (the same keys in YAML, Lua and Python); help \"topology.KEY\" shows one, e.g. help \"topology.nodes.routes\". Validated at once: unknown keys, dangling references, duplicate or out-of-subnet static IPs are errors naming the path (nodes.web.networks.front.ipv4). Nothing is touched until :apply()." },
     Doc { name: "docker.topology.load", signature: "docker.topology.load(path) -> Topology", text: "Reads a topology from a YAML file." },
     Doc { name: "docker.topology.destroy", signature: "docker.topology.destroy(name) -> DestroyReport", text: "Removes what a topology of that name owns (by label), without its declaration." },
@@ -228,7 +237,7 @@ mod tests {
         for d in DOCS {
             let decl = match d.name.split_once(':') {
                 Some((class, method)) => format!("function {class}:{method}("),
-                None if d.name.contains('.') && !["docker.network", "docker.container", "docker.topology", "docker.swarm"].contains(&d.name) => {
+                None if d.name.contains('.') && !["docker.network", "docker.container", "docker.topology", "docker.swarm", "docker.impair"].contains(&d.name) => {
                     format!("function {}(", d.name)
                 }
                 None => d.name.to_string(),
@@ -239,7 +248,7 @@ mod tests {
         lua.load(annotations).into_function().expect("dockernet.d.lua must be valid Lua");
         let client = dockernet_core::BlockingClient::new(Some("unix:///nonexistent.sock")).unwrap();
         let docker = crate::register(&lua, client).unwrap();
-        for module in ["network", "container", "swarm"] {
+        for module in ["network", "container", "swarm", "impair"] {
             let t: mlua::Table = docker.get(module).unwrap();
             for pair in t.pairs::<String, mlua::Value>() {
                 let (k, _) = pair.unwrap();
