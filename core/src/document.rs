@@ -71,8 +71,8 @@ impl Document {
     pub fn str_fields<const N: usize>(&self, keys: [&str; N]) -> [String; N] {
         let found: [Cell<Option<String>>; N] = std::array::from_fn(|_| Cell::new(None));
         let mut de = serde_json::Deserializer::from_str(self.0.get());
-        // Once the fields are read the visitor ends the parse with an error: the rest of the
-        // text is never scanned. The outcome is in `found` either way.
+        // Once the fields are read the visitor stops, and the parse ends with an error: the
+        // rest of the text is never scanned. The outcome is in `found` either way.
         let _ = de::DeserializeSeed::deserialize(Fields { keys: &keys, found: &found }, &mut de);
         found.map(|c| c.take().unwrap_or_default())
     }
@@ -136,7 +136,11 @@ impl<'de, const N: usize> de::Visitor<'de> for Fields<'_, N> {
                     self.found[i].set(Some(value));
                     left -= 1;
                     if left == 0 {
-                        return Err(de::Error::custom("found; the rest is not read"));
+                        // Stop here: serde_json then finds no `}` where the map should end and
+                        // fails the parse, without reading the rest. (An error of our own would
+                        // cost more: serde_json formats a custom error's text and searches it for
+                        // a position, ~1,500 instructions a document in a 300-network `ls`.)
+                        return Ok(());
                     }
                 }
                 _ => {

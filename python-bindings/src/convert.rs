@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Mutex;
 
 use dockernet_core::document::Key;
 use dockernet_core::{options, Document, Error};
@@ -138,15 +139,14 @@ fn type_name(v: &Bound<'_, PyAny>) -> String {
 
 /// A daemon document as a `dict`, built straight from the daemon's JSON text by [`PySeed`] (no
 /// tree, no serializer layer). Keys are shared, as `json.loads` shares them: 300 documents hold
-/// one `"Name"` string object, not 300.
+/// one `"Name"` string object, not 300 — and so are calls (see [`KEYS`]).
 pub(crate) fn doc_to_py(py: Python<'_>, doc: &Document) -> PyResult<Py<PyAny>> {
-    doc_to_py_with(py, doc, &mut Keys::default())
+    with_keys(|keys| doc_to_py_with(py, doc, keys))
 }
 
-/// A list of daemon documents as a `list` of `dict`s, in the given order, sharing one key cache.
+/// A list of daemon documents as a `list` of `dict`s, in the given order, sharing the key cache.
 pub(crate) fn docs_to_py(py: Python<'_>, docs: &[Document]) -> PyResult<Py<PyAny>> {
-    let mut keys = Keys::default();
-    let items = docs.iter().map(|d| doc_to_py_with(py, d, &mut keys)).collect::<PyResult<Vec<_>>>()?;
+    let items = with_keys(|keys| docs.iter().map(|d| doc_to_py_with(py, d, keys)).collect::<PyResult<Vec<_>>>())?;
     Ok(PyList::new(py, items)?.into_any().unbind())
 }
 
@@ -158,8 +158,29 @@ fn doc_to_py_with(py: Python<'_>, doc: &Document, keys: &mut Keys) -> PyResult<P
     }
 }
 
-/// The key strings made so far in one conversion. Documents repeat a few dozen keys thousands
-/// of times; a lookup here is cheaper than making (or interning) a new `str` for each.
+/// Key strings made so far, in every call of the process. Documents repeat a few dozen keys
+/// thousands of times; a lookup here is cheaper than making (or interning) a new `str` for each,
+/// and a kept `str` also keeps its hash, which every dict insert would compute again. Why across
+/// calls, not per call: an `inspect` made every key anew and threw the map away, which cost a
+/// sixth of the call (bench/callgrind). Bounded: label keys are the user's own, so past
+/// [`MAX_KEYS`] new keys are made as before and not kept. Only touched with the GIL held.
+static KEYS: Mutex<Option<Keys>> = Mutex::new(None);
+
+/// The most keys [`KEYS`] keeps.
+const MAX_KEYS: usize = 4096;
+
+/// Runs `f` with the process's key cache, or with a fresh one when the cache is in use. Never
+/// waits for it: making Python objects can run Python code (a collection runs finalizers, and
+/// the interpreter may then switch threads), which may decode another document — waiting there,
+/// with the GIL held, for the thread that holds the cache would deadlock.
+fn with_keys<T>(f: impl FnOnce(&mut Keys) -> T) -> T {
+    match KEYS.try_lock() {
+        Ok(mut guard) => f(guard.get_or_insert_with(Keys::default)),
+        Err(_) => f(&mut Keys::default()),
+    }
+}
+
+/// The key strings kept by [`KEYS`].
 type Keys = HashMap<Box<str>, Py<PyString>, foldhash::fast::RandomState>;
 
 /// Builds Python objects straight from a serde deserializer (JSON `null` → `None`).
@@ -214,7 +235,9 @@ impl<'de, 'py> Visitor<'de> for PySeed<'py, '_> {
                 Some(s) => s.clone_ref(py),
                 None => {
                     let s = PyString::new(py, &k).unbind();
-                    keys.insert(k.as_ref().into(), s.clone_ref(py));
+                    if keys.len() < MAX_KEYS {
+                        keys.insert(k.as_ref().into(), s.clone_ref(py));
+                    }
                     s
                 }
             };
