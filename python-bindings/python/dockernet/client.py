@@ -21,7 +21,8 @@ __all__ = ["Client", "DockerClient", "from_env", "contexts"]
 class Client:
     """A connection to one Docker daemon.
 
-    ``base_url`` is a docker host URL (``unix:///var/run/docker.sock``, ``tcp://host:2376``); when
+    ``base_url`` is a docker host URL (``unix:///var/run/docker.sock``, ``tcp://host:2376``,
+    ``ssh://user@host`` through the system ``ssh``, as the docker CLI does); when
     ``None`` the docker CLI's rules apply: ``DOCKER_HOST`` (with ``DOCKER_TLS_VERIFY`` /
     ``DOCKER_CERT_PATH``), then the current docker context, then the local socket. ``timeout`` is
     per request, in seconds; when ``None``, ``DOCKERNET_TIMEOUT`` from the environment, else 60.
@@ -82,6 +83,29 @@ class Client:
     def api_version(self) -> str:
         """The Engine API version agreed with the daemon (``"1.41"``)."""
         return self._native.api_version()
+
+    def events(
+        self,
+        since: Any = None,
+        until: Any = None,
+        filters: Optional[Mapping[str, Any]] = None,
+        decode: Optional[bool] = None,
+    ) -> "_native.Events":
+        """The daemon's events as they happen, as docker-py's ``client.events``: an iterator of
+        dicts with ``decode=True`` (``Type``, ``Action``, ``Actor``, ``time``, ``timeNano``), of
+        each event's JSON as bytes otherwise. ``filters`` as ``docker events --filter``
+        (``{"type": ["network", "container"], "event": "create"}``; unknown keys raise
+        ``InvalidArgument``). ``since``/``until``: a ``datetime``, unix seconds, an RFC 3339
+        text, ``"10m"`` (ago) or, for ``until``, ``"+5s"`` (from now). The iterator ends at
+        ``until`` (without it, never); Ctrl-C raises ``KeyboardInterrupt``; ``close()`` ends it.
+        ``dockernet.aio`` has the same as an async iterator."""
+        from .models import _filters
+
+        options: Dict[str, Any] = {"filters": _filters(filters)}
+        for key, t in (("since", since), ("until", until)):
+            if t is not None:
+                options[key] = t.timestamp() if hasattr(t, "timestamp") else t
+        return self._native.events(options, bool(decode))
 
     def topology(self, spec: Union[Mapping[str, Any], str]) -> "Topology":
         """A topology bound to this client, from a dict (YAML keys) or a YAML file path."""
