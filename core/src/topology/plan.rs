@@ -166,6 +166,11 @@ pub enum Op {
         /// The host it comes from.
         from: String,
     },
+    /// Pull an image that no host has onto the action's host (only with `pull: true`).
+    PullImage {
+        /// The image.
+        image: String,
+    },
 }
 
 impl Op {
@@ -206,6 +211,7 @@ impl Op {
             Op::InitSwarm { manager } => format!("form a swarm with {manager} as its manager"),
             Op::JoinSwarm { manager } => format!("join the swarm of {manager}"),
             Op::CopyImage { image, from } => format!("copy image {image} from {from}"),
+            Op::PullImage { image } => format!("pull image {image}"),
         }
     }
 
@@ -217,7 +223,7 @@ impl Op {
     fn rank(&self) -> u8 {
         match self {
             Op::Disconnect { .. } | Op::RemoveRoute { .. } => 0,
-            Op::InitSwarm { .. } | Op::JoinSwarm { .. } | Op::CopyImage { .. } => 1,
+            Op::InitSwarm { .. } | Op::JoinSwarm { .. } | Op::CopyImage { .. } | Op::PullImage { .. } => 1,
             Op::CreateNetwork { .. } | Op::RecreateNetwork { .. } => 1,
             Op::RunNode { .. } | Op::RecreateNode { .. } => 2,
             Op::Connect { .. } => 3,
@@ -808,11 +814,20 @@ pub(crate) fn diff(spec: &Spec, subnets: &BTreeMap<String, Vec<IpNet>>, obs: &Ob
                 )
             };
             match (c.attachments.get(&nname), net_fate.get(n).copied().unwrap_or(Fate::Keep)) {
-                (_, Fate::Made(nid)) => {
+                (have, Fate::Made(nid)) => {
                     // The network is new or recreated: (re)connect once it is there.
                     let id = connect(&mut b, format!("network {n} is (re)created"), vec![Some(nid)]);
                     attach_made.insert((key, n), id);
-                    b.element(ElementKind::Attachment, apath, nname.clone(), State::Missing, None);
+                    match have {
+                        // Connected today: the attachment is there and changes (status says so,
+                        // with the address it moves from), it is not missing.
+                        Some(have) => {
+                            let mut why = vec![format!("network {n} is recreated")];
+                            why.extend(attachment_diff(&want, have));
+                            b.element(ElementKind::Attachment, apath, nname.clone(), State::Drifted, Some(why.join("; ")));
+                        }
+                        None => b.element(ElementKind::Attachment, apath, nname.clone(), State::Missing, None),
+                    }
                 }
                 (None, Fate::Keep) => {
                     let id = connect(&mut b, "not connected".to_string(), vec![]);
@@ -1198,6 +1213,21 @@ pub(crate) mod tests {
         );
         assert_eq!(p.actions[1].after, [1]);
         assert!(p.actions[1].reason.as_deref().unwrap().contains("ipv4: 10.210.1.10 → 10.210.1.11"), "{p}");
+    }
+
+    /// Status names an attachment whose network is recreated under it as changed (drifted, with
+    /// the address it moves from), not as missing: the container is connected today.
+    #[test]
+    fn a_recreated_networks_attachments_are_changed_not_missing() {
+        let s = spec(LAB);
+        let moved = spec(&LAB.replace("10.210.1.0/24", "10.210.2.0/24").replace("10.210.1.10", "10.210.2.10"));
+        let d = diff(&moved, &resolve_subnets(&moved, &applied(&s)).unwrap(), &applied(&s)).unwrap();
+        let state = |path: &str| d.elements.iter().find(|e| e.path == path).map(|e| (e.state, e.detail.clone()));
+        let (st, detail) = state("nodes.web.networks.front").unwrap();
+        assert_eq!(st, State::Drifted, "{:?}", d.elements);
+        assert_eq!(detail.as_deref(), Some("network front is recreated; ipv4: 10.210.1.10 → 10.210.2.10"));
+        assert_eq!(state("nodes.client.networks.front").unwrap().0, State::Drifted, "{:?}", d.elements);
+        assert_eq!(state("networks.front").unwrap().0, State::Drifted, "{:?}", d.elements);
     }
 
     /// A new node is a run; the others are untouched.
