@@ -638,6 +638,7 @@ async fn step_inner(cx: &Cx<'_>, a: &Action, undo: &mut Vec<Undo>, retired: &mut
         Op::CopyImage { image, from } => {
             client.image_copy_from(cx.client(Some(from)), image).await?;
         }
+        Op::PullImage { image } => client.image_pull(image).await?,
     }
     Ok(())
 }

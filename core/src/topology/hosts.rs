@@ -21,7 +21,8 @@
 //! hosts to be in one swarm already, and the first manager among them creates them.
 //!
 //! Images: a node's image missing on its host is copied from a host that has it, through the
-//! API (`GET /images/get` → `POST /images/load`); nothing is ever pulled.
+//! API (`GET /images/get` → `POST /images/load`); an image on none of the hosts is refused, or,
+//! when the topology says `pull: true`, pulled by each host that needs it.
 //!
 //! Daemon behaviour this relies on (Docker 20.10 and current): a swarm-scoped network created
 //! on a manager is not listed by a worker until a container there uses it, and a standalone
@@ -391,9 +392,16 @@ pub(crate) async fn plan(spec: &Spec, hosts: &Hosts<'_>, routes: bool) -> Result
                 items.push((Some(h.to_string()), Op::CopyImage { image: img.clone(), from: from.clone() }, None, vec![]));
                 copies.insert((h.to_string(), img), items.len());
             }
+            // Each host that needs it pulls it itself: a pull on one host and a copy to the others
+            // would hold the whole archive in memory (image.rs) for no gain.
+            None if spec.pull => {
+                items.push((Some(h.to_string()), Op::PullImage { image: img.clone() }, None, vec![]));
+                copies.insert((h.to_string(), img), items.len());
+            }
             None => problems.push(format!(
-                "nodes.{key}.image: {img:?} is on none of the hosts ({}); dockernet never pulls: load it on one of \
-                 them (docker load, or scripts/dev/test-image.sh for the test image)",
+                "nodes.{key}.image: {img:?} is on none of the hosts ({}); dockernet pulls only when the topology says \
+                 pull: true: load it on one of them (docker load, or scripts/dev/test-image.sh for the test image), \
+                 or add pull: true",
                 spec.hosts.names().collect::<Vec<_>>().join(", ")
             )),
         }

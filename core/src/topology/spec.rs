@@ -64,6 +64,11 @@ pub struct Spec {
     /// The image of nodes that name none.
     #[serde(default)]
     pub image: Option<String>,
+    /// Pull an image that none of the topology's hosts has (default `false`: an image missing
+    /// on a host is copied from a host that has it, and one no host has is refused). Only a lab
+    /// across hosts checks images before apply; see hosts.rs.
+    #[serde(default)]
+    pub pull: bool,
     /// Labels added to every network and container.
     #[serde(default)]
     pub labels: StringMap,
@@ -131,7 +136,7 @@ pub struct SwarmSpec {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct NodeSpec {
-    /// A local image (never pulled); defaults to the topology's `image`.
+    /// A local image (pulled only with the topology's `pull: true`); defaults to the topology's `image`.
     pub image: Option<String>,
     /// Command: a list of words or one string split like a shell.
     pub command: Option<Command>,
