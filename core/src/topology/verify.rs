@@ -6,6 +6,11 @@
 //! `ping -c 1 -W 1 <address>` in each node, towards the address of the other node on the network
 //! the model chose, so a cell always says which address it tried.
 //!
+//! In a lab across hosts, each pair on different hosts that shares a network (an overlay) is
+//! also pinged **by name** (`ping db`, the node's own alias on every attachment): the address
+//! proves the overlay's data path, the name proves the swarm's DNS across hosts. These checks are
+//! extra cells after the matrix (`name` set), expected as the address cell of the same pair.
+//!
 //! Bounded on every axis: only the topology's own running containers ping, only each other's
 //! addresses; one exec per source node runs its pings in parallel batches of 32 (a ping waits at
 //! most `timeout` seconds); at most `concurrency` sources at once; a pair that contradicts its
@@ -71,6 +76,9 @@ pub struct Cell {
     /// Why the pair could not be measured.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// For a check by name (across hosts): the name pinged instead of an address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 /// A reachability matrix.
@@ -95,9 +103,14 @@ impl Verification {
         self.cells.iter().filter(|c| !c.ok).collect()
     }
 
-    /// The cell of one pair.
+    /// The cell of one pair (pinged by address).
     pub fn cell(&self, from: &str, to: &str) -> Option<&Cell> {
-        self.cells.iter().find(|c| c.from == from && c.to == to)
+        self.cells.iter().find(|c| c.from == from && c.to == to && c.name.is_none())
+    }
+
+    /// The check by name of one pair (pairs across hosts that share a network), if there is one.
+    pub fn by_name(&self, from: &str, to: &str) -> Option<&Cell> {
+        self.cells.iter().find(|c| c.from == from && c.to == to && c.name.is_some())
     }
 }
 
@@ -112,11 +125,13 @@ fn yes_no(b: bool) -> &'static str {
 impl fmt::Display for Verification {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let bad = self.mismatches();
+        let named = self.cells.iter().filter(|c| c.name.is_some()).count();
+        let checks = if named == 0 { String::new() } else { format!(" + {named} by name") };
         write!(
             f,
-            "verify {:?}: {} pairs, {} as expected, {} mismatch{}",
+            "verify {:?}: {} pairs{checks}, {} as expected, {} mismatch{}",
             self.topology,
-            self.cells.len(),
+            self.cells.len() - named,
             self.cells.len() - bad.len(),
             bad.len(),
             if bad.len() == 1 { "" } else { "es" }
@@ -146,9 +161,10 @@ impl fmt::Display for Verification {
         if !bad.is_empty() {
             write!(f, "\n  mismatches:")?;
             for c in bad {
-                let target = match (&c.address, &c.network) {
-                    (Some(a), Some(n)) => format!(" ({a} on {n})"),
-                    (None, Some(n)) => format!(" (on {n})"),
+                let target = match (&c.name, &c.address, &c.network) {
+                    (Some(name), _, Some(n)) => format!(" (by name {name} on {n})"),
+                    (_, Some(a), Some(n)) => format!(" ({a} on {n})"),
+                    (_, None, Some(n)) => format!(" (on {n})"),
                     _ => String::new(),
                 };
                 let observed = match (c.observed, &c.error) {
@@ -200,14 +216,34 @@ pub fn expected(spec: &Spec) -> Vec<Cell> {
                 observed: None,
                 ok: false,
                 error: None,
+                name: None,
             });
         }
     }
     cells
 }
 
-/// One exec's worth of pings: `R <cell> <0|1>` per target, in batches of 32.
-fn ping_script(targets: &[(usize, IpAddr)], count: u32, timeout: u32) -> String {
+/// The checks by name of a lab across hosts: a copy of each address cell whose nodes are on
+/// different hosts and share the network pinged, with `name` set to the target's node key (an
+/// alias on each of its attachments). Node keys are container-name characters, safe in the
+/// ping script; anything else is skipped rather than quoted.
+fn by_name_cells(spec: &Spec, cells: &[Cell]) -> Vec<Cell> {
+    let on = |node: &str, net: &str| spec.nodes.get(node).is_some_and(|n| n.networks.contains(net));
+    cells
+        .iter()
+        .filter(|c| {
+            let (a, b) = (spec.node_host(&c.from), spec.node_host(&c.to));
+            a.is_some() && b.is_some() && a != b
+        })
+        .filter(|c| c.network.as_deref().is_some_and(|n| on(&c.from, n) && on(&c.to, n)))
+        .filter(|c| c.to.chars().all(|ch| ch.is_ascii_alphanumeric() || "_.-".contains(ch)))
+        .map(|c| Cell { name: Some(c.to.clone()), ..c.clone() })
+        .collect()
+}
+
+/// One exec's worth of pings: `R <cell> <0|1>` per target (an address or a name), in batches
+/// of 32.
+fn ping_script(targets: &[(usize, String)], count: u32, timeout: u32) -> String {
     let mut s = format!(
         "p() {{ if ping -c {count} -W {timeout} \"$2\" >/dev/null 2>&1; then echo \"R $1 0\"; else echo \"R $1 1\"; fi; }}\n"
     );
@@ -233,7 +269,7 @@ fn parse_results(out: &str) -> BTreeMap<usize, bool> {
 }
 
 /// Each source node: its container id and its targets (cell index, address).
-type Sources = BTreeMap<String, (String, Vec<(usize, IpAddr)>)>;
+type Sources = BTreeMap<String, (String, Vec<(usize, String)>)>;
 
 /// Pings from each source (one exec per source, `concurrency` sources at once) and records the
 /// result, or why there is none, in the cells.
@@ -241,7 +277,7 @@ async fn measure(hosts: &Hosts<'_>, spec: &Spec, cells: &mut [Cell], sources: &S
     let (count, timeout) = (opts.count.max(1), opts.timeout.max(1));
     // Owned work items: a stream over borrowed ones would make the future lose `Send`. Each
     // source pings from its own host's daemon.
-    type Work = (String, String, Vec<(usize, IpAddr)>, Option<String>);
+    type Work = (String, String, Vec<(usize, String)>, Option<String>);
     type Run = (String, std::result::Result<BTreeMap<usize, bool>, String>);
     let work: Vec<Work> = sources
         .iter()
@@ -313,6 +349,8 @@ pub(crate) async fn verify(hosts: &Hosts<'_>, spec: &Spec, opts: &VerifyOptions)
         )));
     }
     let mut cells = expected(spec);
+    let named = by_name_cells(spec, &cells);
+    cells.extend(named);
     // Addresses, and which sources can ping at all.
     let mut sources: Sources = BTreeMap::new();
     for (i, c) in cells.iter_mut().enumerate() {
@@ -328,9 +366,11 @@ pub(crate) async fn verify(hosts: &Hosts<'_>, spec: &Spec, opts: &VerifyOptions)
                 .and_then(|a| a.ipv4.clone())
         });
         match addr.as_deref().and_then(|a| a.parse::<IpAddr>().ok()) {
+            // By name: pinged only when the address is there too (the target runs, attached).
+            Some(_) if c.name.is_some() => entry.1.push((i, c.to.clone())),
             Some(ip) => {
                 c.address = addr.clone();
-                entry.1.push((i, ip));
+                entry.1.push((i, ip.to_string()));
             }
             None => {
                 c.error = Some(format!(
@@ -386,10 +426,40 @@ mod tests {
         assert!(!xz.expected && xz.network.as_deref() == Some("b"));
     }
 
+    /// Across hosts, pairs sharing a network (the overlay) get a check by name too; pairs on one
+    /// host, or with no network in common, do not.
+    #[test]
+    fn checks_by_name_across_hosts() {
+        let s = spec(
+            "name: t\nhosts: {a: {}, b: {host: \"unix:///b.sock\"}}\nnetworks: [span, lb]\nnodes:\n  \
+             x: {image: i, host: a, networks: [span]}\n  y: {image: i, host: b, networks: [span, lb]}\n  \
+             z: {image: i, host: b, networks: [lb]}\nexpect: [{from: x, to: z, reach: false}]\n",
+        );
+        let cells = expected(&s);
+        let named = by_name_cells(&s, &cells);
+        let pairs: Vec<(&str, &str, &str)> =
+            named.iter().map(|c| (c.from.as_str(), c.to.as_str(), c.name.as_deref().unwrap())).collect();
+        assert_eq!(pairs, [("x", "y", "y"), ("y", "x", "x")]);
+        assert!(named.iter().all(|c| c.expected && c.network.as_deref() == Some("span")));
+        let mut all = cells.clone();
+        all.extend(named);
+        for c in &mut all {
+            c.observed = Some(c.expected);
+            c.ok = true;
+        }
+        all.last_mut().unwrap().ok = false;
+        all.last_mut().unwrap().observed = Some(false);
+        let v = Verification { topology: "t".into(), nodes: vec!["x".into(), "y".into(), "z".into()], cells: all };
+        assert!(v.cell("y", "x").unwrap().name.is_none() && v.by_name("y", "x").is_some());
+        let text = v.to_string();
+        assert!(text.contains("6 pairs + 2 by name, 7 as expected, 1 mismatch"), "{text}");
+        assert!(text.contains("y → x (by name x on span): expected reachable"), "{text}");
+    }
+
     /// Pings run in batches and report per cell; a mismatch is shown in the matrix and listed.
     #[test]
     fn script_results_and_display() {
-        let targets: Vec<(usize, IpAddr)> = (0..40).map(|i| (i, format!("10.0.0.{i}").parse().unwrap())).collect();
+        let targets: Vec<(usize, String)> = (0..40).map(|i| (i, format!("10.0.0.{i}"))).collect();
         let s = ping_script(&targets, 1, 1);
         assert_eq!(s.matches("wait").count(), 2);
         assert!(s.contains("p 39 10.0.0.39 &"));
