@@ -759,6 +759,32 @@ class Bench:
                                  **s, "actions": self.meta.get(f"plan_{key}_actions"), "samples_ns": samples[key]})
         print(f"bench: 5 plan scale: {time.monotonic() - t0:.1f}s", file=sys.stderr)
 
+    def scenario_hosts(self) -> None:
+        """6. Labs across hosts on paper (issue 9): `dockernet plan` and `dockernet up` of a lab
+        over N stand-in engines (bench/standin.py: Unix sockets, swarm, networks and containers
+        kept in memory, no container anywhere) with 100 nodes per host, N = 1, 5, 10, 20 (quick:
+        2 hosts × 20 nodes, one round). Each round starts from fresh stand-ins; the re-plan after
+        up must be empty."""
+        why = self.topology_available()
+        if why:
+            note = f"scenario 6 (hosts on paper): not run — {why}"
+            self.notes.append(note)
+            print("bench: " + note, file=sys.stderr)
+            return
+        sys.path.insert(0, str(ROOT / "bench"))
+        import standin  # noqa: E402 (bench/standin.py, beside this file)
+
+        counts, nodes, runs = ([2], 20, 1) if self.opts.quick else ([1, 5, 10, 20], 100, 3)
+        t0 = time.monotonic()
+        try:
+            rows = standin.measure(self.dockernet, counts, nodes, runs, self.logdir)
+        except RuntimeError as e:
+            raise BenchError(f"scenario 6: {e}") from e
+        for r in rows:
+            self.results.append({"scenario": "6", "case": "hosts", "op": f"{r['hosts']}x{nodes}", "contender": "dockernet",
+                                 "label": f"{r['hosts']} hosts × {nodes} nodes", "nodes_per_host": nodes, **r})
+        print(f"bench: 6 hosts on paper: {time.monotonic() - t0:.1f}s", file=sys.stderr)
+
     # ---- report -----------------------------------------------------------------------------
 
     def tables(self) -> str:
@@ -849,6 +875,14 @@ class Bench:
             out.append("|---|---|---|---|---|")
             for r in rows:
                 out.append(f"| {r['label']} | {fmt_ms(r['median_ms'])} | {fmt_ms(r['p90_ms'])} | {r.get('actions')} | {r['n']} |")
+        rows = [r for r in self.results if r["scenario"] == "6"]
+        if rows:
+            import standin  # noqa: E402 (imported by scenario_hosts)
+
+            out.append("")
+            out.append("### Scenario 6: labs across hosts on paper (`dockernet plan` / `up` against stand-in engines; one process each)")
+            out.append("")
+            out.append(standin.table(rows, rows[0]["nodes_per_host"]))
         out.append("")
         out.append("### Targets (issue 5; informational, never asserted)")
         out.append("")
@@ -958,6 +992,8 @@ class Bench:
                 self.scenario_lab()
             if "5" in wanted:
                 self.scenario_plan()
+            if "6" in wanted:
+                self.scenario_hosts()
         except BenchError as e:
             self.failure = str(e)
         except KeyboardInterrupt as e:
@@ -1132,7 +1168,7 @@ def socket_path() -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="smoke run: fewer samples, 0/50 extra networks, a 6-container lab (< 2 min)")
-    ap.add_argument("--scenarios", default="1,2,3,4,5", help="comma-separated subset of 1,2,3,4,5")
+    ap.add_argument("--scenarios", default="1,2,3,4,5,6", help="comma-separated subset of 1,2,3,4,5,6")
     ap.add_argument("--out", required=True, help="JSON file of raw samples (the table goes beside it as .md)")
     ap.add_argument("--dockernet", required=True, help="the release `dockernet` binary")
     ap.add_argument("--floor", required=True, help="the floor binary (bench/floor/floor.c)")
