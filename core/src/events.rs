@@ -115,7 +115,7 @@ fn now() -> f64 {
 }
 
 /// Go-style durations as the docker CLI reads them: `90s`, `10m`, `1h30m`, `1.5h`, `250ms`.
-fn parse_duration(s: &str) -> Option<Duration> {
+pub(crate) fn parse_duration(s: &str) -> Option<Duration> {
     let mut rest = s.trim();
     if rest.is_empty() {
         return None;

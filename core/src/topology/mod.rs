@@ -18,6 +18,8 @@
 //!   topology's own containers.
 //! - [`routes`]: installing routes inside nodes, and the forwarding model verify expects from.
 //! - [`graph`]: DOT, Mermaid and SVG.
+//! - [`watch`]: drift reported as it happens (status re-read on the daemon's events), and
+//!   healed by re-applying.
 //! - [`hosts`]: labs across hosts — each node on a declared daemon, networks that span hosts as
 //!   Swarm overlays, one plan whose actions name their host, images copied between hosts.
 //!
@@ -50,6 +52,7 @@ pub mod status;
 pub mod subnets;
 mod svg;
 pub mod verify;
+pub mod watch;
 
 use std::path::Path;
 
@@ -67,6 +70,7 @@ pub use spec::{
 };
 pub use status::{Element, ElementKind, State, Status};
 pub use verify::{Cell, Verification, VerifyOptions};
+pub use watch::{Change, ChangeKind, WatchOptions, Watcher};
 
 use crate::client::Client;
 use crate::error::{Error, Result};

@@ -1,0 +1,902 @@
+//! Watch: drift reported as it happens — a node container that died or was removed, an
+//! attachment disconnected by hand, an impairment lost, a network removed — one [`Change`] per
+//! element whose state changed, with what to do; with `heal`, the difference re-applied.
+//!
+//! How: the daemon's event stream (of every host the topology spans) is opened first, then a
+//! full [`Status`] is read; after that, each relevant event (a container of the topology
+//! starting, dying, going away; a network of the topology changing; any connect or disconnect)
+//! is debounced (300 ms of quiet, at most 3 s) and the status is read again. Only elements whose
+//! state or detail differs from the last report are reported. Deriving everything from status —
+//! rather than from the events themselves — means a single event never produces noise (a
+//! `docker rm -f` emits kill, die, disconnect, destroy: one line), nothing is missed between
+//! events (opening the stream before the first status leaves no gap), and every kind of drift
+//! status knows (an impairment lost on restart included) is reported without code of its own.
+//!
+//! Folding: an attachment or route of a node that is missing or drifted as a whole, and an
+//! attachment to a network that is missing, is not reported on its own: the node's or the
+//! network's line says it.
+//!
+//! Healing: with [`WatchOptions::heal`], a status that differs is re-applied with the
+//! topology's own apply (in-place changes, rollback on failure, the topology's lock), at most
+//! [`WatchOptions::retries`] attempts with backoff (1 s, 2 s, 4 s, … at most 30 s), each logged as
+//! [`ChangeKind::Heal`] / [`ChangeKind::Healed`] / [`ChangeKind::HealFailed`] records. After the
+//! last failed attempt the watch goes on reporting and tries again only once a new event changes
+//! the status.
+//!
+//! Ending: at `until`, when the daemon ends the stream, or on an [`Interrupt`]: every wait of
+//! the watch races it and ends with an `interrupted` error; an apply in flight hears it itself
+//! and rolls back (it is never dropped half-way).
+//!
+//! What does not live here: printing (the bindings and the CLI), the notebook table (Python).
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::fmt;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::{mpsc, oneshot};
+
+use super::status::{Element, ElementKind, State, Status};
+use super::{hosts, ApplyOptions, Progress, ProgressEvent, Topology};
+use crate::client::Client;
+use crate::document::Document;
+use crate::error::{Error, Result};
+use crate::events::{parse_duration, EventOptions, TimeArg};
+use crate::interrupt::Interrupt;
+
+/// Quiet time after an event before the status is read again (a `docker rm -f` is four events).
+pub const DEBOUNCE: Duration = Duration::from_millis(300);
+/// The longest a burst of events delays the status read.
+const SETTLE_MAX: Duration = Duration::from_secs(3);
+/// The longest wait between two heal attempts.
+const BACKOFF_MAX: Duration = Duration::from_secs(30);
+/// How long a heal waits for the topology's lock (another `up` running) before the attempt fails.
+const HEAL_LOCK_TIMEOUT: f64 = 60.0;
+
+/// The container and network actions that can change a topology's status (exec, health and
+/// attach events cannot; a verify's pings would otherwise wake the watch once per ping).
+const ACTIONS: [&str; 16] = [
+    "create", "start", "restart", "die", "stop", "kill", "destroy", "rename", "update", "pause", "unpause", "oom",
+    "connect", "disconnect", "remove", "prune",
+];
+
+/// Options of a watch (Lua `watch{heal = true, ["until"] = "+30s"}`, Python `watch(heal=True,
+/// until=30)`, the CLI's `--heal --until 30s`). Unknown keys are errors.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WatchOptions {
+    /// Re-apply the declaration whenever the daemon differs from it (default false: report only).
+    pub heal: bool,
+    /// Stop then: seconds from now (`30`), a duration from now (`"30s"`, `"+1m"`), or a time
+    /// (RFC 3339, `"2026-12-04T18:00:00Z"`). Without it the watch runs until interrupted.
+    pub until: Option<TimeArg>,
+    /// Heal attempts per drift, at least 1 (default 3).
+    pub retries: u32,
+    /// What a drift line tells the reader to do (`run 'dockernet up lab.yaml' or watch --heal`):
+    /// each binding words it for its users; set by the program, not read from options.
+    #[serde(skip)]
+    pub remedy: Option<String>,
+    /// Where interrupts come from (set by the program or binding, not read from options).
+    #[serde(skip)]
+    pub interrupt: Option<Interrupt>,
+}
+
+impl Default for WatchOptions {
+    fn default() -> Self {
+        WatchOptions { heal: false, until: None, retries: 3, remedy: None, interrupt: None }
+    }
+}
+
+/// What a [`Change`] reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// An element now differs from the declaration (or, at the start, differs already).
+    Drift,
+    /// An element is as declared again (healed, or put back by hand).
+    Restored,
+    /// Everything is as declared (at the start, and each time drift has gone).
+    UpToDate,
+    /// A heal attempt starts, or says something on the way (waiting for the topology's lock).
+    Heal,
+    /// One step of a heal is done (`connect lab-web to lab-front`).
+    Healed,
+    /// A heal attempt failed (another follows, or the watch gave up: the message says which).
+    HealFailed,
+}
+
+impl ChangeKind {
+    /// The snake_case name (`drift`, `restored`, `up_to_date`, `heal`, `healed`, `heal_failed`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Drift => "drift",
+            ChangeKind::Restored => "restored",
+            ChangeKind::UpToDate => "up_to_date",
+            ChangeKind::Heal => "heal",
+            ChangeKind::Healed => "healed",
+            ChangeKind::HealFailed => "heal_failed",
+        }
+    }
+}
+
+/// One report of a watch: a record with its printable line (`message`, also its `Display`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    /// The topology's name.
+    pub topology: String,
+    /// What happened.
+    pub change: ChangeKind,
+    /// The element's kind (drift and restored records).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub element: Option<ElementKind>,
+    /// The element's path in the declaration (`nodes.web.networks.front`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// The element's Docker name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Its state now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<State>,
+    /// Its state at the previous report (none at the start).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub was: Option<State>,
+    /// Status's detail (how it drifted), or the error of a failed heal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// The heal attempt (heal records).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<u32>,
+    /// The line to print: `node web: disconnected from front by hand — run 'dockernet up lab.yaml' or watch --heal`.
+    pub message: String,
+    /// When it was seen, in unix seconds.
+    pub time: f64,
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Where the heal is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Heal {
+    /// Nothing to heal (or not healing).
+    Idle,
+    /// Attempt `n` is due at `at` (its start is reported first, then it runs).
+    Due(u32, Instant),
+    /// Attempt `n` was announced: run it.
+    Running(u32),
+    /// Every attempt failed: wait for a new event that changes the status.
+    GaveUp,
+}
+
+/// A running watch: call [`Watcher::next`] for each [`Change`] as it happens. Owns its event
+/// streams (a task per watch reads them; dropping the watcher stops it and closes them).
+#[derive(Debug)]
+pub struct Watcher {
+    topology: Topology,
+    client: Arc<Client>,
+    opts: WatchOptions,
+    remedy: String,
+    deadline: Option<Instant>,
+    events: mpsc::Receiver<Result<Document>>,
+    reader: tokio::task::JoinHandle<()>,
+    /// The last reported state of each visible element, by (path, name).
+    last: BTreeMap<(String, String), Element>,
+    up_to_date: Option<bool>,
+    queue: VecDeque<Change>,
+    started: bool,
+    ended: bool,
+    heal: Heal,
+    /// An event stream's error seen while draining, for the next wait to report.
+    broken: Option<Error>,
+}
+
+/// What a wait for events gave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wake {
+    /// A relevant event.
+    Event,
+    /// None within the limit.
+    Quiet,
+    /// `until` passed, or every stream ended.
+    End,
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        self.reader.abort();
+    }
+}
+
+/// The default remedy, when the caller words none.
+const REMEDY: &str = "apply the topology again, or watch with heal";
+
+impl Watcher {
+    /// Opens the event streams (one per host of the topology) and returns the watcher; the first
+    /// [`Watcher::next`] reads the initial status. Must run inside the client's tokio runtime.
+    ///
+    /// # Errors
+    /// `invalid` for a bad `until` or `retries` of 0 (before any request); the daemon's refusal
+    /// of the event stream; for a topology across hosts, a host that cannot be reached.
+    pub async fn start(topology: Topology, client: Arc<Client>, opts: WatchOptions) -> Result<Watcher> {
+        let ctx = format!("watch {:?}", topology.name());
+        if opts.retries == 0 {
+            return Err(Error::invalid(format!("{ctx}: option retries: expected at least 1, got 0")));
+        }
+        let deadline = opts.until.as_ref().map(|u| deadline(u).map_err(|e| e.context(&ctx))).transpose()?;
+        let (tx, rx) = mpsc::channel(256);
+        let (ready_tx, ready_rx) = oneshot::channel();
+        let reader = tokio::spawn(read_events(topology.clone(), client.clone(), tx, ready_tx));
+        let opened = guard(opts.interrupt.as_ref(), &format!("the event stream of topology {:?}", topology.name()), async {
+            ready_rx.await.unwrap_or_else(|_| Err(Error::invalid("the event reader stopped before it started")))
+        })
+        .await;
+        if let Err(e) = opened {
+            reader.abort();
+            return Err(e.context(&ctx));
+        }
+        let remedy = opts.remedy.clone().unwrap_or_else(|| REMEDY.to_string());
+        Ok(Watcher {
+            topology,
+            client,
+            opts,
+            remedy,
+            deadline,
+            events: rx,
+            reader,
+            last: BTreeMap::new(),
+            up_to_date: None,
+            queue: VecDeque::new(),
+            started: false,
+            ended: false,
+            heal: Heal::Idle,
+            broken: None,
+        })
+    }
+
+    /// Replaces the interrupt source (Python gives each wait its own).
+    pub fn set_interrupt(&mut self, interrupt: Option<Interrupt>) {
+        self.opts.interrupt = interrupt;
+    }
+
+    /// The next change, waiting as long as it takes; `None` once the watch ended (`until`
+    /// passed, or the daemon ended the stream).
+    ///
+    /// # Errors
+    /// `interrupted` on an interrupt; `unavailable` when an event stream breaks; status and
+    /// heal errors other than a failed apply (which is reported as a [`ChangeKind::HealFailed`]
+    /// record).
+    pub async fn next(&mut self) -> Result<Option<Change>> {
+        loop {
+            if let Some(c) = self.queue.pop_front() {
+                return Ok(Some(c));
+            }
+            if self.ended {
+                return Ok(None);
+            }
+            if !self.started {
+                self.started = true;
+                self.check(false).await?;
+                continue;
+            }
+            match self.heal {
+                Heal::Due(n, at) => {
+                    if self.past(at) {
+                        self.ended = true;
+                        continue;
+                    }
+                    let wait = at.saturating_duration_since(Instant::now());
+                    if !wait.is_zero() {
+                        let what = format!("the next heal of topology {:?}", self.topology.name());
+                        guard(self.opts.interrupt.as_ref(), &what, async {
+                            tokio::time::sleep(wait).await;
+                            Ok(())
+                        })
+                        .await?;
+                        // What happened meanwhile (it may have been put right by hand).
+                        self.drain();
+                        self.check(false).await?;
+                        if self.heal == Heal::Idle {
+                            continue;
+                        }
+                    }
+                    let message = format!(
+                        "topology {}: healing (attempt {n} of {}): re-applying the declaration",
+                        self.topology.name(),
+                        self.opts.retries
+                    );
+                    self.push(ChangeKind::Heal, None, None, None, Some(n), message);
+                    self.heal = Heal::Running(n);
+                    continue;
+                }
+                Heal::Running(n) => {
+                    self.heal_attempt(n).await?;
+                    continue;
+                }
+                Heal::Idle | Heal::GaveUp => {}
+            }
+            // Wait for a relevant event, then for quiet, then read the status again.
+            if self.wait_relevant(None).await? == Wake::End {
+                self.ended = true;
+                continue;
+            }
+            let settle = Instant::now() + SETTLE_MAX;
+            let mut ending = false;
+            loop {
+                let limit = DEBOUNCE.min(settle.saturating_duration_since(Instant::now()));
+                if limit.is_zero() {
+                    break;
+                }
+                match self.wait_relevant(Some(limit)).await? {
+                    Wake::Event => {}
+                    Wake::Quiet => break,
+                    Wake::End => {
+                        ending = true;
+                        break;
+                    }
+                }
+            }
+            self.check(true).await?;
+            self.ended = ending;
+        }
+    }
+
+    /// True when the watch's `until` comes before `at`.
+    fn past(&self, at: Instant) -> bool {
+        self.deadline.is_some_and(|d| d <= at)
+    }
+
+    /// Waits for a relevant event, at most `limit` (and never past `until`).
+    async fn wait_relevant(&mut self, limit: Option<Duration>) -> Result<Wake> {
+        if let Some(e) = self.broken.take() {
+            return Err(e);
+        }
+        let limit_at = limit.map(|l| Instant::now() + l);
+        let end = match (limit_at, self.deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let what = format!("events of topology {:?}", self.topology.name());
+        let interrupt = self.opts.interrupt.clone();
+        let name = self.topology.name().to_string();
+        let networks: BTreeSet<String> =
+            self.topology.spec().networks.names().map(|k| self.topology.spec().network_name(k)).collect();
+        let deadline = self.deadline;
+        let events = &mut self.events;
+        let wait = async {
+            loop {
+                let got = match end {
+                    Some(end) => match tokio::time::timeout_at(end.into(), events.recv()).await {
+                        Ok(got) => got,
+                        Err(_) if deadline.is_some_and(|d| d <= Instant::now()) => return Ok(Wake::End),
+                        Err(_) => return Ok(Wake::Quiet),
+                    },
+                    None => events.recv().await,
+                };
+                match got {
+                    // Every stream ended (the daemon closed it): nothing more will come.
+                    None => return Ok(Wake::End),
+                    Some(Err(e)) => return Err(e),
+                    Some(Ok(ev)) if relevant(&ev, &name, &networks) => return Ok(Wake::Event),
+                    Some(Ok(_)) => {}
+                }
+            }
+        };
+        guard(interrupt.as_ref(), &what, wait).await
+    }
+
+    /// Drops the events already queued (a status read follows, which covers them); a broken
+    /// stream's error is kept for the next wait.
+    fn drain(&mut self) {
+        while let Ok(ev) = self.events.try_recv() {
+            if let Err(e) = ev {
+                self.broken.get_or_insert(e);
+            }
+        }
+    }
+
+    /// Reads the status and queues a record for each element whose state changed since the last
+    /// one; then decides the heal. `after_event`: a new event (not a heal) triggered it.
+    async fn check(&mut self, after_event: bool) -> Result<()> {
+        let what = format!("the status of topology {:?}", self.topology.name());
+        let status = guard(self.opts.interrupt.as_ref(), &what, self.topology.status(&self.client)).await?;
+        let now = visible(&status);
+        let mut changed = false;
+        for (key, e) in &now {
+            let before = self.last.get(key);
+            if before.is_some_and(|b| b.state == e.state && b.detail == e.detail) {
+                continue;
+            }
+            match (before, e.state) {
+                (None, State::Present) => {}
+                (Some(b), State::Present) => {
+                    changed = true;
+                    let message = format!("{}: {}", subject(e), restored_words(e));
+                    self.push(ChangeKind::Restored, Some(e), Some(b.state), None, None, message);
+                }
+                (b, _) => {
+                    changed = true;
+                    let message = format!("{}: {} — {}", subject(e), drift_words(e), self.remedy);
+                    self.push(ChangeKind::Drift, Some(e), b.map(|b| b.state), e.detail.clone(), None, message);
+                }
+            }
+        }
+        for (key, b) in &self.last {
+            if b.state == State::Extra && !now.contains_key(key) {
+                changed = true;
+                let message = format!("{}: {} is gone, as declared", subject(b), b.name);
+                let mut gone = b.clone();
+                gone.state = State::Present;
+                let c = self.change(ChangeKind::Restored, Some(&gone), Some(State::Extra), None, None, message);
+                self.queue.push_back(c);
+            }
+        }
+        self.last = now;
+        let up = status.is_up_to_date();
+        if up && self.up_to_date != Some(true) {
+            let n = status.elements.len();
+            let message = format!(
+                "topology {}: up to date ({n} element{} as declared)",
+                self.topology.name(),
+                if n == 1 { "" } else { "s" }
+            );
+            self.push(ChangeKind::UpToDate, None, None, None, None, message);
+        }
+        self.up_to_date = Some(up);
+        if !self.opts.heal || up {
+            self.heal = Heal::Idle;
+        } else if self.heal == Heal::Idle || (self.heal == Heal::GaveUp && after_event && changed) {
+            self.heal = Heal::Due(1, Instant::now());
+        }
+        Ok(())
+    }
+
+    /// Runs heal attempt `n`: the topology's apply, each finished step logged; then the status.
+    async fn heal_attempt(&mut self, n: u32) -> Result<()> {
+        let steps: Mutex<Vec<(ChangeKind, String)>> = Mutex::new(Vec::new());
+        let opts = ApplyOptions {
+            interrupt: self.opts.interrupt.clone(),
+            lock_timeout: HEAL_LOCK_TIMEOUT,
+            ..ApplyOptions::default()
+        };
+        let progress = |p: &Progress| {
+            let line = match p.event {
+                ProgressEvent::Finished => (ChangeKind::Healed, format!("healed: {}", p.description)),
+                ProgressEvent::Waiting | ProgressEvent::Note => (ChangeKind::Heal, p.description.clone()),
+                _ => return,
+            };
+            if let Ok(mut s) = steps.lock() {
+                s.push(line);
+            }
+        };
+        // Not raced against the interrupt here: apply hears it itself and rolls back.
+        let result = self.topology.apply(&self.client, &opts, progress).await;
+        for (kind, message) in steps.into_inner().unwrap_or_default() {
+            self.push(kind, None, None, None, Some(n), message);
+        }
+        match result {
+            Ok(_) => {
+                self.heal = Heal::Idle;
+                self.check(false).await?;
+                if self.heal != Heal::Idle {
+                    // Applied, yet still different (changed again meanwhile): try again.
+                    self.next_attempt(n, "the daemon still differs after the apply".to_string());
+                }
+            }
+            Err(e) if e.kind() == crate::ErrorKind::Interrupted => return Err(e),
+            Err(e) => {
+                self.next_attempt(n, e.message().to_string());
+                self.check(false).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// After attempt `n` failed with `why`: schedules the next (with backoff) or gives up.
+    fn next_attempt(&mut self, n: u32, why: String) {
+        let name = self.topology.name().to_string();
+        let message = if n < self.opts.retries {
+            let backoff = Duration::from_secs(1u64 << (n - 1).min(5)).min(BACKOFF_MAX);
+            self.heal = Heal::Due(n + 1, Instant::now() + backoff);
+            format!("topology {name}: heal attempt {n} of {} failed: {why}; retrying in {}s", self.opts.retries, backoff.as_secs())
+        } else {
+            self.heal = Heal::GaveUp;
+            format!(
+                "topology {name}: heal attempt {n} of {} failed: {why}; giving up until the next change — {}",
+                self.opts.retries, self.remedy
+            )
+        };
+        self.push(ChangeKind::HealFailed, None, None, Some(why), Some(n), message);
+    }
+
+    fn change(
+        &self,
+        change: ChangeKind,
+        e: Option<&Element>,
+        was: Option<State>,
+        detail: Option<String>,
+        attempt: Option<u32>,
+        message: String,
+    ) -> Change {
+        Change {
+            topology: self.topology.name().to_string(),
+            change,
+            element: e.map(|e| e.kind),
+            path: e.map(|e| e.path.clone()),
+            name: e.map(|e| e.name.clone()),
+            state: e.map(|e| e.state),
+            was,
+            detail,
+            attempt,
+            message,
+            time: SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0),
+        }
+    }
+
+    fn push(
+        &mut self,
+        change: ChangeKind,
+        e: Option<&Element>,
+        was: Option<State>,
+        detail: Option<String>,
+        attempt: Option<u32>,
+        message: String,
+    ) {
+        let c = self.change(change, e, was, detail, attempt, message);
+        self.queue.push_back(c);
+    }
+}
+
+/// Races `fut` against the interrupt: an interrupt ends it with `interrupted`, naming `what`.
+async fn guard<T>(interrupt: Option<&Interrupt>, what: &str, fut: impl Future<Output = Result<T>>) -> Result<T> {
+    match interrupt {
+        None => fut.await,
+        Some(i) => {
+            tokio::select! {
+                biased;
+                () = i.taken() => Err(i.error(what, None)),
+                r = fut => r,
+            }
+        }
+    }
+}
+
+/// The event reader: opens one stream per host (reporting on `ready`), then forwards every
+/// event to `tx` until all streams end or the watcher goes away. Owns the hosts' clients, so
+/// the watcher needs no borrow of them.
+async fn read_events(
+    topology: Topology,
+    client: Arc<Client>,
+    tx: mpsc::Sender<Result<Document>>,
+    ready: oneshot::Sender<Result<()>>,
+) {
+    let mut filters = BTreeMap::new();
+    filters.insert("type".to_string(), vec!["container".to_string(), "network".to_string()].into());
+    filters.insert("event".to_string(), ACTIONS.iter().map(|s| s.to_string()).collect::<Vec<_>>().into());
+    let opts = EventOptions { filters, since: None, until: None };
+    let hosts = if topology.spans_hosts() {
+        match hosts::Hosts::connect(topology.spec(), &client) {
+            Ok(h) => h,
+            Err(e) => {
+                let _ = ready.send(Err(e));
+                return;
+            }
+        }
+    } else {
+        hosts::Hosts::single(&client)
+    };
+    let clients: Vec<&Client> =
+        if topology.spans_hosts() { hosts.iter().map(|(_, c)| c).collect() } else { vec![&*client] };
+    let mut streams = Vec::new();
+    for c in clients {
+        match c.events(&opts).await {
+            Ok(s) => streams.push(s),
+            Err(e) => {
+                let _ = ready.send(Err(e));
+                return;
+            }
+        }
+    }
+    if ready.send(Ok(())).is_err() {
+        return;
+    }
+    while !streams.is_empty() {
+        // `EventStream::next` is cancel-safe: the futures of the streams that did not win lose
+        // nothing when dropped.
+        let (got, i, _) = futures_util::future::select_all(streams.iter_mut().map(|s| Box::pin(s.next()))).await;
+        let item = match got {
+            Ok(Some(ev)) => Ok(ev),
+            Ok(None) => {
+                streams.swap_remove(i);
+                continue;
+            }
+            Err(e) => {
+                streams.swap_remove(i);
+                Err(e)
+            }
+        };
+        if tx.send(item).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Whether an event can change the status of topology `name` (whose Docker network names are
+/// `networks`): a container of the topology (its labels are the event's attributes), a network
+/// of the topology, or any connect / disconnect (a node connected by hand to another network).
+fn relevant(ev: &Document, name: &str, networks: &BTreeSet<String>) -> bool {
+    let v = ev.to_value();
+    let attr = |k: &str| v.pointer("/Actor/Attributes").and_then(|a| a.get(k)).and_then(|s| s.as_str());
+    match v.get("Type").and_then(|t| t.as_str()) {
+        Some("container") => attr(super::LABEL) == Some(name),
+        Some("network") => {
+            attr("name").is_some_and(|n| networks.contains(n))
+                || matches!(v.get("Action").and_then(|a| a.as_str()), Some("connect" | "disconnect"))
+        }
+        _ => false,
+    }
+}
+
+/// A watch's end as an instant: numbers and durations are from now, a time is absolute.
+fn deadline(until: &TimeArg) -> Result<Instant> {
+    let bad = |v: &dyn fmt::Debug| {
+        Error::invalid(format!(
+            "option until: expected seconds from now (30), a duration from now (30s, +1m) or a time \
+             (2026-12-04T18:00:00Z), got {v:?}"
+        ))
+    };
+    let from_now = match until {
+        TimeArg::Seconds(s) if s.is_finite() && *s >= 0.0 && *s < 1e10 => Duration::from_secs_f64(*s),
+        TimeArg::Seconds(s) => return Err(bad(s)),
+        TimeArg::Text(t) => {
+            let t = t.trim();
+            let d = t.strip_prefix('+').unwrap_or(t);
+            if let Some(d) = parse_duration(d) {
+                d
+            } else if let Ok(s) = t.parse::<f64>() {
+                return deadline(&TimeArg::Seconds(s)).map_err(|_| bad(&t));
+            } else if t.contains('T') {
+                let at: f64 = TimeArg::Text(t.to_string()).to_query("until")?.parse().map_err(|_| bad(&t))?;
+                let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
+                Duration::from_secs_f64((at - now).max(0.0))
+            } else {
+                return Err(bad(&t));
+            }
+        }
+    };
+    Ok(Instant::now() + from_now.min(Duration::from_secs(100 * 365 * 86_400)))
+}
+
+/// The elements worth a line each, by (path, name): attachments and routes of a node that is
+/// not there as a whole, and attachments to a network that is missing, are folded into the
+/// node's or network's line.
+fn visible(status: &Status) -> BTreeMap<(String, String), Element> {
+    let down: BTreeSet<&str> = status
+        .elements
+        .iter()
+        .filter(|e| {
+            (e.kind == ElementKind::Node && matches!(e.state, State::Missing | State::Drifted))
+                || (e.kind == ElementKind::Network && e.state == State::Missing)
+        })
+        .map(|e| e.path.as_str())
+        .collect();
+    status
+        .elements
+        .iter()
+        .filter(|e| {
+            let kind = kind_name(e.kind);
+            if !matches!(kind.as_str(), "attachment" | "route" | "link") {
+                return true;
+            }
+            let node = format!("nodes.{}", e.path.split('.').nth(1).unwrap_or_default());
+            if down.contains(node.as_str()) {
+                return false;
+            }
+            match kind.as_str() {
+                "route" => true,
+                // A link's impairment folds into its attachment's line when that is not there.
+                "link" => !status.elements.iter().any(|a| {
+                    a.kind == ElementKind::Attachment
+                        && a.state != State::Present
+                        && e.path.strip_suffix(".link") == Some(a.path.as_str())
+                }) && !down.contains(format!("networks.{}", attached_network(e)).as_str()),
+                _ => !down.contains(format!("networks.{}", attached_network(e)).as_str()),
+            }
+        })
+        .map(|e| ((e.path.clone(), e.name.clone()), e.clone()))
+        .collect()
+}
+
+/// An element kind's snake_case name (`attachment`, `link`). The words of a line are chosen by
+/// it rather than by an exhaustive `match`: status grows kinds (a link's impairment), and a kind
+/// this file does not know yet still gets a line, from its path and status's detail.
+fn kind_name(kind: ElementKind) -> String {
+    serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}
+
+/// Who a line is about: `network front`, `node web` (from the path: `networks.front…`,
+/// `nodes.web…`).
+fn subject(e: &Element) -> String {
+    let part = |i: usize| e.path.split('.').nth(i).unwrap_or_default().to_string();
+    if e.path.starts_with("networks.") {
+        format!("network {}", part(1))
+    } else {
+        format!("node {}", part(1))
+    }
+}
+
+/// The declared network an attachment or link path names (`nodes.web.networks.front[.link]` →
+/// `front`).
+fn attached_network(e: &Element) -> String {
+    e.path.split('.').nth(3).unwrap_or(&e.name).to_string()
+}
+
+/// What is wrong with an element, in words.
+fn drift_words(e: &Element) -> String {
+    let detail = e.detail.as_deref();
+    let net = attached_network(e);
+    match (kind_name(e.kind).as_str(), e.state) {
+        ("network", State::Missing) => format!("removed ({} is gone)", e.name),
+        ("network", State::Extra) => format!("{} is no longer declared but still there", e.name),
+        ("network", _) => format!("changed ({})", detail.unwrap_or("differs from the declaration")),
+        ("node", State::Missing) => format!("container {} is gone (removed)", e.name),
+        ("node", State::Extra) => format!("container {} is not declared", e.name),
+        ("node", _) => detail.unwrap_or("differs from the declaration").to_string(),
+        ("attachment", State::Missing) if detail == Some("not connected") => format!("disconnected from {net} by hand"),
+        ("attachment", State::Missing) => format!("not connected to {net}"),
+        ("attachment", State::Extra) => format!("connected to {net} by hand (not declared)"),
+        ("attachment", _) => format!("attachment to {net} differs ({})", detail.unwrap_or("changed")),
+        ("link", State::Missing) => format!("impairment on {net} lost ({})", detail.unwrap_or("missing in the kernel")),
+        ("link", State::Extra) => format!("impairment on {net} is not declared ({})", detail.unwrap_or("extra")),
+        ("link", _) => format!("impairment on {net} differs ({})", detail.unwrap_or("changed")),
+        ("route", State::Extra) => format!("route to {} is not declared", e.name),
+        ("route", State::Missing) => format!("route to {} is missing", e.name),
+        ("route", _) => format!("route to {} {}", e.name, detail.unwrap_or("differs")),
+        (kind, state) => format!("{kind} {} is {}{}", e.path, state.as_str(), detail.map(|d| format!(" ({d})")).unwrap_or_default()),
+    }
+}
+
+/// An element as declared again, in words.
+fn restored_words(e: &Element) -> String {
+    match kind_name(e.kind).as_str() {
+        "network" => format!("{} is as declared again", e.name),
+        "node" => format!("container {} is running as declared again", e.name),
+        "attachment" => format!("connected to {} as declared again", attached_network(e)),
+        "link" => format!("impairment on {} is as declared again", attached_network(e)),
+        "route" => format!("route to {} is as declared again", e.name),
+        kind => format!("{kind} {} is as declared again", e.path),
+    }
+}
+
+/// The blocking watch the bindings iterate (see [`crate::BlockingClient::topology_watch`]).
+#[derive(Debug)]
+pub struct BlockingWatch {
+    client: crate::BlockingClient,
+    watcher: Option<Watcher>,
+}
+
+impl crate::BlockingClient {
+    /// Starts watching `topology` (see [`Watcher`]); iterate the result for the changes. The
+    /// client's interrupt (unless `opts` brings its own) ends the watch with `interrupted`; a
+    /// heal in flight then rolls back first.
+    pub fn topology_watch(&self, topology: &Topology, opts: &WatchOptions) -> Result<BlockingWatch> {
+        let mut opts = opts.clone();
+        if opts.interrupt.is_none() {
+            opts.interrupt = self.interrupt().cloned();
+        }
+        // Not `call`: the watcher races the interrupt itself, so that a heal's apply is never
+        // dropped half-way.
+        let watcher = self.block_on(Watcher::start(topology.clone(), self.client().clone(), opts))?;
+        Ok(BlockingWatch { client: self.clone(), watcher: Some(watcher) })
+    }
+}
+
+impl BlockingWatch {
+    /// Ends the watch now (closes the event streams).
+    pub fn close(&mut self) {
+        self.watcher = None;
+    }
+
+    /// False once the watch ended (by `until`, an error, an interrupt or [`BlockingWatch::close`]).
+    pub fn is_open(&self) -> bool {
+        self.watcher.is_some()
+    }
+}
+
+impl Iterator for BlockingWatch {
+    type Item = Result<Change>;
+
+    fn next(&mut self) -> Option<Result<Change>> {
+        let watcher = self.watcher.as_mut()?;
+        match self.client.block_on(watcher.next()) {
+            Ok(Some(c)) => Some(Ok(c)),
+            Ok(None) => {
+                self.watcher = None;
+                None
+            }
+            Err(e) => {
+                self.watcher = None;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn el(kind: ElementKind, path: &str, name: &str, state: State, detail: Option<&str>) -> Element {
+        Element { kind, path: path.into(), name: name.into(), state, detail: detail.map(str::to_string) }
+    }
+
+    /// A removed node's attachments fold into the node's line; a disconnect alone is its own line.
+    #[test]
+    fn folding_keeps_one_line_per_cause() {
+        let status = Status {
+            topology: "lab".into(),
+            elements: vec![
+                el(ElementKind::Network, "networks.front", "lab-front", State::Present, None),
+                el(ElementKind::Network, "networks.back", "lab-back", State::Missing, None),
+                el(ElementKind::Node, "nodes.web", "lab-web", State::Missing, None),
+                el(ElementKind::Attachment, "nodes.web.networks.front", "lab-front", State::Missing, None),
+                el(ElementKind::Node, "nodes.db", "lab-db", State::Present, None),
+                el(ElementKind::Attachment, "nodes.db.networks.front", "lab-front", State::Missing, Some("not connected")),
+                el(ElementKind::Attachment, "nodes.db.networks.back", "lab-back", State::Missing, None),
+            ],
+        };
+        let v = visible(&status);
+        let paths: Vec<&str> = v.keys().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(paths, ["networks.back", "networks.front", "nodes.db", "nodes.db.networks.front", "nodes.web"]);
+        let line = |p: &str| {
+            let e = v.iter().find(|((path, _), _)| path == p).unwrap().1;
+            format!("{}: {}", subject(e), drift_words(e))
+        };
+        assert_eq!(line("nodes.db.networks.front"), "node db: disconnected from front by hand");
+        assert_eq!(line("nodes.web"), "node web: container lab-web is gone (removed)");
+        assert_eq!(line("networks.back"), "network back: removed (lab-back is gone)");
+    }
+
+    /// `until` reads numbers and durations as from now, times as absolute; nonsense is refused.
+    #[test]
+    fn until_forms() {
+        let in_secs = |t: TimeArg| deadline(&t).unwrap().saturating_duration_since(Instant::now()).as_secs_f64();
+        assert!((in_secs(TimeArg::Seconds(30.0)) - 30.0).abs() < 1.0);
+        assert!((in_secs(TimeArg::Text("30s".into())) - 30.0).abs() < 1.0);
+        assert!((in_secs(TimeArg::Text("+1m".into())) - 60.0).abs() < 1.0);
+        assert!((in_secs(TimeArg::Text("5".into())) - 5.0).abs() < 1.0);
+        assert!(in_secs(TimeArg::Text("2020-01-01T00:00:00Z".into())) < 0.5);
+        for bad in ["soon", "-5s", ""] {
+            let e = deadline(&TimeArg::Text(bad.into())).unwrap_err();
+            assert!(e.message().contains("option until") && e.message().contains(&format!("{bad:?}")), "{e}");
+        }
+        assert!(deadline(&TimeArg::Seconds(-1.0)).is_err());
+    }
+
+    /// Only events that can change the status wake the watch.
+    #[test]
+    fn relevance() {
+        let nets: BTreeSet<String> = ["lab-front".to_string()].into();
+        let doc = |j: serde_json::Value| Document::from_slice(j.to_string().as_bytes()).unwrap();
+        let ours = doc(serde_json::json!({"Type": "container", "Action": "die",
+            "Actor": {"ID": "x", "Attributes": {"dockernet.topology": "lab"}}}));
+        let theirs = doc(serde_json::json!({"Type": "container", "Action": "die",
+            "Actor": {"ID": "x", "Attributes": {"dockernet.topology": "other"}}}));
+        let net = doc(serde_json::json!({"Type": "network", "Action": "destroy",
+            "Actor": {"ID": "n", "Attributes": {"name": "lab-front"}}}));
+        let other_net = doc(serde_json::json!({"Type": "network", "Action": "destroy",
+            "Actor": {"ID": "n", "Attributes": {"name": "x-front"}}}));
+        let connect = doc(serde_json::json!({"Type": "network", "Action": "connect",
+            "Actor": {"ID": "n", "Attributes": {"name": "x-front", "container": "c"}}}));
+        assert!(relevant(&ours, "lab", &nets));
+        assert!(!relevant(&theirs, "lab", &nets));
+        assert!(relevant(&net, "lab", &nets));
+        assert!(!relevant(&other_net, "lab", &nets));
+        assert!(relevant(&connect, "lab", &nets));
+    }
+}
