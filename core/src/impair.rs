@@ -993,6 +993,33 @@ impl Client {
     pub fn impair_forget(container_id: &str) {
         let _ = std::fs::remove_file(record_path(container_id));
     }
+
+    /// True when a live change of `container_id`'s impairment is recorded (see the file notes).
+    pub fn impair_recorded(container_id: &str) -> bool {
+        record_path(container_id).exists()
+    }
+
+    /// Whether link impairment can reach this daemon's containers at all, decided without a
+    /// container: the daemon is on this machine (a Unix socket), or [`TC_IMAGE_ENV`] names a
+    /// helper image. A topology checks it at plan time, before anything is created.
+    ///
+    /// # Errors
+    /// `unavailable`, saying what to set.
+    pub fn impair_possible(&self) -> Result<()> {
+        let image = std::env::var(TC_IMAGE_ENV).unwrap_or_default();
+        if !image.trim().is_empty() || matches!(self.host().endpoint, Endpoint::Unix(_)) {
+            return Ok(());
+        }
+        Err(Error::new(
+            ErrorKind::Unavailable,
+            format!(
+                "link impairment enters each container's network namespace from the daemon's host, and the daemon \
+                 at {} is not on this machine; set {TC_IMAGE_ENV} to an image that has tc (such as \
+                 nicolaka/netshoot, present on that daemon) to go through a helper container instead",
+                self.host().url
+            ),
+        ))
+    }
 }
 
 /// What an interrupt leaves behind during an impair call.

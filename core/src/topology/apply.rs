@@ -181,6 +181,8 @@ enum Undo {
     Start { id: String, name: String },
     Rename { id: String, to: String },
     Route { container: String, destination: String, prior: Option<String> },
+    /// Put back the impairment a link had (`None`: clear what dockernet set).
+    Impair { container: String, network: String, prior: Option<crate::impair::Impairment> },
     /// Leave the swarm the step formed or joined (a lab across hosts).
     LeaveSwarm,
 }
@@ -202,6 +204,12 @@ impl Undo {
                 format!("restore route {destination} via {gw} in {container}")
             }
             Undo::Route { container, destination, prior: None } => format!("delete route {destination} in {container}"),
+            Undo::Impair { container, network, prior: Some(p) } => {
+                format!("set the impairment of {} on {network} back to {p}", short_name(container))
+            }
+            Undo::Impair { container, network, prior: None } => {
+                format!("clear the impairment of {} on {network}", short_name(container))
+            }
             Undo::LeaveSwarm => "leave the swarm".to_string(),
         }
     }
@@ -219,6 +227,9 @@ impl Undo {
             Undo::Start { name, .. } => format!("container {name} stopped"),
             Undo::Rename { to, .. } => format!("the replaced container {to} under its set-aside name"),
             Undo::Route { container, destination, .. } => format!("route {destination} in {container} changed"),
+            Undo::Impair { container, network, .. } => {
+                format!("the impairment of {} on {network} changed", short_name(container))
+            }
             Undo::LeaveSwarm => "the host in the swarm".to_string(),
         }
     }
@@ -462,6 +473,13 @@ pub(crate) fn run_options(spec: &Spec, key: &str) -> RunOptions {
     labels.extend(n.labels.0.clone());
     labels.insert(LABEL_NODE.to_string(), key.to_string());
     labels.insert(LABEL_CONFIG.to_string(), spec.node_config(key).to_string());
+    // The declared impairments, so `impair_reapply` puts them back after a restart without the
+    // declaration at hand. Not part of the configuration: a changed `link` is set in place.
+    let links = spec.links(key);
+    if !links.is_empty() {
+        let v: Map<String, Value> = links.iter().map(|(net, i)| (net.clone(), i.to_value())).collect();
+        labels.insert(crate::impair::LABEL.to_string(), Value::Object(v).to_string());
+    }
     let networks: Vec<Value> = n
         .networks
         .names()
@@ -589,6 +607,16 @@ async fn step_inner(cx: &Cx<'_>, a: &Action, undo: &mut Vec<Undo>, retired: &mut
             run_in(client, &target, &routes::replace_command(destination, &gw)).await?;
             undo.push(Undo::Route { container: target, destination: destination.clone(), prior });
         }
+        Op::Impair { node, network, container, network_name, current, .. } => {
+            // By name: a recreated node's new container has it (the old one was renamed aside).
+            let want = spec.link(node, network).unwrap_or_default();
+            let prior = current.as_ref().map(|m| {
+                let v = Value::Object(m.iter().map(|(k, v)| (k.clone(), json!(v))).collect());
+                crate::impair::Impairment::from_value(v, "current").unwrap_or_default()
+            });
+            client.impair_apply(container, network_name, &want).await?;
+            undo.push(Undo::Impair { container: container.clone(), network: network_name.clone(), prior });
+        }
         Op::RemoveRoute { node, destination, gateway } => {
             let target = spec.node_name(node);
             run_in(client, &target, &routes::delete_command(destination)).await?;
@@ -654,6 +682,9 @@ async fn undo_one(client: &Client, u: &Undo) -> Result<()> {
         Undo::Connect { network, container, opts } => client.network_connect(network, container, opts).await,
         Undo::Start { id, .. } => client.container_start(id).await,
         Undo::Rename { id, to } => client.container_rename(id, to).await,
+        Undo::Impair { container, network, prior } => {
+            client.impair_apply(container, network, &prior.clone().unwrap_or_default()).await
+        }
         Undo::Route { container, destination, prior } => {
             let cmd = match prior {
                 Some(gw) => routes::replace_command(destination, gw),

@@ -123,6 +123,23 @@ pub enum Op {
         #[serde(skip_serializing_if = "Option::is_none")]
         gateway: Option<String>,
     },
+    /// Set (or correct, or clear) the impairment of a node's link, in place: the container's
+    /// interface on the network gets dockernet's qdisc (see [`crate::impair`]).
+    Impair {
+        /// Declared node.
+        node: String,
+        /// Declared network.
+        network: String,
+        /// Container name.
+        container: String,
+        /// Docker network name.
+        network_name: String,
+        /// What to set (`{"delay": "40ms"}`; empty: clear what dockernet set).
+        impairment: BTreeMap<String, String>,
+        /// What the kernel has now, when the interface is not new (`{}`: nothing).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        current: Option<BTreeMap<String, String>>,
+    },
     /// Remove a route the declaration no longer has.
     RemoveRoute {
         /// The node.
@@ -206,6 +223,10 @@ impl Op {
             Op::RemoveRoute { node, destination, gateway } => {
                 format!("remove route in {node}: {destination} via {gateway}")
             }
+            Op::Impair { node, network, impairment, current, .. } => match current {
+                Some(cur) => format!("impair node {node} on {network}: {} → {}", show_link(cur), show_link(impairment)),
+                None => format!("impair node {node} on {network}: {}", show_link(impairment)),
+            },
             Op::RemoveNode { node, name } => format!("remove node {node} ({name})"),
             Op::RemoveNetwork { network, name } => format!("remove network {network} ({name})"),
             Op::InitSwarm { manager } => format!("form a swarm with {manager} as its manager"),
@@ -227,11 +248,24 @@ impl Op {
             Op::CreateNetwork { .. } | Op::RecreateNetwork { .. } => 1,
             Op::RunNode { .. } | Op::RecreateNode { .. } => 2,
             Op::Connect { .. } => 3,
-            Op::SetRoute { .. } => 4,
+            Op::SetRoute { .. } | Op::Impair { .. } => 4,
             Op::RemoveNode { .. } => 5,
             Op::RemoveNetwork { .. } => 6,
         }
     }
+}
+
+/// An impairment as plan shows it: `delay 40ms loss 1%` (keys in the impairment's order), or
+/// `none`.
+fn show_link(m: &BTreeMap<String, String>) -> String {
+    let parts: Vec<String> =
+        crate::impair::KEYS.iter().filter_map(|k| m.get(*k).map(|v| format!("{k} {v}"))).collect();
+    if parts.is_empty() { "none".to_string() } else { parts.join(" ") }
+}
+
+/// An impairment as the text map plan actions carry.
+fn link_map(i: Option<&crate::impair::Impairment>) -> BTreeMap<String, String> {
+    i.map(|i| i.to_map().into_iter().map(|(k, v)| (k.to_string(), v)).collect()).unwrap_or_default()
 }
 
 /// A numbered action with its reason and the actions it waits for.
@@ -766,6 +800,7 @@ pub(crate) fn diff(spec: &Spec, subnets: &BTreeMap<String, Vec<IpNet>>, obs: &Ob
                     None,
                 );
             }
+            impair_new(&mut b, spec, key, &name, &nets, id, None);
             node_fate.insert(key, Fate::Made(id));
             continue;
         };
@@ -788,6 +823,7 @@ pub(crate) fn diff(spec: &Spec, subnets: &BTreeMap<String, Vec<IpNet>>, obs: &Ob
             let (node, name2, image, networks) = run_fields();
             let id = b.push(Op::RecreateNode { node, name: name2, image, networks }, Some(reason.clone()), after_nets);
             b.element(ElementKind::Node, path.clone(), name.clone(), State::Drifted, Some(reason));
+            impair_new(&mut b, spec, key, &name, &nets, id, Some(format!("{key} is recreated")));
             node_fate.insert(key, Fate::Made(id));
             continue;
         }
@@ -862,6 +898,61 @@ pub(crate) fn diff(spec: &Spec, subnets: &BTreeMap<String, Vec<IpNet>>, obs: &Ob
                     b.element(ElementKind::Attachment, apath, nname.clone(), State::Drifted, Some(reason));
                 }
             }
+        }
+        for n in &nets {
+            let nname = spec.network_name(n);
+            let want = spec.link(key, n);
+            let lpath = format!("{path}.networks.{n}.link");
+            if let Some(&made) = attach_made.get(&(key, *n)) {
+                // A new interface: nothing of dockernet's is on it yet.
+                if let Some(w) = &want {
+                    b.push(
+                        Op::Impair {
+                            node: key.to_string(),
+                            network: n.to_string(),
+                            container: c.name.clone(),
+                            network_name: nname.clone(),
+                            impairment: link_map(Some(w)),
+                            current: None,
+                        },
+                        Some(format!("{key}'s attachment to {n} is (re)connected")),
+                        [Some(made)],
+                    );
+                    b.element(ElementKind::Link, lpath, nname, State::Missing, None);
+                }
+                continue;
+            }
+            // Not read (the kernel could not be asked, and nothing is declared): nothing to say.
+            let Some(read) = c.impair.as_ref() else { continue };
+            let have = read.get(&nname).cloned().flatten();
+            let reason = match (&want, &have) {
+                (None, None) => continue,
+                (Some(w), Some(h)) if w.matches(h) => {
+                    b.element(ElementKind::Link, lpath, nname, State::Present, None);
+                    continue;
+                }
+                (Some(_), None) => "missing in the kernel (the container restarted, or it was cleared by hand)".to_string(),
+                (Some(_), Some(h)) => format!("the kernel has {h}"),
+                (None, Some(h)) => format!("not declared, the kernel has {h}"),
+            };
+            b.push(
+                Op::Impair {
+                    node: key.to_string(),
+                    network: n.to_string(),
+                    container: c.name.clone(),
+                    network_name: nname.clone(),
+                    impairment: link_map(want.as_ref()),
+                    current: Some(link_map(have.as_ref())),
+                },
+                Some(reason.clone()),
+                [],
+            );
+            let state = match (&want, &have) {
+                (None, _) => State::Extra,
+                (_, None) => State::Missing,
+                _ => State::Drifted,
+            };
+            b.element(ElementKind::Link, lpath, nname, state, Some(reason));
         }
         for nname in c.attachments.keys() {
             if wanted_names.contains(nname) || disconnected.contains(&(c.id.clone(), nname.clone())) {
@@ -1036,6 +1127,27 @@ pub(crate) fn diff(spec: &Spec, subnets: &BTreeMap<String, Vec<IpNet>>, obs: &Ob
     Ok(Diff { actions: b.finish(), elements })
 }
 
+/// The impairments of a node whose container action `made` creates: set once it runs.
+fn impair_new(b: &mut Builder, spec: &Spec, key: &str, name: &str, nets: &[&str], made: usize, reason: Option<String>) {
+    for n in nets {
+        let Some(w) = spec.link(key, n) else { continue };
+        let nname = spec.network_name(n);
+        b.push(
+            Op::Impair {
+                node: key.to_string(),
+                network: n.to_string(),
+                container: name.to_string(),
+                network_name: nname.clone(),
+                impairment: link_map(Some(&w)),
+                current: None,
+            },
+            reason.clone(),
+            [Some(made)],
+        );
+        b.element(ElementKind::Link, format!("nodes.{key}.networks.{n}.link"), nname, State::Missing, None);
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -1113,6 +1225,11 @@ pub(crate) mod tests {
                 "NetworkSettings": {"Networks": endpoints}});
             let mut c = container_from_doc(&doc);
             c.routes = Some(Vec::new());
+            // The kernel as apply leaves it: each declared impairment set.
+            let links = spec.links(key);
+            if !links.is_empty() {
+                c.impair = Some(c.attachments.keys().map(|n| (n.clone(), links.get(n).cloned())).collect());
+            }
             obs.containers.push(c);
         }
         // Routes as apply installs them.
@@ -1281,6 +1398,42 @@ pub(crate) mod tests {
         assert!(o.contains(&"connect db to back (aliases db)".to_string()), "{p}");
         assert!(o.iter().any(|x| x.starts_with("set route in client")), "{p}");
         assert!(o.contains(&"remove route in client: 10.9.0.0/16 via 10.210.1.3".to_string()), "{p}");
+    }
+
+    /// A declared `link` is set after the node runs; a changed one, or one the kernel lost, is
+    /// an in-place impair action (never a recreation), and status calls it drifted or missing.
+    #[test]
+    fn impairments_change_in_place() {
+        let lab = "name: lab\nnetworks: {wan: {subnet: 10.210.9.0/24}}\nnodes:\n  \
+                   client: {image: i, networks: {wan: {ipv4: 10.210.9.10, link: {delay: 40ms, loss: 1%}}}}\n  \
+                   server: {image: i, networks: [wan]}\n";
+        let s = spec(lab);
+        let fresh = plan(&s, Observed::default());
+        let o = ops(&fresh);
+        assert!(o.contains(&"impair node client on wan: delay 40ms loss 1%".to_string()), "{fresh}");
+        let run = fresh.actions.iter().find(|a| matches!(&a.op, Op::RunNode { node, .. } if node == "client")).unwrap();
+        let imp = fresh.actions.iter().find(|a| matches!(a.op, Op::Impair { .. })).unwrap();
+        assert_eq!(imp.after, [run.id]);
+        assert!(plan(&s, applied(&s)).is_empty());
+
+        let slower = spec(&lab.replace("delay: 40ms", "delay: 80ms"));
+        let p = plan(&slower, applied(&s));
+        assert_eq!(ops(&p), ["impair node client on wan: delay 40ms loss 1% → delay 80ms loss 1%"], "{p}");
+        let d = diff(&slower, &p.nets, &applied(&s)).unwrap();
+        let e = d.elements.iter().find(|e| e.kind == ElementKind::Link).unwrap();
+        assert_eq!((e.path.as_str(), e.state), ("nodes.client.networks.wan.link", State::Drifted));
+
+        let mut restarted = applied(&s);
+        container(&mut restarted, "client").impair.as_mut().unwrap().values_mut().for_each(|v| *v = None);
+        let p = plan(&s, restarted.clone());
+        assert_eq!(ops(&p), ["impair node client on wan: none → delay 40ms loss 1%"], "{p}");
+        assert!(p.actions[0].reason.as_deref().unwrap().contains("missing in the kernel"), "{p}");
+        let d = diff(&s, &p.nets, &restarted).unwrap();
+        assert!(d.elements.iter().any(|e| e.kind == ElementKind::Link && e.state == State::Missing));
+
+        let plain = spec(&lab.replace(", link: {delay: 40ms, loss: 1%}", ""));
+        let p = plan(&plain, applied(&s));
+        assert_eq!(ops(&p), ["impair node client on wan: delay 40ms loss 1% → none"], "{p}");
     }
 
     /// A network whose options changed is recreated with its containers disconnected first and

@@ -163,8 +163,8 @@ pub struct NodeSpec {
     /// Working directory.
     pub workdir: Option<String>,
     /// Attachments: a list of network names, or `{front = {ipv4 = …, aliases = {…}}, back = {}}`
-    /// with the options of `network connect`.
-    pub networks: Named<ConnectOptions>,
+    /// with the options of `network connect`, plus `link` (the link's impairment).
+    pub networks: Named<Attachment>,
     /// Which of the topology's `hosts` runs it (required when there are several).
     pub host: Option<String>,
     /// Routes installed inside the node: `{to = "back", via = "router"}`.
@@ -182,16 +182,163 @@ pub struct RouteSpec {
     pub via: String,
 }
 
-/// A reachability expectation: `{from = "client", to = "db", reach = false}`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// A node's attachment to a network: the options of `network connect` and the link's
+/// impairment (`link`, see [`crate::impair`]). It reads through to the connect options (`a.ipv4`).
+///
+/// `link` is kept as given and checked by [`Spec::validate`], so a bad value is reported with its
+/// path among the other problems (`nodes.client.networks.wan.link.loss: …`); [`Spec::link`] reads
+/// it typed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Attachment {
+    /// The options of `network connect`.
+    pub options: ConnectOptions,
+    /// The impairment of this link as declared (`{delay = "40ms", loss = "1%"}`), unchecked.
+    pub link: Option<Map<String, Value>>,
+}
+
+impl std::ops::Deref for Attachment {
+    type Target = ConnectOptions;
+    fn deref(&self) -> &ConnectOptions {
+        &self.options
+    }
+}
+
+impl<'de> Deserialize<'de> for Attachment {
+    /// Reads the connect options with `link` taken out on the way: the other keys go to
+    /// [`ConnectOptions`] (unknown ones refused there), through the same map access, so an error
+    /// still names its full path.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Attachment;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a table of connect options and link")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> std::result::Result<Attachment, A::Error> {
+                let mut link = None;
+                let options = ConnectOptions::deserialize(de::value::MapAccessDeserializer::new(WithoutLink {
+                    inner: map,
+                    link: &mut link,
+                }))
+                .map_err(|e| {
+                    let m = e.to_string();
+                    if m.starts_with("unknown field") { de::Error::custom(format!("{m}, or `link`")) } else { e }
+                })?;
+                Ok(Attachment { options, link })
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// A map access that hands every key but `link` on, and keeps `link`'s value (a table).
+struct WithoutLink<'l, A> {
+    inner: A,
+    link: &'l mut Option<Map<String, Value>>,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for WithoutLink<'_, A> {
+    type Error = A::Error;
+    fn next_key_seed<K: de::DeserializeSeed<'de>>(&mut self, seed: K) -> std::result::Result<Option<K::Value>, A::Error> {
+        let mut seed = Some(seed);
+        loop {
+            match self.inner.next_key_seed(KeySeed { seed: &mut seed })? {
+                None => return Ok(None),
+                Some(Some(k)) => return Ok(Some(k)),
+                Some(None) => {
+                    // `link`: a table, or nothing (`link: ~` declares no impairment).
+                    let v: Option<MapOnly<Map<String, Value>>> = self.inner.next_value()?;
+                    *self.link = v.map(|m| m.0);
+                }
+            }
+        }
+    }
+    fn next_value_seed<S: de::DeserializeSeed<'de>>(&mut self, seed: S) -> std::result::Result<S::Value, A::Error> {
+        self.inner.next_value_seed(seed)
+    }
+}
+
+/// Reads one key inside the inner map access (so a path tracker sees it, and an unknown key is
+/// reported at its path): `None` for `link`, else the key as the connect options' seed reads it.
+struct KeySeed<'s, K> {
+    seed: &'s mut Option<K>,
+}
+
+impl<'de, K: de::DeserializeSeed<'de>> de::DeserializeSeed<'de> for KeySeed<'_, K> {
+    type Value = Option<K::Value>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
+        use de::IntoDeserializer;
+        let key = String::deserialize(d)?;
+        if key == "link" {
+            return Ok(None);
+        }
+        let seed = self.seed.take().ok_or_else(|| de::Error::custom("a key read twice"))?;
+        seed.deserialize(key.into_deserializer()).map(Some)
+    }
+}
+
+/// A reachability expectation: `{from = "client", to = "db", reach = false}`, and what the
+/// measured link must look like: `{from = "client", to = "server", rtt_ms = {min = 80},
+/// loss_pct = {max = 5}, count = 20}`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
     /// The node that pings.
     pub from: String,
     /// The node pinged.
     pub to: String,
-    /// Whether the ping must succeed (`false`: an expected denial).
-    pub reach: bool,
+    /// Whether the ping must succeed (`false`: an expected denial). Left out, the topology's
+    /// model decides (an expectation of `rtt_ms` or `loss_pct` alone).
+    #[serde(default)]
+    pub reach: Option<bool>,
+    /// Bounds on the measured round-trip time in milliseconds (min, avg and max of the pings must
+    /// all be within them: `{min = 80}` means even the fastest took 80 ms).
+    #[serde(default, deserialize_with = "table_or_none")]
+    pub rtt_ms: Option<Bounds>,
+    /// Bounds on the measured loss in percent (`{max = 5}`).
+    #[serde(default, deserialize_with = "table_or_none")]
+    pub loss_pct: Option<Bounds>,
+    /// Echo requests for this pair (1 to [`MAX_PING_COUNT`]; default [`DEFAULT_MEASURE_COUNT`]
+    /// with `rtt_ms` or `loss_pct`, else verify's `count`).
+    #[serde(default)]
+    pub count: Option<u32>,
+}
+
+/// The most echo requests one pair may ask for (at 5 a second: 20 s).
+pub const MAX_PING_COUNT: u32 = 100;
+
+/// Echo requests for a pair whose expectation bounds `rtt_ms` or `loss_pct` without a `count`:
+/// one ping says nothing about a loss rate.
+pub const DEFAULT_MEASURE_COUNT: u32 = 20;
+
+/// Bounds on a measured number: either or both of `min` and `max` (inclusive).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bounds {
+    /// The least allowed value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// The most allowed value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+}
+
+impl Bounds {
+    /// True when `v` is within the bounds.
+    pub fn contains(&self, v: f64) -> bool {
+        self.min.is_none_or(|m| v >= m) && self.max.is_none_or(|m| v <= m)
+    }
+}
+
+impl fmt::Display for Bounds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.min, self.max) {
+            (Some(a), Some(b)) => write!(f, "{a}–{b}"),
+            (Some(a), None) => write!(f, "≥ {a}"),
+            (None, Some(b)) => write!(f, "≤ {b}"),
+            (None, None) => write!(f, "any"),
+        }
+    }
 }
 
 /// Named entries given either as a map (`{front = {…}, back = {}}`, kept in name order) or as a
@@ -523,11 +670,30 @@ impl Spec {
     /// own name as a network alias (so `ping db` works inside the lab whatever the prefix).
     pub fn attachment(&self, node_key: &str, net_key: &str) -> Option<ConnectOptions> {
         let node = self.nodes.get(node_key)?;
-        let mut o = node.networks.get(net_key)?.clone();
+        let mut o = node.networks.get(net_key)?.options.clone();
         if !o.aliases.0.iter().any(|a| a == node_key) {
             o.aliases.0.push(node_key.to_string());
         }
         Some(o)
+    }
+
+    /// The impairment declared on node `node_key`'s link to network `net_key` (`None`: none, or
+    /// an empty `link`). Invalid values read as none: [`Spec::validate`] refuses them first.
+    pub fn link(&self, node_key: &str, net_key: &str) -> Option<crate::impair::Impairment> {
+        let raw = self.nodes.get(node_key)?.networks.get(net_key)?.link.clone()?;
+        crate::impair::Impairment::from_value(Value::Object(raw), "link").ok().filter(|i| !i.is_empty())
+    }
+
+    /// Every impairment node `key` declares, by Docker network name: what its container's
+    /// [`crate::impair::LABEL`] records, so a restart can bring them back.
+    pub fn links(&self, key: &str) -> BTreeMap<String, crate::impair::Impairment> {
+        let Some(node) = self.nodes.get(key) else { return BTreeMap::new() };
+        node.networks.names().filter_map(|n| Some((self.network_name(n), self.link(key, n)?))).collect()
+    }
+
+    /// True when some node declares an impairment.
+    pub fn has_links(&self) -> bool {
+        self.nodes.iter().any(|(k, n)| n.networks.names().any(|net| self.link(k, net).is_some()))
     }
 
     /// Checks everything that can be checked without the daemon. All problems are reported in
@@ -555,6 +721,7 @@ impl Spec {
             if e.from == e.to {
                 p.add(format!("expect[{i}]"), "from and to are the same node");
             }
+            check_expect(&mut p, i, e);
         }
         if p.0.is_empty() {
             return Ok(());
@@ -714,6 +881,9 @@ impl Spec {
                 if !self.networks.contains(net) {
                     p.add(&apath, format!("network {net:?} is not declared under networks"));
                     continue;
+                }
+                if let Some(raw) = &opts.link {
+                    check_link(p, &format!("{apath}.link"), raw);
                 }
                 let declared: &[Pool] = pools.get(net).map(Vec::as_slice).unwrap_or(&[]);
                 for (field, value, v4) in [("ipv4", &opts.ipv4, true), ("ipv6", &opts.ipv6, false)] {
@@ -1052,6 +1222,54 @@ impl Spec {
     }
 }
 
+/// Checks a `link:` table, reporting a bad key at its own path (`….link.loss: expected …`).
+fn check_link(p: &mut Problems, path: &str, raw: &Map<String, Value>) {
+    if let Err(e) = crate::impair::Impairment::from_value(Value::Object(raw.clone()), path) {
+        // The impairment's messages read `<what>: option <key>: <problem>`; a path reads better.
+        let m = e.message();
+        let rest = m.strip_prefix(path).and_then(|r| r.strip_prefix(": ")).unwrap_or(m);
+        match rest.strip_prefix("option ").and_then(|r| r.split_once(": ")) {
+            Some((key, problem)) => p.add(format!("{path}.{key}"), problem),
+            None => p.add(path, rest),
+        }
+    }
+}
+
+/// Checks what an expectation asks of the measured link.
+fn check_expect(p: &mut Problems, i: usize, e: &Expect) {
+    if e.reach.is_none() && e.rtt_ms.is_none() && e.loss_pct.is_none() {
+        p.add(format!("expect[{i}]"), "says nothing to check: give reach, rtt_ms or loss_pct");
+    }
+    if e.reach == Some(false) {
+        for (field, b) in [("rtt_ms", &e.rtt_ms), ("loss_pct", &e.loss_pct)] {
+            if b.is_some() {
+                p.add(format!("expect[{i}].{field}"), "a pair expected unreachable has nothing to measure (drop reach = false)");
+            }
+        }
+    }
+    for (field, b, top) in [("rtt_ms", &e.rtt_ms, f64::INFINITY), ("loss_pct", &e.loss_pct, 100.0)] {
+        let Some(b) = b else { continue };
+        for (k, v) in [("min", b.min), ("max", b.max)] {
+            if let Some(v) = v {
+                if !v.is_finite() || v < 0.0 || v > top {
+                    let range = if top.is_finite() { "from 0 to 100" } else { "of 0 or more" };
+                    p.add(format!("expect[{i}].{field}.{k}"), format!("{v} is not a number {range}"));
+                }
+            }
+        }
+        match (b.min, b.max) {
+            (None, None) => p.add(format!("expect[{i}].{field}"), "give min, max or both"),
+            (Some(a), Some(z)) if a > z => p.add(format!("expect[{i}].{field}"), format!("min {a} is more than max {z}")),
+            _ => {}
+        }
+    }
+    if let Some(c) = e.count {
+        if c == 0 || c > MAX_PING_COUNT {
+            p.add(format!("expect[{i}].count"), format!("{c} is not from 1 to {MAX_PING_COUNT}"));
+        }
+    }
+}
+
 /// How many problems a validation error lists (the count covers them all): a generated topology
 /// with a mistake repeated on 100,000 nodes gets a readable message, not megabytes.
 pub const MAX_PROBLEMS_LISTED: usize = 100;
@@ -1263,6 +1481,40 @@ expect:
     }
 
     /// Unknown keys are refused with their path, at every depth.
+    /// `link` on an attachment: read beside the connect options from every form, checked with
+    /// each bad key at its own path; expectations of rtt and loss are checked too.
+    #[test]
+    fn links_and_measured_expectations() {
+        let s = parse("name: t\nnetworks: {wan: {}}\nnodes: {c: {image: i, networks: {wan: {ipv4: 10.210.9.10, link: {delay: 40ms, loss: 1%, rate: 10mbit}}}}}").unwrap();
+        assert_eq!(s.nodes.get("c").unwrap().networks.get("wan").unwrap().ipv4.as_deref(), Some("10.210.9.10"));
+        assert_eq!(s.link("c", "wan").unwrap().to_string(), "delay 40ms loss 1% rate 10mbit");
+        assert_eq!(s.links("c").keys().collect::<Vec<_>>(), ["t-wan"]);
+        let listed = parse("name: t\nnetworks: [wan]\nnodes: {c: {image: i, networks: [{name: wan, link: {loss: 30}}]}}").unwrap();
+        assert_eq!(listed.link("c", "wan").unwrap().to_string(), "loss 30%");
+        let e = parse("name: t\nnetworks: [wan]\nnodes: {c: {image: i, networks: {wan: {lnk: {}}}}}").unwrap_err();
+        assert!(e.message().contains("nodes.c.networks.wan") && e.message().contains("`link`"), "{e}");
+        let m = problems(
+            "name: t\nnetworks: [wan]\nnodes: {c: {image: i, networks: {wan: {link: {loss: 130%, delay: soon, speed: 1}}}}}",
+        );
+        assert!(m.contains("nodes.c.networks.wan.link.speed: unknown field `speed`"), "{m}");
+        let m = problems("name: t\nnetworks: [wan]\nnodes: {c: {image: i, networks: {wan: {link: {loss: 130%}}}}}");
+        assert!(m.contains("nodes.c.networks.wan.link.loss: expected a percentage"), "{m}");
+        let m = problems(
+            "name: t\nnetworks: [wan]\nnodes: {c: {image: i, networks: [wan]}, d: {image: i, networks: [wan]}}\n\
+             expect: [{from: c, to: d, rtt_ms: {min: 9, max: 1}}, {from: c, to: d, reach: false, loss_pct: {max: 5}}, \
+             {from: d, to: c, count: 500, loss_pct: {max: 101}}, {from: d, to: c}]",
+        );
+        for want in [
+            "expect[0].rtt_ms: min 9 is more than max 1",
+            "expect[1].loss_pct: a pair expected unreachable",
+            "expect[2].count: 500 is not from 1 to 100",
+            "expect[2].loss_pct.max: 101 is not a number from 0 to 100",
+            "expect[3]: says nothing to check",
+        ] {
+            assert!(m.contains(want), "{want}: {m}");
+        }
+    }
+
     #[test]
     fn unknown_keys_name_the_path() {
         for (yaml, needle) in [

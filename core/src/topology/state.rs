@@ -99,6 +99,9 @@ pub struct ObservedContainer {
     pub attachments: BTreeMap<String, ObservedAttachment>,
     /// Its routes with a next hop (`None`: not read — stopped, no `ip`, or no routes expected).
     pub routes: Option<Vec<RouteEntry>>,
+    /// What dockernet's qdisc sets on each of its networks, by Docker network name, read from the
+    /// kernel (`None`: not read — stopped, or no impairment declared, labelled or recorded).
+    pub impair: Option<BTreeMap<String, Option<crate::impair::Impairment>>>,
 }
 
 /// Everything plan, status, verify and graph need to know about the daemon.
@@ -199,6 +202,7 @@ pub fn container_from_doc(doc: &Value) -> ObservedContainer {
         cap_add: strs(doc.pointer("/HostConfig/CapAdd")),
         attachments,
         routes: None,
+        impair: None,
         id,
     }
 }
@@ -308,6 +312,9 @@ pub fn create_options_from_doc(doc: &Value) -> CreateOptions {
 /// routes when the daemon is local, and — with `routes` — the routing table of each running
 /// owned container that has or may have routes.
 pub(crate) async fn observe(client: &Client, spec: &Spec, routes: bool) -> Result<Observed> {
+    if routes && spec.has_links() {
+        client.impair_possible().map_err(|e| e.context("the topology declares link impairments"))?;
+    }
     let mut obs = Observed::default();
     let nets: Vec<Value> = client.network_ls(&ListOptions::default()).await?.iter().map(Document::to_value).collect();
     let mut owned_ids = Vec::new();
@@ -364,6 +371,20 @@ pub(crate) async fn observe(client: &Client, spec: &Spec, routes: bool) -> Resul
                     if out.exit_code == 0 {
                         c.routes = Some(routes::parse_routes(&String::from_utf8_lossy(&out.stdout)));
                     }
+                }
+            }
+            // Impairments live in the kernel, not in the daemon: read them where the node declares
+            // one, or its label or a live change says one may be set (to clear what is no longer
+            // declared). Unreadable declared ones fail the plan now, before anything is changed.
+            let declares = spec.nodes.get(&c.key).is_some_and(|_| !spec.links(&c.key).is_empty());
+            let labelled = label(&doc, crate::impair::LABEL, "/Config/Labels").is_some();
+            if routes && c.running && (declares || labelled || Client::impair_recorded(&c.id)) {
+                match client.impair_list(&c.id).await {
+                    Ok(m) => c.impair = Some(m),
+                    Err(e) if declares => {
+                        return Err(e.context(format!("reading the impairments of node {} ({})", c.key, c.name)))
+                    }
+                    Err(_) => {}
                 }
             }
             Ok(c)

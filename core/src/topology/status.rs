@@ -1,5 +1,5 @@
-//! Status: each declared element — network, node, attachment, route — present, missing or
-//! drifted, plus what the topology owns but no longer declares, as data.
+//! Status: each declared element — network, node, attachment, route, link impairment — present,
+//! missing or drifted, plus what the topology owns but no longer declares, as data.
 //!
 //! It is the same comparison as plan (one diff, two views): an element is `present` exactly when
 //! plan has nothing to do for it, so `status` and `plan` never disagree.
@@ -20,6 +20,8 @@ pub enum ElementKind {
     Attachment,
     /// A route inside a node.
     Route,
+    /// The impairment of a node's attachment (its `link`), as the kernel has it.
+    Link,
 }
 
 /// How an element compares with its declaration.

@@ -201,8 +201,8 @@ pub fn expected(spec: &Spec) -> Vec<Cell> {
             }
             let r = model.reach(from, to);
             let (expected, source) =
-                match spec.expect.iter().enumerate().rev().find(|(_, e)| e.from == *from && e.to == *to) {
-                    Some((i, e)) => (e.reach, format!("expect[{i}]")),
+                match spec.expect.iter().enumerate().rev().find(|(_, e)| e.from == *from && e.to == *to && e.reach.is_some()) {
+                    Some((i, e)) => (e.reach.unwrap_or(r.reachable), format!("expect[{i}]")),
                     None => (r.reachable, "topology".to_string()),
                 };
             cells.push(Cell {
