@@ -1,5 +1,5 @@
 //! `docker.topology`: declare a multi-network lab as a Lua table (or load a YAML file), then
-//! `:plan()`, `:apply()`, `:destroy()`, `:status()`, `:verify()`, `:graph(fmt)`.
+//! `:plan()`, `:apply()`, `:destroy()`, `:status()`, `:verify()`, `:graph(fmt)`, `:watch{…}`.
 //!
 //! `docker.topology{…}` and `docker.topology.load("lab.yaml")` return a `Topology` object: a table
 //! with its `name` and methods written in Lua over wrapped Rust operations (so failures raise
@@ -8,7 +8,10 @@
 
 use std::sync::Arc;
 
-use dockernet_core::topology::{ApplyOptions, GraphFormat, ProgressEvent, Topology, VerifyOptions};
+use std::cell::RefCell;
+
+use dockernet_core::topology::watch::BlockingWatch;
+use dockernet_core::topology::{ApplyOptions, GraphFormat, ProgressEvent, Topology, VerifyOptions, WatchOptions};
 use dockernet_core::{BlockingClient, Error};
 use mlua::{AnyUserData, Lua, Table, UserData, Value};
 use serde::Deserialize;
@@ -21,6 +24,21 @@ use crate::runtime::class;
 pub(crate) struct LuaTopology(pub Arc<Topology>);
 
 impl UserData for LuaTopology {}
+
+/// A running `topology:watch()`, as the Lua side holds it (closing it ends the watch).
+struct LuaWatch(RefCell<Option<BlockingWatch>>);
+
+impl UserData for LuaWatch {
+    fn add_methods<M: mlua::UserDataMethods<Self>>(methods: &mut M) {
+        methods.add_meta_method(mlua::MetaMethod::Close, |_, this, _: mlua::MultiValue| {
+            this.0.borrow_mut().take();
+            Ok(())
+        });
+        methods.add_meta_method(mlua::MetaMethod::ToString, |_, this, ()| {
+            Ok(if this.0.borrow().as_ref().is_some_and(BlockingWatch::is_open) { "Watch(open)" } else { "Watch(closed)" })
+        });
+    }
+}
 
 /// Options of `:apply()`.
 #[derive(Debug, Default, Deserialize)]
@@ -49,6 +67,24 @@ function M:destroy() return self._ops.destroy(self._t) end
 function M:status() return self._ops.status(self._t) end
 function M:verify(o) return self._ops.verify(self._t, o) end
 function M:graph(fmt) return self._ops.graph(self._t, fmt) end
+-- As docker.events: a generic `for` (the watch is its to-be-closed value: leaving the loop
+-- closes it), or a callback that stops the watch by returning false.
+function M:watch(o, callback)
+  local ops = self._ops
+  if callback ~= nil and type(callback) ~= "function" then
+    error(ops.invalid("topology watch: the callback must be a function, got " .. type(callback)), 2)
+  end
+  local w = ops.watch_open(self._t, o)
+  local function step() return ops.watch_next(w) end
+  if callback == nil then return step, nil, nil, w end
+  local ok, err = pcall(function()
+    for change in step do
+      if callback(change) == false then break end
+    end
+  end)
+  ops.watch_close(w)
+  if not ok then error(err, 0) end
+end
 M.__tostring = function(t) return string.format("Topology(name=%q)", t.name) end
 local topology = setmetatable({
   load = function(path) return obj(ops.load(path)) end,
@@ -163,6 +199,45 @@ pub(crate) fn ops(lua: &Lua, client: &BlockingClient) -> mlua::Result<Table> {
             let format: GraphFormat = fmt.as_deref().unwrap_or("dot").parse().lua()?;
             c.topology_graph(&*topo(&ud)?, format).lua()
         })?,
+    )?;
+    let c = client.clone();
+    t.set(
+        "watch_open",
+        lua.create_function(move |_, (ud, o): (AnyUserData, Option<Value>)| {
+            let mut o: WatchOptions = opts(o, "topology watch")?;
+            o.remedy = Some("run topology:apply() or watch{heal = true}".into());
+            Ok(LuaWatch(RefCell::new(Some(c.topology_watch(&*topo(&ud)?, &o).lua()?))))
+        })?,
+    )?;
+    t.set(
+        "watch_next",
+        lua.create_function(|lua, w: AnyUserData| {
+            let w = w.borrow::<LuaWatch>()?;
+            let mut slot = w.0.borrow_mut();
+            let Some(watch) = slot.as_mut() else { return Ok(Value::Nil) };
+            match watch.next() {
+                Some(Ok(change)) => record(lua, "Change", &change),
+                Some(Err(e)) => {
+                    slot.take();
+                    Err(lua_err(e))
+                }
+                None => {
+                    slot.take();
+                    Ok(Value::Nil)
+                }
+            }
+        })?,
+    )?;
+    t.set(
+        "watch_close",
+        lua.create_function(|_, w: AnyUserData| {
+            w.borrow::<LuaWatch>()?.0.borrow_mut().take();
+            Ok(())
+        })?,
+    )?;
+    t.set(
+        "invalid",
+        lua.create_function(|lua, message: String| crate::error::error_table(lua, &Error::invalid(message)))?,
     )?;
     Ok(t)
 }

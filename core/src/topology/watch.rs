@@ -50,6 +50,8 @@ use crate::interrupt::Interrupt;
 pub const DEBOUNCE: Duration = Duration::from_millis(300);
 /// The longest a burst of events delays the status read.
 const SETTLE_MAX: Duration = Duration::from_secs(3);
+/// The longest wait for the next event of a container being removed or restarted.
+const TRANSIENT_WAIT: Duration = Duration::from_secs(1);
 /// The longest wait between two heal attempts.
 const BACKOFF_MAX: Duration = Duration::from_secs(30);
 /// How long a heal waits for the topology's lock (another `up` running) before the attempt fails.
@@ -404,7 +406,16 @@ impl Watcher {
     /// one; then decides the heal. `after_event`: a new event (not a heal) triggered it.
     async fn check(&mut self, after_event: bool) -> Result<()> {
         let what = format!("the status of topology {:?}", self.topology.name());
-        let status = guard(self.opts.interrupt.as_ref(), &what, self.topology.status(&self.client)).await?;
+        let mut status = guard(self.opts.interrupt.as_ref(), &what, self.topology.status(&self.client)).await?;
+        // A container being removed or restarted is caught between two events (`docker rm -f`:
+        // die … destroy, with the file system's removal between): read again once its next
+        // event came (bounded), so one removal is one line, not "stopped" then "gone".
+        for _ in 0..4 {
+            if !transient(&status) || self.wait_relevant(Some(TRANSIENT_WAIT)).await? == Wake::End {
+                break;
+            }
+            status = guard(self.opts.interrupt.as_ref(), &what, self.topology.status(&self.client)).await?;
+        }
         let now = visible(&status);
         let mut changed = false;
         for (key, e) in &now {
@@ -421,7 +432,9 @@ impl Watcher {
                 }
                 (b, _) => {
                     changed = true;
-                    let message = format!("{}: {} — {}", subject(e), drift_words(e), self.remedy);
+                    // Healing: the heal records that follow say what is done about it.
+                    let todo = if self.opts.heal { "healing" } else { self.remedy.as_str() };
+                    let message = format!("{}: {} — {todo}", subject(e), drift_words(e));
                     self.push(ChangeKind::Drift, Some(e), b.map(|b| b.state), e.detail.clone(), None, message);
                 }
             }
@@ -640,6 +653,14 @@ fn relevant(ev: &Document, name: &str, networks: &BTreeSet<String>) -> bool {
         }
         _ => false,
     }
+}
+
+/// True when a node is caught in a passing state (`removing`, `restarting`).
+fn transient(status: &Status) -> bool {
+    status.elements.iter().any(|e| {
+        e.kind == ElementKind::Node
+            && e.detail.as_deref().is_some_and(|d| d.contains("is removing") || d.contains("is restarting"))
+    })
 }
 
 /// A watch's end as an instant: numbers and durations are from now, a time is absolute.

@@ -11,7 +11,11 @@
 //!   it labelled: `down` removes it); the exit status is then 128 + the signal (130, 143, 129);
 //! - `status FILE [--json]`: each element present / missing / drifted (exit 1 unless all present);
 //! - `verify FILE [--json]`: the reachability matrix, expected vs observed (exit 1 on a mismatch);
-//! - `graph FILE [--format dot|mermaid|svg]`: the topology as a picture.
+//! - `graph FILE [--format dot|mermaid|svg]`: the topology as a picture;
+//! - `watch FILE [--heal] [--until DURATION] [--json]`: drift reported as it happens, one line
+//!   each with what to do (`--json`: one JSON record per line); `--heal` re-applies the
+//!   difference. At `--until` the exit status is 0 when the lab was last seen up to date, else 1;
+//!   Ctrl-C exits 130 (a heal in flight is rolled back first).
 //!
 //! Errors print as `Error: <message>` with exit 1; usage errors exit 2.
 
@@ -20,12 +24,13 @@ use std::path::Path;
 
 use clap::{Parser, Subcommand};
 use dockernet_core::topology::{
-    ApplyOptions, GraphFormat, LockOptions, Progress, ProgressEvent, Topology, VerifyOptions,
+    ApplyOptions, GraphFormat, LockOptions, Progress, ProgressEvent, Topology, VerifyOptions, WatchOptions,
 };
+use dockernet_core::topology::ChangeKind;
 use dockernet_core::{BlockingClient, ErrorKind};
 
 /// The verbs this module answers (the program dispatches them here).
-pub const VERBS: [&str; 6] = ["up", "down", "plan", "status", "verify", "graph"];
+pub const VERBS: [&str; 7] = ["up", "down", "plan", "status", "verify", "graph", "watch"];
 
 #[derive(Parser, Debug)]
 #[command(name = "dockernet", no_binary_name = false, about = "Topologies: declare a lab in YAML, plan it, bring it up, verify it, draw it, tear it down.")]
@@ -87,6 +92,20 @@ enum Cmd {
         /// dot, mermaid or svg (svg needs Graphviz).
         #[arg(long, short = 'f', default_value = "dot")]
         format: String,
+    },
+    /// Report drift as it happens (a node removed or disconnected by hand, a network removed…).
+    Watch {
+        /// The topology file (YAML).
+        file: String,
+        /// Re-apply the declaration whenever the daemon differs (bounded retries, logged).
+        #[arg(long)]
+        heal: bool,
+        /// Stop after this long (30s, 5m, 1h) or at this time (RFC 3339); default: until Ctrl-C.
+        #[arg(long, value_name = "DURATION")]
+        until: Option<String>,
+        /// One JSON record per line instead of text.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -205,6 +224,32 @@ fn execute(client: &BlockingClient, cmd: Cmd, out: &mut dyn Write) -> dockernet_
             let v = client.topology_verify(&load(&file)?, &VerifyOptions::default())?;
             if as_json { json(out, &v)? } else { let _ = writeln!(out, "{v}"); }
             Ok(if v.ok() { 0 } else { 1 })
+        }
+        Cmd::Watch { file, heal, until, json: as_json } => {
+            crate::runtime::handle_signals(client, None);
+            let topology = load(&file)?;
+            let opts = WatchOptions {
+                heal,
+                until: until.map(dockernet_core::events::TimeArg::Text),
+                remedy: Some(format!("run 'dockernet up {file}' or watch --heal")),
+                ..Default::default()
+            };
+            // The exit status at `--until` says how the watch left the lab: 0 up to date, 1 not.
+            let mut up = false;
+            for change in client.topology_watch(&topology, &opts)? {
+                let change = change?;
+                match change.change {
+                    ChangeKind::UpToDate => up = true,
+                    ChangeKind::Drift | ChangeKind::HealFailed => up = false,
+                    _ => {}
+                }
+                let line = if as_json { serde_json::to_string(&change)? } else { change.to_string() };
+                if writeln!(out, "{line}").and_then(|_| out.flush()).is_err() {
+                    // The reader went away (a closed pipe): stop quietly.
+                    return Ok(0);
+                }
+            }
+            Ok(if up { 0 } else { 1 })
         }
         Cmd::Graph { file, format } => {
             let format: GraphFormat = format.parse()?;
