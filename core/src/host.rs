@@ -379,8 +379,14 @@ fn read_current_context(config: &Path) -> Option<String> {
 fn context_host(dir: &Path, name: &str) -> Result<Host> {
     let id = hex::encode(Sha256::digest(name.as_bytes()));
     let meta = dir.join("contexts").join("meta").join(&id).join("meta.json");
-    let text = std::fs::read_to_string(&meta)
-        .map_err(|e| Error::invalid(format!("docker context {name:?}: cannot read {}: {e}", meta.display())))?;
+    let text = std::fs::read_to_string(&meta).map_err(|e| match e.kind() {
+        // The docker CLI's words for a name it does not know.
+        std::io::ErrorKind::NotFound => Error::invalid(format!(
+            "context {name:?} does not exist (docker context ls lists them; they are read from {})",
+            dir.join("contexts").display()
+        )),
+        _ => Error::invalid(format!("docker context {name:?}: cannot read {}: {e}", meta.display())),
+    })?;
     let doc: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| Error::invalid(format!("docker context {name:?}: {}: {e}", meta.display())))?;
     let url = doc

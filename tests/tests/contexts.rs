@@ -79,7 +79,7 @@ fn context_errors_name_the_problem() {
     let cfg = Config::new();
     let out = dockernet(&cfg, &["--context", "nope", "network", "ls"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(text(&out).contains("\"nope\""), "{}", text(&out));
+    assert!(text(&out).contains("context \"nope\" does not exist"), "{}", text(&out));
     let out = dockernet(&cfg, &["-H", "unix:///var/run/docker.sock", "--context", "lab", "-e", "print(1)"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("either specify --host or --context"), "{}", text(&out));
