@@ -11,6 +11,14 @@
 //! proves the overlay's data path, the name proves the swarm's DNS across hosts. These checks are
 //! extra cells after the matrix (`name` set), expected as the address cell of the same pair.
 //!
+//! **Links measured.** Each pair's ping run also gives its round-trip time (min/avg/max, ms) and
+//! its loss (%), shown next to the impairments the two ends declare on the network pinged
+//! (`link`). An `expect` entry may bound them (`rtt_ms = {min = 80}`, `loss_pct = {max = 5}`) and
+//! ask for more echo requests (`count`, at most [`MAX_PING_COUNT`]; 20 when it bounds something
+//! and says no count): a pair outside its bounds is a mismatch like a reach mismatch, listed
+//! with what was measured. Several echo requests go out 0.2 s apart (`ping -i 0.2`), so 100 take
+//! 20 s.
+//!
 //! Bounded on every axis: only the topology's own running containers ping, only each other's
 //! addresses; one exec per source node runs its pings in parallel batches of 32 (a ping waits at
 //! most `timeout` seconds); at most `concurrency` sources at once; a pair that contradicts its
@@ -26,7 +34,7 @@ use serde::{Deserialize, Serialize};
 
 use super::hosts::Hosts;
 use super::routes::Model;
-use super::spec::Spec;
+use super::spec::{Bounds, Spec, DEFAULT_MEASURE_COUNT, MAX_PING_COUNT};
 use super::state::observe;
 use crate::container::{Command, ExecOptions};
 use crate::error::{Error, Result};
@@ -53,7 +61,7 @@ impl Default for VerifyOptions {
 }
 
 /// One ordered pair of nodes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Cell {
     /// The node that pings.
     pub from: String,
@@ -79,6 +87,67 @@ pub struct Cell {
     /// For a check by name (across hosts): the name pinged instead of an address.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Echo requests sent for this pair (verify's `count`, or the expectation's).
+    pub count: u32,
+    /// Round-trip times measured, in ms (`None`: no answer, or not measured).
+    pub rtt_ms: Option<Rtt>,
+    /// Share of echo requests unanswered, in percent (`None`: not measured).
+    pub loss_pct: Option<f64>,
+    /// The impairments the two ends declare on the network pinged (`client: delay 40ms`), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    /// Bounds an expectation puts on `rtt_ms` (its `min` applies to the fastest echo, its `max`
+    /// to the average) and where they come from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expect_rtt_ms: Option<Bounds>,
+    /// Bounds an expectation puts on `loss_pct`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expect_loss_pct: Option<Bounds>,
+    /// The expectation the bounds and count come from (`expect[2]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measure_source: Option<String>,
+}
+
+/// Round-trip times of one pair's echo requests, in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Rtt {
+    /// The fastest.
+    pub min: f64,
+    /// The average.
+    pub avg: f64,
+    /// The slowest.
+    pub max: f64,
+}
+
+impl Cell {
+    /// True when what was measured is within the expectation's bounds (no bounds: true).
+    pub fn within_bounds(&self) -> bool {
+        let rtt = self.expect_rtt_ms.is_none_or(|b| {
+            self.rtt_ms.is_some_and(|r| b.min.is_none_or(|m| r.min >= m) && b.max.is_none_or(|m| r.avg <= m))
+        });
+        let loss = self.expect_loss_pct.is_none_or(|b| self.loss_pct.is_some_and(|l| b.contains(l)));
+        rtt && loss
+    }
+
+    /// What was measured beyond reach: `rtt 40.1/41.0/45.2 ms, loss 5% of 20`, or `None`.
+    pub fn measured(&self) -> Option<String> {
+        let loss = self.loss_pct?;
+        let rtt = match self.rtt_ms {
+            Some(r) => format!("rtt {:.1}/{:.1}/{:.1} ms, ", r.min, r.avg, r.max),
+            None => String::new(),
+        };
+        Some(format!("{rtt}loss {}% of {}", round2(loss), self.count))
+    }
+
+    /// True when the cell is worth a line in the link listing: declared impairments, bounds, or
+    /// more than one echo request.
+    fn shows_link(&self) -> bool {
+        self.link.is_some() || self.expect_rtt_ms.is_some() || self.expect_loss_pct.is_some() || self.count > 1
+    }
+}
+
+fn round2(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
 }
 
 /// A reachability matrix.
@@ -181,6 +250,28 @@ impl fmt::Display for Verification {
                     c.source,
                     c.why
                 )?;
+                if c.observed == Some(c.expected) && !c.within_bounds() {
+                    let mut want = Vec::new();
+                    if let Some(b) = c.expect_rtt_ms {
+                        want.push(format!("rtt_ms {b}"));
+                    }
+                    if let Some(b) = c.expect_loss_pct {
+                        want.push(format!("loss_pct {b}"));
+                    }
+                    let src = c.measure_source.as_deref().unwrap_or("expect");
+                    let got = c.measured().unwrap_or_else(|| "nothing measured".into());
+                    write!(f, ", but expected {} ({src}), measured {got}", want.join(", "))?;
+                }
+            }
+        }
+        let links: Vec<&Cell> = self.cells.iter().filter(|c| c.shows_link() && c.name.is_none()).collect();
+        if !links.is_empty() {
+            write!(f, "\n  links:")?;
+            for c in links {
+                let on = c.network.as_deref().map(|n| format!(" on {n}")).unwrap_or_default();
+                let got = c.measured().unwrap_or_else(|| "not measured".into());
+                let declared = c.link.as_deref().map(|l| format!(" (declared: {l})")).unwrap_or_default();
+                write!(f, "\n    {} → {}{on}: {got}{declared}", c.from, c.to)?;
             }
         }
         Ok(())
@@ -200,6 +291,11 @@ pub fn expected(spec: &Spec) -> Vec<Cell> {
                 continue;
             }
             let r = model.reach(from, to);
+            let link = declared_links(spec, from, to, r.network.as_deref());
+            // The last entry for the pair that bounds the link or asks for a count.
+            let measuring = spec.expect.iter().enumerate().rev().find(|(_, e)| {
+                e.from == *from && e.to == *to && (e.rtt_ms.is_some() || e.loss_pct.is_some() || e.count.is_some())
+            });
             let (expected, source) =
                 match spec.expect.iter().enumerate().rev().find(|(_, e)| e.from == *from && e.to == *to && e.reach.is_some()) {
                     Some((i, e)) => (e.reach.unwrap_or(r.reachable), format!("expect[{i}]")),
@@ -217,6 +313,13 @@ pub fn expected(spec: &Spec) -> Vec<Cell> {
                 ok: false,
                 error: None,
                 name: None,
+                count: 1,
+                rtt_ms: None,
+                loss_pct: None,
+                link,
+                expect_rtt_ms: measuring.and_then(|(_, e)| e.rtt_ms),
+                expect_loss_pct: measuring.and_then(|(_, e)| e.loss_pct),
+                measure_source: measuring.map(|(i, _)| format!("expect[{i}]")),
             });
         }
     }
@@ -241,11 +344,32 @@ fn by_name_cells(spec: &Spec, cells: &[Cell]) -> Vec<Cell> {
         .collect()
 }
 
-/// One exec's worth of pings: `R <cell> <0|1>` per target (an address or a name), in batches
-/// of 32.
+/// The impairments `from` and `to` declare on `network`: `client: delay 40ms; server: loss 1%`.
+fn declared_links(spec: &Spec, from: &str, to: &str, network: Option<&str>) -> Option<String> {
+    let net = network?;
+    let parts: Vec<String> =
+        [from, to].iter().filter_map(|n| spec.link(n, net).map(|l| format!("{n}: {l}"))).collect();
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+/// How many echo requests the pair of cell `c` gets: its expectation's `count`, 20 when it
+/// bounds rtt or loss without one, else verify's `count` — at most [`MAX_PING_COUNT`].
+fn pings_for(spec: &Spec, c: &Cell, default: u32) -> u32 {
+    let e = c.measure_source.as_deref().and_then(|s| s.strip_prefix("expect[")?.strip_suffix(']')?.parse::<usize>().ok());
+    let n = match e.and_then(|i| spec.expect.get(i)) {
+        Some(e) => e.count.unwrap_or(if e.rtt_ms.is_some() || e.loss_pct.is_some() { DEFAULT_MEASURE_COUNT } else { default }),
+        None => default,
+    };
+    n.clamp(1, MAX_PING_COUNT)
+}
+
+/// One exec's worth of pings: `R <cell> <0|1> <ping's summary lines>` per target (an address or
+/// a name), in batches of 32. Several echo requests go 0.2 s apart.
 fn ping_script(targets: &[(usize, String)], count: u32, timeout: u32) -> String {
+    let interval = if count > 1 { " -i 0.2" } else { "" };
     let mut s = format!(
-        "p() {{ if ping -c {count} -W {timeout} \"$2\" >/dev/null 2>&1; then echo \"R $1 0\"; else echo \"R $1 1\"; fi; }}\n"
+        "p() {{ o=$(ping -c {count}{interval} -W {timeout} \"$2\" 2>&1); r=$?; \
+         echo \"R $1 $r $(echo \"$o\" | grep -E 'transmitted|min/avg' | tr '\\n' ' ')\"; }}\n"
     );
     for chunk in targets.chunks(32) {
         for (i, ip) in chunk {
@@ -261,9 +385,45 @@ fn parse_results(out: &str) -> BTreeMap<usize, bool> {
         .filter_map(|l| {
             let w: Vec<&str> = l.split_whitespace().collect();
             match w.as_slice() {
-                ["R", i, rc] => Some((i.parse().ok()?, *rc == "0")),
+                ["R", i, rc, ..] => Some((i.parse().ok()?, *rc == "0")),
                 _ => None,
             }
+        })
+        .collect()
+}
+
+/// What one pair's ping summary says: loss in percent and round-trip times, from busybox
+/// (`3 packets transmitted, 2 packets received, 33% packet loss` / `round-trip min/avg/max =
+/// 0.1/0.2/0.3 ms`) or iputils (`3 received`, `rtt min/avg/max/mdev = …`). The loss is computed
+/// from the counts (ping rounds its percentage).
+fn parse_stats(line: &str) -> (Option<f64>, Option<Rtt>) {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let num = |w: &str| w.trim_end_matches(',').parse::<f64>().ok();
+    // The number before `[packets] transmitted` / `[packets] received`.
+    let count_before = |word: &str| {
+        let i = words.iter().position(|w| w.starts_with(word))?;
+        let j = if i >= 2 && words[i - 1] == "packets" { i - 2 } else { i.checked_sub(1)? };
+        num(words[j])
+    };
+    let (sent, got) = (count_before("transmitted"), count_before("received"));
+    let loss = match (sent, got) {
+        (Some(s), Some(g)) if s > 0.0 => Some(round2((s - g).max(0.0) / s * 100.0)),
+        _ => None,
+    };
+    let rtt = words.iter().position(|w| w.contains("min/avg/max")).and_then(|i| {
+        let vals: Vec<f64> = words.get(i + 2)?.split('/').filter_map(|v| v.parse().ok()).collect();
+        (vals.len() >= 3).then(|| Rtt { min: vals[0], avg: vals[1], max: vals[2] })
+    });
+    (loss, rtt)
+}
+
+/// [`parse_stats`] of each result line, by cell.
+fn parse_all_stats(out: &str) -> BTreeMap<usize, (Option<f64>, Option<Rtt>)> {
+    out.lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix("R ")?;
+            let i: usize = rest.split_whitespace().next()?.parse().ok()?;
+            Some((i, parse_stats(rest)))
         })
         .collect()
 }
@@ -274,23 +434,39 @@ type Sources = BTreeMap<String, (String, Vec<(usize, String)>)>;
 /// Pings from each source (one exec per source, `concurrency` sources at once) and records the
 /// result, or why there is none, in the cells.
 async fn measure(hosts: &Hosts<'_>, spec: &Spec, cells: &mut [Cell], sources: &Sources, opts: &VerifyOptions) {
-    let (count, timeout) = (opts.count.max(1), opts.timeout.max(1));
+    let (count, timeout) = (opts.count.clamp(1, MAX_PING_COUNT), opts.timeout.max(1));
     // Owned work items: a stream over borrowed ones would make the future lose `Send`. Each
     // source pings from its own host's daemon.
-    type Work = (String, String, Vec<(usize, String)>, Option<String>);
-    type Run = (String, std::result::Result<BTreeMap<usize, bool>, String>);
+    type Work = (String, String, Vec<(usize, String)>, Option<String>, String);
+    type Stats = BTreeMap<usize, (Option<f64>, Option<Rtt>)>;
+    type Run = (String, std::result::Result<(BTreeMap<usize, bool>, Stats), String>);
+    for (_, targets) in sources.values() {
+        for (i, _) in targets {
+            let n = pings_for(spec, &cells[*i], count);
+            cells[*i].count = n;
+        }
+    }
     let work: Vec<Work> = sources
         .iter()
         .filter(|(_, (_, t))| !t.is_empty())
-        .map(|(from, (id, t))| (from.clone(), id.clone(), t.clone(), spec.node_host(from).map(str::to_string)))
+        .map(|(from, (id, t))| {
+            // One script, a part per echo count (pairs that ask for more pings get them).
+            let mut by_count: BTreeMap<u32, Vec<(usize, String)>> = BTreeMap::new();
+            for (i, target) in t {
+                by_count.entry(cells[*i].count).or_default().push((*i, target.clone()));
+            }
+            let script: String = by_count.iter().map(|(n, ts)| ping_script(ts, *n, timeout)).collect();
+            (from.clone(), id.clone(), t.clone(), spec.node_host(from).map(str::to_string), script)
+        })
         .collect();
     let runs: Vec<Run> = stream::iter(work)
-        .map(|(from, id, targets, host)| async move {
+        .map(|(from, id, targets, host, script)| async move {
             let client = hosts.of(host.as_deref());
-            let cmd = Command(vec!["sh".into(), "-c".into(), ping_script(&targets, count, timeout)]);
+            let cmd = Command(vec!["sh".into(), "-c".into(), script]);
             let r = match client.container_exec(&id, &cmd, &ExecOptions::default()).await {
                 Ok(out) => {
-                    let res = parse_results(&String::from_utf8_lossy(&out.stdout));
+                    let text = String::from_utf8_lossy(&out.stdout);
+                    let res = parse_results(&text);
                     if res.len() < targets.len() {
                         Err(format!(
                             "ping did not run in {from} (exit {}): {}",
@@ -298,7 +474,7 @@ async fn measure(hosts: &Hosts<'_>, spec: &Spec, cells: &mut [Cell], sources: &S
                             String::from_utf8_lossy(&out.stderr).trim()
                         ))
                     } else {
-                        Ok(res)
+                        Ok((res, parse_all_stats(&text)))
                     }
                 }
                 Err(e) => Err(e.message().to_string()),
@@ -310,11 +486,12 @@ async fn measure(hosts: &Hosts<'_>, spec: &Spec, cells: &mut [Cell], sources: &S
         .await;
     for (from, r) in runs {
         match r {
-            Ok(res) => {
+            Ok((res, stats)) => {
                 for (i, reached) in res {
                     if let Some(c) = cells.get_mut(i) {
                         c.observed = Some(reached);
                         c.error = None;
+                        (c.loss_pct, c.rtt_ms) = stats.get(&i).copied().unwrap_or((None, None));
                     }
                 }
             }
@@ -327,7 +504,7 @@ async fn measure(hosts: &Hosts<'_>, spec: &Spec, cells: &mut [Cell], sources: &S
         }
     }
     for c in cells.iter_mut() {
-        c.ok = c.observed == Some(c.expected);
+        c.ok = c.observed == Some(c.expected) && c.within_bounds();
     }
 }
 
@@ -454,6 +631,50 @@ mod tests {
         let text = v.to_string();
         assert!(text.contains("6 pairs + 2 by name, 7 as expected, 1 mismatch"), "{text}");
         assert!(text.contains("y → x (by name x on span): expected reachable"), "{text}");
+    }
+
+    /// Loss and round-trip times come from busybox's and iputils' summaries; bounds from an
+    /// expectation decide `ok` and a pair outside them is listed with what was measured.
+    #[test]
+    fn links_are_measured_against_bounds() {
+        let busybox = "0 0 20 packets transmitted, 14 packets received, 30% packet loss round-trip min/avg/max = 0.1/0.2/0.9 ms";
+        let (loss, rtt) = parse_stats(busybox);
+        assert_eq!(loss, Some(30.0));
+        assert_eq!(rtt, Some(Rtt { min: 0.1, avg: 0.2, max: 0.9 }));
+        let iputils = "3 1 3 packets transmitted, 1 received, 66.6667% packet loss, time 2003ms rtt min/avg/max/mdev = 50.1/50.2/50.3/0.1 ms";
+        assert_eq!(parse_stats(iputils), (Some(66.67), Some(Rtt { min: 50.1, avg: 50.2, max: 50.3 })));
+        assert_eq!(parse_stats("5 1 2 packets transmitted, 0 packets received, 100% packet loss").1, None);
+        assert_eq!(parse_all_stats(&format!("R {busybox}\nnoise")).len(), 1);
+        assert!(ping_script(&[(0, "10.0.0.1".into())], 20, 1).contains("ping -c 20 -i 0.2 -W 1"));
+
+        let s = spec(
+            "name: t\nnetworks: {a: {}}\nnodes:\n  x: {image: i, networks: {a: {link: {loss: 30%}}}}\n  \
+             y: {image: i, networks: [a]}\nexpect: [{from: x, to: y, loss_pct: {min: 10, max: 50}}, \
+             {from: y, to: x, rtt_ms: {min: 80}, count: 5}]\n",
+        );
+        let mut cells = expected(&s);
+        let xy = cells.iter().position(|c| c.from == "x").unwrap();
+        assert_eq!(cells[xy].link.as_deref(), Some("x: loss 30%"));
+        assert_eq!(cells[xy].expect_loss_pct, Some(Bounds { min: Some(10.0), max: Some(50.0) }));
+        assert_eq!(pings_for(&s, &cells[xy], 1), DEFAULT_MEASURE_COUNT);
+        let yx = 1 - xy;
+        assert_eq!(pings_for(&s, &cells[yx], 1), 5);
+        assert!(cells[yx].expected, "an expectation without reach keeps the model's");
+        for c in &mut cells {
+            c.observed = Some(true);
+            c.count = 20;
+            c.loss_pct = Some(30.0);
+            c.rtt_ms = Some(Rtt { min: 0.1, avg: 0.2, max: 0.9 });
+            c.ok = c.observed == Some(c.expected) && c.within_bounds();
+        }
+        assert!(cells[xy].ok && !cells[yx].ok);
+        let v = Verification { topology: "t".into(), nodes: vec!["x".into(), "y".into()], cells };
+        let text = v.to_string();
+        assert!(
+            text.contains("but expected rtt_ms ≥ 80 (expect[1]), measured rtt 0.1/0.2/0.9 ms, loss 30% of 20"),
+            "{text}"
+        );
+        assert!(text.contains("x → y on a: rtt 0.1/0.2/0.9 ms, loss 30% of 20 (declared: x: loss 30%)"), "{text}");
     }
 
     /// Pings run in batches and report per cell; a mismatch is shown in the matrix and listed.
