@@ -54,7 +54,9 @@ class Verification(Result):
         from html import escape
 
         nodes = self.get("nodes", [])
-        cells = {(c["from"], c["to"]): c for c in self.get("cells", [])}
+        # The matrix shows the pings by address; checks by name (pairs across hosts) are listed
+        # only when they mismatch.
+        cells = {(c["from"], c["to"]): c for c in self.get("cells", []) if c.get("name") is None}
         head = "".join(f"<th>{escape(n)}</th>" for n in nodes)
         rows = []
         for a in nodes:
@@ -91,8 +93,11 @@ class Verification(Result):
         def yes_no(b: Any) -> str:
             return "reachable" if b else "unreachable"
 
-        address, network = c.get("address"), c.get("network")
-        target = f" ({address} on {network})" if address and network else (f" (on {network})" if network else "")
+        address, network, name = c.get("address"), c.get("network"), c.get("name")
+        if name and network:
+            target = f" (by name {name} on {network})"
+        else:
+            target = f" ({address} on {network})" if address and network else (f" (on {network})" if network else "")
         if c.get("observed") is not None:
             observed = yes_no(c["observed"])
         else:
