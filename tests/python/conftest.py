@@ -20,14 +20,17 @@ What does not live here: assertions about dockernet's behaviour (those are the t
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import itertools
+import json
 import os
+import pathlib
 import random
 import subprocess
 import threading
 import time
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 import pytest
 
@@ -43,6 +46,43 @@ _handed_out: set[ipaddress.IPv4Network] = set()
 _handed_out_lock = threading.Lock()
 
 T = TypeVar("T")
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def harness_bin(name: str) -> pathlib.Path:
+    """A harness binary of tests/src/bin (``private-daemons``, ``private-sshd``, ``private-podman``)
+    from `cargo build --workspace --bins`. python-test.sh points CARGO_TARGET_DIR at maturin's own
+    target, so the workspace's target/ is looked at first."""
+    candidates = [ROOT / "target"]
+    if os.environ.get("CARGO_TARGET_DIR"):
+        candidates.append(ROOT / os.environ["CARGO_TARGET_DIR"])
+    for target in candidates:
+        path = target / "debug" / name
+        if path.is_file():
+            return path
+    raise AssertionError(f"{name} is missing under {[str(c) for c in candidates]}: run cargo build --workspace --bins first")
+
+
+@contextlib.contextmanager
+def harness(name: str, *args: str, start_within: float = 180) -> Iterator[list[dict[str, Any]]]:
+    """Runs a harness binary, which prints one JSON object a line about what it started, then
+    ``ready``; yields those objects. Closing its stdin (on leaving, also after a failure) makes it
+    tear everything down; leaving waits for that, at most 120 s."""
+    proc = subprocess.Popen([str(harness_bin(name)), *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdin is not None
+    lines: list[dict[str, Any]] = []
+    try:
+        deadline = time.monotonic() + start_within
+        for line in proc.stdout:
+            if line.strip() == "ready":
+                break
+            lines.append(json.loads(line))
+            assert time.monotonic() < deadline, f"{name} took more than {start_within} s to start"
+        yield lines
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=120)
 
 
 def unique(what: str = "") -> str:

@@ -7,15 +7,12 @@ loudly — only when Podman cannot be installed on the machine."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import time
 from typing import Iterator
 
 import pytest
 
 import dockernet
-from test_swarm import _private_daemons_bin
+from conftest import harness
 
 TEST_IMAGE = "dockernet-testbox:latest"
 
@@ -23,26 +20,13 @@ TEST_IMAGE = "dockernet-testbox:latest"
 @pytest.fixture(scope="module")
 def podman() -> Iterator[dockernet.Client]:
     """A client for the private Podman service (one per module: see tests/src/podman.rs)."""
-    binary = _private_daemons_bin().with_name("private-podman")
-    assert binary.is_file(), f"{binary} is missing: run cargo build --workspace --bins first"
-    proc = subprocess.Popen([str(binary)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None and proc.stdin is not None
-    info: dict[str, str] = {}
-    try:
-        deadline = time.monotonic() + 180
-        for line in proc.stdout:
-            if line.strip() == "ready":
-                break
-            info.update(json.loads(line))
-            assert time.monotonic() < deadline, "private-podman took more than 180 s"
+    with harness("private-podman") as lines:
+        info: dict[str, str] = {k: v for d in lines for k, v in d.items()}
         if "skip" in info:
             print(f"\n!!!!!!!! SKIPPED: Podman cannot be installed here, the Podman tests did NOT run: {info['skip']}\n")
             pytest.skip(f"PODMAN CANNOT BE INSTALLED HERE: {info['skip']}")
         assert "host" in info, f"private-podman did not start: {info}"
         yield dockernet.Client(base_url=info["host"])
-    finally:
-        proc.stdin.close()
-        proc.wait(timeout=120)
 
 
 def test_networks_and_a_connected_container(podman: dockernet.Client) -> None:

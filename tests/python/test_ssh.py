@@ -6,7 +6,6 @@ test's key and known_hosts (nothing in ``~/.ssh`` is read or changed)."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import time
 from typing import Dict, Iterator
@@ -14,7 +13,7 @@ from typing import Dict, Iterator
 import pytest
 
 import dockernet
-from test_swarm import _private_daemons_bin
+from conftest import harness
 
 TEST_IMAGE = "dockernet-testbox:latest"
 
@@ -22,25 +21,12 @@ TEST_IMAGE = "dockernet-testbox:latest"
 @pytest.fixture
 def remote(monkeypatch: pytest.MonkeyPatch) -> Iterator[Dict[str, str]]:
     """``{"url", "path", "host"}`` of a daemon behind sshd; ``PATH`` set for the test's ssh."""
-    binary = _private_daemons_bin().with_name("private-sshd")
-    assert binary.is_file(), f"{binary} is missing: run cargo build --workspace --bins first"
-    proc = subprocess.Popen([str(binary)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None and proc.stdin is not None
-    info: Dict[str, str] = {}
-    try:
-        deadline = time.monotonic() + 180
-        for line in proc.stdout:
-            if line.strip() == "ready":
-                break
-            info.update(json.loads(line))
-            assert time.monotonic() < deadline, "private-sshd took more than 180 s"
+    with harness("private-sshd") as lines:
+        info: Dict[str, str] = {k: v for d in lines for k, v in d.items()}
         assert "url" in info, f"private-sshd did not start: {info}"
         monkeypatch.setenv("PATH", info["path"])
         monkeypatch.delenv("DOCKER_CONTEXT", raising=False)
         yield info
-    finally:
-        proc.stdin.close()
-        proc.wait(timeout=120)
 
 
 def _on_daemon(info: Dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -5,9 +5,6 @@ machine's own daemon is never put in a swarm. An attachable overlay created with
 
 from __future__ import annotations
 
-import json
-import os
-import pathlib
 import subprocess
 import time
 from typing import Any, Dict, Iterator
@@ -15,45 +12,18 @@ from typing import Any, Dict, Iterator
 import pytest
 
 import dockernet
+from conftest import harness
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 TEST_IMAGE = "dockernet-testbox:latest"
-
-
-def _private_daemons_bin() -> pathlib.Path:
-    """The harness binary from `cargo build --workspace --bins`. python-test.sh points
-    CARGO_TARGET_DIR at maturin's own target, so the workspace's target/ is looked at first."""
-    candidates = [ROOT / "target"]
-    if os.environ.get("CARGO_TARGET_DIR"):
-        candidates.append(ROOT / os.environ["CARGO_TARGET_DIR"])
-    for target in candidates:
-        path = target / "debug" / "private-daemons"
-        if path.is_file():
-            return path
-    raise AssertionError(f"private-daemons is missing under {[str(c) for c in candidates]}: run cargo build --workspace --bins first")
 
 
 @pytest.fixture
 def hosts() -> Iterator[Dict[str, Dict[str, str]]]:
-    """Two private daemons, ``a`` and ``b``; torn down when the fixture ends (stdin closed)."""
-    proc = subprocess.Popen(
-        [str(_private_daemons_bin()), "a", "b"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    assert proc.stdout is not None and proc.stdin is not None
-    found: Dict[str, Dict[str, str]] = {}
-    try:
-        deadline = time.monotonic() + 180
-        for line in proc.stdout:
-            if line.strip() == "ready":
-                break
-            d = json.loads(line)
-            found[d["name"]] = d
-            assert time.monotonic() < deadline, "private daemons took more than 180 s"
+    """Two private daemons, ``a`` and ``b``; torn down when the fixture ends."""
+    with harness("private-daemons", "a", "b") as lines:
+        found = {d["name"]: d for d in lines}
         assert set(found) == {"a", "b"}, f"private-daemons did not start: {found}"
         yield found
-    finally:
-        proc.stdin.close()
-        proc.wait(timeout=120)
 
 
 def _docker(host: str, *args: str) -> str:

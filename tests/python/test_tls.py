@@ -5,38 +5,25 @@ nothing listens on the machine's own network."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
-import time
 from typing import Any, Dict, Iterator
 
 import pytest
 
 import dockernet
-from test_swarm import _private_daemons_bin
+from conftest import harness
 
 HOST = "tcp://127.0.0.1:2376"
 
 
 @pytest.fixture
 def tls_daemon() -> Iterator[Dict[str, Any]]:
-    proc = subprocess.Popen([str(_private_daemons_bin()), "--tls", "t"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None and proc.stdin is not None
-    info: Dict[str, Any] = {}
-    try:
-        deadline = time.monotonic() + 180
-        for line in proc.stdout:
-            if line.strip() == "ready":
-                break
-            info.update(json.loads(line))
-            assert time.monotonic() < deadline
+    with harness("private-daemons", "--tls", "t") as lines:
+        info: Dict[str, Any] = {k: v for d in lines for k, v in d.items()}
         assert "tls" in info and "netns" in info, info
         yield info
-    finally:
-        proc.stdin.close()
-        proc.wait(timeout=120)
 
 
 def _in_netns(info: Dict[str, Any], code: str, env: Dict[str, str]) -> subprocess.CompletedProcess[str]:
