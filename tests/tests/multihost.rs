@@ -97,6 +97,8 @@ fn a_lab_across_two_hosts() {
     let out = dn(a, &["verify", f]);
     assert!(out.status.success(), "verify:\n{}", text(&out));
     assert!(text(&out).contains("0 mismatches"), "{}", text(&out));
+    // verify itself pings by name across hosts: web ↔ db share the overlay.
+    assert!(text(&out).contains("+ 2 by name"), "{}", text(&out));
     let ping = a
         .docker()
         .args(["exec", &format!("{name}-web"), "ping", "-c", "1", "-W", "3", "database"])
@@ -220,4 +222,125 @@ fn bad_host_declarations_name_their_path() {
         assert_eq!(e.kind(), ErrorKind::Invalid, "{body}: {e}");
         assert!(e.message().contains(want), "{body}:\n  want {want:?}\n  got {e}");
     }
+}
+
+/// The Lua side of a lab across hosts: `docker.topology{hosts=…, swarm=…}` run by the `dockernet`
+/// binary (`LUA_LAB` below).
+const LUA_LAB: &str = r#"
+local function check(cond, what, detail) if not cond then error(what .. "\n" .. tostring(detail), 0) end end
+local t = docker.topology {
+  name = os.getenv("DNT_NAME"),
+  hosts = {
+    a = { host = os.getenv("DNT_A"), advertise_addr = os.getenv("DNT_A_IP") },
+    b = { host = os.getenv("DNT_B"), advertise_addr = os.getenv("DNT_B_IP") },
+  },
+  swarm = { manager = "a" },
+  pool = "10.233.0.0/16",
+  image = os.getenv("DNT_IMAGE"),
+  networks = { span = {}, local_a = {}, local_b = {} },
+  nodes = {
+    web = { host = "a", command = { "sleep", "infinity" }, networks = { "span", "local_a" } },
+    db = { host = "b", command = { "sleep", "infinity" }, networks = { "span", "local_b" } },
+    cache = { host = "b", command = { "sleep", "infinity" }, networks = { "local_b" } },
+  },
+  expect = {
+    { from = "web", to = "db", reach = true },
+    { from = "web", to = "cache", reach = false },
+  },
+}
+local ok, err = pcall(function()
+  local p = t:plan()
+  print(p.summary)
+  check(p.summary:find("[a] form a swarm with a as its manager", 1, true), "plan: no swarm init", p.summary)
+  check(p.summary:find("[b] join the swarm of a", 1, true), "plan: no join", p.summary)
+  local applied = t:apply()
+  print(applied.summary)
+  local v = t:verify()
+  print(v.summary)
+  check(v.ok, "verify failed", v.summary)
+  local by_ip, by_name, denial = false, false, false
+  for _, c in ipairs(v.cells) do
+    if c.from == "web" and c.to == "db" and c.name == nil then by_ip = c.observed == true and c.address ~= nil end
+    if c.from == "web" and c.to == "db" and c.name == "db" then by_name = c.observed == true end
+    if c.from == "web" and c.to == "cache" then denial = c.observed == false and c.ok end
+  end
+  check(by_ip, "web did not reach db by address across hosts", v.summary)
+  check(by_name, "web did not reach db by name across hosts", v.summary)
+  check(denial, "the expected denial web -> cache did not hold", v.summary)
+  local s = t:status()
+  print(s.summary)
+  for _, e in ipairs(s.elements) do check(e.state == "present", "status: " .. e.path .. " is " .. e.state, s.summary) end
+  local again = t:plan()
+  check(#again.actions == 0, "re-plan after apply is not empty", again.summary)
+  print("LUA-LAB-OK")
+end)
+local d = t:destroy()
+print(d.summary)
+if not ok then error(err, 0) end
+"#;
+
+/// The same two-host lab from Lua: plan names the swarm steps, apply, verify reaches across hosts
+/// by address and by name with the expected denial holding, status all present, an empty re-plan,
+/// and destroy leaves both daemons out of a swarm with nothing of the lab. First, on the same
+/// pair, `pull`: an image no host has is refused with a hint at `pull: true`, and with it the
+/// pull is tried on the host and its failure names the image (a registry on the daemon's own
+/// loopback that does not exist: nothing leaves the machine).
+#[test]
+fn a_lab_across_two_hosts_from_lua_and_pull() {
+    let set = PrivateDaemons::start(&["a", "b"]);
+    let (a, b) = (set.get("a"), set.get("b"));
+    let name = unique("lualab");
+    let dir = std::env::temp_dir().join(format!("{name}-files"));
+
+    // pull: refused without it, tried (and failing, naming the image) with it.
+    let nope = "127.0.0.1:9/dockernet-nope:1";
+    let pull_lab = |pull: bool| {
+        format!(
+            "name: {name}p\nhosts: {{a: {{host: \"{ah}\"}}}}\npull: {pull}\npool: 10.234.0.0/16\nnetworks: [n]\n\
+             nodes: {{x: {{host: a, image: \"{nope}\", command: [sleep, infinity], networks: [n]}}}}\n",
+            ah = a.host()
+        )
+    };
+    let f = write(&dir, "nopull.yaml", &pull_lab(false));
+    let out = dn(a, &["plan", f.to_str().unwrap()]);
+    let t = text(&out);
+    assert!(!out.status.success(), "{t}");
+    assert!(
+        t.contains(&format!("nodes.x.image: \"{nope}\" is on none of the hosts (a)")) && t.contains("pull: true"),
+        "refusal without pull: true:\n{t}"
+    );
+    let f = write(&dir, "pull.yaml", &pull_lab(true));
+    let out = dn(a, &["plan", f.to_str().unwrap()]);
+    assert!(text(&out).contains(&format!("[a] pull image {nope}")), "{}", text(&out));
+    let out = dn(a, &["up", f.to_str().unwrap()]);
+    let t = text(&out);
+    assert!(!out.status.success(), "a pull from a registry that does not exist succeeded:\n{t}");
+    assert!(t.contains(&format!("pull image \"{nope}\"")), "the error names the pull and the image:\n{t}");
+    let (ctrs, nets) = topology_objects(&a.client(), &format!("{name}p"));
+    assert!(ctrs.is_empty() && nets.is_empty(), "the failed apply was rolled back: {ctrs:?} {nets:?}");
+
+    // The lab from Lua, bounded: a hung step cannot hold the test past 5 minutes.
+    let script = write(&dir, "lab.lua", LUA_LAB);
+    let out = Command::new("timeout")
+        .args(["-k", "10", "300"])
+        .arg(dockernet_bin())
+        .arg(&script)
+        .env("DNT_NAME", &name)
+        .env("DNT_A", a.host())
+        .env("DNT_B", b.host())
+        .env("DNT_A_IP", a.ip.to_string())
+        .env("DNT_B_IP", b.ip.to_string())
+        .env("DNT_IMAGE", TEST_IMAGE)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let t = text(&out);
+    assert!(out.status.success() && t.contains("LUA-LAB-OK"), "the Lua lab:\n{t}");
+    assert!(t.contains("+ 2 by name") && t.contains("0 mismatches"), "verify by name across hosts:\n{t}");
+    for d in [a, b] {
+        let (ctrs, nets) = topology_objects(&d.client(), &name);
+        assert!(ctrs.is_empty() && nets.is_empty(), "left on {}: {ctrs:?} {nets:?}", d.name);
+        assert_eq!(swarm_state(d), "inactive", "the swarm the Lua lab formed is gone on {}", d.name);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
