@@ -33,6 +33,26 @@ use serde_json::{json, Value};
 pub use dockernet_core;
 
 pub mod daemons;
+
+/// The protocol of the harness binaries (`private-daemons`, `-sshd`, `-podman`) that other
+/// suites drive: prints each of `lines` as one JSON line, then `ready`, then waits until standard
+/// input closes (the caller owns the lifetime: its exit closes the pipe too). The caller then
+/// drops what it started.
+pub fn announce_and_wait_for_eof(lines: impl IntoIterator<Item = Value>) {
+    use std::io::{BufRead, Write};
+    let mut out = std::io::stdout().lock();
+    for line in lines {
+        let _ = writeln!(out, "{line}");
+    }
+    let _ = writeln!(out, "ready");
+    let _ = out.flush();
+    drop(out);
+    let mut sink = String::new();
+    let stdin = std::io::stdin();
+    while stdin.lock().read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
+        sink.clear();
+    }
+}
 pub mod podman;
 pub mod sshd;
 

@@ -7,8 +7,6 @@
 //! `{"tls": {"client": DIR, "wrong_ca": DIR}}` comes before `ready`. Closing stdin (or the test process dying, which
 //! closes it) removes everything: daemons, shims, mounts, namespaces, folders.
 
-use std::io::{BufRead, Write};
-
 use dockernet_tests::daemons::PrivateDaemons;
 
 fn main() {
@@ -28,24 +26,15 @@ fn main() {
     } else {
         (PrivateDaemons::start(&refs), None)
     };
-    let mut out = std::io::stdout().lock();
-    for d in &set.daemons {
-        let line = serde_json::json!({"name": d.name, "host": d.host(), "ip": d.ip.to_string(), "netns": d.netns});
-        let _ = writeln!(out, "{line}");
-    }
+    let mut lines: Vec<serde_json::Value> = set
+        .daemons
+        .iter()
+        .map(|d| serde_json::json!({"name": d.name, "host": d.host(), "ip": d.ip.to_string(), "netns": d.netns}))
+        .collect();
     if let Some(tls) = &tls {
-        let line = serde_json::json!({"tls": {"client": tls.client, "wrong_ca": tls.wrong_ca}});
-        let _ = writeln!(out, "{line}");
+        lines.push(serde_json::json!({"tls": {"client": tls.client, "wrong_ca": tls.wrong_ca}}));
     }
-    let _ = writeln!(out, "ready");
-    let _ = out.flush();
-    drop(out);
-    // Wait for EOF on stdin, bounded by nothing but the caller: the caller owns the lifetime.
-    let mut sink = String::new();
-    let stdin = std::io::stdin();
-    while stdin.lock().read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
-        sink.clear();
-    }
+    dockernet_tests::announce_and_wait_for_eof(lines);
     drop(set);
     drop(tls);
 }

@@ -6,8 +6,6 @@
 //! loudly). Closing stdin (or the test process dying, which closes it) removes its containers,
 //! the service, its namespace and its folder.
 
-use std::io::{BufRead, Write};
-
 use dockernet_tests::podman::{ensure_installed, PrivatePodman};
 
 fn main() {
@@ -22,17 +20,6 @@ fn main() {
             None
         }
     };
-    let mut out = std::io::stdout().lock();
-    if let Some(p) = &podman {
-        let _ = writeln!(out, "{}", serde_json::json!({ "host": p.host() }));
-    }
-    let _ = writeln!(out, "ready");
-    let _ = out.flush();
-    drop(out);
-    let mut sink = String::new();
-    let stdin = std::io::stdin();
-    while stdin.lock().read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
-        sink.clear();
-    }
+    dockernet_tests::announce_and_wait_for_eof(podman.iter().map(|p| serde_json::json!({ "host": p.host() })));
     drop(podman);
 }

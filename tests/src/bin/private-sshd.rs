@@ -7,8 +7,6 @@
 //! known_hosts, and the daemon's own socket (an oracle) — then `ready`, then waits. Closing stdin
 //! (or the test process dying, which closes it) stops sshd and the daemon and removes their files.
 
-use std::io::{BufRead, Write};
-
 use dockernet_tests::daemons::PrivateDaemons;
 use dockernet_tests::sshd::Sshd;
 
@@ -25,16 +23,7 @@ fn main() {
         "path": sshd.path_env().to_string_lossy(),
         "host": d.host(),
     });
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{line}");
-    let _ = writeln!(out, "ready");
-    let _ = out.flush();
-    drop(out);
-    let mut sink = String::new();
-    let stdin = std::io::stdin();
-    while stdin.lock().read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
-        sink.clear();
-    }
+    dockernet_tests::announce_and_wait_for_eof([line]);
     drop(sshd);
     drop(set);
 }
