@@ -6,6 +6,10 @@
 # Needs valgrind, a release dockernet (`cargo build --release -p dockernet-lua`) and, for Python,
 # the bench venv with this workspace's wheel (bench/run.sh makes both). Contacts only the local
 # daemon; creates nothing (to measure at scale, create networks first, e.g. as scenario 2 does).
+# Python's counts move by a few thousand between runs (its collector and the GIL hand-over run at
+# different points), so REPEAT=K runs each pair K times and prints the median; PYTHONHASHSEED is
+# fixed for the same reason. DOCKERNET_HTTP=hyper (passed through) measures hyper's client instead
+# of dockernet's own HTTP/1.1 (core/src/h1.rs), in the same build.
 # Usage: bench/callgrind/run.sh [--replay N] [ls|inspect|ping]...   (default: ls)
 #   --replay N: ask bench/callgrind/replay.py instead of the daemon — a stand-in on a private socket
 #   that answers with Docker 20.10's own bytes for the three predefined networks plus N more (0:
@@ -25,6 +29,8 @@ if [ "${1:-}" = --replay ]; then
   export DOCKER_HOST=unix://$dir/docker.sock
   shift 2
 fi
+export PYTHONHASHSEED=0
+REPEAT=${REPEAT:-1}
 count() { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null | sed -n 's/.*Collected : //p'; }
 echo "networks on the daemon: $("$DOCKERNET" -e 'print(#docker.network.ls())')${DOCKER_HOST:+ ($DOCKER_HOST)}"
 for op in "${@:-ls}"; do
@@ -33,7 +39,12 @@ for op in "${@:-ls}"; do
       lua) run=("$DOCKERNET" bench/callgrind/loop.lua) ;;
       python) [ -x "$PY" ] || { echo "python: $PY missing (run bench/run.sh --quick once)"; continue; }; run=("$PY" bench/callgrind/loop.py) ;;
     esac
-    a=$(count "${run[@]}" 2 "$op"); b=$(count "${run[@]}" 12 "$op")
-    echo "$op $who: $(( (b - a) / 10 )) instructions per call"
+    per=()
+    for _ in $(seq "$REPEAT"); do
+      a=$(count "${run[@]}" 2 "$op"); b=$(count "${run[@]}" 12 "$op")
+      per+=($(( (b - a) / 10 )))
+    done
+    median=$(printf '%s\n' "${per[@]}" | sort -n | sed -n "$(( (REPEAT + 1) / 2 ))p")
+    echo "$op $who: $median instructions per call${DOCKERNET_HTTP:+ (DOCKERNET_HTTP=$DOCKERNET_HTTP)}$( [ "$REPEAT" -gt 1 ] && echo " (median of ${per[*]})")"
   done
 done

@@ -134,6 +134,12 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 256 << 20;
 /// The environment variable holding the response cap in bytes.
 pub const MAX_RESPONSE_ENV: &str = "DOCKERNET_MAX_RESPONSE_BYTES";
 
+/// The environment variable that picks the HTTP/1.1 client of plain (Unix socket, TCP without
+/// TLS) daemons: unset or `own`, dockernet's own (`h1.rs`); `hyper`, hyper's pooled client, the
+/// one TLS and ssh always use. For measuring one against the other in the same build
+/// (bench/README.md) and as a way around `h1.rs` should some proxy need it.
+pub const HTTP_ENV: &str = "DOCKERNET_HTTP";
+
 /// How much of an error answer is read: enough for any daemon message, and an excerpt of
 /// anything else.
 const ERROR_BODY_BYTES: usize = 64 << 10;
@@ -225,6 +231,7 @@ impl Client {
         let max_response_bytes = max_response_from_env()?;
         let transport = Transport::new(&host)?;
         let direct = match &host.endpoint {
+            _ if std::env::var_os(HTTP_ENV).is_some_and(|v| v == "hyper") => None,
             Endpoint::Unix(path) => Some(h1::Pool::new(h1::Target::Unix(std::sync::Arc::from(path.as_path())))),
             Endpoint::Tcp { addr, tls: None } => Some(h1::Pool::new(h1::Target::Tcp(addr.clone()))),
             _ => None,

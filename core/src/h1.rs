@@ -1,14 +1,26 @@
 //! dockernet's own HTTP/1.1 exchange for every request whose answer is read whole (all but an
 //! exec's output stream): over a Unix socket or plain TCP, on keep-alive connections kept in a
-//! small idle list. TLS, ssh and the streams stay on hyper (`transport.rs`).
+//! small idle list. TLS, ssh and the streams stay on hyper (`transport.rs`); `DOCKERNET_HTTP=hyper`
+//! sends everything there (`client.rs`), which is how the two are measured against each other.
 //!
-//! Why not hyper's pooled client for these: of the ~37,000 client instructions a `ping` cost
-//! from Lua, most were the pool and its connection task — a checkout, a dispatch channel to the
-//! task that owns the connection, that task's wake-ups, an `http::Request` and a `HeaderMap` per
-//! call (bench/README.md, item 5). Here the future that asks drives its own connection: one
-//! `write` of the whole request, reads until the answer is framed (Content-Length or chunked),
-//! the head parsed in place, no task, no channel. A blocking call therefore runs on
-//! the calling thread from the request to the last byte, as the raw-socket floor does.
+//! Why our own, when the rule is to use maintained libraries for solved problems: the pooled
+//! hyper client was most of a call's fixed cost — a checkout, a dispatch channel to the task that
+//! owns the connection, that task's wake-ups, an `http::Request` and a `HeaderMap` per call. Measured
+//! in one release build and one run of `bench/callgrind/run.sh --replay` (2026-12-04, client
+//! instructions per call, this file against `DOCKERNET_HTTP=hyper`): `ping` 11.6 k against 37.7 k
+//! from Lua (Python 14.2 k / 40.6 k), `inspect("bridge")` 73.9 k / 89.9 k, `ls` of 3 networks
+//! 153.8 k / 177.1 k; issue 14's fixed-cost target (`ping` ≤ 18 k) is out of reach through the
+//! pool (bench/README.md, item 9). Here the future that asks drives its own connection: one
+//! `write` of the whole request, reads until the answer is framed, no task, no channel. A
+//! blocking call therefore runs on the calling thread from the request to the last byte, as the
+//! raw-socket floor does.
+//!
+//! What stays a library's: the head and each chunk-size line are parsed by `httparse` (the parser
+//! hyper uses), TLS, ssh and streams are hyper's. What is ours: the exchange on one connection,
+//! body framing (Content-Length, chunked, to the close), the idle list — tested below (answers
+//! split at every byte, caps) and by `tests/tests/wire.rs`, whose fake servers (Unix socket and
+//! TCP) all go through this file: chunked and Content-Length bodies, connection reuse, a dead
+//! pooled connection retried once, a POST never repeated, caps and timeouts.
 //!
 //! Concurrency is unchanged: each request in flight takes a connection of its own (an idle one
 //! or a new one), as hyper's HTTP/1 pool did, so a topology apply's parallel steps still run in
@@ -436,57 +448,30 @@ struct Head {
     keep_alive: bool,
 }
 
-/// Parses the head at the start of `buf`, in one pass over its lines; `None`: not all of it
-/// has arrived. Errors use hyper's words for the same faults, so that messages read as before.
+/// Parses the head at the start of `buf` with `httparse` (the parser hyper uses); `None`: not
+/// all of it has arrived. Errors use hyper's words for the same faults, so that messages read as
+/// before.
 fn parse_head(buf: &[u8]) -> io::Result<Option<Head>> {
     let bad_header = || malformed("invalid HTTP header parsed");
-    // `HTTP/1.1 200 OK`
-    let Some(eol) = buf.iter().position(|b| *b == b'\n') else {
-        if buf.len() >= 5 && !buf.starts_with(b"HTTP/") {
-            return Err(malformed("invalid HTTP version parsed"));
-        }
-        return Ok(None);
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut resp = httparse::Response::new(&mut headers);
+    let len = match resp.parse(buf) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(httparse::Error::Version) => return Err(malformed("invalid HTTP version parsed")),
+        Err(httparse::Error::Status) => return Err(malformed("invalid HTTP status-code parsed")),
+        Err(httparse::Error::TooManyHeaders) => return Err(malformed("message head is too large")),
+        Err(_) => return Err(bad_header()),
     };
-    let status_line = buf[..eol].strip_suffix(b"\r").ok_or_else(|| malformed("invalid HTTP status-code parsed"))?;
-    let mut keep_alive = match status_line.get(..9) {
-        Some(b"HTTP/1.1 ") => true,
-        Some(b"HTTP/1.0 ") => false,
-        _ => return Err(malformed("invalid HTTP version parsed")),
-    };
-    let status = status_line
-        .get(9..12)
-        .filter(|c| c.iter().all(u8::is_ascii_digit))
-        .filter(|_| status_line.len() == 12 || status_line[12] == b' ')
-        .and_then(|c| StatusCode::from_bytes(c).ok())
+    let status = resp
+        .code
+        .and_then(|c| StatusCode::from_u16(c).ok())
         .ok_or_else(|| malformed("invalid HTTP status-code parsed"))?;
-    let first = eol + 1;
-    let mut at = first;
+    let mut keep_alive = resp.version == Some(1);
     let mut length = None;
     let mut chunked = false;
-    let mut count = 0;
-    loop {
-        let Some(n) = buf[at..].iter().position(|b| *b == b'\n') else { return Ok(None) };
-        let line = buf[at..at + n].strip_suffix(b"\r").ok_or_else(bad_header)?;
-        let next = at + n + 1;
-        if line.is_empty() {
-            let framing = match (chunked, length) {
-                (true, _) => Framing::Chunked,
-                (false, Some(n)) => Framing::Length(n),
-                (false, None) => Framing::Close,
-            };
-            // The header lines, without the CRLF that ends the last one.
-            let lines = first..at.saturating_sub(2).max(first);
-            return Ok(Some(Head { status, len: next, lines, framing, keep_alive }));
-        }
-        count += 1;
-        if count > MAX_HEADERS {
-            return Err(malformed("message head is too large"));
-        }
-        let colon = line.iter().position(|b| *b == b':').ok_or_else(bad_header)?;
-        let (name, value) = (&line[..colon], line[colon + 1..].trim_ascii());
-        if name.is_empty() || !name.iter().all(|b| b.is_ascii_graphic()) {
-            return Err(bad_header());
-        }
+    for h in resp.headers.iter() {
+        let (name, value) = (h.name.as_bytes(), h.value.trim_ascii());
         // Compared by length first: most headers are none of these three.
         match name.len() {
             14 if name.eq_ignore_ascii_case(b"content-length") => {
@@ -513,8 +498,21 @@ fn parse_head(buf: &[u8]) -> io::Result<Option<Head>> {
             }
             _ => {}
         }
-        at = next;
     }
+    let framing = match (chunked, length) {
+        (true, _) => Framing::Chunked,
+        (false, Some(n)) => Framing::Length(n),
+        (false, None) => Framing::Close,
+    };
+    // The header lines: after the status line, without the line ending of the last one and the
+    // blank line.
+    let first = buf.iter().position(|b| *b == b'\n').map_or(len, |n| n + 1).min(len);
+    let mut end = len;
+    for _ in 0..2 {
+        end -= usize::from(end > first && buf[end - 1] == b'\n');
+        end -= usize::from(end > first && buf[end - 1] == b'\r');
+    }
+    Ok(Some(Head { status, len, lines: first..end, framing, keep_alive }))
 }
 
 /// The length of the line at the start of `data` (up to its CRLF), when all of it is there.
@@ -530,23 +528,16 @@ async fn read_chunked(r: &mut Reader<'_>, limit: usize, success: bool) -> Result
     let bad_chunk = || Failure::Read(malformed("invalid chunk size line"));
     let mut body = Vec::new();
     loop {
-        // A chunk-size line: hex digits, optional extensions, CRLF.
-        let n = loop {
-            if let Some(n) = line_len(r.data()) {
-                break n;
+        // A chunk-size line: hex digits, optional extensions, CRLF (httparse reads it).
+        let (used, size) = loop {
+            match httparse::parse_chunk_size(r.data()) {
+                Ok(httparse::Status::Complete(found)) => break found,
+                Ok(httparse::Status::Partial) if r.data().len() <= 1024 => r.fill().await?,
+                _ => return Err(bad_chunk()),
             }
-            if r.data().len() > 1024 {
-                return Err(bad_chunk());
-            }
-            r.fill().await?;
         };
-        let line = r.data()[..n].strip_suffix(b"\r").ok_or_else(bad_chunk)?;
-        let digits = line.split(|b| *b == b';').next().unwrap_or_default().trim_ascii();
-        let size = std::str::from_utf8(digits)
-            .ok()
-            .and_then(|d| usize::from_str_radix(d, 16).ok())
-            .ok_or_else(bad_chunk)?;
-        r.consume(n + 1);
+        let size = usize::try_from(size).map_err(|_| bad_chunk())?;
+        r.consume(used);
         if size == 0 {
             // Trailers (none from a daemon), then the blank line.
             loop {

@@ -82,7 +82,7 @@ pub(crate) fn list_of(
     name: &str,
     items: impl Iterator<Item = mlua::Result<Value>>,
 ) -> mlua::Result<Table> {
-    let t = lua.create_table()?;
+    let t = lua.create_table_with_capacity(items.size_hint().0, 0)?;
     for (i, v) in items.enumerate() {
         t.raw_set(i + 1, v?)?;
     }

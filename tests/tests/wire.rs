@@ -316,7 +316,7 @@ struct Run {
 fn dockernet(args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut cmd = Command::new(dockernet_bin());
     cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    for var in ["DOCKERNET_TIMEOUT", "DOCKERNET_MAX_RESPONSE_BYTES"] {
+    for var in ["DOCKERNET_TIMEOUT", "DOCKERNET_MAX_RESPONSE_BYTES", "DOCKERNET_HTTP"] {
         cmd.env_remove(var);
     }
     for (k, v) in env {
@@ -647,6 +647,54 @@ fn post_that_may_have_arrived_is_not_repeated() {
     assert_eq!(e.kind(), ErrorKind::Unavailable, "{e}");
     let posts: Vec<String> = server.requests().into_iter().filter(|r| r.starts_with("POST")).collect();
     assert_eq!(posts, [format!("POST /v1.41/containers/{id}/stop")]);
+}
+
+/// A daemon whose list answer is chunked (in 7-byte chunks, one with an extension) and whose
+/// inspect answer has a `Content-Length`: both framings a daemon uses.
+fn framing_daemon(r: &fake::Req) -> Reply {
+    match r.path.split('?').next().unwrap_or_default() {
+        "/_ping" => Reply::Send(ping_ok()),
+        "/v1.41/networks" => {
+            let body = json!([{"Name": "b", "Id": "2", "Driver": "bridge"}, {"Name": "a", "Id": "1", "Driver": "bridge"}]);
+            let mut out = endless_head();
+            for (i, piece) in body.to_string().as_bytes().chunks(7).enumerate() {
+                let ext = if i == 1 { ";name=value" } else { "" };
+                out.extend(format!("{:x}{ext}\r\n", piece.len()).bytes());
+                out.extend_from_slice(piece);
+                out.extend_from_slice(b"\r\n");
+            }
+            out.extend_from_slice(b"0\r\n\r\n");
+            Reply::Send(out)
+        }
+        p if p.starts_with("/v1.41/networks/") => {
+            Reply::Send(json_reply("200 OK", &json!({"Name": "a", "Id": "1", "Driver": "bridge", "Labels": null})))
+        }
+        _ => Reply::Send(json_reply("404 Not Found", &json!({"message": "page not found"}))),
+    }
+}
+
+/// Chunked and `Content-Length` answers decode whole and one keep-alive connection carries
+/// every call, over a Unix socket and over TCP, through dockernet's own HTTP/1.1 (`h1.rs`, the
+/// default for both) — and a script prints the same through hyper (`DOCKERNET_HTTP=hyper`).
+#[test]
+fn framing_and_reuse_through_both_http_clients() {
+    for server in [Server::unix(framing_daemon), Server::tcp(framing_daemon)] {
+        let c = client_for(&server.url, Duration::from_secs(10));
+        for _ in 0..3 {
+            let names: Vec<String> =
+                c.network_ls(&Default::default()).unwrap().iter().map(|d| d.str_field("Name")).collect();
+            assert_eq!(names, ["a", "b"]);
+            assert_eq!(c.network_inspect("a", &Default::default()).unwrap().str_field("Id"), "1");
+        }
+        assert_eq!(server.connections(), 1, "{}: {:?}", server.url, server.requests());
+        let script = "local l = docker.network.ls() print(#l, l[1].Name, l[2].Id, docker.network.inspect('a').Name)";
+        for http in ["own", "hyper"] {
+            let before = server.connections();
+            let run = dockernet(&["-e", script], &[("DOCKER_HOST", &server.url), ("DOCKERNET_HTTP", http)]);
+            assert_eq!((run.status, run.stdout.as_str()), (0, "2\ta\t2\ta\n"), "{http}: {}", run.stderr);
+            assert_eq!(server.connections() - before, 1, "{http} over {}: one connection per process", server.url);
+        }
+    }
 }
 
 // ------------------------------------------------------------------------------------------------
