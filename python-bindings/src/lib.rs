@@ -37,6 +37,7 @@ fn contexts(py: Python<'_>) -> PyResult<Py<PyAny>> {
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyClient>()?;
     m.add_class::<topology::PyTopology>()?;
+    m.add_class::<topology::PyWatch>()?;
     m.add_class::<events::PyEvents>()?;
     m.add_function(wrap_pyfunction!(contexts, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

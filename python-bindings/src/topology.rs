@@ -1,9 +1,11 @@
 //! `_native.Topology`: a declared lab (from a dict, YAML text or a file) and its operations, each
-//! run against a `_native.Client` with the GIL released.
+//! run against a `_native.Client` with the GIL released; `_native.Watch`, a running drift watch.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
-use dockernet_core::topology::{ApplyOptions, GraphFormat, Progress, Topology, VerifyOptions};
+use dockernet_core::topology::{ApplyOptions, GraphFormat, Progress, Topology, VerifyOptions, WatchOptions, Watcher};
+use pyo3::exceptions::PyStopIteration;
 use pyo3::prelude::*;
 
 use crate::client::{Interruptible, PyClient};
@@ -149,7 +151,74 @@ impl PyTopology {
         }
     }
 
+    /// Starts a drift watch: options `{"heal", "until", "retries"}` (core's `WatchOptions`;
+    /// unknown keys are errors). Iterate the result for the changes.
+    #[pyo3(signature = (client, options=None))]
+    fn watch(&self, py: Python<'_>, client: Py<PyClient>, options: Option<&Bound<'_, PyAny>>) -> PyResult<PyWatch> {
+        let mut o: WatchOptions = opts(options, "Topology.watch")?;
+        o.remedy = Some("run topology.apply() or watch(heal=True)".into());
+        let c = client.get();
+        let inner = c.inner.client().clone();
+        let topology = (*self.inner).clone();
+        let watcher = c.wait(py, Watcher::start(topology, inner, o))?;
+        Ok(PyWatch { client, watcher: Mutex::new(Some(watcher)), closed: AtomicBool::new(false) })
+    }
+
     fn __repr__(&self) -> String {
         format!("<dockernet._native.Topology {:?}>", self.inner.name())
+    }
+}
+
+/// A running drift watch: iterate it for the changes (dicts with their line under `"summary"`).
+#[pyclass(name = "Watch", module = "dockernet._native", frozen)]
+pub struct PyWatch {
+    client: Py<PyClient>,
+    watcher: Mutex<Option<Watcher>>,
+    /// Set by `close()`: a wait in progress in another thread drops the watcher when it ends.
+    closed: AtomicBool,
+}
+
+#[pymethods]
+impl PyWatch {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    /// The next change. Ctrl-C raises `KeyboardInterrupt` and ends the watch (a heal in flight
+    /// is rolled back first); `StopIteration` at `until`.
+    fn __next__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        // Taken out while waiting: another thread's `close()` meanwhile ends the watch after it.
+        let Some(mut watcher) = self.watcher.lock().ok().and_then(|mut w| w.take()) else {
+            return Err(PyStopIteration::new_err(()));
+        };
+        // Not `client.wait`: a Ctrl-C must not drop a heal's apply half-way. The watcher hears
+        // the interrupt itself (its waits end at once; an apply rolls back).
+        let run = Interruptible::new();
+        watcher.set_interrupt(Some(run.interrupt.clone()));
+        // An error ends the watch (the watcher is dropped with it): KeyboardInterrupt for a
+        // Ctrl-C, with what the watch was doing.
+        let (watcher, next) = run.run(self.client.get(), py, async move {
+            let next = watcher.next().await?;
+            Ok((watcher, next))
+        })?;
+        match next {
+            Some(change) => {
+                if !self.closed.load(Ordering::SeqCst) {
+                    if let Ok(mut slot) = self.watcher.lock() {
+                        slot.get_or_insert(watcher);
+                    }
+                }
+                record(py, &change)
+            }
+            None => Err(PyStopIteration::new_err(())),
+        }
+    }
+
+    /// Ends the watch now (closes its event streams).
+    fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        if let Ok(mut w) = self.watcher.lock() {
+            w.take();
+        }
     }
 }

@@ -3,9 +3,10 @@
 A topology is data — networks, nodes (containers) and their attachments, routes, expectations —
 with the same keys as the YAML files in ``scripts/labs/``. ``plan()`` shows what ``apply()`` would
 do; ``apply()`` carries it out as one transaction (undone on failure); ``destroy()`` removes exactly
-what the topology owns; ``status()`` and ``verify()`` report, ``graph()`` draws. In Jupyter a
-topology renders as its graph (SVG: Graphviz's ``dot`` when installed, else a built-in layout) and
-a verification as a matrix with a legend and the list of mismatches.
+what the topology owns; ``status()`` and ``verify()`` report, ``graph()`` draws, ``watch()`` reports drift as it happens
+(and heals it with ``heal=True``). In Jupyter a topology renders as its graph (SVG: Graphviz's
+``dot`` when installed, else a built-in layout), a verification as a matrix with a legend and the
+list of mismatches, and ``watch().show()`` as a table updated in place.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from . import _native
 # `re`) is imported where HTML is rendered. Both keep `import dockernet` fast.
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
-    from typing import Any, Callable, Dict, Mapping, Optional, Union
+    from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Union
 
     from .client import Client
 
@@ -24,7 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
 else:
     _ResultBase = dict
 
-__all__ = ["Topology", "Result", "Verification"]
+__all__ = ["Topology", "Result", "Verification", "Watch", "Change"]
 
 
 class Result(_ResultBase):
@@ -108,6 +109,113 @@ class Verification(Result):
         )
 
 
+class Change(Result):
+    """One record of a drift watch; ``str()`` gives its line.
+
+    Keys: ``change`` (``drift``, ``restored``, ``up_to_date``, ``heal``, ``healed``,
+    ``heal_failed``), ``message`` (the line: ``node web: disconnected from front by hand — run
+    topology.apply() or watch(heal=True)``), ``time`` (unix seconds), ``topology``; for an element,
+    ``element`` (``network``, ``node``, ``attachment``, ``route``…), ``path``, ``name``, ``state``,
+    ``was`` and ``detail``; for a heal, ``attempt``."""
+
+    @property
+    def change(self) -> str:
+        """What happened: ``drift``, ``restored``, ``up_to_date``, ``heal``, ``healed``, ``heal_failed``."""
+        return str(self.get("change", ""))
+
+    @property
+    def message(self) -> str:
+        """The printable line."""
+        return str(self.get("message", ""))
+
+
+class Watch:
+    """A running drift watch (``Topology.watch()``): iterate it for ``Change`` records as they
+    happen, or ``show()`` them. It ends at ``until``; Ctrl-C raises ``KeyboardInterrupt`` and ends
+    it (a heal in flight is rolled back first); ``close()`` (or leaving a ``with`` block) ends it
+    at once."""
+
+    #: How many of the latest changes ``show()`` keeps in its table.
+    SHOWN = 50
+
+    def __init__(self, native: "_native.Watch", name: str) -> None:
+        self._native = native
+        self.name = name
+
+    def __iter__(self) -> "Iterator[Change]":
+        return self
+
+    def __next__(self) -> Change:
+        return Change(next(self._native))
+
+    def close(self) -> None:
+        """Ends the watch now (closes its event streams)."""
+        self._native.close()
+
+    def __enter__(self) -> "Watch":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def show(self) -> None:
+        """Runs the watch to its end, showing it as it goes: in Jupyter, a table updated in place
+        (the latest changes first, under a caption with the lab's state); elsewhere, one line per
+        change on stdout. Ctrl-C (the notebook's stop button) ends it with ``KeyboardInterrupt``,
+        the table saying so."""
+        if not _in_notebook():
+            for change in self:
+                print(change, flush=True)
+            return
+        from IPython.display import HTML, display
+
+        rows: "List[Change]" = []
+        state = "watching"
+        handle = display(HTML(self._table(rows, state)), display_id=True)
+        try:
+            for change in self:
+                rows.insert(0, change)
+                del rows[self.SHOWN :]
+                if change.change == "up_to_date":
+                    state = "up to date"
+                elif change.change in ("drift", "heal_failed"):
+                    state = "differs from the declaration"
+                elif change.change == "heal":
+                    state = "healing"
+                handle.update(HTML(self._table(rows, state)))
+            state = f"ended ({state})"
+        except KeyboardInterrupt:
+            state = f"stopped ({state})"
+            raise
+        finally:
+            handle.update(HTML(self._table(rows, state)))
+
+    def _table(self, rows: "List[Change]", state: str) -> str:
+        import time
+
+        from ._display import table
+
+        def when(c: Change) -> str:
+            return time.strftime("%H:%M:%S", time.localtime(float(c.get("time", 0))))
+
+        body = [[when(c), c.change, c.message] for c in rows]
+        return table(["TIME", "CHANGE", "LINE"], body, f"watch {self.name}: {state} (latest first)")
+
+    def __repr__(self) -> str:
+        return f"<Watch: {self.name}>"
+
+
+def _in_notebook() -> bool:
+    """True inside a Jupyter kernel (IPython with a kernel), where a display handle updates."""
+    import sys
+
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
+        return False
+    shell = ipython.get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
 class Topology:
     """A declared lab bound to a client (``None``: ``dockernet.from_env()`` on first use)."""
 
@@ -183,6 +291,24 @@ class Topology:
         """Pings between the topology's nodes and compares with what the model expects."""
         options = {k: v for k, v in {"count": count, "timeout": timeout, "concurrency": concurrency}.items() if v is not None}
         return Verification(self._native.verify(self.client._native, options))
+
+    def watch(self, heal: bool = False, until: "Optional[Union[float, str]]" = None, retries: Optional[int] = None) -> Watch:
+        """Reports, as they happen, the changes that make the daemon differ from the declaration —
+        a node removed or stopped, disconnected by hand, an impairment lost, a network removed —
+        as ``Change`` records, one per element, each saying what to do; the first ones are the
+        lab's state when the watch starts. ``heal=True`` re-applies the declaration each time
+        (``retries`` attempts, default 3, with backoff; each step is a record). ``until``: seconds
+        from now (``30``), a duration (``"5m"``) or a time (``"2026-12-04T18:00:00Z"``); without
+        it the watch runs until Ctrl-C or ``close()``.
+
+        ``for change in topo.watch(until=60): print(change)``; in Jupyter,
+        ``topo.watch(heal=True).show()`` draws a table updated in place."""
+        options: Dict[str, Any] = {"heal": heal}
+        if until is not None:
+            options["until"] = until
+        if retries is not None:
+            options["retries"] = retries
+        return Watch(self._native.watch(self.client._native, options), self.name)
 
     def graph(self, format: str = "dot", live: bool = True) -> str:
         """DOT, Mermaid or SVG text; ``live`` draws the daemon's subnets and addresses in."""
