@@ -291,6 +291,26 @@ function Topology:verify(opts) end
 ---@return string
 function Topology:graph(format) end
 
+---A drift-watch record; tostring gives its line (`message`).
+---@class WatchChange
+---@field topology string
+---@field change "drift"|"restored"|"up_to_date"|"heal"|"healed"|"heal_failed"
+---@field element? "network"|"node"|"attachment"|"route"|"link"
+---@field path? string  nodes.web.networks.front
+---@field name? string  the Docker name
+---@field state? "present"|"missing"|"drifted"|"extra"
+---@field was? "present"|"missing"|"drifted"|"extra"
+---@field detail? string
+---@field attempt? integer  heal records
+---@field message string
+---@field time number  unix seconds
+
+---Reports drift as it happens (and heals it with heal=true). until: seconds from now, "30s", or a time.
+---@param opts? {heal?: boolean, until?: number|string, retries?: integer}
+---@param callback? fun(change: WatchChange): boolean|nil  return false to stop
+---@return fun(): WatchChange|nil iterator  (without a callback) for c in topo:watch{…} do … end
+function Topology:watch(opts, callback) end
+
 ---Declare a lab (callable): docker.topology{name=, networks=, nodes=, expect=}
 ---Every key, its type and default: docs/topology-reference.md
 ---@overload fun(spec: table): Topology
