@@ -192,8 +192,60 @@ pub struct RouteSpec {
 pub struct Attachment {
     /// The options of `network connect`.
     pub options: ConnectOptions,
-    /// The impairment of this link as declared (`{delay = "40ms", loss = "1%"}`), unchecked.
-    pub link: Option<Map<String, Value>>,
+    /// The impairment of this link as declared (`{delay = "40ms", loss = "1%"}`).
+    pub link: Option<LinkSpec>,
+}
+
+/// A link's impairment as declared: the keys of [`crate::impair::Impairment`], each a text as tc
+/// writes it (`"40ms"`, `"1%"`, `"10mbit"`) or, for the percentages, a number. Unknown keys are
+/// refused when the topology is read; the values are checked by [`Spec::validate`], each at its
+/// path.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkSpec {
+    /// Added delay on what the node sends on this link (`"40ms"`).
+    #[serde(default)]
+    pub delay: Option<Value>,
+    /// Random variation of the delay (`"5ms"`; needs `delay`).
+    #[serde(default)]
+    pub jitter: Option<Value>,
+    /// Share of packets dropped (`"1%"` or `1`).
+    #[serde(default)]
+    pub loss: Option<Value>,
+    /// Bandwidth limit (`"10mbit"`).
+    #[serde(default)]
+    pub rate: Option<Value>,
+    /// Share of packets with a flipped bit.
+    #[serde(default)]
+    pub corrupt: Option<Value>,
+    /// Share of packets sent twice.
+    #[serde(default)]
+    pub duplicate: Option<Value>,
+    /// Share of packets sent ahead of the delayed ones (needs `delay`).
+    #[serde(default)]
+    pub reorder: Option<Value>,
+}
+
+impl LinkSpec {
+    /// The keys that are given, as one JSON table (what [`crate::impair::Impairment::from_value`]
+    /// reads).
+    pub fn to_value(&self) -> Value {
+        let mut m = Map::new();
+        for (k, v) in [
+            ("delay", &self.delay),
+            ("jitter", &self.jitter),
+            ("loss", &self.loss),
+            ("rate", &self.rate),
+            ("corrupt", &self.corrupt),
+            ("duplicate", &self.duplicate),
+            ("reorder", &self.reorder),
+        ] {
+            if let Some(v) = v {
+                m.insert(k.to_string(), v.clone());
+            }
+        }
+        Value::Object(m)
+    }
 }
 
 impl std::ops::Deref for Attachment {
@@ -221,8 +273,13 @@ impl<'de> Deserialize<'de> for Attachment {
                     link: &mut link,
                 }))
                 .map_err(|e| {
+                    // Only the connect options' own refusal (not one from inside `link`) gains `link`.
                     let m = e.to_string();
-                    if m.starts_with("unknown field") { de::Error::custom(format!("{m}, or `link`")) } else { e }
+                    if m.starts_with("unknown field") && m.contains("expected one of `aliases`") {
+                        de::Error::custom(format!("{m}, or `link`"))
+                    } else {
+                        e
+                    }
                 })?;
                 Ok(Attachment { options, link })
             }
@@ -234,7 +291,7 @@ impl<'de> Deserialize<'de> for Attachment {
 /// A map access that hands every key but `link` on, and keeps `link`'s value (a table).
 struct WithoutLink<'l, A> {
     inner: A,
-    link: &'l mut Option<Map<String, Value>>,
+    link: &'l mut Option<LinkSpec>,
 }
 
 impl<'de, A: MapAccess<'de>> MapAccess<'de> for WithoutLink<'_, A> {
@@ -247,7 +304,7 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for WithoutLink<'_, A> {
                 Some(Some(k)) => return Ok(Some(k)),
                 Some(None) => {
                     // `link`: a table, or nothing (`link: ~` declares no impairment).
-                    let v: Option<MapOnly<Map<String, Value>>> = self.inner.next_value()?;
+                    let v: Option<MapOnly<LinkSpec>> = self.inner.next_value()?;
                     *self.link = v.map(|m| m.0);
                 }
             }
@@ -680,8 +737,8 @@ impl Spec {
     /// The impairment declared on node `node_key`'s link to network `net_key` (`None`: none, or
     /// an empty `link`). Invalid values read as none: [`Spec::validate`] refuses them first.
     pub fn link(&self, node_key: &str, net_key: &str) -> Option<crate::impair::Impairment> {
-        let raw = self.nodes.get(node_key)?.networks.get(net_key)?.link.clone()?;
-        crate::impair::Impairment::from_value(Value::Object(raw), "link").ok().filter(|i| !i.is_empty())
+        let raw = self.nodes.get(node_key)?.networks.get(net_key)?.link.as_ref()?.to_value();
+        crate::impair::Impairment::from_value(raw, "link").ok().filter(|i| !i.is_empty())
     }
 
     /// Every impairment node `key` declares, by Docker network name: what its container's
@@ -1223,8 +1280,8 @@ impl Spec {
 }
 
 /// Checks a `link:` table, reporting a bad key at its own path (`….link.loss: expected …`).
-fn check_link(p: &mut Problems, path: &str, raw: &Map<String, Value>) {
-    if let Err(e) = crate::impair::Impairment::from_value(Value::Object(raw.clone()), path) {
+fn check_link(p: &mut Problems, path: &str, raw: &LinkSpec) {
+    if let Err(e) = crate::impair::Impairment::from_value(raw.to_value(), path) {
         // The impairment's messages read `<what>: option <key>: <problem>`; a path reads better.
         let m = e.message();
         let rest = m.strip_prefix(path).and_then(|r| r.strip_prefix(": ")).unwrap_or(m);
@@ -1493,10 +1550,8 @@ expect:
         assert_eq!(listed.link("c", "wan").unwrap().to_string(), "loss 30%");
         let e = parse("name: t\nnetworks: [wan]\nnodes: {c: {image: i, networks: {wan: {lnk: {}}}}}").unwrap_err();
         assert!(e.message().contains("nodes.c.networks.wan") && e.message().contains("`link`"), "{e}");
-        let m = problems(
-            "name: t\nnetworks: [wan]\nnodes: {c: {image: i, networks: {wan: {link: {loss: 130%, delay: soon, speed: 1}}}}}",
-        );
-        assert!(m.contains("nodes.c.networks.wan.link.speed: unknown field `speed`"), "{m}");
+        let e = parse("name: t\nnetworks: [wan]\nnodes: {c: {image: i, networks: {wan: {link: {loss: 1, speed: 1}}}}}").unwrap_err();
+        assert!(e.message().contains("nodes.c.networks.wan.link.speed: ") && e.message().contains("unknown field `speed`"), "{e}");
         let m = problems("name: t\nnetworks: [wan]\nnodes: {c: {image: i, networks: {wan: {link: {loss: 130%}}}}}");
         assert!(m.contains("nodes.c.networks.wan.link.loss: expected a percentage"), "{m}");
         let m = problems(
