@@ -76,3 +76,42 @@ def test_watch_reports_a_disconnect_and_heals_it(
     assert time.monotonic() - started < 10
     out = capsys.readouterr().out
     assert f"topology {name}: up to date" in out, out
+
+
+def test_watch_show_is_a_table_updated_in_place_in_a_notebook(
+    client: Any, lab: Any, destroy_later: Callable[[str], str]
+) -> None:
+    """In a real Jupyter kernel, `show()` draws one HTML table through a display handle and
+    updates it in place: when the watch ends, that same output shows the last state."""
+    import json
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    name = destroy_later(unique("watchnb"))
+    spec = {
+        "name": name,
+        "pool": free_pool(client),
+        "image": TEST_IMAGE,
+        "labels": lab.labels,
+        "networks": {"front": {}},
+        "nodes": {"web": {"networks": ["front"]}},
+    }
+    dockernet.Topology.from_dict(spec, client=client).apply()
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(
+        nbformat.v4.new_code_cell(
+            "import json, dockernet\n"
+            f"t = dockernet.Topology.from_dict(json.loads({json.dumps(json.dumps(spec))}))\n"
+            "t.watch(until=3).show()\n"
+        )
+    )
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    outputs = nb.cells[0].outputs
+    errors = [o for o in outputs if o.output_type == "error"]
+    assert not errors, errors
+    shown = [o for o in outputs if o.output_type == "display_data"]
+    assert len(shown) == 1, outputs  # one table, updated in place (not one per change)
+    html = shown[0].data["text/html"]
+    assert f"watch {name}: ended (up to date)" in html, html
+    assert f"topology {name}: up to date (3 elements as declared)" in html, html
