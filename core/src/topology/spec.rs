@@ -1294,8 +1294,8 @@ fn check_link(p: &mut Problems, path: &str, raw: &LinkSpec) {
 
 /// Checks what an expectation asks of the measured link.
 fn check_expect(p: &mut Problems, i: usize, e: &Expect) {
-    if e.reach.is_none() && e.rtt_ms.is_none() && e.loss_pct.is_none() {
-        p.add(format!("expect[{i}]"), "says nothing to check: give reach, rtt_ms or loss_pct");
+    if e.reach.is_none() && e.rtt_ms.is_none() && e.loss_pct.is_none() && e.count.is_none() {
+        p.add(format!("expect[{i}]"), "says nothing to check: give reach, rtt_ms, loss_pct or count");
     }
     if e.reach == Some(false) {
         for (field, b) in [("rtt_ms", &e.rtt_ms), ("loss_pct", &e.loss_pct)] {
