@@ -6,14 +6,15 @@
 //! Why our own, when the rule is to use maintained libraries for solved problems: the pooled
 //! hyper client was most of a call's fixed cost — a checkout, a dispatch channel to the task that
 //! owns the connection, that task's wake-ups, an `http::Request` and a `HeaderMap` per call. Measured
-//! in one release build and one run of `bench/callgrind/run.sh --replay` (2026-12-04, client
-//! instructions per call, this file against `DOCKERNET_HTTP=hyper`): `ping` 11.6 k against 37.7 k
-//! from Lua (Python 14.2 k / 40.6 k), `inspect("bridge")` 73.9 k / 89.9 k, `ls` of 3 networks
-//! 153.8 k / 177.1 k; issue 14's fixed-cost target (`ping` ≤ 18 k) is out of reach through the
-//! pool (bench/README.md, item 9). Here the future that asks drives its own connection: one
-//! `write` of the whole request, reads until the answer is framed, no task, no channel. A
-//! blocking call therefore runs on the calling thread from the request to the last byte, as the
-//! raw-socket floor does.
+//! in one release build and one run of `REPEAT=3 bench/callgrind/run.sh --replay` (2026-12-04,
+//! client instructions per call, medians, this file against `DOCKERNET_HTTP=hyper`): `ping` 11.8 k
+//! against 43.1 k from Lua (Python 14.6 k / 38.6 k), `inspect("bridge")` 73.2 k / 89.1 k (Python
+//! 67.0 k / 89.7 k), `ls` of 3 networks 154.1 k / 178.9 k (Python 119.7 k / 143.8 k); at 303
+//! networks the two are level (14.13 M / 14.20 M). Issue 14's fixed-cost target (`ping` ≤ 18 k)
+//! is out of reach through the pool (bench/README.md, item 9). Here the future that asks drives
+//! its own connection: one `write` of the whole request, reads until the answer is framed, no
+//! task, no channel. A blocking call therefore runs on the calling thread from the request to the
+//! last byte, as the raw-socket floor does.
 //!
 //! What stays a library's: the head and each chunk-size line are parsed by `httparse` (the parser
 //! hyper uses), TLS, ssh and streams are hyper's. What is ours: the exchange on one connection,
