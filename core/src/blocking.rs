@@ -66,7 +66,7 @@ macro_rules! blocking {
 /// A container named by a full id is shown by its short id in messages.
 fn ctr(name_or_id: &str) -> String {
     if name_or_id.len() == 64 && name_or_id.bytes().all(|b| b.is_ascii_hexdigit()) {
-        crate::network::short(name_or_id).to_string()
+        crate::lookup::short_id(name_or_id).to_string()
     } else {
         format!("{name_or_id:?}")
     }

@@ -25,11 +25,9 @@ use serde_json::{json, Map, Value};
 use crate::client::{byte_size, Client, MAX_RESPONSE_ENV};
 use crate::document::Document;
 use crate::error::{Error, ErrorKind, Result};
-use crate::network::{
-    check_name, container_name, endpoint_config, exact_match, filters_query, id_of, is_short_prefix_ambiguity, seg, short,
-    shown, ConnectOptions, NetworkRef,
-};
-use crate::options::{from_value, split_key_value, StringList, StringMap};
+use crate::lookup::{check_name, container_name, exact_match, id_of, is_short_prefix_ambiguity, short_id, shown};
+use crate::network::{endpoint_config, filters_query, seg, ConnectOptions, NetworkRef};
+use crate::options::{from_value, StringList, StringMap};
 
 /// Options of `container run` (always detached).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -509,15 +507,15 @@ impl Client {
                 Err(r) => e.note(format!(
                     "the container {} was left behind: removing it failed too ({}); remove it with \
                      `docker rm -f {}`",
-                    crate::network::short(&id),
+                    short_id(&id),
                     r.message(),
-                    crate::network::short(&id)
+                    short_id(&id)
                 )),
             });
         }
         Ok(ContainerRef {
             id: id.clone(),
-            name: opts.name.clone().unwrap_or_else(|| crate::network::short(&id).to_string()),
+            name: opts.name.clone().unwrap_or_else(|| short_id(&id).to_string()),
             image: opts.image.clone(),
         })
     }
@@ -699,7 +697,7 @@ impl Client {
                     format!(
                         "the command did not finish within {limit:?} (option timeout); dockernet stopped waiting, \
                          but the process may still be running in the container (exec {})",
-                        crate::network::short(&exec_id)
+                        short_id(&exec_id)
                     ),
                 )
             })??,
@@ -729,7 +727,7 @@ impl Client {
         let resp = tokio::time::timeout(self.timeout(), start).await.map_err(|_| {
             Error::new(
                 ErrorKind::Timeout,
-                format!("the Docker daemon at {} did not start exec {} within {:?}", self.host().url, short(exec_id), self.timeout()),
+                format!("the Docker daemon at {} did not start exec {} within {:?}", self.host().url, short_id(exec_id), self.timeout()),
             )
         })??;
         let status = resp.status();
@@ -745,7 +743,7 @@ impl Client {
                          running in the container (exec {}). Redirect its output to a file, or raise {MAX_RESPONSE_ENV} \
                          (now {cap} bytes)",
                         byte_size(cap),
-                        short(exec_id)
+                        short_id(exec_id)
                     ),
                 ));
             }
@@ -889,7 +887,7 @@ pub fn interfaces_from_doc(doc: &Value) -> Vec<Interface> {
         return vec![];
     };
     let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string);
-    let short = doc.get("Id").and_then(Value::as_str).map(|i| crate::network::short(i).to_string());
+    let short = doc.get("Id").and_then(Value::as_str).map(|i| short_id(i).to_string());
     nets.iter()
         .map(|(name, ep)| {
             let with_len = |ip: Option<String>, len: &str| {
@@ -951,9 +949,17 @@ pub fn apply_links(ifaces: &mut [Interface], probe: &str) {
     }
 }
 
-/// Parses `k=v` for the CLI layer.
-pub fn parse_env(s: &str) -> Result<(String, String)> {
-    split_key_value(s).map_err(Error::invalid)
+/// Containers seen from a network (here, not in network.rs: a container listing, and network.rs
+/// stays free of container.rs).
+impl Client {
+    /// The containers attached to a network, stopped ones included (network inspect lists only
+    /// running ones): container list documents.
+    pub async fn network_containers(&self, name_or_id: &str) -> Result<Vec<Document>> {
+        let net = self.network_get(name_or_id).await?;
+        let mut filters = BTreeMap::new();
+        filters.insert("network".to_string(), StringList(vec![net.id.clone()]));
+        self.container_ls(&ListOptions { all: true, filters }).await
+    }
 }
 
 #[cfg(test)]

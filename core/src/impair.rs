@@ -52,7 +52,7 @@ use crate::blocking::BlockingClient;
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};
 use crate::host::Endpoint;
-use crate::network::{container_name, id_of};
+use crate::lookup::{container_name, id_of};
 
 /// The handle of every qdisc dockernet sets: the only root qdisc it ever changes or removes.
 pub const HANDLE: &str = "d0c:";

@@ -8,6 +8,8 @@
 //!   never reached the daemon.
 //! - [`document`]: daemon documents as the daemon's JSON text, crossing into Lua or Python in one
 //!   serde pass.
+//! - [`lookup`]: the one exact-lookup rule (name, full id, id prefix of 12 or more), how messages
+//!   name an object, the short id.
 //! - [`network`]: create, connect, disconnect, inspect, ls, rm, prune, with exact name lookups and
 //!   validation before any request.
 //! - [`container`]: run (create + connect + start, undone on failure), stop, rm, ls, inspect,
@@ -45,6 +47,7 @@ pub mod impair;
 pub mod image;
 pub mod interrupt;
 mod local_lock;
+pub mod lookup;
 pub mod network;
 pub mod options;
 pub mod swarm;

@@ -22,7 +22,12 @@ use serde_json::{json, Map, Value};
 use crate::client::{ApiVersion, Client};
 use crate::document::Document;
 use crate::error::{Error, ErrorKind, Result};
+use crate::lookup::{check_name, container_name, exact_match, id_of, is_short_prefix_ambiguity, name_of, shown};
 use crate::options::{StringList, StringMap};
+
+/// The short id, as the docker CLI prints it: [`crate::lookup::short_id`], kept under this name
+/// for the topology engine's callers.
+pub use crate::lookup::short_id as short;
 
 /// The networks every daemon has; they cannot be created, removed or pruned.
 pub const PREDEFINED: [&str; 3] = ["bridge", "host", "none"];
@@ -319,14 +324,6 @@ fn list(v: &StringList) -> String {
     }
 }
 
-/// Checks a network or container name given by a script.
-pub(crate) fn check_name(what: &str, name: &str) -> Result<()> {
-    if name.trim().is_empty() {
-        return Err(Error::invalid(format!("{what} name must not be empty (got {name:?})")));
-    }
-    Ok(())
-}
-
 /// Percent-encodes one path segment (names may hold any character).
 pub(crate) fn seg(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
@@ -352,31 +349,6 @@ fn check_filter_keys(filters: &BTreeMap<String, StringList>, allowed: &[&str], o
         }
     }
     Ok(())
-}
-
-/// True when the daemon's lookup of a short input (< 12 characters, so not an id as dockernet
-/// accepts it) failed only because several ids start with it: networks say "… found based on ID
-/// prefix: network X is ambiguous" (400), containers "Multiple IDs found with provided prefix: X"
-/// (500). A name match would have been returned before any prefix match, so no object has that name.
-pub(crate) fn is_short_prefix_ambiguity(wanted: &str, e: &Error) -> bool {
-    let m = e.message().to_ascii_lowercase();
-    wanted.len() < 12 && (m.contains("based on id prefix") || m.contains("multiple ids found with provided prefix"))
-}
-
-/// How an object is named in messages: the caller's words — unless those were a full id (as
-/// handles pass), then the name the lookup found, which a person recognises.
-pub(crate) fn shown(input: &str, name: &str) -> String {
-    if input.len() == 64 && input.bytes().all(|b| b.is_ascii_hexdigit()) && !name.is_empty() {
-        name.to_string()
-    } else {
-        input.to_string()
-    }
-}
-
-/// True when the document answers a lookup of `wanted` exactly: same name, same full id, or an
-/// id prefix of at least 12 characters (a short id as `ls` prints it).
-pub(crate) fn exact_match(wanted: &str, name: &str, id: &str) -> bool {
-    name == wanted || id == wanted || (wanted.len() >= 12 && id.starts_with(wanted))
 }
 
 impl Client {
@@ -729,15 +701,6 @@ impl Client {
         names.sort();
         Ok(names)
     }
-
-    /// The containers attached to a network, stopped ones included (network inspect lists only
-    /// running ones): container list documents.
-    pub async fn network_containers(&self, name_or_id: &str) -> Result<Vec<Document>> {
-        let net = self.network_get(name_or_id).await?;
-        let mut filters = BTreeMap::new();
-        filters.insert("network".to_string(), StringList(vec![net.id.clone()]));
-        self.container_ls(&crate::container::ListOptions { all: true, filters }).await
-    }
 }
 
 /// The endpoint settings body for connect (and container create).
@@ -787,19 +750,6 @@ pub fn doc_subnets(doc: &Value) -> Vec<IpNet> {
         .unwrap_or_default()
 }
 
-pub(crate) fn name_of(doc: &Value) -> &str {
-    doc.get("Name").and_then(Value::as_str).unwrap_or_default()
-}
-
-pub(crate) fn id_of(doc: &Value) -> String {
-    doc.get("Id").and_then(Value::as_str).unwrap_or_default().to_string()
-}
-
-/// A container's name without the daemon's leading slash.
-pub(crate) fn container_name(doc: &Value) -> String {
-    name_of(doc).trim_start_matches('/').to_string()
-}
-
 /// Escapes a key for a JSON pointer.
 pub(crate) fn pointer_escape(s: &str) -> String {
     s.replace('~', "~0").replace('/', "~1")
@@ -834,11 +784,6 @@ fn go_regex_quote(s: &str) -> String {
         out.push(c);
     }
     out
-}
-
-/// The first 12 characters of an id, as the docker CLI prints it.
-pub fn short(id: &str) -> &str {
-    &id[..id.len().min(12)]
 }
 
 #[cfg(test)]

@@ -44,7 +44,7 @@ pub(crate) fn container_handle(lua: &Lua, r: &ContainerRef, daemon: &str) -> mlu
     let t = lua.create_table()?;
     t.set("daemon", daemon)?;
     t.set("id", r.id.as_str())?;
-    t.set("short_id", dockernet_core::network::short(&r.id))?;
+    t.set("short_id", dockernet_core::lookup::short_id(&r.id))?;
     t.set("name", r.name.as_str())?;
     t.set("image", r.image.as_str())?;
     t.set_metatable(Some(class(lua, "Container")?))?;

@@ -36,7 +36,7 @@ pub(crate) fn functions(lua: &Lua, client: &BlockingClient) -> mlua::Result<Tabl
         lua.create_function(move |_, (ctr, net, o): (Value, Value, Option<Value>)| {
             let ctr = handle_arg(&ctr, "impair", "container", &c.host().url)?;
             let net = name_arg(&net, "impair", "network")?;
-            let shown = if ctr.len() == 64 { dockernet_core::network::short(&ctr) } else { &ctr };
+            let shown = if ctr.len() == 64 { dockernet_core::lookup::short_id(&ctr) } else { &ctr };
             let imp = impairment(o, &format!("impair {shown:?} on {net:?}"))?;
             c.impair_apply(&ctr, &net, &imp).lua()
         })?,

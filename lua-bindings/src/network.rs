@@ -46,7 +46,7 @@ pub(crate) fn network_handle(lua: &Lua, r: &NetworkRef, daemon: &str) -> mlua::R
     let t = lua.create_table()?;
     t.set("daemon", daemon)?;
     t.set("id", r.id.as_str())?;
-    t.set("short_id", dockernet_core::network::short(&r.id))?;
+    t.set("short_id", dockernet_core::lookup::short_id(&r.id))?;
     t.set("name", r.name.as_str())?;
     t.set("driver", r.driver.as_str())?;
     if let Some(w) = &r.warning {

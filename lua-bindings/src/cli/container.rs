@@ -623,7 +623,7 @@ impl Row {
     fn id(&self) -> String {
         let id = self.s("Id");
         if self.trunc {
-            id.chars().take(12).collect()
+            dockernet_core::lookup::short_id(id).to_string()
         } else {
             id.to_string()
         }
@@ -653,7 +653,7 @@ impl Row {
         if !self.trunc {
             return image.to_string();
         }
-        let short = |s: &str| s.strip_prefix("sha256:").unwrap_or(s).chars().take(12).collect::<String>();
+        let short = |s: &str| dockernet_core::lookup::short_id(s).to_string();
         if short(self.s("ImageID")) == short(image) {
             return short(image);
         }

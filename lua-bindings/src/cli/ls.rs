@@ -213,8 +213,7 @@ impl Row {
         if !self.trunc {
             return id.to_string();
         }
-        let id = id.split_once(':').map(|(_, rest)| rest).unwrap_or(id);
-        id.chars().take(12).collect()
+        dockernet_core::lookup::short_id(id).to_string()
     }
 
     fn flag(&self, key: &str) -> String {

@@ -263,7 +263,7 @@ fn items(t: &Table) -> Vec<Table> {
 }
 
 fn short_id(id: &str) -> String {
-    id.chars().take(12).collect()
+    dockernet_core::lookup::short_id(id).to_string()
 }
 
 fn network_list(lua: &Lua, t: &Table) -> Option<String> {
