@@ -697,6 +697,32 @@ fn framing_and_reuse_through_both_http_clients() {
     }
 }
 
+/// Requests in flight at once each get a connection of their own (dockernet's own HTTP/1.1 keeps
+/// no single shared connection): eight threads sharing one client, against a daemon that takes
+/// 400 ms to answer a list, finish together instead of one after another.
+#[test]
+fn concurrent_requests_use_connections_of_their_own() {
+    let server = Server::unix(|r| match r.path.split('?').next().unwrap_or_default() {
+        "/_ping" => Reply::Send(ping_ok()),
+        _ => {
+            std::thread::sleep(Duration::from_millis(400));
+            Reply::Send(json_reply("200 OK", &json!([])))
+        }
+    });
+    let c = client_for(&server.url, Duration::from_secs(30));
+    c.ping().unwrap();
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..8 {
+            let c = c.clone();
+            s.spawn(move || c.network_ls(&Default::default()).unwrap());
+        }
+    });
+    let took = start.elapsed();
+    assert!(took < Duration::from_millis(8 * 400 / 2), "8 requests took {took:?}: not concurrent");
+    assert!(server.connections() >= 8, "{} connections for 8 requests at once", server.connections());
+}
+
 // ------------------------------------------------------------------------------------------------
 // Item 14: credentials in a host URL.
 // ------------------------------------------------------------------------------------------------
