@@ -230,3 +230,48 @@ fn declared_delay_shows_in_verify_or_names_netem() {
     assert!(cell.rtt_ms.expect("rtt measured").min >= 50.0, "{v}");
     assert!(v.ok(), "{v}");
 }
+
+/// `scripts/labs/slow-wan.yaml` through the CLI: `up` sets the branch's lossy, shaped uplink,
+/// `verify` measures the loss it declares (text shows it next to the declaration, `--json` has
+/// the numbers), `status` is up to date, `down` removes everything.
+#[test]
+fn slow_wan_lab_up_verify_down() {
+    state_dir();
+    let g = Guard::new("lnk-lab");
+    let src = dockernet_tests::workspace_root().join("scripts").join("labs").join("slow-wan.yaml");
+    let text = std::fs::read_to_string(&src).expect("scripts/labs/slow-wan.yaml");
+    let name = g.name("slowwan");
+    let pool = free_pool(22);
+    assert!(text.contains("\nname: slow-wan\n"), "the lab's name line moved");
+    let text = text.replacen("\nname: slow-wan\n", &format!("\nname: {name}\npool: {pool}\nlabels: {{{LABEL}: {}}}\n", g.tag()), 1);
+    let file = std::env::temp_dir().join(format!("{name}.yaml"));
+    std::fs::write(&file, text).unwrap();
+    let _lab = Lab { g: &g, name: name.clone() };
+    let run = |args: &[&str]| {
+        let out = Process::new(dockernet_bin()).args(args).arg(&file).output().expect("dockernet");
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
+    };
+    let (code, out) = run(&["plan"]);
+    assert_eq!(code, Some(0), "plan: {out}");
+    assert!(out.contains("impair node branch on wan: loss 10% rate 2mbit"), "plan: {out}");
+    let (code, out) = run(&["up"]);
+    assert_eq!(code, Some(0), "up: {out}");
+    let (code, out) = run(&["verify"]);
+    assert_eq!(code, Some(0), "verify: {out}");
+    assert!(out.contains("branch → dc on wan: rtt ") && out.contains("(declared: branch: loss 10% rate 2mbit)"), "{out}");
+    let (code, out) = run(&["verify", "--json"]);
+    assert_eq!(code, Some(0), "verify --json: {out}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"));
+    let cell = v["cells"].as_array().unwrap().iter().find(|c| c["from"] == "branch" && c["to"] == "dc").unwrap().clone();
+    assert_eq!(cell["count"], 50, "{cell}");
+    assert!(cell["loss_pct"].as_f64().unwrap() <= 35.0, "{cell}");
+    assert!(cell["rtt_ms"]["avg"].as_f64().is_some(), "{cell}");
+    assert_eq!(cell["expect_loss_pct"]["max"], 35.0, "{cell}");
+    let (code, out) = run(&["status"]);
+    assert_eq!(code, Some(0), "status: {out}");
+    assert!(out.contains("nodes.branch.networks.wan.link"), "status lists the link: {out}");
+    let (code, out) = run(&["down"]);
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(code, Some(0), "down: {out}");
+    assert_eq!(topology_objects(g.client(), &name), (vec![], vec![]));
+}

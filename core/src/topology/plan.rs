@@ -931,7 +931,7 @@ pub(crate) fn diff(spec: &Spec, subnets: &BTreeMap<String, Vec<IpNet>>, obs: &Ob
                     b.element(ElementKind::Link, lpath, nname, State::Present, None);
                     continue;
                 }
-                (Some(_), None) => "missing in the kernel (the container restarted, or it was cleared by hand)".to_string(),
+                (Some(_), None) => "missing in the kernel: the container restarted, or it was cleared by hand".to_string(),
                 (Some(_), Some(h)) => format!("the kernel has {h}"),
                 (None, Some(h)) => format!("not declared, the kernel has {h}"),
             };
