@@ -8,7 +8,7 @@ use mlua::{Lua, Table, Value};
 
 use crate::convert::{doc_to_lua, handle_arg, opts, to_lua, value};
 use crate::error::LuaResultExt;
-use crate::runtime::{class, list_of};
+use crate::class::{class, list_of};
 
 /// The `Container` handle's methods, in Lua over the wrapped API.
 pub(crate) const METHODS: &str = r#"

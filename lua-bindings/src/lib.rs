@@ -5,6 +5,7 @@
 //! - `connect.rs`: `docker.connect` — a client for another daemon, shaped like `docker`.
 //! - `swarm.rs`: `docker.swarm` (init, join, leave, inspect, nodes, state) for overlay networks.
 //! - `topology.rs`: `docker.topology{…}` / `.load(file)` and the `Topology` object (`progress.rs`: its bar).
+//! - `class.rs`: the handle and list classes (registry metatables) the API files share.
 //! - `error.rs`: core errors raised as Lua tables with `kind`, `status`, `message`.
 //! - `convert.rs`: Lua values to core options and daemon documents to Lua tables (serde, once).
 //! - [`docs`]: the help text of every public name (used by `help()` and the LuaLS annotations).
@@ -18,6 +19,7 @@ pub mod docs;
 pub mod repl;
 pub mod sandbox;
 
+mod class;
 mod connect;
 mod container;
 mod convert;

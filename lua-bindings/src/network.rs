@@ -15,7 +15,7 @@ use mlua::{Lua, Table, Value, Variadic};
 use crate::container::container_handle;
 use crate::convert::{doc_to_lua, handle_arg, name_arg, opts, to_lua};
 use crate::error::{lua_err, LuaResultExt};
-use crate::runtime::{class, list_of};
+use crate::class::{class, list_of};
 
 /// The `Network` handle's methods, in Lua over the wrapped API (so errors are tables too).
 pub(crate) const METHODS: &str = r#"

@@ -17,6 +17,7 @@ use dockernet_core::{BlockingClient, Interrupt};
 use mlua::{Lua, LuaOptions, StdLib, Table, Value};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 
+use crate::class::class;
 use crate::error::to_lua_error;
 
 /// A Lua 5.4 state with the safe standard libraries (no `debug`: mlua refuses it outside
@@ -61,38 +62,6 @@ fn package_path(env: impl Fn(&str) -> Option<String>) -> String {
             None => p,
         },
     }
-}
-
-/// The registry metatable of a class (`Network`, `Container`, `NetworkList`, …).
-pub(crate) fn class(lua: &Lua, name: &str) -> mlua::Result<Table> {
-    let key = format!("dockernet.class.{name}");
-    if let Ok(Value::Table(t)) = lua.named_registry_value::<Value>(&key) {
-        return Ok(t);
-    }
-    let mt = lua.create_table()?;
-    mt.set("__name", name)?;
-    mt.set("__index", &mt)?;
-    lua.set_named_registry_value(&key, &mt)?;
-    Ok(mt)
-}
-
-/// A Lua array of `items` tagged with the list class `name` (so the REPL prints it as a table).
-pub(crate) fn list_of(
-    lua: &Lua,
-    name: &str,
-    items: impl Iterator<Item = mlua::Result<Value>>,
-) -> mlua::Result<Table> {
-    let t = lua.create_table_with_capacity(items.size_hint().0, 0)?;
-    for (i, v) in items.enumerate() {
-        t.raw_set(i + 1, v?)?;
-    }
-    let mt = class(lua, name)?;
-    if mt.raw_get::<Value>("__tostring")?.is_nil() {
-        // `print(list)` and `tostring(list)` show the items (as the REPL does).
-        mt.raw_set("__tostring", lua.create_function(|lua, t: Table| Ok(crate::repl::print::list_text(lua, &t)))?)?;
-    }
-    t.set_metatable(Some(mt))?;
-    Ok(t)
 }
 
 /// Wraps API functions (see the module docs). `guard`, when the host gave one (`open_module`), runs

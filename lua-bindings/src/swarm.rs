@@ -10,7 +10,7 @@ use mlua::{Lua, Table, Value};
 
 use crate::convert::{doc_to_lua, opts, to_lua};
 use crate::error::LuaResultExt;
-use crate::runtime::list_of;
+use crate::class::list_of;
 
 /// The raw `docker.swarm` functions (wrapped by the runtime before scripts see them).
 pub(crate) fn functions(lua: &Lua, client: &BlockingClient) -> mlua::Result<Table> {

@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use crate::convert::{describe, deserializer, opt_string_arg, opts, string_arg, to_lua};
 use crate::error::{lua_err, LuaResultExt};
-use crate::runtime::class;
+use crate::class::class;
 
 /// The core topology inside a Lua object.
 pub(crate) struct LuaTopology(pub Arc<Topology>);

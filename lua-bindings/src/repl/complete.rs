@@ -621,7 +621,7 @@ mod tests {
         let lua = crate::new_lua().unwrap();
         let client = dockernet_core::BlockingClient::new(Some("unix:///nonexistent/dockernet-test.sock")).unwrap();
         crate::register(&lua, client).unwrap();
-        let class = crate::runtime::class(&lua, "Network").unwrap();
+        let class = crate::class::class(&lua, "Network").unwrap();
         lua.load("local N = ...; net = setmetatable({id = 'abc', name = 'front', short_id = 'abc', driver = 'bridge', daemon = docker.host}, N)")
             .call::<()>(class)
             .unwrap();

@@ -226,7 +226,7 @@ fn name_of(lua: &Lua, v: &Value) -> Option<String> {
         return Some(found);
     }
     for class in ["Network", "Container"] {
-        if let Ok(mt) = crate::runtime::class(lua, class) {
+        if let Ok(mt) = crate::class::class(lua, class) {
             if mt.to_pointer() == target {
                 return Some(class.into());
             }
@@ -290,7 +290,7 @@ mod tests {
         )
         .exec()
         .unwrap();
-        let net = crate::runtime::class(&lua, "Network").unwrap();
+        let net = crate::class::class(&lua, "Network").unwrap();
         lua.load("local M = ...; function M:connect() end; function M:rm() end").call::<()>(net).unwrap();
         lua
     }
@@ -323,7 +323,7 @@ mod tests {
     #[test]
     fn methods_and_handles() {
         let lua = lua();
-        let net = crate::runtime::class(&lua, "Network").unwrap();
+        let net = crate::class::class(&lua, "Network").unwrap();
         lua.globals().set("N", net).unwrap();
         assert!(help(&lua, "return N.connect").starts_with("net:connect(container, opts)"));
         assert!(help(&lua, "return setmetatable({}, N)").starts_with("Network {id"));
@@ -379,7 +379,7 @@ mod tests {
         assert!(text.contains("docker.network.connect(") && text.contains("net:connect("), "{text}");
         assert!(help(&lua, "return 'nope'").contains("nothing is documented"));
         // A method through a global handle: only its class's entry.
-        let net = crate::runtime::class(&lua, "Network").unwrap();
+        let net = crate::class::class(&lua, "Network").unwrap();
         let handle = lua.create_table().unwrap();
         handle.set_metatable(Some(net)).unwrap();
         lua.globals().set("mynet", handle).unwrap();

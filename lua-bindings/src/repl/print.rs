@@ -86,7 +86,7 @@ fn listed(lua: &Lua, t: &Table) -> Option<String> {
     }
 }
 
-/// The `__tostring` of every list class (`runtime::list_of`): `print(c:interfaces())` shows the
+/// The `__tostring` of every list class (`class::list_of`): `print(c:interfaces())` shows the
 /// items as the REPL does, not `InterfaceList: 0x…`. A list without a table form of its own
 /// (`NodeList`) prints as a document.
 pub(crate) fn list_text(lua: &Lua, t: &Table) -> String {
