@@ -353,3 +353,33 @@ print("status", t:status().summary:match("%d+ present, %d+ missing"))
     assert_eq!(lines.last().copied(), Some("status\t6 present, 0 missing"), "{out}");
     assert!(lab.up_to_date());
 }
+
+/// `watch --heal` when a container of another owner holds a node's name: the conflict is one
+/// line, each of the 3 bounded attempts fails and says so, then the watch gives up (and goes on);
+/// once the squatter is removed by hand, the heal runs again and the lab is up to date.
+#[test]
+fn watch_heal_gives_up_on_a_conflict_then_heals_when_it_is_gone() {
+    let g = Guard::new("watch-conflict");
+    let lab = Lab::up(&g);
+    lab.remove_db();
+    let squatter = g.try_container(&lab.docker("db"), serde_json::json!({})).expect("run the squatter");
+    let mut w = Watching::start(&[lab.file(), "--heal", "--until", "90s"]);
+    w.expect(&format!("a container named \"{}\" already exists and is not part of topology", lab.docker("db")), false);
+    let last = |w: &Watching| w.seen.last().cloned().unwrap_or_default();
+    w.expect("heal attempt 1 of 3 failed: ", false);
+    assert!(last(&w).ends_with("; retrying in 1s"), "{}", last(&w));
+    w.expect("heal attempt 2 of 3 failed: ", false);
+    assert!(last(&w).ends_with("; retrying in 2s"), "{}", last(&w));
+    w.expect("heal attempt 3 of 3 failed: ", false);
+    assert!(last(&w).contains("; giving up until the next change — run 'dockernet up "), "{}", last(&w));
+
+    let force = RemoveOptions { force: true };
+    lab.c().container_rm(&squatter.id, &force).expect("remove the squatter by hand");
+    w.expect(&format!("healed: run node db ({})", lab.docker("db")), false);
+    w.expect(&format!("topology {}: up to date (", lab.name), false);
+    assert!(lab.up_to_date());
+    w.interrupt();
+    let out = w.finish(Duration::from_secs(10));
+    assert_eq!(out.code, Some(130), "{out}");
+    assert!(out.stdout.lines().all(|l| !l.is_empty()), "one line per record: {out}");
+}

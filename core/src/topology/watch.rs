@@ -196,6 +196,8 @@ pub struct Watcher {
     heal: Heal,
     /// An event stream's error seen while draining, for the next wait to report.
     broken: Option<Error>,
+    /// The conflict that kept the last status from being read (reported once).
+    conflict: Option<String>,
 }
 
 /// What a wait for events gave.
@@ -258,6 +260,7 @@ impl Watcher {
             ended: false,
             heal: Heal::Idle,
             broken: None,
+            conflict: None,
         })
     }
 
@@ -366,8 +369,13 @@ impl Watcher {
         let what = format!("events of topology {:?}", self.topology.name());
         let interrupt = self.opts.interrupt.clone();
         let name = self.topology.name().to_string();
-        let networks: BTreeSet<String> =
-            self.topology.spec().networks.names().map(|k| self.topology.spec().network_name(k)).collect();
+        let spec = self.topology.spec();
+        let names: BTreeSet<String> = spec
+            .networks
+            .names()
+            .map(|k| spec.network_name(k))
+            .chain(spec.nodes.names().map(|k| spec.node_name(k)))
+            .collect();
         let deadline = self.deadline;
         let events = &mut self.events;
         let wait = async {
@@ -384,7 +392,7 @@ impl Watcher {
                     // Every stream ended (the daemon closed it): nothing more will come.
                     None => return Ok(Wake::End),
                     Some(Err(e)) => return Err(e),
-                    Some(Ok(ev)) if relevant(&ev, &name, &networks) => return Ok(Wake::Event),
+                    Some(Ok(ev)) if relevant(&ev, &name, &names) => return Ok(Wake::Event),
                     Some(Ok(_)) => {}
                 }
             }
@@ -406,7 +414,17 @@ impl Watcher {
     /// one; then decides the heal. `after_event`: a new event (not a heal) triggered it.
     async fn check(&mut self, after_event: bool) -> Result<()> {
         let what = format!("the status of topology {:?}", self.topology.name());
-        let mut status = guard(self.opts.interrupt.as_ref(), &what, self.topology.status(&self.client)).await?;
+        let mut status = match guard(self.opts.interrupt.as_ref(), &what, self.topology.status(&self.client)).await {
+            Ok(s) => s,
+            // The daemon cannot be compared with the declaration (a container of a foreign owner
+            // took a node's name): a line, not the end of the watch; it may be put right by hand.
+            Err(e) if e.kind() == crate::ErrorKind::Conflict => {
+                self.conflicted(e.message(), after_event);
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        self.conflict = None;
         // A container being removed or restarted is caught between two events (`docker rm -f`:
         // die … destroy, with the file system's removal between): read again once its next
         // event came (bounded), so one removal is one line, not "stopped" then "gone".
@@ -469,6 +487,25 @@ impl Watcher {
         Ok(())
     }
 
+    /// Reports a status that cannot be read for a conflict (once per distinct message), and
+    /// decides the heal as for drift (its attempts fail the same way, and say so).
+    fn conflicted(&mut self, message: &str, after_event: bool) {
+        let one_line = one_line(message);
+        let changed = self.conflict.as_deref() != Some(one_line.as_str());
+        if changed {
+            let todo = if self.opts.heal { "healing" } else { self.remedy.as_str() };
+            let line = format!("{one_line} — {todo}");
+            self.push(ChangeKind::Drift, None, None, Some(one_line.clone()), None, line);
+            self.conflict = Some(one_line);
+        }
+        self.up_to_date = Some(false);
+        if !self.opts.heal {
+            self.heal = Heal::Idle;
+        } else if self.heal == Heal::Idle || (self.heal == Heal::GaveUp && after_event && changed) {
+            self.heal = Heal::Due(1, Instant::now());
+        }
+    }
+
     /// Runs heal attempt `n`: the topology's apply, each finished step logged; then the status.
     async fn heal_attempt(&mut self, n: u32) -> Result<()> {
         let steps: Mutex<Vec<(ChangeKind, String)>> = Mutex::new(Vec::new());
@@ -503,7 +540,7 @@ impl Watcher {
             }
             Err(e) if e.kind() == crate::ErrorKind::Interrupted => return Err(e),
             Err(e) => {
-                self.next_attempt(n, e.message().to_string());
+                self.next_attempt(n, one_line(e.message()));
                 self.check(false).await?;
             }
         }
@@ -563,6 +600,11 @@ impl Watcher {
         let c = self.change(change, e, was, detail, attempt, message);
         self.queue.push_back(c);
     }
+}
+
+/// A message of several lines (a plan's list of conflicts) as one line, for a line-per-change log.
+fn one_line(message: &str) -> String {
+    message.replace(":\n  ", ": ").replace("\n  ", "; ").replace('\n', "; ")
 }
 
 /// Races `fut` against the interrupt: an interrupt ends it with `interrupted`, naming `what`.
@@ -639,16 +681,19 @@ async fn read_events(
     }
 }
 
-/// Whether an event can change the status of topology `name` (whose Docker network names are
-/// `networks`): a container of the topology (its labels are the event's attributes), a network
-/// of the topology, or any connect / disconnect (a node connected by hand to another network).
-fn relevant(ev: &Document, name: &str, networks: &BTreeSet<String>) -> bool {
+/// Whether an event can change the status of topology `name` (whose Docker network and node
+/// names are `names`): a container of the topology (its labels are the event's attributes) or
+/// with a node's name, a network of the topology, or any connect / disconnect (a node connected
+/// by hand to another network).
+fn relevant(ev: &Document, name: &str, names: &BTreeSet<String>) -> bool {
     let v = ev.to_value();
     let attr = |k: &str| v.pointer("/Actor/Attributes").and_then(|a| a.get(k)).and_then(|s| s.as_str());
     match v.get("Type").and_then(|t| t.as_str()) {
-        Some("container") => attr(super::LABEL) == Some(name),
+        // A container of a foreign owner that holds (or held) a node's name matters too: it
+        // causes, or ends, a conflict.
+        Some("container") => attr(super::LABEL) == Some(name) || attr("name").is_some_and(|n| names.contains(n)),
         Some("network") => {
-            attr("name").is_some_and(|n| networks.contains(n))
+            attr("name").is_some_and(|n| names.contains(n))
                 || matches!(v.get("Action").and_then(|a| a.as_str()), Some("connect" | "disconnect"))
         }
         _ => false,
@@ -902,7 +947,7 @@ mod tests {
     /// Only events that can change the status wake the watch.
     #[test]
     fn relevance() {
-        let nets: BTreeSet<String> = ["lab-front".to_string()].into();
+        let nets: BTreeSet<String> = ["lab-front".to_string(), "lab-web".to_string()].into();
         let doc = |j: serde_json::Value| Document::from_slice(j.to_string().as_bytes()).unwrap();
         let ours = doc(serde_json::json!({"Type": "container", "Action": "die",
             "Actor": {"ID": "x", "Attributes": {"dockernet.topology": "lab"}}}));
@@ -919,5 +964,9 @@ mod tests {
         assert!(relevant(&net, "lab", &nets));
         assert!(!relevant(&other_net, "lab", &nets));
         assert!(relevant(&connect, "lab", &nets));
+        let squatter = doc(serde_json::json!({"Type": "container", "Action": "destroy",
+            "Actor": {"ID": "y", "Attributes": {"name": "lab-web"}}}));
+        assert!(relevant(&squatter, "lab", &nets));
+        assert_eq!(one_line("cannot be applied:\n  a: x\n  b: y"), "cannot be applied: a: x; b: y");
     }
 }
