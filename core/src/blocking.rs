@@ -22,7 +22,7 @@ use serde_json::Value;
 
 use crate::client::{Client, DaemonInfo};
 use crate::container::{
-    Command, ContainerRef, ExecOptions, ExecOutput, Interface, ListOptions as ContainerListOptions, RemoveOptions,
+    Command, ContainerRef, ExecOptions, ExecResult, Interface, ListOptions as ContainerListOptions, RemoveOptions,
     RunOptions, StopOptions,
 };
 use crate::document::Document;
@@ -201,7 +201,7 @@ impl BlockingClient {
         fn container_rm(&self, name_or_id: &str, opts: &RemoveOptions) -> () =>
             (format!("container rm {}", ctr(name_or_id)), Some("the daemon may still remove the container"));
         /// See [`Client::container_exec`].
-        fn container_exec(&self, name_or_id: &str, cmd: &Command, opts: &ExecOptions) -> ExecOutput => (
+        fn container_exec(&self, name_or_id: &str, cmd: &Command, opts: &ExecOptions) -> ExecResult => (
             format!("exec of `{}` in {}", cmd.0.join(" "), ctr(name_or_id)),
             Some("the process may still be running in the container"),
         );

@@ -183,9 +183,9 @@ impl ContainerRef {
     }
 }
 
-/// What an exec produced.
+/// What an exec produced: `ExecResult` in every layer (docker-py's name; Lua and Python use it too).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ExecOutput {
+pub struct ExecResult {
     /// The process's exit code.
     pub exit_code: i64,
     /// Everything it wrote to stdout (bytes: a command may print anything).
@@ -196,7 +196,7 @@ pub struct ExecOutput {
     pub stderr: Vec<u8>,
 }
 
-impl ExecOutput {
+impl ExecResult {
     /// stdout as text (invalid UTF-8 replaced), for commands known to print text.
     pub fn stdout_text(&self) -> String {
         String::from_utf8_lossy(&self.stdout).into_owned()
@@ -642,7 +642,7 @@ impl Client {
     }
 
     /// Runs a command in a running container and collects its output and exit code.
-    pub async fn container_exec(&self, name_or_id: &str, cmd: &Command, opts: &ExecOptions) -> Result<ExecOutput> {
+    pub async fn container_exec(&self, name_or_id: &str, cmd: &Command, opts: &ExecOptions) -> Result<ExecResult> {
         let ctx = std::sync::Mutex::new(format!("container exec {name_or_id:?}"));
         self.exec_inner(name_or_id, cmd, opts, Some(&ctx)).await.map_err(|e| e.context(ctx.lock().expect("message lock")))
     }
@@ -655,7 +655,7 @@ impl Client {
         cmd: &Command,
         opts: &ExecOptions,
         ctx: Option<&std::sync::Mutex<String>>,
-    ) -> Result<ExecOutput> {
+    ) -> Result<ExecResult> {
         if cmd.0.is_empty() {
             return Err(Error::invalid("command must not be empty"));
         }
@@ -687,7 +687,7 @@ impl Client {
         let created =
             self.post_json(&format!("/containers/{id}/exec"), &Value::Object(body)).await.map_err(|e| by_name(e, &doc))?;
         let exec_id = created.get("Id").and_then(Value::as_str).unwrap_or_default().to_string();
-        let mut out = ExecOutput { exit_code: -1, stdout: Vec::new(), stderr: Vec::new() };
+        let mut out = ExecResult { exit_code: -1, stdout: Vec::new(), stderr: Vec::new() };
         let run = self.exec_output(&exec_id, &mut out);
         match limit {
             None => run.await?,
@@ -719,7 +719,7 @@ impl Client {
     /// the process runs, so only the start is bounded by the request timeout. The request asks
     /// for an upgrade (`101`, as the docker CLI and docker-py do); a daemon that answers `200`
     /// instead streams the same frames as the body.
-    async fn exec_output(&self, exec_id: &str, out: &mut ExecOutput) -> Result<()> {
+    async fn exec_output(&self, exec_id: &str, out: &mut ExecResult) -> Result<()> {
         let path = self.versioned(&format!("/exec/{exec_id}/start")).await?;
         let payload = Bytes::from_static(br#"{"Detach":false,"Tty":false}"#);
         let headers = [("Connection", "Upgrade"), ("Upgrade", "tcp")];
@@ -733,7 +733,7 @@ impl Client {
         let status = resp.status();
         let cap = self.max_response_bytes();
         let mut demux = Demux::default();
-        let mut feed = |chunk: &[u8], out: &mut ExecOutput| -> Result<()> {
+        let mut feed = |chunk: &[u8], out: &mut ExecResult| -> Result<()> {
             demux.feed(chunk, out);
             if (out.stdout.len() + out.stderr.len()) as u64 > cap {
                 return Err(Error::new(
@@ -852,7 +852,7 @@ struct Demux {
 }
 
 impl Demux {
-    fn feed(&mut self, mut data: &[u8], out: &mut ExecOutput) {
+    fn feed(&mut self, mut data: &[u8], out: &mut ExecResult) {
         while !data.is_empty() {
             if self.remaining == 0 {
                 let take = (8 - self.have).min(data.len());
@@ -1019,7 +1019,7 @@ mod tests {
         }
         for size in [1, 3, 7, 8, 9, 64] {
             let mut d = Demux::default();
-            let mut out = ExecOutput { exit_code: 0, stdout: vec![], stderr: vec![] };
+            let mut out = ExecResult { exit_code: 0, stdout: vec![], stderr: vec![] };
             for chunk in stream.chunks(size) {
                 d.feed(chunk, &mut out);
             }
@@ -1028,7 +1028,7 @@ mod tests {
         }
         // A header that claims 4 GiB holds nothing back: what came is what is counted.
         let mut d = Demux::default();
-        let mut out = ExecOutput { exit_code: 0, stdout: vec![], stderr: vec![] };
+        let mut out = ExecResult { exit_code: 0, stdout: vec![], stderr: vec![] };
         d.feed(&[1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, b'x', b'y'], &mut out);
         assert_eq!(out.stdout, b"xy");
     }
