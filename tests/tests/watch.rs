@@ -39,10 +39,17 @@ struct Lab<'g> {
 
 impl<'g> Lab<'g> {
     fn up(g: &'g Guard) -> Lab<'g> {
+        Lab::with(
+            g,
+            "networks: {front: {}, spare: {}}\nnodes:\n  web: {networks: [front]}\n  db: {networks: [front]}\n",
+        )
+    }
+
+    /// A lab of `body` (its `networks:` and `nodes:`), under a unique name with its own pool.
+    fn with(g: &'g Guard, body: &str) -> Lab<'g> {
         let name = g.name("watch");
         let yaml = format!(
-            "name: {name}\npool: {}\nimage: {TEST_IMAGE}\nlabels: {{dockernet.test: {}}}\n\
-             networks: {{front: {{}}, spare: {{}}}}\nnodes:\n  web: {{networks: [front]}}\n  db: {{networks: [front]}}\n",
+            "name: {name}\npool: {}\nimage: {TEST_IMAGE}\nlabels: {{dockernet.test: {}}}\n{body}",
             free_pool(20),
             g.tag()
         );
@@ -382,4 +389,31 @@ fn watch_heal_gives_up_on_a_conflict_then_heals_when_it_is_gone() {
     let out = w.finish(Duration::from_secs(10));
     assert_eq!(out.code, Some(130), "{out}");
     assert!(out.stdout.lines().all(|l| !l.is_empty()), "one line per record: {out}");
+}
+
+/// `watch --heal` on a link declared with loss (tc without netem: works on any kernel): a
+/// restart drops the qdisc, the watch reports the impairment lost and puts it back.
+#[test]
+fn watch_heal_restores_an_impairment_lost_on_restart() {
+    let g = Guard::new("watch-impair");
+    let lab = Lab::with(
+        &g,
+        "networks: {wan: {}}\nnodes:\n  client: {networks: {wan: {link: {loss: 1%}}}}\n  server: {networks: [wan]}\n",
+    );
+    let mut w = Watching::start(&[lab.file(), "--heal", "--until", "90s"]);
+    let up = format!("topology {}: up to date (", lab.name);
+    w.expect(&up, false);
+    let st = Command::new("docker")
+        .args(["restart", "-t", "0", &lab.docker("client")])
+        .stdout(Stdio::null())
+        .status()
+        .expect("docker restart");
+    assert!(st.success(), "docker restart: {st}");
+    w.expect("node client: impairment on wan lost (missing in the kernel", false);
+    w.expect("healed: impair node client on wan", false);
+    w.expect("node client: impairment on wan is as declared again", true);
+    w.expect(&up, false);
+    assert!(lab.up_to_date());
+    w.interrupt();
+    assert_eq!(w.finish(Duration::from_secs(10)).code, Some(130));
 }
