@@ -1,6 +1,7 @@
 """Drift watch from Python against a real daemon: `Topology.watch()` reports a hand-made
 `docker network disconnect` as a `Change` line, `heal=True` reconnects it and reports the lab up
-to date again, `until` bounds the watch, a bad option is an error naming it, and `show()` prints plain
+to date again, `until` bounds the watch, a bad option is an error naming it, Ctrl-C raises
+`KeyboardInterrupt` and ends the watch, and `show()` prints plain
 lines outside Jupyter.
 
 The lab has a unique name, the test's ownership label and its own /20 pool inside 10.202.0.0/16
@@ -11,6 +12,8 @@ the watch's own `until`.
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 from typing import Any, Callable
@@ -76,6 +79,21 @@ def test_watch_reports_a_disconnect_and_heals_it(
     assert time.monotonic() - started < 10
     out = capsys.readouterr().out
     assert f"topology {name}: up to date" in out, out
+
+    # Ctrl-C (SIGINT to this process) while the watch waits: KeyboardInterrupt within ~1 s.
+    w = t.watch(until=30)
+    assert next(w).change == "up_to_date"
+    sent: list[float] = []
+    timer = threading.Timer(0.5, lambda: (sent.append(time.monotonic()), os.kill(os.getpid(), signal.SIGINT)))
+    timer.start()
+    with pytest.raises(KeyboardInterrupt) as k:
+        next(w)
+    raised = time.monotonic()
+    timer.join()
+    assert raised - sent[0] < 1.5, f"KeyboardInterrupt came {raised - sent[0]:.2f}s after SIGINT"
+    assert "interrupted (Ctrl-C)" in str(k.value), str(k.value)
+    with pytest.raises(StopIteration):
+        next(w)  # the interrupt ended the watch
 
 
 def test_watch_show_is_a_table_updated_in_place_in_a_notebook(
