@@ -1,8 +1,8 @@
 """Drift watch from Python against a real daemon: `Topology.watch()` reports a hand-made
 `docker network disconnect` as a `Change` line, `heal=True` reconnects it and reports the lab up
 to date again, `until` bounds the watch, a bad option is an error naming it, Ctrl-C raises
-`KeyboardInterrupt` and ends the watch, and `show()` prints plain
-lines outside Jupyter.
+`KeyboardInterrupt` and ends the watch, and `show()` prints plain lines outside Jupyter and, in a
+real Jupyter kernel, one HTML table updated in place.
 
 The lab has a unique name, the test's ownership label and its own /20 pool inside 10.202.0.0/16
 (`free_pool` of test_topology.py); `destroy_later` destroys it by name even when the test failed
