@@ -284,8 +284,35 @@ function Topology:apply(opts) end
 function Topology:destroy() end
 ---@return table status
 function Topology:status() end
+---One ordered pair of a verification: expected vs observed reach, and the link as measured.
+---@class VerifyCell
+---@field from string
+---@field to string
+---@field network? string  the network of `to` pinged
+---@field address? string
+---@field expected boolean
+---@field observed? boolean  nil: not measured (see error)
+---@field ok boolean  reach as expected and measured values within the bounds
+---@field source string  "topology" or "expect[i]"
+---@field why string
+---@field error? string
+---@field count integer  echo requests sent
+---@field rtt_ms? {min: number, avg: number, max: number}
+---@field loss_pct? number
+---@field link? string  impairments both ends declare on the network: "client: loss 30% rate 10mbit"
+---@field expect_rtt_ms? {min?: number, max?: number}
+---@field expect_loss_pct? {min?: number, max?: number}
+---@field measure_source? string  the expect entry the bounds and count come from
+
+---@class Verification
+---@field topology string
+---@field ok boolean
+---@field nodes string[]
+---@field cells VerifyCell[]
+---@field summary string
+
 ---@param opts? {count?: integer, timeout?: integer, concurrency?: integer, retries?: integer}
----@return table verification  ok, nodes, cells, summary
+---@return Verification verification
 function Topology:verify(opts) end
 ---@param format? "dot"|"mermaid"|"svg"
 ---@return string

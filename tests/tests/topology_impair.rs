@@ -275,3 +275,66 @@ fn slow_wan_lab_up_verify_down() {
     assert_eq!(code, Some(0), "down: {out}");
     assert_eq!(topology_objects(g.client(), &name), (vec![], vec![]));
 }
+
+/// From Lua: a `link` in a topology table is applied, and the verification's cells carry the
+/// measured link (`count`, `loss_pct`, `rtt_ms`, `link`, `expect_loss_pct`) as Lua fields.
+#[test]
+fn lua_topology_link_and_verification_fields() {
+    let dir = state_dir();
+    let g = Guard::new("lnk-lua");
+    let name = g.name("lualnk");
+    let _lab = Lab { g: &g, name: name.clone() };
+    let script = format!(
+        r#"
+local t = docker.topology{{
+  name = "{name}", pool = "{pool}", image = "dockernet-testbox:latest", labels = {{["{LABEL}"] = "{tag}"}},
+  networks = {{"wan"}},
+  nodes = {{
+    client = {{networks = {{wan = {{link = {{loss = "20%", rate = "5mbit"}}}}}}}},
+    server = {{networks = {{"wan"}}}},
+  }},
+  expect = {{
+    {{from = "client", to = "server", loss_pct = {{max = 60}}, count = 30}},
+    {{from = "server", to = "client", count = 20}},
+  }},
+}}
+local ok, err = pcall(function()
+  t:apply()
+  local v = t:verify()
+  assert(v.ok, tostring(v))
+  for _, c in ipairs(v.cells) do
+    if c.from == "client" and c.to == "server" then
+      print(string.format("CELL count=%d loss=%s avg=%s link=%s max=%s", c.count, tostring(c.loss_pct),
+        tostring(c.rtt_ms and c.rtt_ms.avg), c.link, tostring(c.expect_loss_pct.max)))
+    end
+  end
+  local bad, e = pcall(docker.topology, {{name = "x", networks = {{"wan"}}, nodes = {{c = {{image = "i",
+    networks = {{wan = {{link = {{rate = "fast"}}}}}}}}}}}})
+  print("BAD", bad, e.kind, e.message)
+end)
+t:destroy()
+if not ok then error(err, 0) end
+"#,
+        pool = free_pool(24),
+        tag = g.tag(),
+    );
+    let file = std::env::temp_dir().join(format!("{name}.lua"));
+    std::fs::write(&file, script).unwrap();
+    let out = Process::new(dockernet_bin())
+        .arg(&file)
+        .env(dockernet_core::impair::STATE_DIR_ENV, &dir)
+        .output()
+        .expect("dockernet script");
+    let _ = std::fs::remove_file(&file);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let line = text.lines().find(|l| l.starts_with("CELL ")).unwrap_or_else(|| panic!("no cell line: {text}"));
+    assert!(line.starts_with("CELL count=30 loss="), "{line}");
+    assert!(line.contains("link=client: loss 20% rate 5mbit max=60"), "{line}");
+    assert!(!line.contains("avg=nil") && !line.contains("loss=nil"), "{line}");
+    // print separates with tabs; the message goes on over the next line.
+    let bad = text.lines().find(|l| l.starts_with("BAD\t")).unwrap_or_else(|| panic!("no bad line: {text}"));
+    assert!(bad.starts_with("BAD\tfalse\tinvalid\t"), "{bad}");
+    assert!(text.contains("nodes.c.networks.wan.link.rate: expected a rate"), "{text}");
+    assert_eq!(topology_objects(g.client(), &name), (vec![], vec![]));
+}

@@ -44,7 +44,9 @@ class Result(_ResultBase):
 
 
 class Verification(Result):
-    """The measured reachability matrix: ``ok``, ``nodes``, ``cells`` (from, to, expected, observed)."""
+    """The measured reachability matrix: ``ok``, ``nodes``, ``cells`` (from, to, expected, observed,
+    and per pair ``rtt_ms`` {min, avg, max}, ``loss_pct``, ``count``, the declared ``link`` and any
+    ``expect_rtt_ms`` / ``expect_loss_pct`` bounds)."""
 
     @property
     def ok(self) -> bool:
@@ -70,14 +72,27 @@ class Verification(Result):
                 seen = c.get("observed")
                 mark = "✓" if seen else ("✗" if seen is False else "?")
                 style = "" if c.get("ok") else "background:#f8d7da;font-weight:bold"
-                tip = escape(f"expected {'reach' if c.get('expected') else 'deny'}: {c.get('why', '')}")
-                tds.append(f"<td style='text-align:center;{style}' title='{tip}'>{mark}</td>")
+                tip = f"expected {'reach' if c.get('expected') else 'deny'}: {c.get('why', '')}"
+                measured = self._measured(c)
+                if measured:
+                    tip += f"; measured {measured}"
+                if c.get("link"):
+                    tip += f"; declared {c['link']}"
+                # The link as measured, under the mark: average RTT and loss (when several echoes
+                # went, or the link is declared or bounded).
+                small = ""
+                if self._shows_link(c) and c.get("loss_pct") is not None:
+                    rtt = c.get("rtt_ms")
+                    avg = f"{rtt['avg']:.1f} ms · " if rtt else ""
+                    small = f"<br><small>{escape(avg)}{c['loss_pct']:g}%</small>"
+                tds.append(f"<td style='text-align:center;{style}' title='{escape(tip)}'>{mark}{small}</td>")
             rows.append(f"<tr><th style='text-align:right'>{escape(a)}</th>{''.join(tds)}</tr>")
         verdict = "all pairs as expected" if self.ok else "MISMATCH (highlighted)"
         legend = (
             "<p style='font-size:smaller'>Rows ping columns. ✓ reachable, ✗ unreachable, ? not measured,"
             " · same node; <span style='background:#f8d7da;font-weight:bold'>highlighted</span>: the"
-            " observation contradicts what the topology expects. Hover a cell for why.</p>"
+            " observation contradicts what the topology expects. Under a mark: average RTT · loss of a"
+            " measured link. Hover a cell for why and what is declared.</p>"
         )
         bad = [f"<li>{escape(self._mismatch(c))}</li>" for c in self.get("cells", []) if not c.get("ok")]
         listed = f"<p>mismatches:</p><ul>{''.join(bad)}</ul>" if bad else ""
@@ -86,6 +101,19 @@ class Verification(Result):
             f" (rows ping columns)</caption><thead><tr><th></th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
             f"{legend}{listed}"
         )
+
+    @staticmethod
+    def _shows_link(c: Dict[str, Any]) -> bool:
+        return bool(c.get("link") or c.get("expect_rtt_ms") or c.get("expect_loss_pct") or (c.get("count") or 1) > 1)
+
+    @staticmethod
+    def _measured(c: Dict[str, Any]) -> str:
+        """What was measured beyond reach, worded as verify.rs words it: ``rtt 0.1/0.2/0.3 ms, loss 5% of 20``."""
+        if c.get("loss_pct") is None:
+            return ""
+        r = c.get("rtt_ms")
+        rtt = f"rtt {r['min']:.1f}/{r['avg']:.1f}/{r['max']:.1f} ms, " if r else ""
+        return f"{rtt}loss {c['loss_pct']:g}% of {c.get('count')}"
 
     @staticmethod
     def _mismatch(c: Dict[str, Any]) -> str:
@@ -103,10 +131,19 @@ class Verification(Result):
             observed = yes_no(c["observed"])
         else:
             observed = f"not measured: {c['error']}" if c.get("error") else "not measured"
-        return (
+        text = (
             f"{c.get('from')} → {c.get('to')}{target}: expected {yes_no(c.get('expected'))}"
             f" ({c.get('source')}, {c.get('why')}), observed {observed}"
         )
+        if c.get("observed") == c.get("expected") and (c.get("expect_rtt_ms") or c.get("expect_loss_pct")):
+            def bounds(b: Dict[str, Any]) -> str:
+                lo, hi = b.get("min"), b.get("max")
+                return f"{lo:g}–{hi:g}" if lo is not None and hi is not None else (f"≥ {lo:g}" if lo is not None else f"≤ {hi:g}")
+
+            want = [f"{k} {bounds(b)}" for k, b in (("rtt_ms", c.get("expect_rtt_ms")), ("loss_pct", c.get("expect_loss_pct"))) if b]
+            got = Verification._measured(c) or "nothing measured"
+            text += f", but expected {', '.join(want)} ({c.get('measure_source')}), measured {got}"
+        return text
 
 
 class Change(Result):
