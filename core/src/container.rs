@@ -575,10 +575,8 @@ impl Client {
 
     /// Stops a container (a stopped one is left as it is).
     pub async fn container_stop(&self, name_or_id: &str, opts: &StopOptions) -> Result<()> {
-        let ctx = std::sync::Mutex::new(format!("container stop {name_or_id:?}"));
+        let (doc, ctx) = self.container_for("container stop", name_or_id).await?;
         async {
-            let doc = self.container_doc(name_or_id).await?;
-            *ctx.lock().expect("message lock") = format!("container stop {:?}", shown(name_or_id, &container_name(&doc)));
             let id = id_of(&doc);
             let q = opts.timeout.map(|t| format!("?t={t}")).unwrap_or_default();
             // The daemon answers after the grace period (then it kills): wait that long on top.
@@ -593,25 +591,18 @@ impl Client {
                 .map_err(|e| by_name(e, &doc))
         }
         .await
-        .map_err(|e| e.context(ctx.lock().expect("message lock")))
+        .map_err(|e| e.context(&ctx))
     }
 
     /// Starts a created or stopped container (a running one is left as it is). Used by a
     /// topology apply to bring back a container it had stopped when the apply is undone.
     pub async fn container_start(&self, name_or_id: &str) -> Result<()> {
-        let ctx = std::sync::Mutex::new(format!("container start {name_or_id:?}"));
-        async {
-            let doc = self.container_doc(name_or_id).await?;
-            // Named by name from here on, also when the caller passed the full id.
-            *ctx.lock().expect("message lock") = format!("container start {:?}", shown(name_or_id, &container_name(&doc)));
-            // 304 (already running) counts as success.
-            self.post_json(&format!("/containers/{}/start", id_of(&doc)), &json!({}))
-                .await
-                .map(|_| ())
-                .map_err(|e| by_name(e, &doc))
-        }
-        .await
-        .map_err(|e| e.context(ctx.lock().expect("message lock")))
+        let (doc, ctx) = self.container_for("container start", name_or_id).await?;
+        // 304 (already running) counts as success.
+        self.post_json(&format!("/containers/{}/start", id_of(&doc)), &json!({}))
+            .await
+            .map(|_| ())
+            .map_err(|e| by_name(e, &doc).context(&ctx))
     }
 
     /// Renames a container (exact lookup, then by id). A topology apply renames a container it
@@ -630,45 +621,30 @@ impl Client {
 
     /// Removes a container (and its anonymous volumes).
     pub async fn container_rm(&self, name_or_id: &str, opts: &RemoveOptions) -> Result<()> {
-        let ctx = std::sync::Mutex::new(format!("container rm {name_or_id:?}"));
-        async {
-            let doc = self.container_doc(name_or_id).await?;
-            *ctx.lock().expect("message lock") = format!("container rm {:?}", shown(name_or_id, &container_name(&doc)));
-            let id = id_of(&doc);
-            docker_rm(self, &id, opts.force).await.map_err(|e| by_name(e, &doc))
-        }
-        .await
-        .map_err(|e| e.context(ctx.lock().expect("message lock")))
+        let (doc, ctx) = self.container_for("container rm", name_or_id).await?;
+        docker_rm(self, &id_of(&doc), opts.force).await.map_err(|e| by_name(e, &doc).context(&ctx))
     }
 
     /// Runs a command in a running container and collects its output and exit code.
     pub async fn container_exec(&self, name_or_id: &str, cmd: &Command, opts: &ExecOptions) -> Result<ExecResult> {
-        let ctx = std::sync::Mutex::new(format!("container exec {name_or_id:?}"));
-        self.exec_inner(name_or_id, cmd, opts, Some(&ctx)).await.map_err(|e| e.context(ctx.lock().expect("message lock")))
+        // The arguments first: a bad one is the caller's mistake whatever the container.
+        let limit = exec_limit(cmd, opts).map_err(|e| e.context(format!("container exec {name_or_id:?}")))?;
+        let (doc, ctx) = self.container_for("container exec", name_or_id).await?;
+        self.exec_in(&doc, cmd, opts, limit).await.map_err(|e| e.context(&ctx))
     }
 
-    /// The exec; `ctx`, when given, is renamed to the container's name once it is looked up (so
-    /// a message names the container by name even when the caller passed its full id).
-    async fn exec_inner(
-        &self,
-        name_or_id: &str,
-        cmd: &Command,
-        opts: &ExecOptions,
-        ctx: Option<&std::sync::Mutex<String>>,
-    ) -> Result<ExecResult> {
-        if cmd.0.is_empty() {
-            return Err(Error::invalid("command must not be empty"));
-        }
-        let limit = match opts.timeout {
-            None => None,
-            Some(t) if t.is_finite() && t > 0.0 => Duration::try_from_secs_f64(t).ok(),
-            Some(t) => return Err(Error::invalid(format!("option timeout: expected a positive number of seconds, got {t}"))),
-        };
-        let doc = self.container_doc(name_or_id).await?;
-        if let Some(ctx) = ctx {
-            *ctx.lock().expect("message lock") = format!("container exec {:?}", shown(name_or_id, &container_name(&doc)));
-        }
-        let id = id_of(&doc);
+    /// Looks a container up for `op`. Returns its document and the context its errors carry from
+    /// then on: `op` and the container as a person knows it (its name, also when the caller passed
+    /// the full id). A failed lookup carries the caller's own words.
+    async fn container_for(&self, op: &str, name_or_id: &str) -> Result<(Value, String)> {
+        let doc = self.container_doc(name_or_id).await.map_err(|e| e.context(format!("{op} {name_or_id:?}")))?;
+        let ctx = format!("{op} {:?}", shown(name_or_id, &container_name(&doc)));
+        Ok((doc, ctx))
+    }
+
+    /// The exec in the container `doc` (looked up already), bounded by `limit` ([`exec_limit`]).
+    async fn exec_in(&self, doc: &Value, cmd: &Command, opts: &ExecOptions, limit: Option<Duration>) -> Result<ExecResult> {
+        let id = id_of(doc);
         let env: Vec<String> = opts.env.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let mut body = Map::new();
         body.insert("Cmd".into(), json!(cmd.0));
@@ -685,7 +661,7 @@ impl Client {
             body.insert("WorkingDir".into(), json!(w));
         }
         let created =
-            self.post_json(&format!("/containers/{id}/exec"), &Value::Object(body)).await.map_err(|e| by_name(e, &doc))?;
+            self.post_json(&format!("/containers/{id}/exec"), &Value::Object(body)).await.map_err(|e| by_name(e, doc))?;
         let exec_id = created.get("Id").and_then(Value::as_str).unwrap_or_default().to_string();
         let mut out = ExecResult { exit_code: -1, stdout: Vec::new(), stderr: Vec::new() };
         let run = self.exec_output(&exec_id, &mut out);
@@ -779,17 +755,14 @@ impl Client {
     /// Each network attachment of a container: addresses, MAC, gateway, and — when the image has
     /// a shell — the interface name inside it and which one carries the default route.
     pub async fn container_interfaces(&self, name_or_id: &str) -> Result<Vec<Interface>> {
-        let ctx = std::sync::Mutex::new(format!("container interfaces {name_or_id:?}"));
+        let (doc, ctx) = self.container_for("container interfaces", name_or_id).await?;
         async {
-            let doc = self.container_doc(name_or_id).await?;
-            *ctx.lock().expect("message lock") =
-                format!("container interfaces {:?}", shown(name_or_id, &container_name(&doc)));
             let mut ifaces = interfaces_from_doc(&doc);
             let running = doc.pointer("/State/Running").and_then(Value::as_bool).unwrap_or(false);
             if running && !ifaces.is_empty() {
                 let script = "for i in /sys/class/net/*; do echo \"link ${i##*/} $(cat $i/address)\"; done; cat /proc/net/route";
                 let cmd = Command(vec!["sh".into(), "-c".into(), script.into()]);
-                if let Ok(out) = self.exec_inner(&id_of(&doc), &cmd, &ExecOptions::default(), None).await {
+                if let Ok(out) = self.exec_in(&doc, &cmd, &ExecOptions::default(), None).await {
                     if out.exit_code == 0 {
                         apply_links(&mut ifaces, &String::from_utf8_lossy(&out.stdout));
                     }
@@ -802,7 +775,19 @@ impl Client {
             Ok::<_, Error>(ifaces)
         }
         .await
-        .map_err(|e| e.context(ctx.lock().expect("message lock")))
+        .map_err(|e| e.context(&ctx))
+    }
+}
+
+/// Checks an exec's command and `timeout` option; the time limit, if any.
+fn exec_limit(cmd: &Command, opts: &ExecOptions) -> Result<Option<Duration>> {
+    if cmd.0.is_empty() {
+        return Err(Error::invalid("command must not be empty"));
+    }
+    match opts.timeout {
+        None => Ok(None),
+        Some(t) if t.is_finite() && t > 0.0 => Ok(Duration::try_from_secs_f64(t).ok()),
+        Some(t) => Err(Error::invalid(format!("option timeout: expected a positive number of seconds, got {t}"))),
     }
 }
 

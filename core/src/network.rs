@@ -538,11 +538,10 @@ impl Client {
 
     /// Removes one network (exact lookup, then by id).
     pub async fn network_rm(&self, name_or_id: &str) -> Result<()> {
-        let ctx = std::sync::Mutex::new(format!("network rm {name_or_id:?}"));
+        let doc = self.network_doc(name_or_id, false).await.map_err(|e| e.context(format!("network rm {name_or_id:?}")))?;
+        let r = NetworkRef::from_doc(&doc);
+        let ctx = format!("network rm {:?}", shown(name_or_id, &r.name));
         async {
-            let doc = self.network_doc(name_or_id, false).await?;
-            let r = NetworkRef::from_doc(&doc);
-            *ctx.lock().expect("message lock") = format!("network rm {:?}", shown(name_or_id, &r.name));
             if PREDEFINED.contains(&r.name.as_str()) {
                 return Err(Error::new(
                     ErrorKind::Forbidden,
@@ -552,15 +551,15 @@ impl Client {
             self.delete(&format!("/networks/{}", r.id)).await
         }
         .await
-        .map_err(|e| e.context(ctx.lock().expect("message lock")))
+        .map_err(|e| e.context(&ctx))
     }
 
     /// Connects a container to a network. Refuses a container already connected (the daemon
     /// silently ignores that for a stopped container) and a static address outside the
     /// network's subnets.
     pub async fn network_connect(&self, network: &str, container: &str, opts: &ConnectOptions) -> Result<()> {
-        let ctx = std::sync::Mutex::new(format!("network connect {network:?} {container:?}"));
-        async {
+        let asked = format!("network connect {network:?} {container:?}");
+        let (net, ctr) = async {
             let net = match self.network_doc(network, false).await {
                 Ok(net) => net,
                 Err(e) => {
@@ -568,13 +567,18 @@ impl Client {
                     let r = self.swarm_network_on_worker(network, e).await?;
                     let ctr = self.container_doc(container).await?;
                     let body = json!({ "Container": id_of(&ctr), "EndpointConfig": endpoint_config(opts) });
-                    return self.post_json(&format!("/networks/{}/connect", seg(&r.name)), &body).await.map(|_| ());
+                    return self.post_json(&format!("/networks/{}/connect", seg(&r.name)), &body).await.map(|_| None);
                 }
             };
-            let ctr = self.container_doc(container).await?;
-            let (net_ref, ctr_id, ctr_name) = (NetworkRef::from_doc(&net), id_of(&ctr), container_name(&ctr));
-            *ctx.lock().expect("message lock") =
-                format!("network connect {:?} {:?}", shown(network, &net_ref.name), shown(container, &ctr_name));
+            Ok(Some((net, self.container_doc(container).await?)))
+        }
+        .await
+        .map_err(|e| crate::swarm::network_hint(e).context(&asked))?
+        .unzip();
+        let (Some(net), Some(ctr)) = (net, ctr) else { return Ok(()) };
+        let (net_ref, ctr_id, ctr_name) = (NetworkRef::from_doc(&net), id_of(&ctr), container_name(&ctr));
+        let ctx = format!("network connect {:?} {:?}", shown(network, &net_ref.name), shown(container, &ctr_name));
+        async {
             // The options first: a bad option is the caller's mistake whatever the state.
             self.check_endpoint(&net, opts).await?;
             if ctr.pointer(&format!("/NetworkSettings/Networks/{}", pointer_escape(&net_ref.name))).is_some() {
@@ -587,7 +591,7 @@ impl Client {
             self.post_json(&format!("/networks/{}/connect", net_ref.id), &body).await.map(|_| ())
         }
         .await
-        .map_err(|e| crate::swarm::network_hint(e).context(ctx.lock().expect("message lock")))
+        .map_err(|e| crate::swarm::network_hint(e).context(&ctx))
     }
 
     /// Validates connect options against the network and the daemon's version.
@@ -652,17 +656,23 @@ impl Client {
     /// daemon's answer is a 500). With `force`, a container that no longer exists is passed to
     /// the daemon by name so it can drop the stale endpoint.
     pub async fn network_disconnect(&self, network: &str, container: &str, opts: &DisconnectOptions) -> Result<()> {
-        let ctx = std::sync::Mutex::new(format!("network disconnect {network:?} {container:?}"));
+        let net = NetworkRef::from_doc(
+            &self
+                .network_doc(network, false)
+                .await
+                .map_err(|e| e.context(format!("network disconnect {network:?} {container:?}")))?,
+        );
+        // The container is named as given until its lookup answers (with force, one that no
+        // longer exists is passed on by name).
+        let ctr = self.container_doc(container).await;
+        let shown_ctr = match &ctr {
+            Ok(ctr) => shown(container, &container_name(ctr)),
+            Err(_) => container.to_string(),
+        };
+        let ctx = format!("network disconnect {:?} {shown_ctr:?}", shown(network, &net.name));
         async {
-            let net = NetworkRef::from_doc(&self.network_doc(network, false).await?);
-            *ctx.lock().expect("message lock") = format!("network disconnect {:?} {container:?}", shown(network, &net.name));
-            let target = match self.container_doc(container).await {
+            let target = match ctr {
                 Ok(ctr) => {
-                    *ctx.lock().expect("message lock") = format!(
-                        "network disconnect {:?} {:?}",
-                        shown(network, &net.name),
-                        shown(container, &container_name(&ctr))
-                    );
                     let connected = ctr
                         .pointer(&format!("/NetworkSettings/Networks/{}", pointer_escape(&net.name)))
                         .is_some();
@@ -682,7 +692,7 @@ impl Client {
             self.post_json(&format!("/networks/{}/disconnect", net.id), &body).await.map(|_| ())
         }
         .await
-        .map_err(|e| e.context(ctx.lock().expect("message lock")))
+        .map_err(|e| e.context(&ctx))
     }
 
     /// Removes unused networks; returns the names removed.
