@@ -1,8 +1,9 @@
 //! `dockernet watch FILE [--heal] [--until D] [--json]` and Lua's `topology:watch{…}` against a
 //! real daemon: drift made by hand (a disconnect, a `rm -f` of a node, a removed network) is
 //! reported within seconds with what to do; `--heal` repairs it and reports the lab up to date
-//! again; `--until` bounds the watch and its exit status says how it left the lab; Ctrl-C exits
-//! 130 and leaves nothing behind.
+//! again (a lost link impairment too; a conflict gives up after bounded attempts); `--until`
+//! bounds the watch and its exit status says how it left the lab; Ctrl-C exits 130 and leaves
+//! nothing behind; a lab across two private daemons is watched on both.
 //!
 //! Each lab has a unique name (`Guard::name`), the harness label and its own pool (`free_pool`),
 //! lives in a temporary file, and is destroyed by name when the test ends, even on panic (then
@@ -19,6 +20,7 @@ use dockernet_core::container::RemoveOptions;
 use dockernet_core::network::DisconnectOptions;
 use dockernet_core::topology::{ApplyOptions, Topology};
 use dockernet_core::BlockingClient;
+use dockernet_tests::daemons::PrivateDaemons;
 use dockernet_tests::{
     destroy_topology, dockernet_bin, free_pool, report_cleanup, topology_objects, Guard, Out, TEST_IMAGE,
 };
@@ -110,7 +112,13 @@ struct Watching {
 
 impl Watching {
     fn start(args: &[&str]) -> Watching {
+        Watching::start_on(&[], args)
+    }
+
+    /// `dockernet GLOBAL… watch ARGS…` (`GLOBAL`: `-H host`).
+    fn start_on(global: &[&str], args: &[&str]) -> Watching {
         let mut child = Command::new(dockernet_bin())
+            .args(global)
             .arg("watch")
             .args(args)
             .stdin(Stdio::null())
@@ -416,4 +424,51 @@ fn watch_heal_restores_an_impairment_lost_on_restart() {
     assert!(lab.up_to_date());
     w.interrupt();
     assert_eq!(w.finish(Duration::from_secs(10)).code, Some(130));
+}
+
+/// A lab across two private daemons (a bridge on each, no swarm): the watch follows the events
+/// of both, so a node removed on the second host is reported and healed there.
+#[test]
+fn watch_follows_every_host_of_a_lab_across_hosts() {
+    let set = PrivateDaemons::start(&["a", "b"]);
+    let (a, b) = (set.get("a"), set.get("b"));
+    let name = dockernet_tests::unique("wwatch");
+    let yaml = format!(
+        "name: {name}\nhosts:\n  a: {{host: \"{}\"}}\n  b: {{host: \"{}\"}}\npool: 10.232.0.0/16\nimage: {TEST_IMAGE}\n\
+         networks: {{local_a: {{}}, local_b: {{}}}}\nnodes:\n\
+         \x20 web: {{host: a, command: [sleep, infinity], networks: [local_a]}}\n\
+         \x20 db: {{host: b, command: [sleep, infinity], networks: [local_b]}}\n",
+        a.host(),
+        b.host()
+    );
+    let path = std::env::temp_dir().join(format!("{name}.yaml"));
+    std::fs::write(&path, &yaml).expect("write the lab");
+    // Removed on drop, even on panic (the lab itself goes with the private daemons).
+    struct Remove(PathBuf);
+    impl Drop for Remove {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+    let _file = Remove(path.clone());
+    let file = path.to_str().expect("utf-8 path");
+    let host_a = a.host();
+    let up = Command::new(dockernet_bin()).args(["-H", &host_a, "up", file]).output().expect("run dockernet up");
+    let up: Out = up.into();
+    assert_eq!(up.code, Some(0), "up: {up}");
+
+    let mut w = Watching::start_on(&["-H", &host_a], &[file, "--heal", "--until", "90s"]);
+    w.expect(&format!("topology {name}: up to date (6 elements as declared)"), true);
+    b.docker_ok(&["rm", "-f", &format!("{name}-db")]);
+    w.expect(&format!("node db: container {name}-db is gone (removed) — healing"), true);
+    w.expect(&format!("healed: [b] run node db ({name}-db)"), false);
+    w.expect(&format!("topology {name}: up to date (6 elements as declared)"), true);
+    assert_eq!(b.docker_ok(&["ps", "-q", "--filter", &format!("name=^{name}-db$")]).lines().count(), 1);
+    w.interrupt();
+    let out = w.finish(Duration::from_secs(10));
+    assert_eq!(out.code, Some(130), "{out}");
+    let down = Command::new(dockernet_bin()).args(["-H", &host_a, "down", file]).output().expect("run dockernet down");
+    let down: Out = down.into();
+    assert_eq!(down.code, Some(0), "down: {down}");
+    // The private daemons (and anything left on them) go when `set` is dropped.
 }
