@@ -2,11 +2,15 @@
 //! (compact or `json.Indent`ed, with Go's escaping), `fmt`'s `%v` of decoded JSON, and
 //! `time.Time.String()` of the daemon's RFC 3339 timestamps.
 //!
-//! Why not serde_json's printers: the docker CLI re-indents the daemon's bytes, and the daemon's
-//! encoder escapes `<`, `>`, `&`, U+2028 and U+2029 (`\u003c`…), which serde_json does not. Keys
-//! come out in the order the document holds them (the daemon's order when serde_json keeps it).
+//! JSON goes through serde_json's serializer with a formatter of ours ([`GoEscapes`]): the
+//! daemon's encoder escapes `<`, `>`, `&`, U+2028 and U+2029 (`\u003c`…), which serde_json's own
+//! formatters do not. Keys come out in the order the document holds them (the daemon's order:
+//! serde_json keeps it).
 //! Nothing here talks to the daemon or knows about networks.
 
+use std::io;
+
+use serde_json::ser::{CharEscape, Formatter};
 use serde_json::Value;
 
 /// Go's `strconv.Quote`: printable text as it is, `\"` and `\\`, the usual short escapes, other
@@ -37,17 +41,13 @@ pub fn go_quote(s: &str) -> String {
 /// encoder does (the daemon's documents, `ls --format json`); the CLI's `json` template function
 /// does not.
 pub fn compact(v: &Value, html: bool) -> String {
-    let mut out = String::new();
-    write_value(&mut out, v, html, None, 0);
-    out
+    write(v, GoEscapes { inner: serde_json::ser::CompactFormatter, html })
 }
 
 /// `json.Indent(dst, src, "", "    ")` of a document: objects and arrays one member per line,
 /// empty ones as `{}` / `[]`, `"key": value`.
 pub fn indent(v: &Value, html: bool) -> String {
-    let mut out = String::new();
-    write_value(&mut out, v, html, Some("    "), 0);
-    out
+    write(v, GoEscapes { inner: serde_json::ser::PrettyFormatter::with_indent(b"    "), html })
 }
 
 /// The same value with every object's keys in byte order, as Go prints a decoded map.
@@ -63,77 +63,76 @@ pub fn sorted(v: &Value) -> Value {
     }
 }
 
-fn newline(out: &mut String, unit: &str, depth: usize) {
-    out.push('\n');
-    for _ in 0..depth {
-        out.push_str(unit);
-    }
+fn write<F: Formatter>(v: &(impl serde::Serialize + ?Sized), formatter: F) -> String {
+    let mut out = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, formatter);
+    // A Value or a str always serializes, into memory; its text is UTF-8 and every escape ASCII.
+    let _ = serde::Serialize::serialize(v, &mut ser);
+    String::from_utf8(out).unwrap_or_default()
 }
 
-fn write_value(out: &mut String, v: &Value, html: bool, unit: Option<&str>, depth: usize) {
-    match v {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&n.to_string()),
-        Value::String(s) => write_string(out, s, html),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                if let Some(u) = unit {
-                    newline(out, u, depth + 1);
-                }
-                write_value(out, item, html, unit, depth + 1);
-            }
-            if let (Some(u), false) = (unit, items.is_empty()) {
-                newline(out, u, depth);
-            }
-            out.push(']');
-        }
-        Value::Object(map) => {
-            out.push('{');
-            for (i, (k, item)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                if let Some(u) = unit {
-                    newline(out, u, depth + 1);
-                }
-                write_string(out, k, html);
-                out.push(':');
-                if unit.is_some() {
-                    out.push(' ');
-                }
-                write_value(out, item, html, unit, depth + 1);
-            }
-            if let (Some(u), false) = (unit, map.is_empty()) {
-                newline(out, u, depth);
-            }
-            out.push('}');
-        }
-    }
-}
-
-/// A JSON string with Go's escapes (lower-case hex, `\n` `\r` `\t` short, other controls as
-/// `\u00XX`, U+2028/U+2029 always escaped, `<>&` when `html`).
+/// A JSON string with Go's escapes (see [`GoEscapes`]).
 pub fn write_string(out: &mut String, s: &str, html: bool) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '<' | '>' | '&' if html => out.push_str(&format!("\\u{:04x}", c as u32)),
-            '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
+    out.push_str(&write(s, GoEscapes { inner: serde_json::ser::CompactFormatter, html }));
+}
+
+/// serde_json's layout (`inner`: compact, or pretty with Go's four-space unit) with Go's
+/// `encoding/json` escapes: `\b` and `\f` as `\u0008` / `\u000c`, U+2028 and U+2029 always
+/// escaped, and `<`, `>`, `&` when `html`. serde_json escapes only `"`, `\\` and control
+/// characters itself: the rest is found in the unescaped fragments it hands over.
+struct GoEscapes<F> {
+    inner: F,
+    html: bool,
+}
+
+impl<F: Formatter> Formatter for GoEscapes<F> {
+    fn write_string_fragment<W: ?Sized + io::Write>(&mut self, w: &mut W, fragment: &str) -> io::Result<()> {
+        let mut rest = fragment;
+        while let Some(i) = rest.find(|c| matches!(c, '\u{2028}' | '\u{2029}') || (self.html && matches!(c, '<' | '>' | '&'))) {
+            w.write_all(rest[..i].as_bytes())?;
+            let c = rest[i..].chars().next().unwrap_or_default();
+            write!(w, "\\u{:04x}", c as u32)?;
+            rest = &rest[i + c.len_utf8()..];
+        }
+        w.write_all(rest.as_bytes())
+    }
+
+    fn write_char_escape<W: ?Sized + io::Write>(&mut self, w: &mut W, escape: CharEscape) -> io::Result<()> {
+        match escape {
+            CharEscape::Backspace => w.write_all(b"\\u0008"),
+            CharEscape::FormFeed => w.write_all(b"\\u000c"),
+            other => serde_json::ser::CompactFormatter.write_char_escape(w, other),
         }
     }
-    out.push('"');
+
+    // The layout is the inner formatter's.
+    fn begin_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.inner.begin_array(w)
+    }
+    fn end_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.inner.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.inner.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.inner.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.inner.begin_object(w)
+    }
+    fn end_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.inner.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + io::Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.inner.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.inner.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.inner.end_object_value(w)
+    }
 }
 
 /// Go's `fmt.Sprint` of a value decoded from JSON (numbers kept as their literal, as the CLI's
@@ -229,6 +228,8 @@ mod tests {
         let v = json!("a<b>&\"\\\n\u{1}\u{2028}é");
         assert_eq!(compact(&v, true), r#""a\u003cb\u003e\u0026\"\\\n\u0001\u2028é""#);
         assert_eq!(compact(&v, false), r#""a<b>&\"\\\n\u0001\u2028é""#);
+        // \b and \f as the daemon's encoder (Go before 1.22) writes them; keys escaped too.
+        assert_eq!(compact(&json!({"k<\u{8}": "\u{c}\t\r\u{2029}"}), true), r#"{"k\u003c\u0008":"\u000c\t\r\u2029"}"#);
     }
 
     /// `%v` of decoded JSON: sorted maps, space-separated slices, <nil>.
