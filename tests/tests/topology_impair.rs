@@ -338,3 +338,21 @@ if not ok then error(err, 0) end
     assert!(text.contains("nodes.c.networks.wan.link.rate: expected a rate"), "{text}");
     assert_eq!(topology_objects(g.client(), &name), (vec![], vec![]));
 }
+
+/// A daemon that is not on this machine (here a `tcp://` address nothing listens on) cannot have
+/// its containers' links impaired without `DOCKERNET_TC_IMAGE`: plan says so before it asks the
+/// daemon anything, naming the variable.
+#[test]
+fn a_remote_daemon_without_a_tc_image_is_refused_at_plan_time() {
+    if std::env::var_os(dockernet_core::impair::TC_IMAGE_ENV).is_some() {
+        panic!("unset {} to run this test", dockernet_core::impair::TC_IMAGE_ENV);
+    }
+    let remote = BlockingClient::new(Some("tcp://127.0.0.1:9")).expect("a client does no I/O");
+    let t = Topology::from_yaml(
+        "name: remote-link\nimage: i\nnetworks: [wan]\nnodes: {c: {networks: {wan: {link: {loss: 1%}}}}}\n",
+    )
+    .unwrap();
+    let e = remote.topology_plan(&t).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unavailable, "{e}");
+    assert!(e.message().contains("DOCKERNET_TC_IMAGE") && e.message().contains("tcp://127.0.0.1:9"), "{e}");
+}
