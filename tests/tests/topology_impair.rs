@@ -356,3 +356,30 @@ fn a_remote_daemon_without_a_tc_image_is_refused_at_plan_time() {
     assert_eq!(e.kind(), ErrorKind::Unavailable, "{e}");
     assert!(e.message().contains("DOCKERNET_TC_IMAGE") && e.message().contains("tcp://127.0.0.1:9"), "{e}");
 }
+
+/// An apply that changes a link and then fails (a new node's image does not exist) is rolled
+/// back: the link keeps the impairment it had, and the failed node is not left behind.
+#[test]
+fn a_failed_apply_puts_the_link_back() {
+    state_dir();
+    let g = Guard::new("lnk-rb");
+    let c = g.client();
+    let base = "name: x\nimage: dockernet-testbox:latest\nnetworks: [wan]\nnodes:\n  \
+                client: {networks: {wan: {link: {loss: 30%}}}}\n  server: {networks: [wan]}\n";
+    let (t, _lab) = make(&g, base);
+    apply(c, &t).expect("apply");
+    let broken = variant(
+        &t,
+        &(base.replace("loss: 30%", "loss: 5%")
+            + "  ghost: {image: dockernet-no-such-image:never, networks: [wan]}\n"),
+    );
+    let p = c.topology_plan(&broken).expect("plan");
+    assert!(ops(&p).iter().any(|o| o.starts_with("impair node client on wan: loss 30% → loss 5%")), "{p}");
+    let e = apply(c, &broken).expect_err("the ghost's image does not exist");
+    // The impair step runs alongside the failing run (it waits for nothing): its change is undone.
+    assert!(e.message().contains("ghost") && e.message().contains("rolled back"), "{e}");
+    let client = t.spec().node_name("client");
+    let now = c.impair_read(&client, &t.spec().network_name("wan")).expect("read").expect("an impairment");
+    assert_eq!(now.to_string(), "loss 30%", "rolled back to what it had");
+    assert!(c.topology_plan(&t).unwrap().is_empty(), "the daemon is as before the failed apply");
+}
