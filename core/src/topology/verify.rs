@@ -47,7 +47,8 @@ pub struct VerifyOptions {
     pub concurrency: usize,
     /// Seconds each ping waits for an answer (`ping -W`, default 1).
     pub timeout: u32,
-    /// Echo requests per pair (`ping -c`, default 1).
+    /// Echo requests per pair (`ping -c`, default 1; at most [`MAX_PING_COUNT`], more is read as
+    /// that many). An expectation's own `count` wins for its pair.
     pub count: u32,
     /// How many times a pair that does not behave as expected is measured again before it is
     /// reported (default 1).
