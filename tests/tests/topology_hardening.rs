@@ -374,3 +374,22 @@ fn a_node_that_ends_at_once_fails_up_and_verify_says_not_applied() {
         }
     }
 }
+
+/// verify's `count` out of range (0, or more than 100 echo requests a pair) is refused as
+/// `invalid` naming the option, before anything is asked of the daemon — not clamped.
+#[test]
+fn verify_counts_out_of_range_are_refused() {
+    let code = "local t = docker.topology{name = 'dnt-vcount-never', networks = {n = {}}, nodes = {}}\n\
+                for _, n in ipairs{0, 101} do\n\
+                  local ok, e = pcall(t.verify, t, {count = n})\n\
+                  print(ok, e.kind, e.message)\n\
+                end";
+    let out = dockernet(&["-e", code], &[]);
+    assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}{}", out.stdout, out.stderr);
+    for (line, n) in lines.iter().zip([0, 101]) {
+        assert!(line.starts_with("false\tinvalid\t"), "{line}");
+        assert!(line.contains(&format!("verify option count: {n} is not from 1 to 100")), "{line}");
+    }
+}

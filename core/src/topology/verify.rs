@@ -47,8 +47,8 @@ pub struct VerifyOptions {
     pub concurrency: usize,
     /// Seconds each ping waits for an answer (`ping -W`, default 1).
     pub timeout: u32,
-    /// Echo requests per pair (`ping -c`, default 1; at most [`MAX_PING_COUNT`], more is read as
-    /// that many). An expectation's own `count` wins for its pair.
+    /// Echo requests per pair (`ping -c`, default 1; 1 to [`MAX_PING_COUNT`], else verify is
+    /// refused as `invalid`). An expectation's own `count` wins for its pair.
     pub count: u32,
     /// How many times a pair that does not behave as expected is measured again before it is
     /// reported (default 1).
@@ -511,6 +511,10 @@ async fn measure(hosts: &Hosts<'_>, spec: &Spec, cells: &mut [Cell], sources: &S
 
 /// Measures the matrix on the daemon.
 pub(crate) async fn verify(hosts: &Hosts<'_>, spec: &Spec, opts: &VerifyOptions) -> Result<Verification> {
+    // As an expectation's own count is checked: a count out of range is refused, not clamped.
+    if opts.count == 0 || opts.count > MAX_PING_COUNT {
+        return Err(Error::invalid(format!("verify option count: {} is not from 1 to {MAX_PING_COUNT}", opts.count)));
+    }
     let obs = if spec.hosts.is_empty() {
         observe(hosts.of(None), spec, false).await?
     } else {
