@@ -393,3 +393,38 @@ fn verify_counts_out_of_range_are_refused() {
         assert!(line.contains(&format!("verify option count: {n} is not from 1 to 100")), "{line}");
     }
 }
+
+/// `pull: true` on one daemon: the plan pulls what the daemon lacks before the node on it runs,
+/// and a pull that fails fails the apply, rolled back. Without it, nothing is pulled: the plan has
+/// no pull and the run fails with the daemon's "no such image". The image's registry is
+/// 127.0.0.1:9, the daemon's own loopback, where nothing listens: no traffic leaves the machine.
+#[test]
+fn pull_true_pulls_on_a_single_daemon() {
+    let g = Guard::new("hard-pull");
+    let labs = Labs::new(&g);
+    let c = g.client();
+    let missing = "127.0.0.1:9/dockernet-nope:1";
+    let (name, text) = labs.yaml(&format!(
+        "pull: true\nnetworks: [n]\nnodes:\n  a: {{image: {missing}, networks: [n]}}\n  b: {{image: {TEST_IMAGE}, networks: [n]}}\n"
+    ));
+    let file = labs.file(&text);
+    let plan = dockernet(&["plan", &file], &[]);
+    assert_eq!(plan.code, Some(0), "{}{}", plan.stdout, plan.stderr);
+    let lines: Vec<&str> = plan.stdout.lines().collect();
+    assert!(lines.get(1).is_some_and(|l| l.contains(&format!("1. pull image {missing}"))), "{}", plan.stdout);
+    assert!(!plan.stdout.contains(&format!("pull image {TEST_IMAGE}")), "the image the daemon has is not pulled:\n{}", plan.stdout);
+    let up = dockernet(&["up", &file], &[]);
+    assert_eq!(up.code, Some(1), "{}{}", up.stdout, up.stderr);
+    assert!(up.stderr.contains(&format!("pull image {missing:?}")), "{}", up.stderr);
+    let (nets, ctrs) = topology_objects(&c, &name);
+    assert!(nets.is_empty() && ctrs.is_empty(), "the failed apply left {nets:?} {ctrs:?}");
+
+    let without = labs.file(&text.replace("pull: true\n", ""));
+    let plan = dockernet(&["plan", &without], &[]);
+    assert!(plan.code == Some(0) && !plan.stdout.contains("pull image"), "{}{}", plan.stdout, plan.stderr);
+    let up = dockernet(&["up", &without], &[]);
+    assert_eq!(up.code, Some(1), "{}{}", up.stdout, up.stderr);
+    assert!(up.stderr.to_ascii_lowercase().contains("no such image"), "{}", up.stderr);
+    let (nets, ctrs) = topology_objects(&c, &name);
+    assert!(nets.is_empty() && ctrs.is_empty(), "the failed apply left {nets:?} {ctrs:?}");
+}

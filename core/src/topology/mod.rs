@@ -166,7 +166,22 @@ impl Topology {
             return hosts::plan(&self.spec, &hosts, true).await.map(|(p, _)| p).map_err(|e| e.context(ctx()));
         }
         let obs = state::observe(client, &self.spec, true).await.map_err(|e| e.context(ctx()))?;
-        plan::make_plan(&self.spec, obs)
+        let plan = plan::make_plan(&self.spec, obs)?;
+        if !self.spec.pull {
+            return Ok(plan);
+        }
+        // `pull: true` on one daemon: pull what it lacks of the images its runs need (asked only
+        // then: without `pull`, a missing image is the daemon's own error at run).
+        let mut missing = std::collections::BTreeSet::new();
+        for a in &plan.actions {
+            if let plan::Op::RunNode { node, .. } | plan::Op::RecreateNode { node, .. } = &a.op {
+                let img = self.spec.nodes.get(node).map(|n| self.spec.node_image(n)).unwrap_or_default();
+                if !missing.contains(&img) && !client.image_exists(&img).await.map_err(|e| e.context(ctx()))? {
+                    missing.insert(img);
+                }
+            }
+        }
+        Ok(plan::with_pulls(&self.spec, plan, &missing))
     }
 
     /// True when the declaration names its daemons (`hosts`): a lab across hosts (see

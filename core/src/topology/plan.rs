@@ -401,6 +401,31 @@ pub(crate) fn make_plan(spec: &Spec, obs: Observed) -> Result<Plan> {
     })
 }
 
+/// `plan` with a pull first for each image in `missing` (a topology on one daemon that says
+/// `pull: true`), each run of a node on that image after its pull.
+pub(crate) fn with_pulls(spec: &Spec, mut plan: Plan, missing: &BTreeSet<String>) -> Plan {
+    if missing.is_empty() {
+        return plan;
+    }
+    let mut items: Vec<HostItem> = Vec::new();
+    let mut pulled: BTreeMap<&str, usize> = BTreeMap::new();
+    for img in missing {
+        items.push((None, Op::PullImage { image: img.clone() }, None, vec![]));
+        pulled.insert(img, items.len());
+    }
+    let base = items.len();
+    for a in std::mem::take(&mut plan.actions) {
+        let mut after: Vec<usize> = a.after.iter().map(|d| base + d).collect();
+        if let Op::RunNode { node, .. } | Op::RecreateNode { node, .. } = &a.op {
+            let img = spec.nodes.get(node).map(|n| spec.node_image(n)).unwrap_or_default();
+            after.extend(pulled.get(img.as_str()).copied());
+        }
+        items.push((a.host, a.op, a.reason, after));
+    }
+    plan.actions = number(items);
+    plan
+}
+
 /// The outcome of a diff: actions and, for status, the state of each element.
 pub(crate) struct Diff {
     pub actions: Vec<Action>,

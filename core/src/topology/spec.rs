@@ -65,8 +65,9 @@ pub struct Spec {
     #[serde(default)]
     pub image: Option<String>,
     /// Pull an image that none of the topology's hosts has (default `false`: an image missing
-    /// on a host is copied from a host that has it, and one no host has is refused). Only a lab
-    /// across hosts checks images before apply; see hosts.rs.
+    /// on a host is copied from a host that has it, and one no host has is refused; on a single
+    /// daemon, a missing image is the daemon's error at run). With it, the plan starts with a pull
+    /// of each image a node to run needs and the daemon lacks (hosts.rs across hosts).
     #[serde(default)]
     pub pull: bool,
     /// Labels added to every network and container.
