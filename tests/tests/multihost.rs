@@ -156,7 +156,8 @@ fn a_host_lost_mid_apply_rolls_back_the_others() {
     let topo = Topology::from_yaml(&yaml).unwrap();
     let client = set.lock().unwrap().get("a").client();
     let killed = Mutex::new(false);
-    // One step at a time: a's steps come first; when the first of them finishes, b dies.
+    // One step at a time on each host; when the first of a's finishes, b dies (its own step in
+    // flight then, or its next one, fails).
     let opts = ApplyOptions { concurrency: 1, ..Default::default() };
     let progress = |p: &dockernet_core::topology::Progress| {
         if p.event == ProgressEvent::Finished && p.description.starts_with("[a]") {
@@ -175,7 +176,27 @@ fn a_host_lost_mid_apply_rolls_back_the_others() {
     assert!(ctrs.is_empty() && nets.is_empty(), "a keeps nothing of the failed apply: {ctrs:?} {nets:?}");
 
     set.lock().unwrap().get_mut("b").start();
-    let report = client.topology_apply(&topo, &ApplyOptions::default(), &|_| {}).expect("re-apply after restart");
+    // The concurrency bound is per daemon: with 1, each host runs one step at a time, and the two
+    // hosts' first steps (independent) are in flight together.
+    let (in_flight, most) = (Mutex::new(Vec::<String>::new()), Mutex::new((0usize, 0usize)));
+    let watch = |p: &dockernet_core::topology::Progress| {
+        let host = p.description.split(']').next().unwrap_or_default().to_string();
+        let mut f = in_flight.lock().unwrap();
+        match p.event {
+            ProgressEvent::Started => f.push(host),
+            ProgressEvent::Finished | ProgressEvent::Failed => {
+                if let Some(i) = f.iter().position(|h| *h == host) {
+                    f.remove(i);
+                }
+            }
+            _ => {}
+        }
+        let per_host = ["[a", "[b"].map(|h| f.iter().filter(|x| x.as_str() == h).count()).into_iter().max().unwrap_or(0);
+        let mut m = most.lock().unwrap();
+        *m = (m.0.max(f.len()), m.1.max(per_host));
+    };
+    let report = client.topology_apply(&topo, &opts, &watch).expect("re-apply after restart");
+    assert_eq!(*most.lock().unwrap(), (2, 1), "steps in flight at most (in all, on one host)");
     assert!(!report.plan.is_empty());
     assert!(client.topology_plan(&topo).unwrap().is_empty(), "converged");
     let d = client.topology_destroy(&topo).expect("destroy on both");

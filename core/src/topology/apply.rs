@@ -1,7 +1,7 @@
 //! Apply: carry out a plan as one transaction.
 //!
 //! - **Concurrent, bounded.** Actions whose `after` list is done run together, at most
-//!   [`ApplyOptions::concurrency`] at a time (default 8), on the caller's runtime: a 50-node lab
+//!   [`ApplyOptions::concurrency`] at a time on each daemon (default 8), on the caller's runtime: a 50-node lab
 //!   does not wait for 50 daemon round trips in a row.
 //! - **Journaled.** Every step records how to undo what it did (a network created → remove it, a
 //!   container disconnected → connect it again with the same address and aliases, a container
@@ -25,7 +25,7 @@
 //!
 //! What does not live here: deciding what to do (plan.rs), and destroy (destroy.rs).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::time::Instant;
 
@@ -54,7 +54,7 @@ pub const DEFAULT_CONCURRENCY: usize = 8;
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ApplyOptions {
-    /// Most steps in flight at once (at least 1; default 8).
+    /// Most steps in flight at once on each daemon (at least 1; default 8).
     pub concurrency: usize,
     /// Where interrupts come from (not read from a table: set by the program or binding). The
     /// first interrupt rolls this apply back, a second stops at once; see the file notes.
@@ -726,7 +726,8 @@ struct Phase {
 }
 
 /// Runs the actions at `indices` (of the plan) as their dependencies allow, `concurrency` at a
-/// time. On the first failure or interrupt no new step starts; the ones in flight finish,
+/// time on each daemon (a lab across 20 hosts gets 20 times the parallelism of one: each daemon
+/// is its own bottleneck; bench/README, scenario 6). On the first failure or interrupt no new step starts; the ones in flight finish,
 /// unless a second interrupt comes: then they are dropped and the phase ends at once.
 async fn run_phase<P: Fn(&Progress)>(
     cx: &Cx<'_>,
@@ -743,6 +744,8 @@ async fn run_phase<P: Fn(&Progress)>(
     let mut pending: Vec<usize> = indices.to_vec();
     let mut finished: HashSet<usize> = HashSet::new();
     let mut in_flight: Vec<usize> = Vec::new();
+    // Steps in flight per host (`None`: a topology on one daemon).
+    let mut busy: HashMap<Option<&str>, usize> = HashMap::new();
     let mut running = FuturesUnordered::new();
     let mut phase = Phase { stop: None, undo: Vec::new(), retired: Vec::new(), abandoned: None };
     let interrupted = |cause: &str, done: usize, in_flight: usize, phase: &Phase| {
@@ -761,9 +764,11 @@ async fn run_phase<P: Fn(&Progress)>(
         }
         if phase.stop.is_none() {
             let mut i = 0;
-            while running.len() < concurrency && i < pending.len() {
+            while i < pending.len() {
                 let a = &actions[pending[i]];
-                if a.after.iter().all(|d| finished.contains(d) || !in_phase.contains(d)) {
+                let load = busy.entry(a.host.as_deref()).or_default();
+                if *load < concurrency && a.after.iter().all(|d| finished.contains(d) || !in_phase.contains(d)) {
+                    *load += 1;
                     pending.remove(i);
                     report(progress, topo, ProgressEvent::Started, a.id, total, *done, describe(a));
                     in_flight.push(a.id);
@@ -809,6 +814,9 @@ async fn run_phase<P: Fn(&Progress)>(
             continue;
         };
         in_flight.retain(|id| *id != a.id);
+        if let Some(load) = busy.get_mut(&a.host.as_deref()) {
+            *load = load.saturating_sub(1);
+        }
         phase.undo.extend(out.undo);
         phase.retired.extend(out.retired);
         match out.result {

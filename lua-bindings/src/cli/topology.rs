@@ -53,7 +53,7 @@ enum Cmd {
     Up {
         /// The topology file (YAML).
         file: String,
-        /// Most steps in flight at once.
+        /// Most steps in flight at once on each daemon.
         #[arg(long, default_value_t = ApplyOptions::default().concurrency)]
         concurrency: usize,
         /// Print the report as JSON.
