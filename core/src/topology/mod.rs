@@ -4,7 +4,7 @@
 //!
 //! A tour, one file per concern:
 //! - [`spec`]: the model ([`Spec`]) that YAML, JSON, Lua tables and Python dicts deserialize
-//!   into, and its validation (errors name their path, `nodes.web.networks.front.ipv4`).
+//!   into; `validate.rs`: its validation (errors name their path, `nodes.web.networks.front.ipv4`).
 //! - [`load`]: the limits on topology text — a size cap, a nesting limit checked before the
 //!   YAML parser runs, a bound on alias expansion.
 //! - [`subnets`]: the planner that gives networks without a subnet one from the pool
@@ -50,6 +50,7 @@ pub mod spec;
 pub mod state;
 pub mod status;
 pub mod subnets;
+mod validate;
 mod svg;
 pub mod verify;
 pub mod watch;
