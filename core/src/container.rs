@@ -396,16 +396,43 @@ impl Client {
         self.container_create_inner(opts, false).await.map_err(|e| crate::swarm::network_hint(e).context(&ctx))
     }
 
+    /// [`Client::container_run`] for a caller that has looked its networks up already (the
+    /// topology engine, from its plan's observation and the networks its apply made): `nets` are
+    /// the attachments in order (the first is the one the container is created on), `docs` the
+    /// inspect documents it holds of those networks, against which static addresses are checked
+    /// as `container_run` checks them. No network is looked up again: a node's run is three
+    /// requests (create, connect the others, start), not one more inspect per network — and a
+    /// bridge's inspect lists every container on it, so a lab's runs parsed O(nodes²) bytes.
+    pub(crate) async fn container_run_on(
+        &self,
+        opts: &RunOptions,
+        nets: &[(NetworkRef, ConnectOptions)],
+        docs: &[Option<&Value>],
+    ) -> Result<ContainerRef> {
+        let ctx = match &opts.name {
+            Some(n) => format!("container run {n:?}"),
+            None => format!("container run (image {:?})", opts.image),
+        };
+        async {
+            check_run_basics(opts)?;
+            let ports = opts.port_bindings()?;
+            for ((net, o), doc) in nets.iter().zip(docs) {
+                if let Some(doc) = doc {
+                    self.check_endpoint(doc, o).await.map_err(|e| e.context(format!("option networks.{}", net.name)))?;
+                }
+            }
+            let nets: Vec<(NetworkRef, &ConnectOptions)> = nets.iter().map(|(n, o)| (n.clone(), o)).collect();
+            self.create_attached(opts, &nets, ports, true).await
+        }
+        .await
+        .map_err(|e| crate::swarm::network_hint(e).context(&ctx))
+    }
+
     /// Create, attach every network, then start when `start` (run) or not (create).
     async fn container_create_inner(&self, opts: &RunOptions, start: bool) -> Result<ContainerRef> {
-        if opts.image.trim().is_empty() {
-            return Err(Error::invalid("option image is required (a local image; dockernet never pulls)"));
-        }
-        if let Some(n) = &opts.name {
-            check_name("container", n)?;
-        }
+        check_run_basics(opts)?;
         let attachments = opts.attachments()?;
-        let (exposed, bindings) = opts.port_bindings()?;
+        let ports = opts.port_bindings()?;
         // Resolve every network first: a typo fails before anything is created.
         let mut nets: Vec<(NetworkRef, &ConnectOptions)> = Vec::new();
         for a in &attachments {
@@ -424,6 +451,18 @@ impl Client {
             self.check_endpoint(&doc, &a.opts).await.map_err(|e| e.context(format!("option networks.{}", a.network)))?;
             nets.push((NetworkRef::from_doc(&doc), &a.opts));
         }
+        self.create_attached(opts, &nets, ports, start).await
+    }
+
+    /// Creates the container on the first of `nets`, connects the others, starts it when
+    /// `start`; on a failure after create, removes it again.
+    async fn create_attached(
+        &self,
+        opts: &RunOptions,
+        nets: &[(NetworkRef, &ConnectOptions)],
+        (exposed, bindings): (Map<String, Value>, Map<String, Value>),
+        start: bool,
+    ) -> Result<ContainerRef> {
         let mut host_config = Map::new();
         if !opts.cap_add.is_empty() {
             host_config.insert("CapAdd".into(), json!(opts.cap_add.0));
@@ -777,6 +816,17 @@ impl Client {
         .await
         .map_err(|e| e.context(&ctx))
     }
+}
+
+/// What every run or create checks first: an image, and a usable name.
+fn check_run_basics(opts: &RunOptions) -> Result<()> {
+    if opts.image.trim().is_empty() {
+        return Err(Error::invalid("option image is required (a local image; dockernet never pulls)"));
+    }
+    if let Some(n) = &opts.name {
+        check_name("container", n)?;
+    }
+    Ok(())
 }
 
 /// Checks an exec's command and `timeout` option; the time limit, if any.

@@ -54,6 +54,7 @@ pub fn announce_and_wait_for_eof(lines: impl IntoIterator<Item = Value>) {
     }
 }
 pub mod podman;
+pub mod proxy;
 pub mod sshd;
 
 /// The ownership label: every network and container a test makes carries `dockernet.test=<tag>`.

@@ -10,12 +10,8 @@
 //! test's label and is removed by a guard.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
-use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
 
 use dockernet_core::network::{CreateOptions, ListOptions};
@@ -23,6 +19,7 @@ use dockernet_core::options::{StringList, StringMap};
 use dockernet_core::topology::lock::{holder_labels_for, lock_name, process_identity};
 use dockernet_core::topology::{ApplyOptions, Progress, ProgressEvent, Topology};
 use dockernet_core::{BlockingClient, ErrorKind};
+use dockernet_tests::proxy::{Proxy, HIDDEN};
 use dockernet_tests::{client, dockernet_bin, free_pool, free_subnet, topology_objects, Guard, LABEL, TEST_IMAGE};
 use serde_json::{json, Value};
 
@@ -314,123 +311,6 @@ fn stale_and_foreign_locks() {
     let _ = std::fs::remove_file(&path);
 }
 
-/// The label that makes the proxy below hide a network.
-const HIDDEN: &str = "dockernet.test.hidden";
-
-/// A loopback HTTP proxy to the daemon's socket that drops networks labelled [`HIDDEN`] from
-/// network lists: the daemon still holds their pools and refuses an overlapping subnet, but a
-/// client talking through the proxy cannot see why — the situation a daemon crash leaves (a pool
-/// still allocated for a bridge no list shows). The daemon is asked in HTTP/1.0, one connection
-/// per request, so its answer is not chunked and ends where the connection does.
-struct HidingProxy {
-    url: String,
-    stop: Arc<AtomicBool>,
-    port: u16,
-}
-
-impl HidingProxy {
-    fn start() -> HidingProxy {
-        let socket = match std::env::var("DOCKER_HOST") {
-            Ok(h) if h.starts_with("unix://") => PathBuf::from(&h["unix://".len()..]),
-            Ok(h) if !h.is_empty() => panic!("the hiding proxy needs a unix:// daemon, not {h}"),
-            _ => PathBuf::from("/var/run/docker.sock"),
-        };
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
-        let port = listener.local_addr().unwrap().port();
-        let stop = Arc::new(AtomicBool::new(false));
-        let stopped = stop.clone();
-        std::thread::spawn(move || {
-            for conn in listener.incoming() {
-                if stopped.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(conn) = conn else { continue };
-                let socket = socket.clone();
-                std::thread::spawn(move || {
-                    let _ = proxy_one(conn, &socket);
-                });
-            }
-        });
-        HidingProxy { url: format!("tcp://127.0.0.1:{port}"), stop, port }
-    }
-}
-
-impl Drop for HidingProxy {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = std::net::TcpStream::connect(("127.0.0.1", self.port));
-    }
-}
-
-/// Serves one client connection: each request (kept alive, as the client's pool expects) is
-/// forwarded on a fresh daemon connection and answered with a `Content-Length`.
-fn proxy_one(conn: std::net::TcpStream, socket: &std::path::Path) -> std::io::Result<()> {
-    conn.set_read_timeout(Some(std::time::Duration::from_secs(120)))?;
-    let mut reader = BufReader::new(conn.try_clone()?);
-    let mut out = conn;
-    for _ in 0..10_000 {
-        let mut request_line = String::new();
-        if reader.read_line(&mut request_line)? == 0 {
-            return Ok(());
-        }
-        let mut headers = Vec::new();
-        let mut length = 0usize;
-        for _ in 0..200 {
-            let mut line = String::new();
-            reader.read_line(&mut line)?;
-            if line.trim().is_empty() {
-                break;
-            }
-            let lower = line.to_ascii_lowercase();
-            if let Some(v) = lower.strip_prefix("content-length:") {
-                length = v.trim().parse().unwrap_or(0);
-            }
-            if !lower.starts_with("connection:") {
-                headers.push(line);
-            }
-        }
-        let mut body = vec![0; length];
-        reader.read_exact(&mut body)?;
-        let mut parts = request_line.split_whitespace();
-        let (method, path) = (parts.next().unwrap_or("GET").to_string(), parts.next().unwrap_or("/").to_string());
-        let mut daemon = UnixStream::connect(socket)?;
-        daemon.write_all(format!("{method} {path} HTTP/1.0\r\n").as_bytes())?;
-        for h in &headers {
-            daemon.write_all(h.as_bytes())?;
-        }
-        daemon.write_all(b"Connection: close\r\n\r\n")?;
-        daemon.write_all(&body)?;
-        let mut answer = Vec::new();
-        daemon.read_to_end(&mut answer)?;
-        let split = answer.windows(4).position(|w| w == b"\r\n\r\n").map_or(answer.len(), |p| p + 4);
-        let (head, mut payload) = (String::from_utf8_lossy(&answer[..split]).into_owned(), answer[split..].to_vec());
-        let route = path.split('?').next().unwrap_or_default();
-        let is_list =
-            method == "GET" && (route == "/networks" || (route.starts_with("/v1.") && route.ends_with("/networks")));
-        if is_list && head.contains(" 200 ") {
-            if let Ok(Value::Array(nets)) = serde_json::from_slice::<Value>(&payload) {
-                let kept: Vec<Value> = nets.into_iter().filter(|n| n["Labels"].get(HIDDEN).is_none()).collect();
-                payload = serde_json::to_vec(&kept).expect("json");
-            }
-        }
-        let mut lines = head.lines();
-        let status = lines.next().unwrap_or("HTTP/1.0 502 Bad Gateway").replacen("HTTP/1.0", "HTTP/1.1", 1);
-        let mut response = format!("{status}\r\n");
-        for l in lines.filter(|l| !l.is_empty()) {
-            let lower = l.to_ascii_lowercase();
-            let hop = ["content-length:", "connection:", "transfer-encoding:", "keep-alive:"];
-            if !hop.iter().any(|h| lower.starts_with(h)) {
-                response.push_str(&format!("{l}\r\n"));
-            }
-        }
-        response.push_str(&format!("Content-Length: {}\r\n\r\n", payload.len()));
-        out.write_all(response.as_bytes())?;
-        out.write_all(&payload)?;
-        out.flush()?;
-    }
-    Ok(())
-}
-
 /// The daemon refuses the planned subnet for a reason dockernet cannot see (a pool it holds but
 /// does not list): apply takes the next free subnet of the pool, says so in its progress and its
 /// report, and the next plan is empty; a declared subnet is never replaced (the refusal is the
@@ -443,7 +323,7 @@ fn a_refused_planned_subnet_is_replaced_by_the_next_free_one() {
     let first: Vec<ipnet::Ipv4Net> = pool_net.subnets(24).unwrap().collect();
     // The pool the daemon holds and the proxy hides: exactly the subnet the planner picks first.
     g.network("hidden", json!({"subnet": first[0].to_string(), "labels": {HIDDEN: "1"}}));
-    let proxy = HidingProxy::start();
+    let proxy = Proxy::start(Some(HIDDEN));
     let c = BlockingClient::new(Some(&proxy.url)).expect("client through the proxy");
     let name = g.name("lab");
     let _down = Down(g.client(), name.clone());

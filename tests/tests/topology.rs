@@ -592,3 +592,48 @@ fn more_networks_than_dockers_pools_apply() {
     assert_eq!((d.containers.len(), d.networks.len()), (2, 40));
     eprintln!("40 networks: apply {applied:?}, destroy {:?}", start.elapsed());
 }
+
+/// Apply runs nodes with the networks its plan observed or made (issue 12): through a recording
+/// proxy, an apply asks the daemon for no network by name or id beyond what its own plan's
+/// observation asks (one inspect per attachment before: each run looked its networks up again,
+/// and a bridge's inspect lists every container on it). Prints the apply's requests by kind.
+#[test]
+fn apply_looks_no_network_up_again() {
+    let g = Guard::new("topo-requests");
+    let labs = Labs::new(&g);
+    let t = labs.make(
+        "name: x\nimage: dockernet-testbox:latest\nnetworks: [a, b, c]\nnodes:\n  \
+         n1: {networks: [a, b]}\n  n2: {networks: [a, b, c]}\n  n3: {networks: [b, c]}\n  \
+         n4: {networks: [c]}\n  n5: {networks: [a, c]}\n  n6: {networks: [a]}\n",
+    );
+    let proxy = dockernet_tests::proxy::Proxy::start(None);
+    let c = BlockingClient::new(Some(&proxy.url)).expect("a client through the proxy");
+    let lookups = |reqs: &[(String, String)]| {
+        reqs.iter().filter(|(m, p)| m == "GET" && p.starts_with("/networks/")).count()
+    };
+    c.topology_plan(&t).expect("plan");
+    let planned = proxy.take_requests();
+    let report = c.topology_apply(&t, &ApplyOptions::default(), &|_| {}).expect("apply through the proxy");
+    let applied = proxy.take_requests();
+    assert_eq!(report.plan.len(), 9, "{}", report.plan);
+    let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
+    for (m, p) in &applied {
+        let mut words = p.split('/').filter(|w| !w.is_empty());
+        let kind = match (words.next(), words.next(), words.next()) {
+            (Some(a), Some(op @ ("create" | "json" | "prune")), None) => format!("{m} /{a}/{op}"),
+            (Some(a), Some(_), Some(op)) => format!("{m} /{a}/{{id}}/{op}"),
+            (Some(a), Some(_), None) => format!("{m} /{a}/{{id}}"),
+            (Some(a), None, _) => format!("{m} /{a}"),
+            _ => format!("{m} {p}"),
+        };
+        *kinds.entry(kind).or_default() += 1;
+    }
+    eprintln!("apply of 3 networks, 6 nodes, 11 attachments: {} requests: {kinds:#?}", applied.len());
+    assert_eq!(lookups(&applied), lookups(&planned), "network lookups beyond the plan's:\n{kinds:#?}");
+    // Six nodes and the topology's lock (a container created, never started, removed at the end).
+    assert_eq!(kinds.get("POST /containers/create"), Some(&7), "{kinds:#?}");
+    assert_eq!(kinds.get("POST /containers/{id}/start"), Some(&6), "{kinds:#?}");
+    assert_eq!(kinds.get("POST /networks/{id}/connect"), Some(&5), "the attachments after each node's first:\n{kinds:#?}");
+    drop(c);
+    labs.c().topology_destroy(&t).expect("destroy");
+}

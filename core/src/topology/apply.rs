@@ -273,6 +273,8 @@ struct Cx<'a> {
     plan: &'a Plan,
     /// Subnets the daemon refused and their replacements (see [`create_network`]).
     subnets: std::sync::Mutex<Refused>,
+    /// The networks this apply made, by key, for the runs that follow them ([`run_node`]).
+    made: std::sync::Mutex<HashMap<String, crate::network::NetworkRef>>,
 }
 
 impl Cx<'_> {
@@ -506,6 +508,37 @@ pub(crate) fn run_options(spec: &Spec, key: &str) -> RunOptions {
     }
 }
 
+/// Runs node `key`'s container. On one daemon, with the networks the plan observed or this apply
+/// made, by id: no network is looked up again (see [`Client::container_run_on`]). A lab across
+/// hosts takes `container_run`'s lookups, which also find a swarm network a worker does not
+/// know yet.
+async fn run_node(cx: &Cx<'_>, client: &Client, spec: &Spec, key: &str) -> Result<crate::container::ContainerRef> {
+    let opts = run_options(spec, key);
+    let Some(node) = spec.nodes.get(key).filter(|_| cx.plan.layout.is_none()) else {
+        return client.container_run(&opts).await;
+    };
+    let mut nets = Vec::new();
+    let mut docs = Vec::new();
+    let known = {
+        let made = cx.made.lock().expect("made networks");
+        node.networks.names().all(|k| {
+            let (net, doc) = match (made.get(k), cx.plan.observed.network(k)) {
+                (Some(r), _) => (r.clone(), None),
+                (None, Some(o)) => (crate::network::NetworkRef::from_doc(&o.doc), Some(&o.doc)),
+                // Not known (cannot happen for a planned run; kept safe): look everything up.
+                (None, None) => return false,
+            };
+            nets.push((net, spec.attachment(key, k).unwrap_or_default()));
+            docs.push(doc);
+            true
+        })
+    };
+    if !known {
+        return client.container_run(&opts).await;
+    }
+    client.container_run_on(&opts, &nets, &docs).await
+}
+
 /// Runs a command inside a container; a non-zero exit is an error with its stderr.
 pub(crate) async fn run_in(client: &Client, container: &str, cmd: &Command) -> Result<String> {
     let out = client.container_exec(container, cmd, &ExecOptions::default()).await?;
@@ -552,6 +585,7 @@ async fn step_inner(cx: &Cx<'_>, a: &Action, undo: &mut Vec<Undo>, retired: &mut
     match &a.op {
         Op::CreateNetwork { network, name, .. } => {
             let r = create_network(cx, host, network, name).await?;
+            cx.made.lock().expect("made networks").insert(network.clone(), r.clone());
             undo.push(Undo::RemoveNetwork { id: r.id, name: name.clone() });
         }
         Op::RecreateNetwork { network, name, .. } => {
@@ -564,10 +598,11 @@ async fn step_inner(cx: &Cx<'_>, a: &Action, undo: &mut Vec<Undo>, retired: &mut
                 opts: Box::new(create_options_from_doc(&old.doc)),
             });
             let r = create_network(cx, host, network, name).await?;
+            cx.made.lock().expect("made networks").insert(network.clone(), r.clone());
             undo.push(Undo::RemoveNetwork { id: r.id, name: name.clone() });
         }
         Op::RunNode { node, name, .. } => {
-            let r = client.container_run(&run_options(spec, node)).await?;
+            let r = run_node(cx, client, spec, node).await?;
             undo.push(Undo::RemoveContainer { id: r.id, name: name.clone() });
         }
         Op::RecreateNode { node, name, .. } => {
@@ -583,7 +618,7 @@ async fn step_inner(cx: &Cx<'_>, a: &Action, undo: &mut Vec<Undo>, retired: &mut
             client.container_rename(&old.id, &aside).await?;
             undo.push(Undo::Rename { id: old.id.clone(), to: old.name.clone() });
             retired.push((old.id.clone(), aside));
-            let r = client.container_run(&run_options(spec, node)).await?;
+            let r = run_node(cx, client, spec, node).await?;
             undo.push(Undo::RemoveContainer { id: r.id, name: name.clone() });
         }
         Op::Connect { node, network, container, network_name, .. } => {
@@ -1076,7 +1111,7 @@ pub(crate) async fn execute<P: Fn(&Progress)>(
         return Err(Error::invalid(format!("apply {topo:?}: the plan was made for topology {:?}", plan.topology)));
     }
     let concurrency = opts.concurrency.max(1);
-    let cx = Cx { hosts, spec, plan: &plan, subnets: Default::default() };
+    let cx = Cx { hosts, spec, plan: &plan, subnets: Default::default(), made: Default::default() };
     let total = plan.actions.len();
     let (build, removals): (Vec<usize>, Vec<usize>) = (0..total).partition(|&i| !plan.actions[i].op.is_removal());
     let mut done = 0;
