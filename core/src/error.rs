@@ -160,13 +160,15 @@ impl Error {
     /// - 500 "invalid filter: 'type'='foo'" (20.10) is bad input.
     pub fn from_daemon(status: u16, message: &str) -> Self {
         let m = message.to_ascii_lowercase();
-        let kind = if m.contains("non-overlapping") || m.contains("fully subnetted") {
-            ErrorKind::Conflict
-        } else if m.contains("ambiguous") || m.contains("already exists") || m.contains("multiple ids found") {
-            ErrorKind::Conflict
-        } else if m.contains("pool overlaps") || m.contains("address already in use") {
-            ErrorKind::Conflict
-        } else if m.contains("is not connected") {
+        let kind = if m.contains("non-overlapping")
+            || m.contains("fully subnetted")
+            || m.contains("ambiguous")
+            || m.contains("already exists")
+            || m.contains("multiple ids found")
+            || m.contains("pool overlaps")
+            || m.contains("address already in use")
+            || m.contains("is not connected")
+        {
             ErrorKind::Conflict
         } else if m.contains("invalid subnet")
             || m.contains("invalid filter")

@@ -638,7 +638,7 @@ impl Client {
         for ip in opts.link_local_ips.iter() {
             parse_ip("link_local_ips", ip)?;
         }
-        for (k, _) in &opts.driver_opts.0 {
+        for k in opts.driver_opts.0.keys() {
             if k.is_empty() {
                 return Err(Error::invalid("driver_opts: empty key"));
             }

@@ -416,7 +416,7 @@ fn pull_true_pulls_on_a_single_daemon() {
     let up = dockernet(&["up", &file], &[]);
     assert_eq!(up.code, Some(1), "{}{}", up.stdout, up.stderr);
     assert!(up.stderr.contains(&format!("pull image {missing:?}")), "{}", up.stderr);
-    let (nets, ctrs) = topology_objects(&c, &name);
+    let (nets, ctrs) = topology_objects(c, &name);
     assert!(nets.is_empty() && ctrs.is_empty(), "the failed apply left {nets:?} {ctrs:?}");
 
     let without = labs.file(&text.replace("pull: true\n", ""));
@@ -425,6 +425,6 @@ fn pull_true_pulls_on_a_single_daemon() {
     let up = dockernet(&["up", &without], &[]);
     assert_eq!(up.code, Some(1), "{}{}", up.stdout, up.stderr);
     assert!(up.stderr.to_ascii_lowercase().contains("no such image"), "{}", up.stderr);
-    let (nets, ctrs) = topology_objects(&c, &name);
+    let (nets, ctrs) = topology_objects(c, &name);
     assert!(nets.is_empty() && ctrs.is_empty(), "the failed apply left {nets:?} {ctrs:?}");
 }
