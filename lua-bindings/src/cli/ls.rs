@@ -254,16 +254,7 @@ impl Object for Row {
     }
 
     fn call(&self, name: &str, args: &[Val]) -> Option<Result<Val, String>> {
-        if name == "Label" {
-            return Some(template::want_args(name, args, 1).and_then(|_| match &args[0] {
-                Val::J(Value::String(k)) => Ok(Val::str(
-                    self.doc.get("Labels").and_then(|l| l.get(k)).and_then(Value::as_str).unwrap_or_default(),
-                )),
-                _ => Err("wrong type for value; expected string".to_string()),
-            }));
-        }
-        let value = self.fields().into_iter().find(|(k, _)| *k == name)?.1;
-        Some(template::want_args(name, args, 0).map(|_| Val::str(value)))
+        template::row_call(&self.doc, self.fields(), name, args)
     }
 
     fn json(&self) -> String {

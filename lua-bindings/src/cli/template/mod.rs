@@ -55,7 +55,7 @@ use exec::*;
 use functions::*;
 use lexer::*;
 use parser::*;
-pub use value::{print_val, want_args, Object, Val};
+pub use value::{print_val, row_call, want_args, Object, Val};
 use value::*;
 
 /// A parsed template.

@@ -56,6 +56,27 @@ pub fn want_args(name: &str, args: &[Val], want: usize) -> Result<(), String> {
     Ok(())
 }
 
+/// A method call on one of the docker CLI's row contexts (`network ls`, `container ls`): the
+/// `Label "key"` method reads the row's `Labels`, any other name is one of `fields` (no
+/// arguments); `None` for a name the row does not have.
+pub fn row_call(
+    doc: &Value,
+    fields: impl IntoIterator<Item = (&'static str, String)>,
+    name: &str,
+    args: &[Val],
+) -> Option<Result<Val, String>> {
+    if name == "Label" {
+        return Some(want_args(name, args, 1).and_then(|_| match &args[0] {
+            Val::J(Value::String(k)) => {
+                Ok(Val::str(doc.get("Labels").and_then(|l| l.get(k)).and_then(Value::as_str).unwrap_or_default()))
+            }
+            _ => Err("wrong type for value; expected string".to_string()),
+        }));
+    }
+    let value = fields.into_iter().find(|(k, _)| *k == name)?.1;
+    Some(want_args(name, args, 0).map(|_| Val::str(value)))
+}
+
 /// Go's notion of truth.
 pub(super) fn truth(v: &Val) -> bool {
     match v {
