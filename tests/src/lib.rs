@@ -344,6 +344,45 @@ pub fn dockernet_bin() -> PathBuf {
     bin
 }
 
+/// A finished command as the docker-CLI oracle tests compare it: its exit status (-1 when a
+/// signal ended it) and its output as text.
+#[derive(Debug)]
+pub struct Ran {
+    /// The exit status.
+    pub status: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+/// Runs `cmd` with no standard input, collecting its output.
+pub fn run_cmd(mut cmd: std::process::Command) -> Ran {
+    use std::process::Stdio;
+    let program = format!("{:?}", cmd.get_program());
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let o = cmd.output().unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    Ran {
+        status: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+/// `target/debug/dockernet ARGS…`.
+pub fn run_dockernet(args: &[&str]) -> Ran {
+    let mut cmd = std::process::Command::new(dockernet_bin());
+    cmd.args(args);
+    run_cmd(cmd)
+}
+
+/// `docker ARGS…`: the oracle (a missing docker CLI fails the test).
+pub fn run_docker(args: &[&str]) -> Ran {
+    let mut cmd = std::process::Command::new("docker");
+    cmd.args(args);
+    run_cmd(cmd)
+}
+
 /// How a command exited and what it printed, shown whole in assertion messages.
 pub struct Out {
     /// The exit status (`None` when a signal ended it).

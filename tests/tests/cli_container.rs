@@ -9,38 +9,9 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use dockernet_tests::{dockernet_bin, Guard, LABEL, TEST_IMAGE};
+use dockernet_tests::{run_docker as docker, run_dockernet as dockernet, Ran as Out, dockernet_bin, Guard, LABEL, TEST_IMAGE};
 use serde_json::{json, Value};
 
-#[derive(Debug)]
-struct Out {
-    status: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(mut cmd: Command) -> Out {
-    let program = format!("{:?}", cmd.get_program());
-    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let o = cmd.output().unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
-    Out {
-        status: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
-}
-
-fn dockernet(args: &[&str]) -> Out {
-    let mut cmd = Command::new(dockernet_bin());
-    cmd.args(args);
-    run(cmd)
-}
-
-fn docker(args: &[&str]) -> Out {
-    let mut cmd = Command::new("docker");
-    cmd.args(args);
-    run(cmd)
-}
 
 fn ok(out: Out, what: &str) -> String {
     assert_eq!(out.status, 0, "{what} failed: {out:#?}");
@@ -159,7 +130,9 @@ fn ps_matches_docker() {
         &["-a"],
         &["-a", "-q"],
         &["-a", "--no-trunc"],
-        &["-a", "--format", "table {{.ID}}\t{{.Names}}\t{{.Labels}}\t{{.Label \"tier\"}}\t{{.Networks}}\t{{.State}}\t{{.Command}}"],
+        // `.Labels` is joined from a Go map, in an order of the docker CLI's chance: compared as
+        // a set below.
+        &["-a", "--format", "table {{.ID}}\t{{.Names}}\t{{.Label \"tier\"}}\t{{.Networks}}\t{{.State}}\t{{.Command}}"],
         &["-a", "--format", "{{.Names}} {{.Image}} {{.CreatedAt}} {{.LocalVolumes}} {{.Mounts}} {{.Ports}}"],
         &["-a", "--format", "raw"],
         &["-a", "--format", "{{.Names}}", "-q"],
@@ -188,6 +161,16 @@ fn ps_matches_docker() {
     let running = ok(dockernet(&["container", "list", "--filter", &filter, "--format", "{{.Names}}"]), "ls");
     assert_eq!(running, format!("{a}\n"));
 
+    let sorted_labels = |labels: &str| {
+        let mut l: Vec<String> = labels.split(',').map(str::to_string).collect();
+        l.sort();
+        l.join(",")
+    };
+    let args = ["ps", "-a", "--filter", filter.as_str(), "--format", "{{.Names}} {{.Labels}}"];
+    let sets = |text: String| -> Vec<String> {
+        text.lines().map(|l| l.split_once(' ').map(|(n, ls)| format!("{n} {}", sorted_labels(ls))).unwrap_or_default()).collect()
+    };
+    assert_eq!(sets(ok(dockernet(&args), "dockernet")), sets(ok(docker(&args), "docker")), "ps {{{{.Labels}}}}");
     let strip = |text: &str| -> Vec<Value> {
         text.lines()
             .map(|l| {
@@ -195,6 +178,9 @@ fn ps_matches_docker() {
                 let o = v.as_object_mut().expect("an object");
                 o.remove("Size");
                 o.remove("RunningFor");
+                if let Some(Value::String(labels)) = o.get_mut("Labels") {
+                    *labels = sorted_labels(labels);
+                }
                 v
             })
             .collect()
