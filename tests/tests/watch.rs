@@ -91,6 +91,13 @@ impl<'g> Lab<'g> {
     fn up_to_date(&self) -> bool {
         self.c().topology_status(&self.topology).expect("status").is_up_to_date()
     }
+
+    /// How many lock containers of the lab the daemon has (`dockernet-lock-<lab>`, any state).
+    fn locks(&self) -> usize {
+        let filters = [("name".to_string(), vec![format!("dockernet-lock-{}", self.name)].into())].into();
+        let ls = dockernet_core::container::ListOptions { all: true, filters };
+        self.c().container_ls(&ls).expect("container ls").len()
+    }
 }
 
 impl Drop for Lab<'_> {
@@ -315,11 +322,37 @@ fn watch_ctrl_c_exits_130_leaving_nothing_behind() {
     assert!(out.stderr.contains("Error: interrupted (Ctrl-C): stopped waiting for events of topology"), "{out}");
     assert_eq!(topology_objects(lab.c(), &lab.name), before);
     assert!(lab.up_to_date());
-    let locks = lab.c().container_ls(&dockernet_core::container::ListOptions {
-        all: true,
-        filters: [("name".to_string(), vec![format!("dockernet-lock-{}", lab.name)].into())].into(),
-    });
-    assert_eq!(locks.expect("container ls").len(), 0, "a lock was left behind");
+    assert_eq!(lab.locks(), 0, "a lock was left behind");
+}
+
+/// Ctrl-C at any moment of a heal — taking the topology's lock, planning, applying, giving the
+/// lock back — exits 130 and leaves no lock behind: the next plain `up` takes the lock without
+/// breaking a stale one, and `down` works. The moments are swept (0 to 160 ms after the heal's
+/// first line), since which step a given delay lands in depends on the machine's speed.
+#[test]
+fn watch_ctrl_c_during_a_heal_leaves_no_lock() {
+    let g = Guard::new("watch-heal-int");
+    let lab = Lab::up(&g);
+    for delay in [0, 0, 2, 5, 10, 20, 40, 80, 160] {
+        let mut w = Watching::start(&[lab.file(), "--heal", "--until", "60s"]);
+        w.expect(&format!("topology {}: up to date (", lab.name), false);
+        lab.remove_db();
+        w.expect(&format!("topology {}: healing (attempt 1 of 3)", lab.name), false);
+        std::thread::sleep(Duration::from_millis(delay));
+        w.interrupt();
+        let out = w.finish(Duration::from_secs(15));
+        assert_eq!(out.code, Some(130), "Ctrl-C {delay} ms into the heal: {out}");
+        assert!(out.stderr.contains("interrupted (Ctrl-C)"), "Ctrl-C {delay} ms into the heal: {out}");
+        assert_eq!(lab.locks(), 0, "Ctrl-C {delay} ms into the heal left the lock behind: {out}");
+        let up = dockernet(&["up", lab.file()]);
+        assert_eq!(up.code, Some(0), "up after Ctrl-C {delay} ms into the heal: {up}");
+        assert!(!format!("{up}").contains("broke the lock"), "up after Ctrl-C {delay} ms into the heal: {up}");
+        assert!(lab.up_to_date(), "after Ctrl-C {delay} ms into the heal and up");
+    }
+    let down = dockernet(&["down", lab.file()]);
+    assert_eq!(down.code, Some(0), "{down}");
+    assert_eq!(topology_objects(lab.c(), &lab.name), (vec![], vec![]), "down left objects behind");
+    assert_eq!(lab.locks(), 0, "down left its lock behind");
 }
 
 /// Lua: `topology:watch{["until"] = …}` as an iterator reports a disconnect made from Lua, and

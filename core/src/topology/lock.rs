@@ -39,6 +39,7 @@
 //! finish (or roll back), then removes everything, and the lock with it.
 
 use std::collections::{BTreeMap, HashSet};
+use std::future::Future;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -47,6 +48,7 @@ use serde_json::{json, Value};
 
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};
+use crate::interrupt::Interrupt;
 
 /// The label that marks a lock container; its value is the topology's name.
 pub const LOCK_LABEL: &str = "dockernet.lock";
@@ -289,12 +291,52 @@ async fn local_images(client: &Client) -> Result<Vec<String>> {
     Ok(docs.iter().map(|d| d.str_field("Id")).filter(|i| !i.is_empty()).collect())
 }
 
+/// Runs one request of [`acquire`] to its end even when an interrupt comes meanwhile, and takes
+/// that interrupt at once (setting `heard`). Why not drop the request: a lock container the daemon
+/// creates for a request nobody waits for any more is a lock nobody holds, left on the daemon
+/// (another machine would wait for it until `lock_timeout`). Why take the interrupt at once: the
+/// `dockernet` program ends the process when nobody takes one within 250 ms, before any clean-up.
+async fn whole<T>(interrupt: Option<&Interrupt>, heard: &mut bool, request: impl Future<Output = T>) -> T {
+    let Some(i) = interrupt else { return request.await };
+    tokio::pin!(request);
+    // Bounded: after the interrupt is taken, only the request is polled, and it ends (the
+    // client's timeout bounds every request).
+    loop {
+        tokio::select! {
+            biased;
+            r = &mut request => return r,
+            () = i.taken(), if !*heard => *heard = true,
+        }
+    }
+}
+
+/// Sleeps `pause`, or less when an interrupt comes: then `true` (taken).
+async fn pause_heard(interrupt: Option<&Interrupt>, pause: Duration) -> bool {
+    match interrupt {
+        None => {
+            tokio::time::sleep(pause).await;
+            false
+        }
+        Some(i) => tokio::select! {
+            biased;
+            () = i.taken() => true,
+            () = tokio::time::sleep(pause) => false,
+        },
+    }
+}
+
 /// Takes the lock of `topology` for `operation` (`apply`, `destroy`), telling `events` what it
 /// waits for and what it breaks. `images` are the images to make the lock from, best first.
 /// `Ok(None)`: the daemon has no image to make a lock from; the caller goes on unlocked.
 ///
+/// `interrupt` stops the wait: the request in flight is finished (never abandoned), a lock it
+/// took is given back, and the error is `interrupted`; so an interrupt at any moment leaves no
+/// lock behind.
+///
 /// Errors: `conflict` when held and `wait` is off (or the name is taken by a container that is
-/// not a lock), `timeout` after `lock_timeout`, `invalid` for a bad `lock_timeout`, daemon errors.
+/// not a lock), `timeout` after `lock_timeout`, `invalid` for a bad `lock_timeout`,
+/// `interrupted`, daemon errors.
+#[allow(clippy::too_many_arguments)]
 pub async fn acquire<E: Fn(&LockEvent)>(
     client: &Client,
     topology: &str,
@@ -302,9 +344,15 @@ pub async fn acquire<E: Fn(&LockEvent)>(
     labels: &BTreeMap<String, String>,
     images: &[String],
     opts: &LockOptions,
+    interrupt: Option<&Interrupt>,
     events: &E,
 ) -> Result<Option<TopologyLock>> {
     let timeout = opts.timeout()?;
+    let stopped = || match interrupt {
+        Some(i) => i.error("the topology's lock (nothing was changed)", None),
+        None => Error::new(ErrorKind::Interrupted, "interrupted: stopped waiting for the topology's lock"),
+    };
+    let mut heard = false;
     if !super::spec::valid_name(topology) {
         // Not a name dockernet could have applied; nothing to serialise.
         return Ok(None);
@@ -323,9 +371,9 @@ pub async fn acquire<E: Fn(&LockEvent)>(
     // Whether a holder's lock was broken: its last requests may still be under way on the daemon.
     let mut broke = false;
     if opts.break_lock {
-        if let Some((h, l)) = current(client, &name).await? {
+        if let Some((h, l)) = whole(interrupt, &mut heard, current(client, &name)).await? {
             if l.get(LOCK_LABEL).map(String::as_str) == Some(topology) {
-                remove(client, &h.id).await?;
+                whole(interrupt, &mut heard, remove(client, &h.id)).await?;
                 broke = true;
                 events(&LockEvent::Broken(h, "asked to break it".to_string()));
             }
@@ -344,12 +392,15 @@ pub async fn acquire<E: Fn(&LockEvent)>(
     // deadline; breaking a stale lock is limited too.
     let mut breaks = 0;
     loop {
+        if heard {
+            return Err(stopped());
+        }
         if image >= candidates.len() {
             if listed {
                 return Ok(None);
             }
             listed = true;
-            candidates.extend(local_images(client).await?);
+            candidates.extend(whole(interrupt, &mut heard, local_images(client)).await?);
             continue;
         }
         let img = &candidates[image];
@@ -362,15 +413,18 @@ pub async fn acquire<E: Fn(&LockEvent)>(
             "HostConfig": { "NetworkMode": "none" },
         });
         let q = format!("/containers/create?name={}", crate::network::seg(&name));
-        match client.post_json(&q, &body).await {
+        match whole(interrupt, &mut heard, client.post_json(&q, &body)).await {
             Ok(v) => {
                 let id = v.get("Id").and_then(Value::as_str).unwrap_or_default().to_string();
                 held_tokens().lock().expect("token set").insert(token.clone());
                 let lock = TopologyLock { id, name, token };
-                if broke {
-                    // A killed apply may have left a request in flight (a network the daemon is
-                    // still creating): give the daemon a moment to finish it, so the plan sees it.
-                    tokio::time::sleep(AFTER_BREAK).await;
+                // A killed apply may have left a request in flight (a network the daemon is
+                // still creating): give the daemon a moment to finish it, so the plan sees it.
+                if heard || (broke && pause_heard(interrupt, AFTER_BREAK).await) {
+                    // Taken just as the interrupt came: given back at once. Should the removal
+                    // fail, the lock is no longer held (see `Drop`), so the next apply breaks it.
+                    let _ = lock.release(client).await;
+                    return Err(stopped());
                 }
                 return Ok(Some(lock));
             }
@@ -382,18 +436,18 @@ pub async fn acquire<E: Fn(&LockEvent)>(
             Err(e) if e.kind() == ErrorKind::Conflict => {}
             Err(e) => return Err(e),
         }
-        let Some((holder, l)) = current(client, &name).await? else { continue };
+        let Some((holder, l)) = whole(interrupt, &mut heard, current(client, &name)).await? else { continue };
         if l.get(LOCK_LABEL).map(String::as_str) != Some(topology) {
             return Err(Error::conflict(format!(
                 "the lock name {name:?} is taken by a container that is not this topology's lock (id {}): \
                  rename or remove it",
-                crate::network::short(&holder.id)
+                crate::lookup::short_id(&holder.id)
             )));
         }
         if let Some(why) = holder.gone() {
             if breaks < 16 {
                 breaks += 1;
-                remove(client, &holder.id).await?;
+                whole(interrupt, &mut heard, remove(client, &holder.id)).await?;
                 broke = true;
                 events(&LockEvent::Broken(holder, why.to_string()));
                 continue;
@@ -422,7 +476,9 @@ pub async fn acquire<E: Fn(&LockEvent)>(
             told = Some(holder.id.clone());
             events(&LockEvent::Waiting(holder));
         }
-        tokio::time::sleep(pause.min(deadline.saturating_duration_since(Instant::now()))).await;
+        if pause_heard(interrupt, pause.min(deadline.saturating_duration_since(Instant::now()))).await {
+            return Err(stopped());
+        }
         pause = (pause * 2).min(Duration::from_secs(1));
     }
 }

@@ -224,7 +224,21 @@ impl Topology {
         let locker = self.lock_client(&hosts);
         let lock = self.lock(locker, "apply", &opts.lock_options(), opts.interrupt.as_ref(), &progress).await?;
         let result = async {
-            let plan = self.plan(client).await?;
+            // Planning only reads, so an interrupt stops it at once (the lock is then given back
+            // below). Heard here rather than left pending for the apply's first step: the
+            // `dockernet` program ends the process when nobody takes an interrupt within 250 ms,
+            // and a plan across hosts takes longer than that, which would leave the lock behind.
+            let plan = match opts.interrupt.as_ref() {
+                Some(i) => tokio::select! {
+                    biased;
+                    () = i.taken() => {
+                        let what = format!("the plan of topology {:?} (nothing was changed)", self.name());
+                        return Err(i.error(&what, None).context(format!("apply {:?}", self.name())));
+                    }
+                    plan = self.plan(client) => plan?,
+                },
+                None => self.plan(client).await?,
+            };
             apply::execute(&hosts, &self.spec, plan, opts, &progress).await
         }
         .await;
@@ -378,16 +392,9 @@ async fn take_lock<P: Fn(&Progress)>(
             description: e.describe(name),
         });
     };
-    let acquire = lock::acquire(client, name, operation, labels, images, opts, &events);
-    let r = match interrupt {
-        Some(i) => {
-            tokio::select! {
-                r = acquire => r,
-                () = i.taken() => Err(i.error("the topology's lock (nothing was changed)", None)),
-            }
-        }
-        None => acquire.await,
-    };
+    // Not raced here: acquire hears the interrupt itself, and never abandons a request that
+    // may be creating the lock (see `lock::acquire`).
+    let r = lock::acquire(client, name, operation, labels, images, opts, interrupt, &events).await;
     r.map_err(|e| e.context(format!("{operation} {name:?}")))
 }
 
