@@ -356,20 +356,22 @@ impl Client {
     }
 
     /// POSTs a JSON body on the agreed API version and returns the JSON answer (or `Null`).
-    pub(crate) async fn post_json(&self, path_and_query: &str, body: &Value) -> Result<Value> {
+    pub(crate) async fn post_json<B: serde::Serialize + ?Sized>(&self, path_and_query: &str, body: &B) -> Result<Value> {
         self.post_json_within(path_and_query, body, Some(self.timeout)).await
     }
 
     /// [`Client::post_json`] with its own time limit (`None`: no limit), for a request the daemon
     /// is known to hold longer than usual (a stop waits for its grace period).
-    pub(crate) async fn post_json_within(
+    pub(crate) async fn post_json_within<B: serde::Serialize + ?Sized>(
         &self,
         path_and_query: &str,
-        body: &Value,
+        body: &B,
         limit: Option<Duration>,
     ) -> Result<Value> {
+        // Serialised here, once, from whatever typed body the caller holds (`crate::daemon`).
+        let payload = Bytes::from(serde_json::to_vec(body)?);
         let path = self.versioned(path_and_query).await?;
-        self.request_json(Method::POST, &path, Some(body), limit).await
+        self.request_json(Method::POST, &path, Some(payload), limit).await
     }
 
     /// One request with a raw body and extra headers (an image archive), within the client's
@@ -407,7 +409,7 @@ impl Client {
         &self,
         method: Method,
         path: &str,
-        body: Option<&Value>,
+        body: Option<Bytes>,
         limit: Option<Duration>,
     ) -> Result<Value> {
         let bytes = self.request(method.clone(), path, body, limit).await?;
@@ -424,7 +426,7 @@ impl Client {
         &self,
         method: Method,
         path: &str,
-        body: Option<&Value>,
+        body: Option<Bytes>,
         limit: Option<Duration>,
     ) -> Result<Bytes> {
         let answer = self.exchange(method.clone(), path, body, limit).await?;
@@ -441,13 +443,9 @@ impl Client {
         &self,
         method: Method,
         path: &str,
-        body: Option<&Value>,
+        payload: Option<Bytes>,
         limit: Option<Duration>,
     ) -> Result<Answer> {
-        let payload = match body {
-            Some(v) => Some(Bytes::from(serde_json::to_vec(v)?)),
-            None => None,
-        };
         let fut = async {
             if let Some(pool) = &self.direct {
                 return self.exchange_direct(pool, &method, path, payload.as_deref()).await;

@@ -23,10 +23,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use crate::client::{byte_size, Client, MAX_RESPONSE_ENV};
+use crate::daemon::{
+    ContainerCreateBody, ContainerFacts, ExecCreateBody, HostConfigBody, NetworkFacts, NetworkingConfigBody,
+    PortBindingBody,
+};
 use crate::document::Document;
 use crate::error::{Error, ErrorKind, Result};
-use crate::lookup::{check_name, container_name, exact_match, id_of, is_short_prefix_ambiguity, short_id, shown};
-use crate::network::{endpoint_config, filters_query, seg, ConnectOptions, NetworkRef};
+use crate::lookup::{check_name, short_id, shown};
+use crate::network::{filters_query, seg, ConnectOptions, NetworkRef};
 use crate::options::{from_value, StringList, StringMap};
 
 /// Options of `container run` (always detached).
@@ -157,29 +161,13 @@ pub struct ContainerRef {
 impl ContainerRef {
     /// The identity of a container list entry (`Names`, `Image`, not the inspect shape).
     pub fn from_summary(doc: &Document) -> ContainerRef {
-        #[derive(Deserialize, Default)]
-        #[serde(default, rename_all = "PascalCase")]
-        struct Summary {
-            id: Option<String>,
-            names: Option<Vec<String>>,
-            image: Option<String>,
-        }
-        let s: Summary = doc.fields().unwrap_or_default();
-        let name = s.names.unwrap_or_default().into_iter().next().unwrap_or_default();
-        ContainerRef {
-            id: s.id.unwrap_or_default(),
-            name: name.trim_start_matches('/').to_string(),
-            image: s.image.unwrap_or_default(),
-        }
+        let s: crate::daemon::ContainerSummaryFacts = doc.facts().unwrap_or_default();
+        ContainerRef { id: s.id.clone(), name: s.name().to_string(), image: s.image }
     }
 
-    /// The identity of an inspect document.
-    pub fn from_doc(doc: &Value) -> ContainerRef {
-        ContainerRef {
-            id: id_of(doc),
-            name: container_name(doc),
-            image: doc.pointer("/Config/Image").and_then(Value::as_str).unwrap_or_default().to_string(),
-        }
+    /// The identity of a container's facts.
+    pub fn from_facts(c: &ContainerFacts) -> ContainerRef {
+        ContainerRef { id: c.id.clone(), name: c.name().to_string(), image: c.config.image.clone() }
     }
 }
 
@@ -232,6 +220,9 @@ pub struct Interface {
     /// Whether this attachment carries the container's IPv4 default route (unknown: `None`).
     pub default_route: Option<bool>,
 }
+
+/// `ExposedPorts` and `PortBindings`, from the `ports` option.
+type Ports = (BTreeMap<String, Map<String, Value>>, BTreeMap<String, Vec<PortBindingBody>>);
 
 /// One network a `run` attaches, with its options.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -297,9 +288,9 @@ impl RunOptions {
     }
 
     /// `ExposedPorts` and `PortBindings` from the `ports` option.
-    fn port_bindings(&self) -> Result<(Map<String, Value>, Map<String, Value>)> {
-        let mut exposed = Map::new();
-        let mut bindings: Map<String, Value> = Map::new();
+    fn port_bindings(&self) -> Result<Ports> {
+        let mut exposed: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
+        let mut bindings: BTreeMap<String, Vec<PortBindingBody>> = BTreeMap::new();
         let mut add = |container: &str, host_ip: &str, host_port: &str| -> Result<()> {
             let (port, proto) = container.split_once('/').unwrap_or((container, "tcp"));
             if port.parse::<u16>().is_err() || !["tcp", "udp", "sctp"].contains(&proto) {
@@ -309,11 +300,9 @@ impl RunOptions {
                 return Err(Error::invalid(format!("option ports: host port {host_port:?} is not a port number")));
             }
             let key = format!("{port}/{proto}");
-            exposed.insert(key.clone(), json!({}));
-            let entry = bindings.entry(key).or_insert_with(|| json!([]));
-            if let Value::Array(a) = entry {
-                a.push(json!({"HostIp": host_ip, "HostPort": host_port}));
-            }
+            exposed.insert(key.clone(), Map::new());
+            let binding = PortBindingBody { host_ip: host_ip.to_string(), host_port: host_port.to_string() };
+            bindings.entry(key).or_default().push(binding);
             Ok(())
         };
         match &self.ports {
@@ -407,7 +396,7 @@ impl Client {
         &self,
         opts: &RunOptions,
         nets: &[(NetworkRef, ConnectOptions)],
-        docs: &[Option<&Value>],
+        docs: &[Option<&NetworkFacts>],
     ) -> Result<ContainerRef> {
         let ctx = match &opts.name {
             Some(n) => format!("container run {n:?}"),
@@ -436,8 +425,8 @@ impl Client {
         // Resolve every network first: a typo fails before anything is created.
         let mut nets: Vec<(NetworkRef, &ConnectOptions)> = Vec::new();
         for a in &attachments {
-            let doc = match self.network_doc(&a.network, false).await {
-                Ok(doc) => doc,
+            let net = match self.find_network(&a.network, false).await {
+                Ok((_, net)) => net,
                 Err(e) => {
                     // A swarm network a worker does not know yet: the daemon resolves it at attach.
                     let r = self
@@ -448,8 +437,8 @@ impl Client {
                     continue;
                 }
             };
-            self.check_endpoint(&doc, &a.opts).await.map_err(|e| e.context(format!("option networks.{}", a.network)))?;
-            nets.push((NetworkRef::from_doc(&doc), &a.opts));
+            self.check_endpoint(&net, &a.opts).await.map_err(|e| e.context(format!("option networks.{}", a.network)))?;
+            nets.push((NetworkRef::from_facts(&net), &a.opts));
         }
         self.create_attached(opts, &nets, ports, start).await
     }
@@ -460,64 +449,40 @@ impl Client {
         &self,
         opts: &RunOptions,
         nets: &[(NetworkRef, &ConnectOptions)],
-        (exposed, bindings): (Map<String, Value>, Map<String, Value>),
+        (exposed_ports, port_bindings): Ports,
         start: bool,
     ) -> Result<ContainerRef> {
-        let mut host_config = Map::new();
-        if !opts.cap_add.is_empty() {
-            host_config.insert("CapAdd".into(), json!(opts.cap_add.0));
-        }
-        if !opts.cap_drop.is_empty() {
-            host_config.insert("CapDrop".into(), json!(opts.cap_drop.0));
-        }
-        if !opts.sysctls.is_empty() {
-            host_config.insert("Sysctls".into(), json!(opts.sysctls.0));
-        }
-        if !bindings.is_empty() {
-            host_config.insert("PortBindings".into(), Value::Object(bindings));
-        }
-        host_config.insert("Privileged".into(), json!(opts.privileged));
-        host_config.insert("AutoRemove".into(), json!(opts.auto_remove));
-        let mut endpoints = Map::new();
+        let mut networking_config = NetworkingConfigBody::default();
         if let Some((first, o)) = nets.first() {
-            host_config.insert("NetworkMode".into(), json!(first.name));
-            endpoints.insert(first.name.clone(), endpoint_config(o));
+            networking_config.endpoints_config.insert(first.name.clone(), o.endpoint_settings());
         }
-        let mut body = Map::new();
-        body.insert("Image".into(), json!(opts.image));
-        if let Some(c) = &opts.command {
-            body.insert("Cmd".into(), json!(c.0));
-        }
-        if let Some(e) = &opts.entrypoint {
-            body.insert("Entrypoint".into(), json!(e.0));
-        }
-        if !opts.env.is_empty() {
-            let env: Vec<String> = opts.env.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            body.insert("Env".into(), json!(env));
-        }
-        body.insert("Labels".into(), json!(opts.labels.0));
-        if let Some(h) = &opts.hostname {
-            body.insert("Hostname".into(), json!(h));
-        }
-        if let Some(u) = &opts.user {
-            body.insert("User".into(), json!(u));
-        }
-        if let Some(w) = &opts.workdir {
-            body.insert("WorkingDir".into(), json!(w));
-        }
-        if !exposed.is_empty() {
-            body.insert("ExposedPorts".into(), Value::Object(exposed));
-        }
-        body.insert("HostConfig".into(), Value::Object(host_config));
-        body.insert("NetworkingConfig".into(), json!({ "EndpointsConfig": endpoints }));
-        let q = opts.name.as_ref().map(|n| format!("?name={}", seg(n))).unwrap_or_default();
-        let created = self.post_json(&format!("/containers/create{q}"), &Value::Object(body)).await?;
-        let id = created.get("Id").and_then(Value::as_str).unwrap_or_default().to_string();
+        let body = ContainerCreateBody {
+            image: opts.image.clone(),
+            cmd: opts.command.as_ref().map(|c| c.0.clone()),
+            entrypoint: opts.entrypoint.as_ref().map(|e| e.0.clone()),
+            env: opts.env.0.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+            labels: opts.labels.0.clone(),
+            hostname: opts.hostname.clone(),
+            user: opts.user.clone(),
+            working_dir: opts.workdir.clone(),
+            exposed_ports,
+            host_config: HostConfigBody {
+                cap_add: opts.cap_add.0.clone(),
+                cap_drop: opts.cap_drop.0.clone(),
+                sysctls: opts.sysctls.0.clone(),
+                port_bindings,
+                privileged: opts.privileged,
+                auto_remove: opts.auto_remove,
+                network_mode: nets.first().map(|(n, _)| n.name.clone()),
+            },
+            networking_config,
+        };
+        let created = self.create_container(opts.name.as_deref(), &body).await?;
+        let id = created.id;
         // From here on, a failure removes what was created.
         let finish = async {
             for (net, o) in nets.iter().skip(1) {
-                let body = json!({ "Container": id, "EndpointConfig": endpoint_config(o) });
-                self.post_json(&format!("/networks/{}/connect", net.id), &body)
+                self.connect_endpoint(&net.id, &id, &o.endpoint_settings())
                     .await
                     .map_err(|e| e.context(format!("connect network {:?}", net.name)))?;
             }
@@ -534,12 +499,12 @@ impl Client {
                 false => format!("start (static addresses: {})", statics.join(", ")),
             };
             if start {
-                self.post_json(&format!("/containers/{id}/start"), &json!({})).await.map_err(|e| e.context(what))?;
+                self.start_container(&id).await.map_err(|e| e.context(what))?;
             }
             Ok::<_, Error>(())
         };
         if let Err(e) = finish.await {
-            return Err(match docker_rm(self, &id, true).await {
+            return Err(match self.remove_container(&id, true).await {
                 // Gone either way (auto_remove may have beaten us to it).
                 Ok(()) => e.note("the container was removed again"),
                 Err(r) if r.kind() == ErrorKind::NotFound => e.note("the container was removed again"),
@@ -562,38 +527,16 @@ impl Client {
     /// The daemon's inspect document for a container, looked up exactly (name, full id or a
     /// ≥12-character id prefix).
     pub async fn container_inspect(&self, name_or_id: &str) -> Result<Document> {
-        self.container_document(name_or_id).await.map_err(|e| e.context(format!("container inspect {name_or_id:?}")))
-    }
-
-    /// [`Client::container_inspect`] as a tree, for the operations that read it.
-    pub(crate) async fn container_doc(&self, name_or_id: &str) -> Result<Value> {
-        Ok(self.container_document(name_or_id).await?.to_value())
-    }
-
-    pub(crate) async fn container_document(&self, name_or_id: &str) -> Result<Document> {
-        check_name("container", name_or_id)?;
-        let doc = match self.get_doc(&format!("/containers/{}/json", seg(name_or_id))).await {
-            // See `is_short_prefix_ambiguity`: no container has this name.
-            Err(e) if is_short_prefix_ambiguity(name_or_id, &e) => {
-                return Err(Error::not_found(format!(
-                    "no container named {name_or_id:?} (several ids start with it; dockernet matches names exactly)"
-                )))
-            }
-            r => r?,
-        };
-        let name = doc.str_field("Name").trim_start_matches('/').to_string();
-        if !exact_match(name_or_id.trim_start_matches('/'), &name, &doc.str_field("Id")) {
-            return Err(Error::not_found(format!(
-                "no container named {name_or_id:?} (the daemon offered {name:?} by id prefix; dockernet matches names exactly)"
-            )));
+        match self.find_container(name_or_id).await {
+            Ok((doc, _)) => Ok(doc),
+            Err(e) => Err(e.context(format!("container inspect {name_or_id:?}"))),
         }
-        Ok(doc)
     }
 
     /// Identity of a container, looked up exactly.
     pub async fn container_get(&self, name_or_id: &str) -> Result<ContainerRef> {
-        let doc = self.container_doc(name_or_id).await.map_err(|e| e.context(format!("container get {name_or_id:?}")))?;
-        Ok(ContainerRef::from_doc(&doc))
+        let (_, c) = self.find_container(name_or_id).await.map_err(|e| e.context(format!("container get {name_or_id:?}")))?;
+        Ok(ContainerRef::from_facts(&c))
     }
 
     /// Lists containers (daemon list documents), sorted by name.
@@ -616,13 +559,10 @@ impl Client {
     pub async fn container_stop(&self, name_or_id: &str, opts: &StopOptions) -> Result<()> {
         let (doc, ctx) = self.container_for("container stop", name_or_id).await?;
         async {
-            let id = id_of(&doc);
+            let id = &doc.id;
             let q = opts.timeout.map(|t| format!("?t={t}")).unwrap_or_default();
             // The daemon answers after the grace period (then it kills): wait that long on top.
-            let grace = opts
-                .timeout
-                .or_else(|| doc.pointer("/Config/StopTimeout").and_then(Value::as_i64))
-                .unwrap_or(DEFAULT_STOP_GRACE);
+            let grace = opts.timeout.or(doc.config.stop_timeout).unwrap_or(DEFAULT_STOP_GRACE);
             let limit = u64::try_from(grace).ok().map(|g| self.timeout().saturating_add(Duration::from_secs(g)));
             self.post_json_within(&format!("/containers/{id}/stop{q}"), &json!({}), limit)
                 .await
@@ -638,10 +578,7 @@ impl Client {
     pub async fn container_start(&self, name_or_id: &str) -> Result<()> {
         let (doc, ctx) = self.container_for("container start", name_or_id).await?;
         // 304 (already running) counts as success.
-        self.post_json(&format!("/containers/{}/start", id_of(&doc)), &json!({}))
-            .await
-            .map(|_| ())
-            .map_err(|e| by_name(e, &doc).context(&ctx))
+        self.start_container(&doc.id).await.map_err(|e| by_name(e, &doc).context(&ctx))
     }
 
     /// Renames a container (exact lookup, then by id). A topology apply renames a container it
@@ -651,7 +588,8 @@ impl Client {
         let ctx = format!("container rename {name_or_id:?} {new_name:?}");
         async {
             check_name("container", new_name)?;
-            let id = id_of(&self.container_doc(name_or_id).await?);
+            let (_, c) = self.find_container(name_or_id).await?;
+            let id = c.id;
             self.post_json(&format!("/containers/{id}/rename?name={}", seg(new_name)), &json!({})).await.map(|_| ())
         }
         .await
@@ -661,7 +599,7 @@ impl Client {
     /// Removes a container (and its anonymous volumes).
     pub async fn container_rm(&self, name_or_id: &str, opts: &RemoveOptions) -> Result<()> {
         let (doc, ctx) = self.container_for("container rm", name_or_id).await?;
-        docker_rm(self, &id_of(&doc), opts.force).await.map_err(|e| by_name(e, &doc).context(&ctx))
+        self.remove_container(&doc.id, opts.force).await.map_err(|e| by_name(e, &doc).context(&ctx))
     }
 
     /// Runs a command in a running container and collects its output and exit code.
@@ -675,32 +613,31 @@ impl Client {
     /// Looks a container up for `op`. Returns its document and the context its errors carry from
     /// then on: `op` and the container as a person knows it (its name, also when the caller passed
     /// the full id). A failed lookup carries the caller's own words.
-    async fn container_for(&self, op: &str, name_or_id: &str) -> Result<(Value, String)> {
-        let doc = self.container_doc(name_or_id).await.map_err(|e| e.context(format!("{op} {name_or_id:?}")))?;
-        let ctx = format!("{op} {:?}", shown(name_or_id, &container_name(&doc)));
-        Ok((doc, ctx))
+    async fn container_for(&self, op: &str, name_or_id: &str) -> Result<(ContainerFacts, String)> {
+        let (_, c) = self.find_container(name_or_id).await.map_err(|e| e.context(format!("{op} {name_or_id:?}")))?;
+        let ctx = format!("{op} {:?}", shown(name_or_id, c.name()));
+        Ok((c, ctx))
     }
 
     /// The exec in the container `doc` (looked up already), bounded by `limit` ([`exec_limit`]).
-    async fn exec_in(&self, doc: &Value, cmd: &Command, opts: &ExecOptions, limit: Option<Duration>) -> Result<ExecResult> {
-        let id = id_of(doc);
-        let env: Vec<String> = opts.env.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let mut body = Map::new();
-        body.insert("Cmd".into(), json!(cmd.0));
-        body.insert("AttachStdout".into(), json!(true));
-        body.insert("AttachStderr".into(), json!(true));
-        body.insert("Privileged".into(), json!(opts.privileged));
-        if let Some(u) = &opts.user {
-            body.insert("User".into(), json!(u));
-        }
-        if !env.is_empty() {
-            body.insert("Env".into(), json!(env));
-        }
-        if let Some(w) = &opts.workdir {
-            body.insert("WorkingDir".into(), json!(w));
-        }
+    async fn exec_in(
+        &self,
+        doc: &ContainerFacts,
+        cmd: &Command,
+        opts: &ExecOptions,
+        limit: Option<Duration>,
+    ) -> Result<ExecResult> {
+        let body = ExecCreateBody {
+            cmd: cmd.0.clone(),
+            attach_stdout: true,
+            attach_stderr: true,
+            privileged: opts.privileged,
+            user: opts.user.clone(),
+            env: opts.env.0.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+            working_dir: opts.workdir.clone(),
+        };
         let created =
-            self.post_json(&format!("/containers/{id}/exec"), &Value::Object(body)).await.map_err(|e| by_name(e, doc))?;
+            self.post_json(&format!("/containers/{}/exec", doc.id), &body).await.map_err(|e| by_name(e, doc))?;
         let exec_id = created.get("Id").and_then(Value::as_str).unwrap_or_default().to_string();
         let mut out = ExecResult { exit_code: -1, stdout: Vec::new(), stderr: Vec::new() };
         let run = self.exec_output(&exec_id, &mut out);
@@ -796,9 +733,8 @@ impl Client {
     pub async fn container_interfaces(&self, name_or_id: &str) -> Result<Vec<Interface>> {
         let (doc, ctx) = self.container_for("container interfaces", name_or_id).await?;
         async {
-            let mut ifaces = interfaces_from_doc(&doc);
-            let running = doc.pointer("/State/Running").and_then(Value::as_bool).unwrap_or(false);
-            if running && !ifaces.is_empty() {
+            let mut ifaces = interfaces_from_facts(&doc);
+            if doc.state.running && !ifaces.is_empty() {
                 let script = "for i in /sys/class/net/*; do echo \"link ${i##*/} $(cat $i/address)\"; done; cat /proc/net/route";
                 let cmd = Command(vec!["sh".into(), "-c".into(), script.into()]);
                 if let Ok(out) = self.exec_in(&doc, &cmd, &ExecOptions::default(), None).await {
@@ -844,21 +780,18 @@ fn exec_limit(cmd: &Command, opts: &ExecOptions) -> Result<Option<Duration>> {
 /// The daemon's error with the container's full id in its message replaced by the quoted name
 /// (`Container 6a99…b39f is not running` → `Container "web" is not running`): messages name
 /// objects by name, and the 64-character id is noise to a reader.
-fn by_name(e: Error, doc: &Value) -> Error {
-    let (id, name) = (id_of(doc), container_name(doc));
-    if id.is_empty() || name.is_empty() || !e.message().contains(&id) {
+fn by_name(e: Error, doc: &ContainerFacts) -> Error {
+    let (id, name) = (&doc.id, doc.name());
+    if id.is_empty() || name.is_empty() || !e.message().contains(id.as_str()) {
         return e;
     }
-    let renamed = Error::new(e.kind(), e.message().replace(&id, &format!("{name:?}")));
+    let renamed = Error::new(e.kind(), e.message().replace(id.as_str(), &format!("{name:?}")));
     match e.status() {
         Some(status) => renamed.with_status(status),
         None => renamed,
     }
 }
 
-async fn docker_rm(client: &Client, id: &str, force: bool) -> Result<()> {
-    client.delete(&format!("/containers/{id}?v=1&force={}", if force { 1 } else { 0 })).await
-}
 
 /// Reads what is there (at least one byte, or 0 at the end) from an upgraded connection.
 async fn read_some<R: tokio::io::AsyncRead + Unpin>(io: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -916,44 +849,24 @@ fn ifname_key(s: &str) -> (String, u64) {
     (prefix.to_string(), digits.parse().unwrap_or(0))
 }
 
-/// The attachments recorded in a container's inspect document.
-pub fn interfaces_from_doc(doc: &Value) -> Vec<Interface> {
-    let Some(nets) = doc.pointer("/NetworkSettings/Networks").and_then(Value::as_object) else {
-        return vec![];
-    };
-    let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string);
-    let short = doc.get("Id").and_then(Value::as_str).map(|i| short_id(i).to_string());
-    nets.iter()
-        .map(|(name, ep)| {
-            let with_len = |ip: Option<String>, len: &str| {
-                ip.map(|ip| match ep.get(len).and_then(Value::as_i64) {
-                    Some(l) if l > 0 => format!("{ip}/{l}"),
-                    _ => ip,
-                })
-            };
-            Interface {
-                network: name.clone(),
-                network_id: s(ep, "NetworkID").unwrap_or_default(),
-                ipv4: with_len(s(ep, "IPAddress"), "IPPrefixLen"),
-                ipv6: with_len(s(ep, "GlobalIPv6Address"), "GlobalIPv6PrefixLen"),
-                mac: s(ep, "MacAddress"),
-                gateway: s(ep, "Gateway"),
-                ipv6_gateway: s(ep, "IPv6Gateway"),
-                // Up to API 1.44 the daemon adds the short id to the aliases; they are not the user's.
-                aliases: ep
-                    .get("Aliases")
-                    .and_then(Value::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(Value::as_str)
-                            .filter(|al| Some(*al) != short.as_deref())
-                            .map(str::to_string)
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                ifname: None,
-                default_route: None,
-            }
+/// The attachments recorded in a container's inspect, as interfaces (names and the default
+/// route come from the probe, [`apply_links`]).
+pub fn interfaces_from_facts(c: &ContainerFacts) -> Vec<Interface> {
+    let short = short_id(&c.id);
+    c.endpoints()
+        .iter()
+        .map(|(name, ep)| Interface {
+            network: name.clone(),
+            network_id: ep.network_id.clone(),
+            ipv4: ep.ipv4_cidr(),
+            ipv6: ep.ipv6_cidr(),
+            mac: ep.mac_address.clone(),
+            gateway: ep.gateway.clone(),
+            ipv6_gateway: ep.ipv6_gateway.clone(),
+            // Up to API 1.44 the daemon adds the short id to the aliases; they are not the user's.
+            aliases: ep.user_aliases(short, "").cloned().collect(),
+            ifname: None,
+            default_route: None,
         })
         .collect()
 }
@@ -1025,10 +938,10 @@ mod tests {
         let o = run(json!({"image": "i", "ports": ["8080:80", "127.0.0.1:5353:53/udp", "9000"]})).unwrap();
         let (exposed, b) = o.port_bindings().unwrap();
         assert!(exposed.contains_key("80/tcp") && exposed.contains_key("53/udp") && exposed.contains_key("9000/tcp"));
-        assert_eq!(b["53/udp"][0]["HostIp"], json!("127.0.0.1"));
-        assert_eq!(b["80/tcp"][0]["HostPort"], json!("8080"));
+        assert_eq!(b["53/udp"][0].host_ip, "127.0.0.1");
+        assert_eq!(b["80/tcp"][0].host_port, "8080");
         let o = run(json!({"image": "i", "ports": {"80/tcp": 8081}})).unwrap();
-        assert_eq!(o.port_bindings().unwrap().1["80/tcp"][0]["HostPort"], json!("8081"));
+        assert_eq!(o.port_bindings().unwrap().1["80/tcp"][0].host_port, "8081");
         assert!(run(json!({"image": "i", "ports": ["x:y"]})).unwrap().port_bindings().is_err());
     }
 
@@ -1075,7 +988,7 @@ mod tests {
             "front": {"NetworkID": "n1", "IPAddress": "10.0.0.2", "IPPrefixLen": 24, "MacAddress": "02:42:0a:00:00:02", "Gateway": "10.0.0.1", "Aliases": ["abcdef123456", "www"]},
             "back": {"NetworkID": "n2", "IPAddress": "10.0.1.2", "IPPrefixLen": 24, "MacAddress": "02:42:0a:00:01:02"}
         }}});
-        let mut i = interfaces_from_doc(&doc);
+        let mut i = interfaces_from_facts(&serde_json::from_value(doc).unwrap());
         let probe = "link eth0 02:42:0a:00:01:02\nlink eth1 02:42:0a:00:00:02\nlink lo 00:00:00:00:00:00\n\
                      Iface\tDestination\tGateway\tFlags\nethX\t0001000A\t00000000\t0001\neth1\t00000000\t0100000A\t0003\n";
         apply_links(&mut i, probe);
@@ -1093,7 +1006,7 @@ mod tests {
     #[test]
     fn daemon_messages_name_containers_by_name() {
         let id = "6a99e071d0f17fe0ef3017bde6ed53b9e8ce87e2db369774b404ac1b4a0fb39f";
-        let doc = json!({"Id": id, "Name": "/web"});
+        let doc: ContainerFacts = serde_json::from_value(json!({"Id": id, "Name": "/web"})).unwrap();
         let e = by_name(Error::from_daemon(409, &format!("Container {id} is not running")), &doc);
         assert_eq!(e.message(), "Container \"web\" is not running");
         assert_eq!((e.kind(), e.status()), (ErrorKind::Conflict, Some(409)));

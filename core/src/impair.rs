@@ -52,7 +52,6 @@ use crate::blocking::BlockingClient;
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};
 use crate::host::Endpoint;
-use crate::lookup::{container_name, id_of};
 
 /// The handle of every qdisc dockernet sets: the only root qdisc it ever changes or removes.
 pub const HANDLE: &str = "d0c:";
@@ -659,15 +658,12 @@ impl Client {
     /// Finds the container's interface for `network` (a name or id): running, attached, its
     /// namespace reachable, its MAC found there.
     async fn link(&self, container: &str, network: &str) -> Result<Link> {
-        let doc = self.container_doc(container).await?;
-        let name = container_name(&doc);
-        let container_id = id_of(&doc);
-        let nets = doc.pointer("/NetworkSettings/Networks").and_then(Value::as_object).cloned().unwrap_or_default();
+        let (_, doc) = self.find_container(container).await?;
+        let name = doc.name().to_string();
+        let container_id = doc.id.clone();
+        let nets = doc.endpoints();
         let found = nets.iter().find(|(n, _)| n.as_str() == network).or_else(|| {
-            nets.iter().find(|(_, ep)| {
-                let id = ep.get("NetworkID").and_then(Value::as_str).unwrap_or_default();
-                network.len() >= 12 && id.starts_with(network)
-            })
+            nets.iter().find(|(_, ep)| network.len() >= 12 && ep.network_id.starts_with(network))
         });
         let Some((net_name, ep)) = found else {
             let on: Vec<&String> = nets.keys().collect();
@@ -675,10 +671,9 @@ impl Client {
                 "container {name:?} is not connected to network {network:?} (it is on {on:?})"
             )));
         };
-        let mac = ep.get("MacAddress").and_then(Value::as_str).unwrap_or_default().to_ascii_lowercase();
-        let running = doc.pointer("/State/Running").and_then(Value::as_bool).unwrap_or(false);
-        let pid = doc.pointer("/State/Pid").and_then(Value::as_i64).unwrap_or(0);
-        if !running || pid <= 0 {
+        let mac = ep.mac_address.as_deref().unwrap_or_default().to_ascii_lowercase();
+        let pid = doc.state.pid;
+        if !doc.state.running || pid <= 0 {
             return Err(Error::conflict(format!(
                 "container {name:?} is not running: a link impairment lives in its network namespace, which exists \
                  only while it runs (start it, then impair or reapply)"
@@ -901,9 +896,9 @@ impl Client {
     /// What is asked for `container`, per network name: its label's declaration, overridden by
     /// the recorded live changes (a recorded clear removes the network).
     pub async fn impair_wanted(&self, container: &str) -> Result<BTreeMap<String, Impairment>> {
-        let doc = self.container_doc(container).await?;
-        let name = container_name(&doc);
-        let mut rec: Record = match doc.pointer("/Config/Labels").and_then(|l| l.get(LABEL)).and_then(Value::as_str) {
+        let (_, doc) = self.find_container(container).await?;
+        let name = doc.name();
+        let mut rec: Record = match doc.label(LABEL) {
             Some(text) => serde_json::from_str::<BTreeMap<String, Value>>(text)
                 .map_err(|e| Error::invalid(format!("container {name:?}: label {LABEL}: not a JSON object ({e})")))?
                 .into_iter()
@@ -911,7 +906,7 @@ impl Client {
                 .collect(),
             None => Record::new(),
         };
-        rec.extend(read_record(&id_of(&doc)));
+        rec.extend(read_record(&doc.id));
         let mut out = BTreeMap::new();
         for (net, v) in rec {
             if let Some(v) = v {
@@ -949,13 +944,9 @@ impl Client {
     /// by network name: what `interfaces()` shows. Networks whose interface cannot be read are
     /// left out.
     pub async fn impair_list(&self, container: &str) -> Result<BTreeMap<String, Option<Impairment>>> {
-        let doc = self.container_doc(container).await?;
-        let id = id_of(&doc);
-        let nets: Vec<String> = doc
-            .pointer("/NetworkSettings/Networks")
-            .and_then(Value::as_object)
-            .map(|m| m.keys().cloned().collect())
-            .unwrap_or_default();
+        let (_, doc) = self.find_container(container).await?;
+        let id = doc.id.clone();
+        let nets: Vec<String> = doc.endpoints().keys().cloned().collect();
         let mut out = BTreeMap::new();
         for net in nets {
             let link = self.link(&id, &net).await?;

@@ -39,6 +39,7 @@
 pub mod blocking;
 pub mod client;
 pub mod container;
+pub mod daemon;
 pub mod document;
 pub mod error;
 pub mod events;

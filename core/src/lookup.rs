@@ -7,8 +7,9 @@
 //! shorter id prefixes and, on 20.10, to the first of several same-named networks; dockernet
 //! does not (README, "Rules that differ from the daemon").
 
-use serde_json::Value;
-
+use crate::client::Client;
+use crate::daemon::{ContainerFacts, NetworkFacts};
+use crate::document::Document;
 use crate::error::{Error, Result};
 
 /// How many characters of an id the docker CLI prints, and the shortest id prefix dockernet
@@ -60,19 +61,54 @@ pub fn short_id(id: &str) -> &str {
     }
 }
 
-/// A document's `Name` (empty when absent).
-pub(crate) fn name_of(doc: &Value) -> &str {
-    doc.get("Name").and_then(Value::as_str).unwrap_or_default()
-}
+impl Client {
+    /// A network looked up by the rule: its inspect document (what scripts receive) and its
+    /// facts (what dockernet reads), from one request. `verbose` adds a swarm network's services.
+    pub(crate) async fn find_network(&self, input: &str, verbose: bool) -> Result<(Document, NetworkFacts)> {
+        check_name("network", input)?;
+        let q = if verbose { "?verbose=true" } else { "" };
+        let doc = match self.get_doc(&format!("/networks/{}{q}", crate::network::seg(input))).await {
+            // Several ids start with a short input and no network has it as a name (a name match
+            // would have won): for an exact lookup that is "not found", not "ambiguous".
+            Err(e) if is_short_prefix_ambiguity(input, &e) => {
+                return Err(Error::not_found(format!(
+                    "no network named {input:?} (several ids start with it; dockernet matches names exactly)"
+                )))
+            }
+            r => r?,
+        };
+        let facts: NetworkFacts = doc.facts()?;
+        if !exact_match(input, &facts.name, &facts.id) {
+            return Err(Error::not_found(format!(
+                "no network named {input:?} (the daemon offered {:?} by id prefix; dockernet matches names exactly)",
+                facts.name
+            )));
+        }
+        Ok((doc, facts))
+    }
 
-/// A document's `Id` (empty when absent).
-pub(crate) fn id_of(doc: &Value) -> String {
-    doc.get("Id").and_then(Value::as_str).unwrap_or_default().to_string()
-}
-
-/// A container's name without the daemon's leading slash.
-pub(crate) fn container_name(doc: &Value) -> String {
-    name_of(doc).trim_start_matches('/').to_string()
+    /// A container looked up by the rule (a leading `/` on a name is the daemon's and allowed):
+    /// its inspect document and its facts, from one request.
+    pub(crate) async fn find_container(&self, input: &str) -> Result<(Document, ContainerFacts)> {
+        check_name("container", input)?;
+        let doc = match self.get_doc(&format!("/containers/{}/json", crate::network::seg(input))).await {
+            // See `is_short_prefix_ambiguity`: no container has this name.
+            Err(e) if is_short_prefix_ambiguity(input, &e) => {
+                return Err(Error::not_found(format!(
+                    "no container named {input:?} (several ids start with it; dockernet matches names exactly)"
+                )))
+            }
+            r => r?,
+        };
+        let facts: ContainerFacts = doc.facts()?;
+        if !exact_match(input.trim_start_matches('/'), facts.name(), &facts.id) {
+            return Err(Error::not_found(format!(
+                "no container named {input:?} (the daemon offered {:?} by id prefix; dockernet matches names exactly)",
+                facts.name()
+            )));
+        }
+        Ok((doc, facts))
+    }
 }
 
 #[cfg(test)]

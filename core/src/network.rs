@@ -17,17 +17,18 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::client::{ApiVersion, Client};
+use crate::daemon::{
+    ConfigFromBody, CreatedFacts, EndpointIpamBody, EndpointSettings, IpamBody, IpamPoolBody, NetworkCreateBody,
+    NetworkFacts,
+};
 use crate::document::Document;
 use crate::error::{Error, ErrorKind, Result};
-use crate::lookup::{check_name, container_name, exact_match, id_of, is_short_prefix_ambiguity, name_of, shown};
+use crate::lookup::{check_name, short_id as short, shown};
 use crate::options::{StringList, StringMap};
 
-/// The short id, as the docker CLI prints it: [`crate::lookup::short_id`], kept under this name
-/// for the topology engine's callers.
-pub use crate::lookup::short_id as short;
 
 /// The networks every daemon has; they cannot be created, removed or pruned.
 pub const PREDEFINED: [&str; 3] = ["bridge", "host", "none"];
@@ -141,10 +142,9 @@ pub struct NetworkRef {
 }
 
 impl NetworkRef {
-    /// The identity of an inspect or list document.
-    pub fn from_doc(doc: &Value) -> NetworkRef {
-        let s = |k: &str| doc.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
-        NetworkRef { id: s("Id"), name: s("Name"), driver: s("Driver"), warning: None }
+    /// The identity of a network's facts.
+    pub fn from_facts(net: &NetworkFacts) -> NetworkRef {
+        NetworkRef { id: net.id.clone(), name: net.name.clone(), driver: net.driver.clone(), warning: None }
     }
 
     /// The identity of a document as the daemon sent it (reads three fields, builds no tree,
@@ -259,60 +259,49 @@ impl CreateOptions {
         Ok(pools)
     }
 
-    /// The Engine API's create body.
-    fn body(&self, name: &str, pools: &[Pool], api: ApiVersion) -> Value {
-        let mut body = Map::new();
-        body.insert("Name".into(), json!(name));
-        if api < ApiVersion(1, 44) {
-            // 20.10–24 create duplicates unless asked not to (the docker CLI always asks).
-            body.insert("CheckDuplicate".into(), json!(true));
-        }
-        body.insert("Driver".into(), json!(self.driver.as_deref().unwrap_or("bridge")));
-        let config: Vec<Value> = pools
+    /// The Engine API's create body. `CheckDuplicate` only before API 1.44: 20.10–24 create
+    /// duplicates unless asked not to (the docker CLI always asks); later daemons always refuse
+    /// and deprecate the field.
+    pub(crate) fn body(&self, name: &str, pools: &[Pool], api: ApiVersion) -> NetworkCreateBody {
+        let config = pools
             .iter()
-            .map(|p| {
-                let mut c = Map::new();
-                c.insert("Subnet".into(), json!(p.subnet.to_string()));
-                if let Some(r) = p.ip_range {
-                    c.insert("IPRange".into(), json!(r.to_string()));
-                }
-                if let Some(g) = p.gateway {
-                    c.insert("Gateway".into(), json!(g.to_string()));
-                }
-                if !p.aux.is_empty() {
-                    let aux: Map<String, Value> = p.aux.iter().map(|(k, v)| (k.clone(), json!(v.to_string()))).collect();
-                    c.insert("AuxiliaryAddresses".into(), Value::Object(aux));
-                }
-                Value::Object(c)
+            .map(|p| IpamPoolBody {
+                subnet: p.subnet.to_string(),
+                ip_range: p.ip_range.map(|r| r.to_string()),
+                gateway: p.gateway.map(|g| g.to_string()),
+                auxiliary_addresses: p.aux.iter().map(|(k, v)| (k.clone(), v.to_string())).collect(),
             })
             .collect();
-        body.insert(
-            "IPAM".into(),
-            json!({
-                "Driver": self.ipam_driver.as_deref().unwrap_or("default"),
-                "Config": config,
-                "Options": self.ipam_options.0,
-            }),
-        );
-        body.insert("Internal".into(), json!(self.internal));
-        body.insert("Attachable".into(), json!(self.attachable));
-        body.insert("Ingress".into(), json!(self.ingress));
-        body.insert("ConfigOnly".into(), json!(self.config_only));
-        if let Some(from) = &self.config_from {
-            body.insert("ConfigFrom".into(), json!({ "Network": from }));
+        NetworkCreateBody {
+            name: name.to_string(),
+            check_duplicate: (api < ApiVersion(1, 44)).then_some(true),
+            driver: self.driver.clone().unwrap_or_else(|| "bridge".to_string()),
+            ipam: IpamBody {
+                driver: self.ipam_driver.clone().unwrap_or_else(|| "default".to_string()),
+                config,
+                options: self.ipam_options.0.clone(),
+            },
+            internal: self.internal,
+            attachable: self.attachable,
+            ingress: self.ingress,
+            config_only: self.config_only,
+            config_from: self.config_from.clone().map(|network| ConfigFromBody { network }),
+            scope: self.scope.clone(),
+            enable_ipv6: self.ipv6,
+            enable_ipv4: self.ipv4,
+            options: self.options.0.clone(),
+            labels: self.labels.0.clone(),
         }
-        if let Some(scope) = &self.scope {
-            body.insert("Scope".into(), json!(scope));
+    }
+
+    /// What a create of `name` with these options made, from the daemon's answer.
+    fn created(&self, name: &str, created: CreatedFacts) -> NetworkRef {
+        NetworkRef {
+            id: created.id,
+            name: name.to_string(),
+            driver: self.driver.clone().unwrap_or_else(|| if self.config_only { "null" } else { "bridge" }.into()),
+            warning: Some(created.warning).filter(|w| !w.is_empty()),
         }
-        if let Some(v6) = self.ipv6 {
-            body.insert("EnableIPv6".into(), json!(v6));
-        }
-        if let Some(v4) = self.ipv4 {
-            body.insert("EnableIPv4".into(), json!(v4));
-        }
-        body.insert("Options".into(), json!(self.options.0));
-        body.insert("Labels".into(), json!(self.labels.0));
-        Value::Object(body)
     }
 }
 
@@ -361,6 +350,48 @@ impl Client {
     }
 
     async fn network_create_inner(&self, name: &str, opts: &CreateOptions) -> Result<NetworkRef> {
+        let pools = self.check_create(name, opts).await?;
+        // Check and create as one step for this machine (see local_lock.rs): without it a 20.10
+        // daemon creates one network per concurrent caller under the same name.
+        let _turn = self.create_turn(name).await;
+        let existing = self.networks_facts().await?;
+        if let Some(net) = existing.iter().find(|n| n.name == name) {
+            return Err(Error::conflict(format!("a network named {name:?} already exists (id {})", short(&net.id))));
+        }
+        let subnets: Vec<IpNet> = pools.iter().map(|p| p.subnet).collect();
+        if let Some(e) = overlap_conflict(&subnets, &existing) {
+            return Err(e);
+        }
+        let api = self.daemon().await?.api;
+        let created = self.create_network(&opts.body(name, &pools, api)).await?;
+        self.settle_duplicates(name, &created.id).await?;
+        Ok(opts.created(name, created))
+    }
+
+    /// [`Client::network_create`] for the topology engine, whose plan has read every network on
+    /// the daemon and chose `name` and the subnets against them: the same checks of the options,
+    /// then the create — without listing every network again (a 200-network lab listed 200
+    /// times) and without the duplicate settle. What a list would catch, the daemon refuses
+    /// itself: a name taken since the plan (`CheckDuplicate`, or always from API 1.44) and a
+    /// subnet overlapping a pool of its address space ("Pool overlaps", which the apply's
+    /// subnet retry reads); a concurrent dockernet on this machine waits for the same local
+    /// turn, and another apply of the same topology for the topology's lock.
+    pub(crate) async fn network_create_planned(&self, name: &str, opts: &CreateOptions) -> Result<NetworkRef> {
+        let ctx = format!("network create {name:?}");
+        async {
+            let pools = self.check_create(name, opts).await?;
+            let _turn = self.create_turn(name).await;
+            let api = self.daemon().await?.api;
+            let created = self.create_network(&opts.body(name, &pools, api)).await?;
+            Ok(opts.created(name, created))
+        }
+        .await
+        .map_err(|e| crate::swarm::network_hint(e).context(&ctx))
+    }
+
+    /// The checks of a create that need no list: the name, the addressing (grouped into pools),
+    /// and what the daemon's version supports.
+    async fn check_create(&self, name: &str, opts: &CreateOptions) -> Result<Vec<Pool>> {
         check_name("network", name)?;
         if PREDEFINED.contains(&name) || name == "default" {
             return Err(Error::new(
@@ -387,42 +418,12 @@ impl Client {
                 )));
             }
         }
-        // Check and create as one step for this machine (see local_lock.rs): without it a 20.10
-        // daemon creates one network per concurrent caller under the same name.
-        let _turn = crate::local_lock::lock(
-            &format!("network-create {}", self.host().url),
-            name,
-            self.timeout(),
-        )
-        .await;
-        let existing = self.network_ls_all().await?;
-        for doc in &existing {
-            let r = NetworkRef::from_doc(doc);
-            if r.name == name {
-                return Err(Error::conflict(format!("a network named {name:?} already exists (id {})", short(&r.id))));
-            }
-            for pool in &pools {
-                for taken in doc_subnets(doc) {
-                    if overlaps(&pool.subnet, &taken) {
-                        return Err(Error::conflict(format!(
-                            "subnet {} overlaps subnet {taken} of network {:?}",
-                            pool.subnet, r.name
-                        )));
-                    }
-                }
-            }
-        }
-        let api = self.daemon().await?.api;
-        let resp = self.post_json("/networks/create", &opts.body(name, &pools, api)).await?;
-        let id = resp.get("Id").and_then(Value::as_str).unwrap_or_default().to_string();
-        let warning = resp.get("Warning").and_then(Value::as_str).filter(|w| !w.is_empty()).map(str::to_string);
-        self.settle_duplicates(name, &id).await?;
-        Ok(NetworkRef {
-            id,
-            name: name.to_string(),
-            driver: opts.driver.clone().unwrap_or_else(|| if opts.config_only { "null" } else { "bridge" }.into()),
-            warning,
-        })
+        Ok(pools)
+    }
+
+    /// This machine's turn to create `name` on this daemon (see local_lock.rs).
+    async fn create_turn(&self, name: &str) -> crate::local_lock::LocalLock {
+        crate::local_lock::lock(&format!("network-create {}", self.host().url), name, self.timeout()).await
     }
 
     /// The last line of defence against duplicate names, for what no local lock covers (another
@@ -459,7 +460,7 @@ impl Client {
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         };
-        let removed = self.delete(&format!("/networks/{id}")).await;
+        let removed = self.remove_network(id).await;
         let e = Error::conflict(format!(
             "a network named {name:?} already exists (id {}): another client created it at the same moment",
             short(&kept)
@@ -476,45 +477,16 @@ impl Client {
 
     /// The daemon's inspect document for one network, looked up exactly (see the file notes).
     pub async fn network_inspect(&self, name_or_id: &str, opts: &InspectOptions) -> Result<Document> {
-        match self.network_document(name_or_id, opts.verbose).await {
-            Ok(doc) => Ok(doc),
+        match self.find_network(name_or_id, opts.verbose).await {
+            Ok((doc, _)) => Ok(doc),
             Err(e) => Err(self.explain_missing_network(e).await.context(format!("network inspect {name_or_id:?}"))),
         }
     }
 
-    /// Looks a network up by exact name, full id or ≥12-character id prefix; the document as a tree.
-    pub(crate) async fn network_doc(&self, name_or_id: &str, verbose: bool) -> Result<Value> {
-        Ok(self.network_document(name_or_id, verbose).await?.to_value())
-    }
-
-    /// Looks a network up by exact name, full id or ≥12-character id prefix.
-    pub(crate) async fn network_document(&self, name_or_id: &str, verbose: bool) -> Result<Document> {
-        check_name("network", name_or_id)?;
-        let q = if verbose { "?verbose=true" } else { "" };
-        let doc = match self.get_doc(&format!("/networks/{}{q}", seg(name_or_id))).await {
-            // Several ids start with a short input and no network has it as a name (a name match
-            // would have won): for an exact lookup that is "not found", not "ambiguous".
-            Err(e) if is_short_prefix_ambiguity(name_or_id, &e) => {
-                return Err(Error::not_found(format!(
-                    "no network named {name_or_id:?} (several ids start with it; dockernet matches names exactly)"
-                )))
-            }
-            r => r?,
-        };
-        let r = NetworkRef::from_document(&doc);
-        if !exact_match(name_or_id, &r.name, &r.id) {
-            return Err(Error::not_found(format!(
-                "no network named {name_or_id:?} (the daemon offered {:?} by id prefix; dockernet matches names exactly)",
-                r.name
-            )));
-        }
-        Ok(doc)
-    }
-
     /// Identity of a network, looked up exactly.
     pub async fn network_get(&self, name_or_id: &str) -> Result<NetworkRef> {
-        match self.network_document(name_or_id, false).await {
-            Ok(doc) => Ok(NetworkRef::from_document(&doc)),
+        match self.find_network(name_or_id, false).await {
+            Ok((_, net)) => Ok(NetworkRef::from_facts(&net)),
             Err(e) => Err(self.explain_missing_network(e).await.context(format!("network get {name_or_id:?}"))),
         }
     }
@@ -532,14 +504,10 @@ impl Client {
         Ok(docs)
     }
 
-    async fn network_ls_all(&self) -> Result<Vec<Value>> {
-        Ok(self.network_ls(&ListOptions::default()).await?.iter().map(Document::to_value).collect())
-    }
-
     /// Removes one network (exact lookup, then by id).
     pub async fn network_rm(&self, name_or_id: &str) -> Result<()> {
-        let doc = self.network_doc(name_or_id, false).await.map_err(|e| e.context(format!("network rm {name_or_id:?}")))?;
-        let r = NetworkRef::from_doc(&doc);
+        let (_, r) =
+            self.find_network(name_or_id, false).await.map_err(|e| e.context(format!("network rm {name_or_id:?}")))?;
         let ctx = format!("network rm {:?}", shown(name_or_id, &r.name));
         async {
             if PREDEFINED.contains(&r.name.as_str()) {
@@ -548,7 +516,7 @@ impl Client {
                     format!("{} is a pre-defined network and cannot be removed", r.name),
                 ));
             }
-            self.delete(&format!("/networks/{}", r.id)).await
+            self.remove_network(&r.id).await
         }
         .await
         .map_err(|e| e.context(&ctx))
@@ -559,45 +527,57 @@ impl Client {
     /// network's subnets.
     pub async fn network_connect(&self, network: &str, container: &str, opts: &ConnectOptions) -> Result<()> {
         let asked = format!("network connect {network:?} {container:?}");
-        let (net, ctr) = async {
-            let net = match self.network_doc(network, false).await {
-                Ok(net) => net,
-                Err(e) => {
-                    // A swarm network a worker does not know yet: the daemon resolves it at attach.
+        let net = match self.find_network(network, false).await {
+            Ok((_, net)) => net,
+            Err(e) => {
+                // A swarm network a worker does not know yet: the daemon resolves it at attach.
+                return async {
                     let r = self.swarm_network_on_worker(network, e).await?;
-                    let ctr = self.container_doc(container).await?;
-                    let body = json!({ "Container": id_of(&ctr), "EndpointConfig": endpoint_config(opts) });
-                    return self.post_json(&format!("/networks/{}/connect", seg(&r.name)), &body).await.map(|_| None);
+                    let (_, ctr) = self.find_container(container).await?;
+                    self.connect_endpoint(&r.name, &ctr.id, &opts.endpoint_settings()).await
                 }
-            };
-            Ok(Some((net, self.container_doc(container).await?)))
-        }
-        .await
-        .map_err(|e| crate::swarm::network_hint(e).context(&asked))?
-        .unzip();
-        let (Some(net), Some(ctr)) = (net, ctr) else { return Ok(()) };
-        let (net_ref, ctr_id, ctr_name) = (NetworkRef::from_doc(&net), id_of(&ctr), container_name(&ctr));
-        let ctx = format!("network connect {:?} {:?}", shown(network, &net_ref.name), shown(container, &ctr_name));
+                .await
+                .map_err(|e| crate::swarm::network_hint(e).context(&asked));
+            }
+        };
+        let (_, ctr) = self.find_container(container).await.map_err(|e| e.context(&asked))?;
+        let ctx = format!("network connect {:?} {:?}", shown(network, &net.name), shown(container, ctr.name()));
+        self.connect_checked(&NetworkRef::from_facts(&net), Some(&net), &ctr, opts).await.map_err(|e| e.context(&ctx))
+    }
+
+    /// The checks of a connect once both sides are known, then the connect by ids. `net_facts`
+    /// are what is known of the network's endpoints and subnets (`None` for one made a moment
+    /// ago by the same caller, which holds nothing yet); `ctr` must be read now, since "already
+    /// connected" is the one check the daemon does not make for a stopped container.
+    pub(crate) async fn connect_checked(
+        &self,
+        net: &NetworkRef,
+        net_facts: Option<&NetworkFacts>,
+        ctr: &crate::daemon::ContainerFacts,
+        opts: &ConnectOptions,
+    ) -> Result<()> {
         async {
             // The options first: a bad option is the caller's mistake whatever the state.
-            self.check_endpoint(&net, opts).await?;
-            if ctr.pointer(&format!("/NetworkSettings/Networks/{}", pointer_escape(&net_ref.name))).is_some() {
+            if let Some(facts) = net_facts {
+                self.check_endpoint(facts, opts).await?;
+            }
+            if ctr.endpoints().contains_key(&net.name) {
                 return Err(Error::conflict(format!(
-                    "container {ctr_name:?} is already connected to network {:?}",
-                    net_ref.name
+                    "container {:?} is already connected to network {:?}",
+                    ctr.name(),
+                    net.name
                 )));
             }
-            let body = json!({ "Container": ctr_id, "EndpointConfig": endpoint_config(opts) });
-            self.post_json(&format!("/networks/{}/connect", net_ref.id), &body).await.map(|_| ())
+            self.connect_endpoint(&net.id, &ctr.id, &opts.endpoint_settings()).await
         }
         .await
-        .map_err(|e| crate::swarm::network_hint(e).context(&ctx))
+        .map_err(crate::swarm::network_hint)
     }
 
     /// Validates connect options against the network and the daemon's version.
-    pub(crate) async fn check_endpoint(&self, net: &Value, opts: &ConnectOptions) -> Result<()> {
-        let subnets = doc_subnets(net);
-        let name = name_of(net);
+    pub(crate) async fn check_endpoint(&self, net: &NetworkFacts, opts: &ConnectOptions) -> Result<()> {
+        let subnets = net.subnets();
+        let name = &net.name;
         for (field, value) in [("ipv4", &opts.ipv4), ("ipv6", &opts.ipv6)] {
             let Some(s) = value else { continue };
             let ip = parse_ip(field, s)?;
@@ -621,18 +601,11 @@ impl Client {
             }
             // The daemon's answer for a taken address ("Address already in use") names neither the
             // address nor the network, and for a container not yet started it only comes at start.
-            let endpoints = net.get("Containers").and_then(Value::as_object).into_iter().flatten();
-            for (_, ep) in endpoints {
-                let holds = ["IPv4Address", "IPv6Address"].iter().any(|k| {
-                    let addr = ep.get(*k).and_then(Value::as_str).and_then(|a| a.split('/').next());
-                    addr.and_then(|a| a.parse::<IpAddr>().ok()) == Some(ip)
-                });
-                if holds {
-                    let holder = ep.get("Name").and_then(Value::as_str).unwrap_or("another container");
-                    return Err(Error::conflict(format!(
-                        "{field} {s:?} is already in use on network {name:?} by container {holder:?}"
-                    )));
-                }
+            if let Some(ep) = net.holder_of(ip) {
+                let holder = if ep.name.is_empty() { "another container" } else { &ep.name };
+                return Err(Error::conflict(format!(
+                    "{field} {s:?} is already in use on network {name:?} by container {holder:?}"
+                )));
             }
         }
         for ip in opts.link_local_ips.iter() {
@@ -656,43 +629,47 @@ impl Client {
     /// daemon's answer is a 500). With `force`, a container that no longer exists is passed to
     /// the daemon by name so it can drop the stale endpoint.
     pub async fn network_disconnect(&self, network: &str, container: &str, opts: &DisconnectOptions) -> Result<()> {
-        let net = NetworkRef::from_doc(
-            &self
-                .network_doc(network, false)
-                .await
-                .map_err(|e| e.context(format!("network disconnect {network:?} {container:?}")))?,
-        );
+        let (_, net) = self
+            .find_network(network, false)
+            .await
+            .map_err(|e| e.context(format!("network disconnect {network:?} {container:?}")))?;
         // The container is named as given until its lookup answers (with force, one that no
         // longer exists is passed on by name).
-        let ctr = self.container_doc(container).await;
+        let ctr = self.find_container(container).await;
         let shown_ctr = match &ctr {
-            Ok(ctr) => shown(container, &container_name(ctr)),
+            Ok((_, ctr)) => shown(container, ctr.name()),
             Err(_) => container.to_string(),
         };
         let ctx = format!("network disconnect {:?} {shown_ctr:?}", shown(network, &net.name));
-        async {
-            let target = match ctr {
-                Ok(ctr) => {
-                    let connected = ctr
-                        .pointer(&format!("/NetworkSettings/Networks/{}", pointer_escape(&net.name)))
-                        .is_some();
-                    if !connected && !opts.force {
-                        return Err(Error::conflict(format!(
-                            "container {:?} is not connected to network {:?}",
-                            container_name(&ctr),
-                            net.name
-                        )));
-                    }
-                    id_of(&ctr)
-                }
-                Err(e) if e.kind() == ErrorKind::NotFound && opts.force => container.to_string(),
-                Err(e) => return Err(e),
-            };
-            let body = json!({ "Container": target, "Force": opts.force });
-            self.post_json(&format!("/networks/{}/disconnect", net.id), &body).await.map(|_| ())
+        let net = NetworkRef::from_facts(&net);
+        match ctr {
+            Ok((_, ctr)) => self.disconnect_checked(&net, &ctr, opts.force).await,
+            // With force, one that no longer exists is passed on by name: the daemon drops its
+            // stale endpoint.
+            Err(e) if e.kind() == ErrorKind::NotFound && opts.force => {
+                self.disconnect_endpoint(&net.id, container, true).await
+            }
+            Err(e) => Err(e),
         }
-        .await
         .map_err(|e| e.context(&ctx))
+    }
+
+    /// The check of a disconnect once both sides are known (the daemon answers 500 for a
+    /// container that is not connected), then the disconnect by ids.
+    pub(crate) async fn disconnect_checked(
+        &self,
+        net: &NetworkRef,
+        ctr: &crate::daemon::ContainerFacts,
+        force: bool,
+    ) -> Result<()> {
+        if !ctr.endpoints().contains_key(&net.name) && !force {
+            return Err(Error::conflict(format!(
+                "container {:?} is not connected to network {:?}",
+                ctr.name(),
+                net.name
+            )));
+        }
+        self.disconnect_endpoint(&net.id, &ctr.id, force).await
     }
 
     /// Removes unused networks; returns the names removed.
@@ -713,56 +690,42 @@ impl Client {
     }
 }
 
-/// The endpoint settings body for connect (and container create).
-pub(crate) fn endpoint_config(opts: &ConnectOptions) -> Value {
-    let mut ep = Map::new();
-    let mut ipam = Map::new();
-    if let Some(v4) = &opts.ipv4 {
-        ipam.insert("IPv4Address".into(), json!(v4.trim()));
+impl ConnectOptions {
+    /// The endpoint settings connect and container create send for these options: the one
+    /// place `ConnectOptions` becomes the API's words.
+    pub fn endpoint_settings(&self) -> EndpointSettings {
+        let ipam = EndpointIpamBody {
+            ipv4_address: self.ipv4.as_deref().map(|a| a.trim().to_string()),
+            ipv6_address: self.ipv6.as_deref().map(|a| a.trim().to_string()),
+            link_local_ips: self.link_local_ips.0.clone(),
+        };
+        EndpointSettings {
+            ipam_config: Some(ipam).filter(|i| *i != EndpointIpamBody::default()),
+            aliases: self.aliases.0.clone(),
+            links: self.links.0.clone(),
+            driver_opts: self.driver_opts.0.clone(),
+            gw_priority: self.gw_priority,
+            mac_address: self.mac_address.clone(),
+        }
     }
-    if let Some(v6) = &opts.ipv6 {
-        ipam.insert("IPv6Address".into(), json!(v6.trim()));
-    }
-    if !opts.link_local_ips.is_empty() {
-        ipam.insert("LinkLocalIPs".into(), json!(opts.link_local_ips.0));
-    }
-    if !ipam.is_empty() {
-        ep.insert("IPAMConfig".into(), Value::Object(ipam));
-    }
-    if !opts.aliases.is_empty() {
-        ep.insert("Aliases".into(), json!(opts.aliases.0));
-    }
-    if !opts.links.is_empty() {
-        ep.insert("Links".into(), json!(opts.links.0));
-    }
-    if !opts.driver_opts.is_empty() {
-        ep.insert("DriverOpts".into(), json!(opts.driver_opts.0));
-    }
-    if let Some(p) = opts.gw_priority {
-        ep.insert("GwPriority".into(), json!(p));
-    }
-    if let Some(mac) = &opts.mac_address {
-        ep.insert("MacAddress".into(), json!(mac));
-    }
-    Value::Object(ep)
 }
 
-/// The subnets of a network document's IPAM config.
-pub fn doc_subnets(doc: &Value) -> Vec<IpNet> {
-    doc.pointer("/IPAM/Config")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|c| c.get("Subnet").and_then(Value::as_str))
-                .filter_map(|s| s.parse::<IpNet>().ok())
-                .collect()
+/// The conflict a create of `subnets` meets among `existing` networks: the first subnet that
+/// overlaps one of theirs, named with its holder.
+pub(crate) fn overlap_conflict(subnets: &[IpNet], existing: &[NetworkFacts]) -> Option<Error> {
+    subnets.iter().find_map(|subnet| {
+        existing.iter().find_map(|net| {
+            net.subnets().into_iter().find(|taken| overlaps(subnet, taken)).map(|taken| {
+                Error::conflict(format!("subnet {subnet} overlaps subnet {taken} of network {:?}", net.name))
+            })
         })
-        .unwrap_or_default()
+    })
 }
 
-/// Escapes a key for a JSON pointer.
-pub(crate) fn pointer_escape(s: &str) -> String {
-    s.replace('~', "~0").replace('/', "~1")
+/// The subnets of a network document's IPAM config (for callers holding a tree, such as tests;
+/// dockernet itself reads [`NetworkFacts::subnets`]).
+pub fn doc_subnets(doc: &Value) -> Vec<IpNet> {
+    NetworkFacts::deserialize(doc).map(|n| n.subnets()).unwrap_or_default()
 }
 
 /// How long the creator of the oldest of several same-named networks waits for the younger
@@ -840,16 +803,6 @@ mod tests {
         }
     }
 
-    /// Exact lookups refuse the daemon's id-prefix fallback for short inputs.
-    #[test]
-    fn exact_lookup_rules() {
-        let id = "db12ab34cd56ef78";
-        assert!(exact_match("web", "web", id));
-        assert!(!exact_match("db", "other", id));
-        assert!(exact_match("db12ab34cd56", "other", id));
-        assert!(exact_match(id, "other", id));
-    }
-
     /// Duplicates are settled by age: the oldest `Created` wins whatever the time zone, then the
     /// smallest id; an unreadable time loses.
     #[test]
@@ -873,11 +826,12 @@ mod tests {
     #[test]
     fn create_body_shape() {
         let o = opts(json!({"subnet": "10.2.0.0/24", "internal": true, "labels": {"a": "b"}}));
-        let b = o.body("n", &o.pools().unwrap(), ApiVersion(1, 41));
+        let body = |api| serde_json::to_value(o.body("n", &o.pools().unwrap(), api)).unwrap();
+        let b = body(ApiVersion(1, 41));
         assert_eq!(b["CheckDuplicate"], json!(true));
         assert_eq!(b["IPAM"]["Config"][0]["Subnet"], json!("10.2.0.0/24"));
         assert_eq!(b["Internal"], json!(true));
-        let b = o.body("n", &o.pools().unwrap(), ApiVersion(1, 44));
+        let b = body(ApiVersion(1, 44));
         assert!(b.get("CheckDuplicate").is_none());
     }
 }

@@ -630,6 +630,12 @@ fn apply_looks_no_network_up_again() {
     }
     eprintln!("apply of 3 networks, 6 nodes, 11 attachments: {} requests: {kinds:#?}", applied.len());
     assert_eq!(lookups(&applied), lookups(&planned), "network lookups beyond the plan's:\n{kinds:#?}");
+    // Every network listed once, by the apply's own observation (as the plan's): no re-list per
+    // network created (issue 12), and no container inspected by name.
+    let lists = |reqs: &[(String, String)]| reqs.iter().filter(|(m, p)| m == "GET" && p == "/networks").count();
+    assert_eq!((lists(&planned), lists(&applied)), (1, 1), "{kinds:#?}");
+    assert_eq!(kinds.get("POST /networks/create"), Some(&3), "{kinds:#?}");
+    assert_eq!(kinds.get("GET /containers/{id}/json"), None, "{kinds:#?}");
     // Six nodes and the topology's lock (a container created, never started, removed at the end).
     assert_eq!(kinds.get("POST /containers/create"), Some(&7), "{kinds:#?}");
     assert_eq!(kinds.get("POST /containers/{id}/start"), Some(&6), "{kinds:#?}");

@@ -37,7 +37,7 @@ use super::plan::{Action, Op, Plan};
 use super::hosts::Hosts;
 use super::routes;
 use super::spec::{Spec, LABEL_CONFIG, LABEL_NETWORK, LABEL_NODE};
-use super::state::{create_options_from_doc, reconnect_options};
+use super::state::{create_options_from_facts, reconnect_options};
 use crate::client::Client;
 use crate::document::Document;
 use crate::container::{Command, ExecOptions, RemoveOptions, RunOptions, StopOptions};
@@ -250,7 +250,7 @@ fn on(host: &Option<String>, text: String) -> String {
 
 fn short_name(s: &str) -> &str {
     if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
-        crate::network::short(s)
+        crate::lookup::short_id(s)
     } else {
         s
     }
@@ -316,7 +316,7 @@ async fn create_network(cx: &Cx<'_>, host: Option<&str>, key: &str, name: &str) 
     let mut subnets = cx.plan.nets.get(key).cloned().unwrap_or_default();
     let auto = spec.declared_subnets(key).is_empty() && subnets.len() == 1 && subnets[0].addr().is_ipv4();
     for attempt in 1.. {
-        let e = match client.network_create(name, &network_options(spec, key, &subnets)).await {
+        let e = match client.network_create_planned(name, &network_options(spec, key, &subnets)).await {
             Ok(r) => return Ok(r),
             Err(e) => e,
         };
@@ -324,6 +324,15 @@ async fn create_network(cx: &Cx<'_>, host: Option<&str>, key: &str, name: &str) 
         if !overlap {
             return Err(e);
         }
+        // The daemon's refusal names neither the subnet's holder nor whether it is listed. Only
+        // now (a refusal is rare) read the networks: a listed holder is a network made since
+        // the plan, and the message names it as `network_create` would; none listed means a pool
+        // the daemon holds but does not list (a bridge left by a crash).
+        let e = match client.networks_facts().await {
+            Ok(nets) => crate::network::overlap_conflict(&subnets, &nets)
+                .map_or(e, |own| own.context(format!("network create {name:?}"))),
+            Err(_) => e,
+        };
         if !auto {
             return Err(if spec.declared_subnets(key).is_empty() {
                 e
@@ -524,7 +533,7 @@ async fn run_node(cx: &Cx<'_>, client: &Client, spec: &Spec, key: &str) -> Resul
         node.networks.names().all(|k| {
             let (net, doc) = match (made.get(k), cx.plan.observed.network(k)) {
                 (Some(r), _) => (r.clone(), None),
-                (None, Some(o)) => (crate::network::NetworkRef::from_doc(&o.doc), Some(&o.doc)),
+                (None, Some(o)) => (crate::network::NetworkRef::from_facts(&o.facts), Some(&o.facts)),
                 // Not known (cannot happen for a planned run; kept safe): look everything up.
                 (None, None) => return false,
             };
@@ -556,14 +565,29 @@ pub(crate) async fn run_in(client: &Client, container: &str, cmd: &Command) -> R
 
 /// The address a container has on a network, read from the daemon now.
 async fn address_on(client: &Client, container: &str, network: &str) -> Result<String> {
-    let doc = client.container_inspect(container).await?.to_value();
-    doc.pointer("/NetworkSettings/Networks")
-        .and_then(|m| m.get(network))
-        .and_then(|ep| ep.get("IPAddress"))
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
+    let (_, c) = client.find_container(container).await.map_err(|e| e.context(format!("container inspect {container:?}")))?;
+    c.endpoints()
+        .get(network)
+        .and_then(|ep| ep.ip_address.clone())
         .ok_or_else(|| Error::not_found(format!("container {container:?} has no IPv4 address on network {network:?}")))
+}
+
+/// Declared network `key` (Docker name `name`) as this apply knows it on a single daemon: made by
+/// this apply (no facts: it holds nothing yet) or observed by the plan. `None` on a lab across
+/// hosts, or when neither holds it.
+fn known_network(
+    cx: &Cx<'_>,
+    key: &str,
+    name: &str,
+) -> Option<(crate::network::NetworkRef, Option<crate::daemon::NetworkFacts>)> {
+    if cx.plan.layout.is_some() {
+        return None;
+    }
+    if let Some(r) = cx.made.lock().expect("made networks").get(key).filter(|r| r.name == name) {
+        return Some((r.clone(), None));
+    }
+    let o = cx.plan.observed.network(key).filter(|o| o.name == name)?;
+    Some((crate::network::NetworkRef::from_facts(&o.facts), Some(o.facts.clone())))
 }
 
 async fn step(cx: &Cx<'_>, a: &Action) -> Outcome {
@@ -592,11 +616,8 @@ async fn step_inner(cx: &Cx<'_>, a: &Action, undo: &mut Vec<Undo>, retired: &mut
             let old = obs
                 .network(network)
                 .ok_or_else(|| Error::not_found(format!("network {network} is no longer on the daemon")))?;
-            client.network_rm(&old.id).await?;
-            undo.push(Undo::CreateNetwork {
-                name: old.name.clone(),
-                opts: Box::new(create_options_from_doc(&old.doc)),
-            });
+            client.remove_network(&old.id).await.map_err(|e| e.context(format!("network rm {:?}", old.name)))?;
+            undo.push(Undo::CreateNetwork { name: old.name.clone(), opts: Box::new(create_options_from_facts(&old.facts)) });
             let r = create_network(cx, host, network, name).await?;
             cx.made.lock().expect("made networks").insert(network.clone(), r.clone());
             undo.push(Undo::RemoveNetwork { id: r.id, name: name.clone() });
@@ -614,7 +635,7 @@ async fn step_inner(cx: &Cx<'_>, a: &Action, undo: &mut Vec<Undo>, retired: &mut
                 client.container_stop(&old.id, &StopOptions { timeout: Some(0) }).await?;
                 undo.push(Undo::Start { id: old.id.clone(), name: old.name.clone() });
             }
-            let aside = format!("{}-replaced-{}", old.name, crate::network::short(&old.id));
+            let aside = format!("{}-replaced-{}", old.name, crate::lookup::short_id(&old.id));
             client.container_rename(&old.id, &aside).await?;
             undo.push(Undo::Rename { id: old.id.clone(), to: old.name.clone() });
             retired.push((old.id.clone(), aside));
@@ -622,15 +643,37 @@ async fn step_inner(cx: &Cx<'_>, a: &Action, undo: &mut Vec<Undo>, retired: &mut
             undo.push(Undo::RemoveContainer { id: r.id, name: name.clone() });
         }
         Op::Connect { node, network, container, network_name, .. } => {
-            let id = by_name(container).map(|c| c.id.clone()).unwrap_or_else(|| container.clone());
             let opts = spec.attachment(node, network).unwrap_or_default();
-            client.network_connect(network_name, &id, &opts).await?;
+            let ctx = format!("network connect {network_name:?} {container:?}");
+            let id = match (by_name(container), known_network(cx, network, network_name)) {
+                (Some(c), Some((net, facts))) => {
+                    // Read now: whether it is connected already is the one thing the daemon
+                    // does not check for a stopped container.
+                    let (_, now) = client.container_facts(&c.id).await.map_err(|e| e.context(&ctx))?;
+                    client.connect_checked(&net, facts.as_ref(), &now, &opts).await.map_err(|e| e.context(&ctx))?;
+                    c.id.clone()
+                }
+                // Not observed (a lab across hosts, where a worker may not know a swarm network
+                // yet): the guarded connect looks both up.
+                (c, _) => {
+                    let id = c.map_or_else(|| container.clone(), |c| c.id.clone());
+                    client.network_connect(network_name, &id, &opts).await?;
+                    id
+                }
+            };
             undo.push(Undo::Disconnect { network: network_name.clone(), container: id });
         }
-        Op::Disconnect { container, network_name, .. } => {
+        Op::Disconnect { network, container, network_name, .. } => {
             let c = by_name(container).ok_or_else(|| Error::not_found(format!("container {container:?} is gone")))?;
             let prior = c.attachments.get(network_name).map(reconnect_options).unwrap_or_default();
-            client.network_disconnect(network_name, &c.id, &DisconnectOptions::default()).await?;
+            match known_network(cx, network, network_name) {
+                Some((net, _)) => {
+                    let ctx = format!("network disconnect {network_name:?} {container:?}");
+                    let (_, now) = client.container_facts(&c.id).await.map_err(|e| e.context(&ctx))?;
+                    client.disconnect_checked(&net, &now, false).await.map_err(|e| e.context(&ctx))?;
+                }
+                None => client.network_disconnect(network_name, &c.id, &DisconnectOptions::default()).await?,
+            }
             undo.push(Undo::Connect { network: network_name.clone(), container: c.id.clone(), opts: Box::new(prior) });
         }
         Op::SetRoute { node, via, destination, link, .. } => {
@@ -662,15 +705,22 @@ async fn step_inner(cx: &Cx<'_>, a: &Action, undo: &mut Vec<Undo>, retired: &mut
             });
         }
         Op::RemoveNode { name, .. } => {
-            let id = by_name(name).map(|c| c.id.clone()).unwrap_or_else(|| name.clone());
-            match client.container_rm(&id, &RemoveOptions { force: true }).await {
+            // By the id observed (gone already is fine); by name only if it was not observed.
+            let removed = match by_name(name) {
+                Some(c) => client.remove_container(&c.id, true).await.map_err(|e| e.context(format!("container rm {name:?}"))),
+                None => client.container_rm(name, &RemoveOptions { force: true }).await,
+            };
+            match removed {
                 Err(e) if e.kind() == ErrorKind::NotFound => {}
                 r => r?,
             }
         }
         Op::RemoveNetwork { network, name } => {
-            let id = obs.networks.iter().find(|n| &n.name == name && &n.key == network).map(|n| n.id.clone());
-            match client.network_rm(id.as_deref().unwrap_or(name)).await {
+            let removed = match obs.networks.iter().find(|n| &n.name == name && &n.key == network) {
+                Some(n) => client.remove_network(&n.id).await.map_err(|e| e.context(format!("network rm {name:?}"))),
+                None => client.network_rm(name).await,
+            };
+            match removed {
                 Err(e) if e.kind() == ErrorKind::NotFound => {}
                 r => r?,
             }

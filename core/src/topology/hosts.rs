@@ -234,7 +234,7 @@ pub(crate) async fn survey(spec: &Spec, hosts: &Hosts<'_>, routes: bool) -> Resu
             if !is_manager {
                 // A worker lists a swarm network some container of its uses: it belongs to the
                 // manager's share, and only the manager can change it.
-                obs.networks.retain(|n| n.doc.get("Scope").and_then(Value::as_str) != Some("swarm"));
+                obs.networks.retain(|n| n.facts.scope != "swarm");
             }
             forget_overlay_allocations(spec, spanning, &mut obs);
             Ok::<_, Error>((h.to_string(), obs))

@@ -256,22 +256,10 @@ fn now_utc() -> String {
     now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
-fn labels_of(doc: &Value) -> BTreeMap<String, String> {
-    doc.pointer("/Config/Labels")
-        .and_then(Value::as_object)
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
-        .unwrap_or_default()
-}
-
 /// The lock container as the daemon has it, or `None`.
 async fn current(client: &Client, name: &str) -> Result<Option<(Holder, BTreeMap<String, String>)>> {
-    match client.container_document(name).await {
-        Ok(doc) => {
-            let doc = doc.to_value();
-            let labels = labels_of(&doc);
-            let id = doc.get("Id").and_then(Value::as_str).unwrap_or_default();
-            Ok(Some((Holder::from_labels(id, &labels), labels)))
-        }
+    match client.find_container(name).await {
+        Ok((_, c)) => Ok(Some((Holder::from_labels(&c.id, &c.config.labels), c.config.labels))),
         Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e),
     }
@@ -279,7 +267,7 @@ async fn current(client: &Client, name: &str) -> Result<Option<(Holder, BTreeMap
 
 /// Removes a lock container by id (a lock someone else took meanwhile has another id and stays).
 async fn remove(client: &Client, id: &str) -> Result<()> {
-    match client.delete(&format!("/containers/{id}?v=1&force=1")).await {
+    match client.remove_container(id, true).await {
         Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
         r => r,
     }

@@ -749,7 +749,7 @@ pub(crate) fn diff(spec: &Spec, subnets: &BTreeMap<String, Vec<IpNet>>, obs: &Ob
                     ));
                 }
                 let own =
-                    [format!("network {:?}", o.name), format!("host route on br-{}", crate::network::short(&o.id))];
+                    [format!("network {:?}", o.name), format!("host route on br-{}", crate::lookup::short_id(&o.id))];
                 b.conflicts.extend(overlap_conflicts(&path, &spec.declared_subnets(key), &obs.taken, &own));
                 let mut deps = Vec::new();
                 for c in idx.attached_to(&o.name).filter(|c| c.running) {

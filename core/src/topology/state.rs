@@ -22,11 +22,11 @@ use super::routes::{self, RouteEntry};
 use super::spec::{has_cap, is_env_digest, Spec, LABEL, LABEL_CONFIG, LABEL_NETWORK, LABEL_NODE};
 use super::subnets::{self, Taken};
 use crate::client::Client;
-use crate::container::{ExecOptions, ListOptions as ContainerListOptions};
-use crate::document::Document;
+use crate::container::ExecOptions;
+use crate::daemon::{ContainerFacts, EndpointFacts, IpamPoolFacts, NetworkFacts};
 use crate::error::Result;
 use crate::host::Endpoint;
-use crate::network::{doc_subnets, ConnectOptions, CreateOptions, InspectOptions, ListOptions};
+use crate::network::{ConnectOptions, CreateOptions};
 use crate::options::{StringList, StringMap};
 
 /// How many daemon requests plan, status and verify keep in flight at once while reading.
@@ -47,8 +47,9 @@ pub struct ObservedNetwork {
     pub config: Option<Value>,
     /// Running containers attached: (id, name).
     pub endpoints: Vec<(String, String)>,
-    /// The daemon's inspect document (to re-create it exactly if an apply must be undone).
-    pub doc: Value,
+    /// What the daemon's inspect says (to re-create it exactly if an apply must be undone, and
+    /// to check static addresses against without asking again).
+    pub facts: NetworkFacts,
 }
 
 /// One attachment of an owned container, with the daemon's additions filtered out.
@@ -138,73 +139,56 @@ impl Observed {
     }
 }
 
-fn label<'a>(doc: &'a Value, key: &str, path: &str) -> Option<&'a str> {
-    doc.pointer(path).and_then(|l| l.get(key)).and_then(Value::as_str)
-}
-
-fn owner_note(doc: &Value, path: &str) -> String {
-    match label(doc, LABEL, path) {
+/// Who owns an object, by its labels, for collision messages.
+fn owner_note(labels: &BTreeMap<String, String>) -> String {
+    match labels.get(LABEL) {
         Some(t) => format!("it belongs to topology {t:?}"),
         None => "it has no dockernet.topology label".to_string(),
     }
 }
 
-fn strs(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
-        .unwrap_or_default()
-}
-
-fn non_empty(v: Option<&Value>) -> Option<String> {
-    v.and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string)
-}
-
-/// Reads one endpoint of a container inspect document.
-pub fn attachment_from_doc(ep: &Value, short_id: &str, container_name: &str) -> ObservedAttachment {
-    let ipam = ep.get("IPAMConfig").filter(|v| v.is_object());
-    let with = |k: &str| ipam.and_then(|i| non_empty(i.get(k)));
-    let map = |v: Option<&Value>| -> BTreeMap<String, String> {
-        v.and_then(Value::as_object)
-            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
-            .unwrap_or_default()
-    };
+/// One endpoint of an owned container, with the daemon's additions filtered out.
+pub fn attachment_from_facts(ep: &EndpointFacts, short_id: &str, container_name: &str) -> ObservedAttachment {
     ObservedAttachment {
-        network_id: non_empty(ep.get("NetworkID")).unwrap_or_default(),
-        ipv4: non_empty(ep.get("IPAddress")),
-        ipv6: non_empty(ep.get("GlobalIPv6Address")),
-        static_ipv4: with("IPv4Address"),
-        static_ipv6: with("IPv6Address"),
-        aliases: strs(ep.get("Aliases")).into_iter().filter(|a| a != short_id && a != container_name).collect(),
-        links: strs(ep.get("Links")).into_iter().collect(),
-        link_local_ips: strs(ipam.and_then(|i| i.get("LinkLocalIPs"))).into_iter().collect(),
-        driver_opts: map(ep.get("DriverOpts")),
-        mac: non_empty(ep.get("MacAddress")),
-        gw_priority: ep.get("GwPriority").and_then(Value::as_i64),
+        network_id: ep.network_id.clone(),
+        ipv4: ep.ip_address.clone(),
+        ipv6: ep.global_ipv6_address.clone(),
+        static_ipv4: ep.ipam_config.ipv4_address.clone(),
+        static_ipv6: ep.ipam_config.ipv6_address.clone(),
+        aliases: ep.user_aliases(short_id, container_name).cloned().collect(),
+        links: ep.links.iter().cloned().collect(),
+        link_local_ips: ep.ipam_config.link_local_ips.iter().cloned().collect(),
+        driver_opts: ep.driver_opts.clone(),
+        mac: ep.mac_address.clone(),
+        gw_priority: ep.gw_priority,
     }
 }
 
-/// Reads a container inspect document of an owned container.
-pub fn container_from_doc(doc: &Value) -> ObservedContainer {
-    let id = doc.get("Id").and_then(Value::as_str).unwrap_or_default().to_string();
-    let name = doc.get("Name").and_then(Value::as_str).unwrap_or_default().trim_start_matches('/').to_string();
-    let short = crate::network::short(&id).to_string();
-    let attachments = doc
-        .pointer("/NetworkSettings/Networks")
-        .and_then(Value::as_object)
-        .map(|m| m.iter().map(|(net, ep)| (net.clone(), attachment_from_doc(ep, &short, &name))).collect())
-        .unwrap_or_default();
+/// An owned container, from its inspect.
+pub fn container_from_facts(c: &ContainerFacts) -> ObservedContainer {
+    let short = crate::lookup::short_id(&c.id);
     ObservedContainer {
-        key: label(doc, LABEL_NODE, "/Config/Labels").unwrap_or_default().to_string(),
-        name,
-        state: doc.pointer("/State/Status").and_then(Value::as_str).unwrap_or_default().to_string(),
-        running: doc.pointer("/State/Running").and_then(Value::as_bool).unwrap_or(false),
-        config: label(doc, LABEL_CONFIG, "/Config/Labels").and_then(|s| serde_json::from_str(s).ok()).map(scrub_env),
-        cap_add: strs(doc.pointer("/HostConfig/CapAdd")),
-        attachments,
+        key: c.label(LABEL_NODE).unwrap_or_default().to_string(),
+        name: c.name().to_string(),
+        id: c.id.clone(),
+        state: c.state.status.clone(),
+        running: c.state.running,
+        config: c.label(LABEL_CONFIG).and_then(|s| serde_json::from_str(s).ok()).map(scrub_env),
+        cap_add: c.host_config.cap_add.clone(),
+        attachments: c
+            .endpoints()
+            .iter()
+            .map(|(net, ep)| (net.clone(), attachment_from_facts(ep, short, c.name())))
+            .collect(),
         routes: None,
         impair: None,
-        id,
     }
+}
+
+/// [`container_from_facts`] of a document given as a tree (plan's tests).
+#[cfg(test)]
+pub(crate) fn container_from_doc(doc: &Value) -> ObservedContainer {
+    container_from_facts(&serde::Deserialize::deserialize(doc).expect("container facts"))
 }
 
 /// What replaces an environment value that a container's configuration label holds in plain
@@ -232,28 +216,29 @@ pub fn is_load_balancer(endpoint_id: &str) -> bool {
     endpoint_id.starts_with("lb-")
 }
 
-/// Reads a network inspect document of an owned network.
-pub fn network_from_doc(doc: &Value) -> ObservedNetwork {
-    let s = |k: &str| doc.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
-    let endpoints = doc
-        .get("Containers")
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .filter(|(id, _)| !is_load_balancer(id))
-                .map(|(id, ep)| (id.clone(), ep.get("Name").and_then(Value::as_str).unwrap_or_default().to_string()))
-                .collect()
-        })
-        .unwrap_or_default();
+/// An owned network, from its inspect.
+pub fn network_from_facts(n: NetworkFacts) -> ObservedNetwork {
+    let endpoints = n
+        .containers
+        .iter()
+        .filter(|(id, _)| !is_load_balancer(id))
+        .map(|(id, ep)| (id.clone(), ep.name.clone()))
+        .collect();
     ObservedNetwork {
-        key: label(doc, LABEL_NETWORK, "/Labels").unwrap_or_default().to_string(),
-        name: s("Name"),
-        id: s("Id"),
-        subnets: doc_subnets(doc),
-        config: label(doc, LABEL_CONFIG, "/Labels").and_then(|s| serde_json::from_str(s).ok()),
+        key: n.labels.get(LABEL_NETWORK).cloned().unwrap_or_default(),
+        name: n.name.clone(),
+        id: n.id.clone(),
+        subnets: n.subnets(),
+        config: n.labels.get(LABEL_CONFIG).and_then(|s| serde_json::from_str(s).ok()),
         endpoints,
-        doc: doc.clone(),
+        facts: n,
     }
+}
+
+/// [`network_from_facts`] of a document given as a tree (plan's tests).
+#[cfg(test)]
+pub(crate) fn network_from_doc(doc: &Value) -> ObservedNetwork {
+    network_from_facts(serde::Deserialize::deserialize(doc).expect("network facts"))
 }
 
 /// The connect options that restore an attachment as it was (used to undo a disconnect).
@@ -269,41 +254,24 @@ pub fn reconnect_options(a: &ObservedAttachment) -> ConnectOptions {
     }
 }
 
-/// The create options that make a network like this inspect document again (to undo a removal).
-pub fn create_options_from_doc(doc: &Value) -> CreateOptions {
-    let str_map = |v: Option<&Value>| -> StringMap {
-        StringMap(
-            v.and_then(Value::as_object)
-                .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
-                .unwrap_or_default(),
-        )
-    };
-    let configs: Vec<&Value> =
-        doc.pointer("/IPAM/Config").and_then(Value::as_array).map(|a| a.iter().collect()).unwrap_or_default();
-    let field = |k: &str| -> StringList { StringList(configs.iter().filter_map(|c| non_empty(c.get(k))).collect()) };
-    let mut aux = BTreeMap::new();
-    for c in &configs {
-        if let Some(m) = c.get("AuxiliaryAddresses").and_then(Value::as_object) {
-            for (k, v) in m {
-                aux.insert(k.clone(), v.as_str().unwrap_or_default().to_string());
-            }
-        }
-    }
-    let flag = |k: &str| doc.get(k).and_then(Value::as_bool).unwrap_or(false);
+/// The create options that make a network like this one again (to undo a removal).
+pub fn create_options_from_facts(n: &NetworkFacts) -> CreateOptions {
+    let pools = &n.ipam.config;
+    let field = |f: fn(&IpamPoolFacts) -> Option<&str>| StringList(pools.iter().filter_map(f).map(str::to_string).collect());
     CreateOptions {
-        driver: non_empty(doc.get("Driver")),
-        subnet: field("Subnet"),
-        gateway: field("Gateway"),
-        ip_range: field("IPRange"),
-        aux_addresses: StringMap(aux),
-        ipv6: doc.get("EnableIPv6").and_then(Value::as_bool).filter(|v| *v),
-        internal: flag("Internal"),
-        attachable: flag("Attachable"),
-        ingress: flag("Ingress"),
-        labels: str_map(doc.get("Labels")),
-        options: str_map(doc.get("Options")),
-        ipam_driver: non_empty(doc.pointer("/IPAM/Driver")).filter(|d| d != "default"),
-        ipam_options: str_map(doc.pointer("/IPAM/Options")),
+        driver: Some(n.driver.clone()).filter(|d| !d.is_empty()),
+        subnet: field(|p| Some(p.subnet.as_str()).filter(|s| !s.is_empty())),
+        gateway: field(|p| p.gateway.as_deref()),
+        ip_range: field(|p| p.ip_range.as_deref()),
+        aux_addresses: StringMap(pools.iter().flat_map(|p| p.auxiliary_addresses.clone()).collect()),
+        ipv6: Some(n.enable_ipv6).filter(|v| *v),
+        internal: n.internal,
+        attachable: n.attachable,
+        ingress: n.ingress,
+        labels: StringMap(n.labels.clone()),
+        options: StringMap(n.options.clone()),
+        ipam_driver: Some(n.ipam.driver.clone()).filter(|d| !d.is_empty() && d != "default"),
+        ipam_options: StringMap(n.ipam.options.clone()),
         ..Default::default()
     }
 }
@@ -316,55 +284,47 @@ pub(crate) async fn observe(client: &Client, spec: &Spec, routes: bool) -> Resul
         client.impair_possible().map_err(|e| e.context("the topology declares link impairments"))?;
     }
     let mut obs = Observed::default();
-    let nets: Vec<Value> = client.network_ls(&ListOptions::default()).await?.iter().map(Document::to_value).collect();
     let mut owned_ids = Vec::new();
-    for doc in &nets {
-        let name = doc.get("Name").and_then(Value::as_str).unwrap_or_default().to_string();
-        for net in doc_subnets(doc) {
-            obs.taken.push(Taken { net, holder: format!("network {name:?}") });
+    for net in client.networks_facts().await? {
+        for subnet in net.subnets() {
+            obs.taken.push(Taken { net: subnet, holder: format!("network {:?}", net.name) });
         }
-        if label(doc, LABEL, "/Labels") == Some(spec.name.as_str()) {
-            owned_ids.push(doc.get("Id").and_then(Value::as_str).unwrap_or_default().to_string());
+        if net.labels.get(LABEL) == Some(&spec.name) {
+            owned_ids.push(net.id);
         } else {
-            obs.foreign_networks.insert(name, owner_note(doc, "/Labels"));
+            obs.foreign_networks.insert(net.name, owner_note(&net.labels));
         }
     }
     // Inspect, for the running endpoints a list does not show.
-    let docs: Vec<Result<Value>> = stream::iter(owned_ids)
-        .map(|id| async move { client.network_inspect(&id, &InspectOptions::default()).await.map(|d| d.to_value()) })
+    let facts: Vec<Result<NetworkFacts>> = stream::iter(owned_ids)
+        .map(|id| async move { client.network_facts(&id).await.map(|(_, f)| f) })
         .buffer_unordered(READ_CONCURRENCY)
         .collect()
         .await;
-    for d in docs {
-        obs.networks.push(network_from_doc(&d?));
+    for f in facts {
+        obs.networks.push(network_from_facts(f?));
     }
     obs.networks.sort_by(|a, b| a.name.cmp(&b.name));
 
-    let ctrs: Vec<Value> = client
-        .container_ls(&ContainerListOptions { all: true, ..Default::default() })
-        .await?
-        .iter()
-        .map(Document::to_value)
-        .collect();
     let mut owned = Vec::new();
-    for doc in &ctrs {
-        if label(doc, LABEL, "/Labels") == Some(spec.name.as_str()) {
-            owned.push(doc.get("Id").and_then(Value::as_str).unwrap_or_default().to_string());
+    for c in client.containers_facts(true).await? {
+        if c.labels.get(LABEL) == Some(&spec.name) {
+            owned.push(c.id);
         } else {
-            for n in strs(doc.get("Names")) {
-                obs.foreign_containers.insert(n.trim_start_matches('/').to_string(), owner_note(doc, "/Labels"));
+            for n in &c.names {
+                obs.foreign_containers.insert(n.trim_start_matches('/').to_string(), owner_note(&c.labels));
             }
         }
     }
     let docs: Vec<Result<ObservedContainer>> = stream::iter(owned)
         .map(|id| async move {
-            let doc = match client.container_inspect(&id).await {
-                Ok(d) => d.to_value(),
+            let facts = match client.container_facts(&id).await {
+                Ok((_, f)) => f,
                 // Removed between list and inspect: simply not there.
                 Err(e) if e.kind() == crate::ErrorKind::NotFound => return Ok(ObservedContainer::default()),
                 Err(e) => return Err(e),
             };
-            let mut c = container_from_doc(&doc);
+            let mut c = container_from_facts(&facts);
             let wants_routes = spec.nodes.get(&c.key).is_some_and(|n| !n.routes.is_empty());
             if routes && c.running && (wants_routes || has_cap(&c.cap_add, "NET_ADMIN")) {
                 if let Ok(out) = client.container_exec(&c.id, &routes::show_command(), &ExecOptions::default()).await {
@@ -377,7 +337,7 @@ pub(crate) async fn observe(client: &Client, spec: &Spec, routes: bool) -> Resul
             // one, or its label or a live change says one may be set (to clear what is no longer
             // declared). Unreadable declared ones fail the plan now, before anything is changed.
             let declares = spec.nodes.get(&c.key).is_some_and(|_| !spec.links(&c.key).is_empty());
-            let labelled = label(&doc, crate::impair::LABEL, "/Config/Labels").is_some();
+            let labelled = facts.label(crate::impair::LABEL).is_some();
             if routes && c.running && (declares || labelled || Client::impair_recorded(&c.id)) {
                 match client.impair_list(&c.id).await {
                     Ok(m) => c.impair = Some(m),
@@ -449,7 +409,7 @@ mod tests {
             "IPAM": {"Driver": "default", "Options": null, "Config": [{"Subnet": "10.1.0.0/24", "Gateway": "10.1.0.1"}]},
             "Options": {}, "Labels": {"dockernet.topology": "lab", "dockernet.topology.network": "a"},
             "Containers": {"c1": {"Name": "lab-x"}}});
-        let o = create_options_from_doc(&doc);
+        let o = create_options_from_facts(&serde_json::from_value(doc.clone()).unwrap());
         assert_eq!(o.subnet.0, ["10.1.0.0/24"]);
         assert_eq!(o.gateway.0, ["10.1.0.1"]);
         assert!(o.internal && o.ipv6.is_none() && o.ipam_driver.is_none());
