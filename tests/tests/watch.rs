@@ -124,7 +124,22 @@ impl Watching {
 
     /// `dockernet GLOBAL… watch ARGS…` (`GLOBAL`: `-H host`).
     fn start_on(global: &[&str], args: &[&str]) -> Watching {
-        let mut child = Command::new(dockernet_bin())
+        Watching::start_with(global, None, args)
+    }
+
+    /// `DOCKER_HOST=host dockernet watch ARGS…`: the daemon named outside the command line,
+    /// where `PrivateDaemon::stop`, which kills every process whose command line names the
+    /// daemon's folder (its shims), does not see it.
+    fn start_env(host: &str, args: &[&str]) -> Watching {
+        Watching::start_with(&[], Some(host), args)
+    }
+
+    fn start_with(global: &[&str], docker_host: Option<&str>, args: &[&str]) -> Watching {
+        let mut cmd = Command::new(dockernet_bin());
+        if let Some(h) = docker_host {
+            cmd.env("DOCKER_HOST", h);
+        }
+        let mut child = cmd
             .args(global)
             .arg("watch")
             .args(args)
@@ -163,7 +178,12 @@ impl Watching {
                     }
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
-                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    // The watch ended: its stderr says why.
+                    let stderr = std::mem::replace(&mut self.stderr, std::thread::spawn(String::new));
+                    let stderr = stderr.join().unwrap_or_default();
+                    panic!("no line {text:?}: the watch ended; stdout:\n{}\nstderr:\n{stderr}", self.seen.join("\n"));
+                }
             }
         }
         panic!("no line {text:?} within {LINE_WITHIN:?}; stdout so far:\n{}", self.seen.join("\n"));
@@ -200,6 +220,15 @@ impl Drop for Watching {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
+    }
+}
+
+/// A temporary file removed on drop (a lab file of a test whose lab lives on private daemons).
+struct RemoveFile(PathBuf);
+
+impl Drop for RemoveFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
     }
 }
 
@@ -477,13 +506,7 @@ fn watch_follows_every_host_of_a_lab_across_hosts() {
     let path = std::env::temp_dir().join(format!("{name}.yaml"));
     std::fs::write(&path, &yaml).expect("write the lab");
     // Removed on drop, even on panic (the lab itself goes with the private daemons).
-    struct Remove(PathBuf);
-    impl Drop for Remove {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_file(&self.0);
-        }
-    }
-    let _file = Remove(path.clone());
+    let _file = RemoveFile(path.clone());
     let file = path.to_str().expect("utf-8 path");
     let host_a = a.host();
     let up = Command::new(dockernet_bin()).args(["-H", &host_a, "up", file]).output().expect("run dockernet up");
@@ -504,4 +527,57 @@ fn watch_follows_every_host_of_a_lab_across_hosts() {
     let down: Out = down.into();
     assert_eq!(down.code, Some(0), "down: {down}");
     // The private daemons (and anything left on them) go when `set` is dropped.
+}
+
+/// A daemon restarted under a watch (a private daemon, stopped and started again): the watch says
+/// it lost the event stream, reopens it once the daemon answers, reads the status again and heals
+/// the node the restart stopped. A daemon that stays down ends the watch after its bounded
+/// attempts (`--reconnect 2`) with exit 1 and a message saying so.
+#[test]
+fn watch_reconnects_after_a_daemon_restart_and_gives_up_on_one_that_stays_down() {
+    let mut set = PrivateDaemons::start(&["a"]);
+    let host = set.get("a").host();
+    let name = dockernet_tests::unique("wrestart");
+    // The pool lives only inside the private daemon's namespace; 10.236/16 is used by no other test.
+    let yaml = format!(
+        "name: {name}\npool: 10.236.0.0/16\nimage: {TEST_IMAGE}\nnetworks: {{front: {{}}}}\n\
+         nodes:\n  web: {{command: [sleep, infinity], networks: [front]}}\n"
+    );
+    let path = std::env::temp_dir().join(format!("{name}.yaml"));
+    std::fs::write(&path, &yaml).expect("write the lab");
+    // Removed on drop, even on panic (the lab itself goes with the private daemon).
+    let _file = RemoveFile(path.clone());
+    let file = path.to_str().expect("utf-8 path");
+    let up: Out = Command::new(dockernet_bin()).args(["-H", &host, "up", file]).output().expect("run dockernet up").into();
+    assert_eq!(up.code, Some(0), "up: {up}");
+
+    let mut w = Watching::start_env(&host, &[file, "--heal", "--until", "150s"]);
+    let up_to_date = format!("topology {name}: up to date (");
+    w.expect(&up_to_date, false);
+    set.get_mut("a").stop("TERM");
+    w.expect(&format!("topology {name}: lost the daemon's event stream ({host}: "), false);
+    assert!(w.seen.last().is_some_and(|l| l.ends_with("reconnecting (at most 10 attempts)")), "{:?}", w.seen);
+    set.get_mut("a").start();
+    w.expect(&format!("topology {name}: the daemon's event stream is back ({host}, after "), false);
+    // The restart stopped the node (it has no restart policy): reported, healed, up to date.
+    w.expect("healed: ", false);
+    w.expect(&up_to_date, false);
+    let running = set.get("a").docker_ok(&["ps", "-q", "--filter", &format!("name=^{name}-web$")]);
+    assert_eq!(running.lines().count(), 1, "web is not running after the heal: {:?}", w.seen);
+    w.interrupt();
+    let out = w.finish(Duration::from_secs(10));
+    assert_eq!(out.code, Some(130), "{out}");
+
+    // Down for good: two attempts (0.5 s, then 1 s apart), then the watch ends with exit 1.
+    let mut w = Watching::start_env(&host, &[file, "--reconnect", "2", "--until", "120s"]);
+    w.expect(&up_to_date, false);
+    set.get_mut("a").stop("KILL");
+    w.expect(&format!("topology {name}: lost the daemon's event stream ({host}: "), false);
+    let out = w.finish(Duration::from_secs(30));
+    assert_eq!(out.code, Some(1), "{out}");
+    assert!(
+        out.stderr.contains(&format!("Error: watch {name:?}: lost the daemon's event stream ({host}: "))
+            && out.stderr.contains("and could not reopen it in 2 attempts over "),
+        "{out}"
+    );
 }

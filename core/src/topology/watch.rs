@@ -23,9 +23,19 @@
 //! last failed attempt the watch goes on reporting and tries again only once a new event changes
 //! the status.
 //!
-//! Ending: at `until`, when the daemon ends the stream, or on an [`Interrupt`]: every wait of
-//! the watch races it and ends with an `interrupted` error; an apply in flight hears it itself
-//! and rolls back (it is never dropped half-way).
+//! A lost stream: when a daemon ends or breaks its event stream (it restarted, or its socket went
+//! away), the watch says so in one [`ChangeKind::StreamLost`] line and reopens the stream, at most
+//! [`WatchOptions::reconnect`] attempts with backoff (0.5 s, 1 s, 2 s, 4 s, then 5 s each),
+//! resuming from the time of the last event it saw (`since`); once reopened, one
+//! [`ChangeKind::StreamResumed`] line, and the status is read again (whatever happened while the
+//! stream was down shows there, including events the daemon no longer has). Meanwhile no status
+//! is read and no heal starts (the daemon would not answer). After the last failed attempt the
+//! watch ends with an `unavailable` error saying so.
+//!
+//! Ending: at `until`, when a lost stream cannot be reopened, or on an [`Interrupt`]: every wait
+//! of the watch races it and ends with an `interrupted` error; an apply in flight hears it itself
+//! and rolls back (it is never dropped half-way), and the watch then ends too, whatever the
+//! apply's outcome.
 //!
 //! What does not live here: printing (the bindings and the CLI), the notebook table (Python).
 
@@ -56,6 +66,11 @@ const TRANSIENT_WAIT: Duration = Duration::from_secs(1);
 const BACKOFF_MAX: Duration = Duration::from_secs(30);
 /// How long a heal waits for the topology's lock (another `up` running) before the attempt fails.
 const HEAL_LOCK_TIMEOUT: f64 = 60.0;
+/// How long a status read that finds the daemon unreachable waits for its event stream to end
+/// (a daemon restarting) before the watch ends with the read's error.
+const LOST_GRACE: Duration = Duration::from_secs(3);
+/// The longest wait between two attempts to reopen a lost event stream.
+const RECONNECT_BACKOFF_MAX: Duration = Duration::from_secs(5);
 
 /// The container and network actions that can change a topology's status (exec, health and
 /// attach events cannot; a verify's pings would otherwise wake the watch once per ping).
@@ -76,6 +91,10 @@ pub struct WatchOptions {
     pub until: Option<TimeArg>,
     /// Heal attempts per drift, at least 1 (default 3).
     pub retries: u32,
+    /// Attempts to reopen an event stream the daemon ended or broke (a daemon restart), with
+    /// backoff (0.5 s, 1 s, 2 s, 4 s, then 5 s each: about 40 s for the default 10); after the
+    /// last the watch fails with `unavailable`. 0: fail as soon as a stream is lost.
+    pub reconnect: u32,
     /// What a drift line tells the reader to do (`run 'dockernet up lab.yaml' or watch --heal`):
     /// each binding words it for its users; set by the program, not read from options.
     #[serde(skip)]
@@ -87,7 +106,7 @@ pub struct WatchOptions {
 
 impl Default for WatchOptions {
     fn default() -> Self {
-        WatchOptions { heal: false, until: None, retries: 3, remedy: None, interrupt: None }
+        WatchOptions { heal: false, until: None, retries: 3, reconnect: 10, remedy: None, interrupt: None }
     }
 }
 
@@ -107,10 +126,15 @@ pub enum ChangeKind {
     Healed,
     /// A heal attempt failed (another follows, or the watch gave up: the message says which).
     HealFailed,
+    /// A daemon's event stream ended or broke (it restarted?): the watch is reopening it.
+    StreamLost,
+    /// The lost event stream is open again; the status is read again.
+    StreamResumed,
 }
 
 impl ChangeKind {
-    /// The snake_case name (`drift`, `restored`, `up_to_date`, `heal`, `healed`, `heal_failed`).
+    /// The snake_case name (`drift`, `restored`, `up_to_date`, `heal`, `healed`, `heal_failed`,
+    /// `stream_lost`, `stream_resumed`).
     pub fn as_str(self) -> &'static str {
         match self {
             ChangeKind::Drift => "drift",
@@ -119,6 +143,8 @@ impl ChangeKind {
             ChangeKind::Heal => "heal",
             ChangeKind::Healed => "healed",
             ChangeKind::HealFailed => "heal_failed",
+            ChangeKind::StreamLost => "stream_lost",
+            ChangeKind::StreamResumed => "stream_resumed",
         }
     }
 }
@@ -185,7 +211,7 @@ pub struct Watcher {
     opts: WatchOptions,
     remedy: String,
     deadline: Option<Instant>,
-    events: mpsc::Receiver<Result<Document>>,
+    events: mpsc::Receiver<Feed>,
     reader: tokio::task::JoinHandle<()>,
     /// The last reported state of each visible element, by (path, name).
     last: BTreeMap<(String, String), Element>,
@@ -198,6 +224,22 @@ pub struct Watcher {
     broken: Option<Error>,
     /// The conflict that kept the last status from being read (reported once).
     conflict: Option<String>,
+    /// The daemons (their addresses) whose event stream is lost and being reopened: no status
+    /// is read meanwhile.
+    lost: BTreeSet<String>,
+}
+
+/// What the event reader tells the watcher.
+#[derive(Debug)]
+enum Feed {
+    /// An event of one of the daemons.
+    Event(Document),
+    /// The stream of daemon `host` ended or broke (`why`); it is being reopened.
+    Lost { host: String, why: String },
+    /// The stream of daemon `host` is open again, `after` it was lost, at attempt `attempt`.
+    Resumed { host: String, after: Duration, attempt: u32 },
+    /// A stream broke for good (it could not be reopened): the watch ends with this error.
+    Failed(Error),
 }
 
 /// What a wait for events gave.
@@ -207,8 +249,10 @@ enum Wake {
     Event,
     /// None within the limit.
     Quiet,
-    /// `until` passed, or every stream ended.
+    /// `until` passed.
     End,
+    /// A record to deliver was queued (a stream lost): deliver it, read no status.
+    Report,
 }
 
 impl Drop for Watcher {
@@ -235,7 +279,7 @@ impl Watcher {
         let deadline = opts.until.as_ref().map(|u| deadline(u).map_err(|e| e.context(&ctx))).transpose()?;
         let (tx, rx) = mpsc::channel(256);
         let (ready_tx, ready_rx) = oneshot::channel();
-        let reader = tokio::spawn(read_events(topology.clone(), client.clone(), tx, ready_tx));
+        let reader = tokio::spawn(read_events(topology.clone(), client.clone(), tx, ready_tx, opts.reconnect));
         let opened = guard(opts.interrupt.as_ref(), &format!("the event stream of topology {:?}", topology.name()), async {
             ready_rx.await.unwrap_or_else(|_| Err(Error::invalid("the event reader stopped before it started")))
         })
@@ -261,6 +305,7 @@ impl Watcher {
             heal: Heal::Idle,
             broken: None,
             conflict: None,
+            lost: BTreeSet::new(),
         })
     }
 
@@ -270,12 +315,12 @@ impl Watcher {
     }
 
     /// The next change, waiting as long as it takes; `None` once the watch ended (`until`
-    /// passed, or the daemon ended the stream).
+    /// passed).
     ///
     /// # Errors
-    /// `interrupted` on an interrupt; `unavailable` when an event stream breaks; status and
-    /// heal errors other than a failed apply (which is reported as a [`ChangeKind::HealFailed`]
-    /// record).
+    /// `interrupted` on an interrupt (also one a heal's apply heard); `unavailable` when a lost
+    /// event stream could not be reopened; status and heal errors other than a failed apply
+    /// (which is reported as a [`ChangeKind::HealFailed`] record).
     pub async fn next(&mut self) -> Result<Option<Change>> {
         loop {
             if let Some(c) = self.queue.pop_front() {
@@ -326,9 +371,13 @@ impl Watcher {
                 Heal::Idle | Heal::GaveUp => {}
             }
             // Wait for a relevant event, then for quiet, then read the status again.
-            if self.wait_relevant(None).await? == Wake::End {
-                self.ended = true;
-                continue;
+            match self.wait_relevant(None).await? {
+                Wake::End => {
+                    self.ended = true;
+                    continue;
+                }
+                Wake::Report => continue,
+                Wake::Event | Wake::Quiet => {}
             }
             let settle = Instant::now() + SETTLE_MAX;
             let mut ending = false;
@@ -339,7 +388,8 @@ impl Watcher {
                 }
                 match self.wait_relevant(Some(limit)).await? {
                     Wake::Event => {}
-                    Wake::Quiet => break,
+                    // A stream lost meanwhile: `check` reads nothing until it is back.
+                    Wake::Quiet | Wake::Report => break,
                     Wake::End => {
                         ending = true;
                         break;
@@ -383,28 +433,68 @@ impl Watcher {
                 let got = match end {
                     Some(end) => match tokio::time::timeout_at(end.into(), events.recv()).await {
                         Ok(got) => got,
-                        Err(_) if deadline.is_some_and(|d| d <= Instant::now()) => return Ok(Wake::End),
-                        Err(_) => return Ok(Wake::Quiet),
+                        Err(_) if deadline.is_some_and(|d| d <= Instant::now()) => return Ok(Err(Wake::End)),
+                        Err(_) => return Ok(Err(Wake::Quiet)),
                     },
                     None => events.recv().await,
                 };
                 match got {
-                    // Every stream ended (the daemon closed it): nothing more will come.
-                    None => return Ok(Wake::End),
-                    Some(Err(e)) => return Err(e),
-                    Some(Ok(ev)) if relevant(&ev, &name, &names) => return Ok(Wake::Event),
-                    Some(Ok(_)) => {}
+                    // The reader ends only after a `Failed` (or when it panicked).
+                    None => return Err(Error::new(crate::ErrorKind::Unavailable, "the event reader stopped")),
+                    Some(Feed::Event(ev)) if relevant(&ev, &name, &names) => return Ok(Err(Wake::Event)),
+                    Some(Feed::Event(_)) => {}
+                    Some(other) => return Ok(Ok(other)),
                 }
             }
         };
-        guard(interrupt.as_ref(), &what, wait).await
+        // `Err(wake)`: what the wait gave; `Ok(feed)`: what the reader said, acted on here.
+        match guard(interrupt.as_ref(), &what, wait).await? {
+            Err(wake) => Ok(wake),
+            Ok(feed) => self.feed(feed),
+        }
     }
 
-    /// Drops the events already queued (a status read follows, which covers them); a broken
-    /// stream's error is kept for the next wait.
+    /// Acts on what the reader said other than an event: a lost stream is a line (and no status
+    /// is read until it is back), a resumed one a line and a status read, a failed one the end.
+    fn feed(&mut self, feed: Feed) -> Result<Wake> {
+        let name = self.topology.name().to_string();
+        match feed {
+            Feed::Event(_) => Ok(Wake::Event),
+            Feed::Lost { host, why } => {
+                let message = format!(
+                    "topology {name}: lost the daemon's event stream ({host}: {why}); reconnecting (at most {} attempt{})",
+                    self.opts.reconnect,
+                    if self.opts.reconnect == 1 { "" } else { "s" }
+                );
+                self.push(ChangeKind::StreamLost, None, None, Some(why), None, message);
+                self.lost.insert(host);
+                // No heal while the daemon cannot be asked; the status read after the stream is
+                // back decides it again.
+                self.heal = Heal::Idle;
+                Ok(Wake::Report)
+            }
+            Feed::Resumed { host, after, attempt } => {
+                let message = format!(
+                    "topology {name}: the daemon's event stream is back ({host}, after {:.1} s, attempt {attempt}); \
+                     reading the status again",
+                    after.as_secs_f64()
+                );
+                self.push(ChangeKind::StreamResumed, None, None, None, None, message);
+                self.lost.remove(&host);
+                Ok(if self.lost.is_empty() { Wake::Event } else { Wake::Report })
+            }
+            Feed::Failed(e) => Err(e.context(format!("watch {name:?}"))),
+        }
+    }
+
+    /// Drops the events already queued (a status read follows, which covers them); a lost or
+    /// resumed stream is reported; a failed one's error is kept for the next wait.
     fn drain(&mut self) {
-        while let Ok(ev) = self.events.try_recv() {
-            if let Err(e) = ev {
+        while let Ok(feed) = self.events.try_recv() {
+            if matches!(feed, Feed::Event(_)) {
+                continue;
+            }
+            if let Err(e) = self.feed(feed) {
                 self.broken.get_or_insert(e);
             }
         }
@@ -413,9 +503,12 @@ impl Watcher {
     /// Reads the status and queues a record for each element whose state changed since the last
     /// one; then decides the heal. `after_event`: a new event (not a heal) triggered it.
     async fn check(&mut self, after_event: bool) -> Result<()> {
-        let what = format!("the status of topology {:?}", self.topology.name());
-        let mut status = match guard(self.opts.interrupt.as_ref(), &what, self.topology.status(&self.client)).await {
-            Ok(s) => s,
+        // A stream lost meanwhile is known before the daemon is asked.
+        self.drain();
+        let mut status = match self.read_status().await {
+            Ok(Some(s)) => s,
+            // The daemon cannot be asked now; the status is read once its stream is back.
+            Ok(None) => return Ok(()),
             // The daemon cannot be compared with the declaration (a container of a foreign owner
             // took a node's name): a line, not the end of the watch; it may be put right by hand.
             Err(e) if e.kind() == crate::ErrorKind::Conflict => {
@@ -429,10 +522,16 @@ impl Watcher {
         // die … destroy, with the file system's removal between): read again once its next
         // event came (bounded), so one removal is one line, not "stopped" then "gone".
         for _ in 0..4 {
-            if !transient(&status) || self.wait_relevant(Some(TRANSIENT_WAIT)).await? == Wake::End {
+            if !transient(&status)
+                || !matches!(self.wait_relevant(Some(TRANSIENT_WAIT)).await?, Wake::Event | Wake::Quiet)
+                || !self.lost.is_empty()
+            {
                 break;
             }
-            status = guard(self.opts.interrupt.as_ref(), &what, self.topology.status(&self.client)).await?;
+            match self.read_status().await? {
+                Some(s) => status = s,
+                None => return Ok(()),
+            }
         }
         let now = visible(&status);
         let mut changed = false;
@@ -487,6 +586,36 @@ impl Watcher {
         Ok(())
     }
 
+    /// The topology's status, or `None` while an event stream is lost (the daemon cannot be
+    /// asked). A daemon going away (a restart) refuses requests a moment before its event stream
+    /// ends: a status read that finds it unreachable waits for the stream's word (at most
+    /// [`LOST_GRACE`]) before it ends the watch.
+    async fn read_status(&mut self) -> Result<Option<Status>> {
+        if !self.lost.is_empty() {
+            return Ok(None);
+        }
+        let what = format!("the status of topology {:?}", self.topology.name());
+        match guard(self.opts.interrupt.as_ref(), &what, self.topology.status(&self.client)).await {
+            Ok(s) => Ok(Some(s)),
+            Err(e) if e.kind() == crate::ErrorKind::Unavailable => {
+                let until = Instant::now() + LOST_GRACE;
+                // Bounded by `until`: each wait ends by then.
+                while self.lost.is_empty() {
+                    let left = until.saturating_duration_since(Instant::now());
+                    if left.is_zero() || self.wait_relevant(Some(left)).await? == Wake::End {
+                        break;
+                    }
+                }
+                if self.lost.is_empty() {
+                    Err(e)
+                } else {
+                    Ok(None)
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Reports a status that cannot be read for a conflict (once per distinct message), and
     /// decides the heal as for drift (its attempts fail the same way, and say so).
     fn conflicted(&mut self, message: &str, after_event: bool) {
@@ -525,9 +654,24 @@ impl Watcher {
             }
         };
         // Not raced against the interrupt here: apply hears it itself and rolls back.
+        let triggered = self.opts.interrupt.as_ref().map(Interrupt::count);
         let result = self.topology.apply(&self.client, &opts, progress).await;
         for (kind, message) in steps.into_inner().unwrap_or_default() {
             self.push(kind, None, None, None, Some(n), message);
+        }
+        // An interrupt the apply took (it stopped its steps and rolled back) ends the watch even
+        // when the apply ended for another reason (a step failed meanwhile): else the watch
+        // would go on, the interrupt used up, and Ctrl-C would not stop it.
+        if let (Some(i), Some(before)) = (self.opts.interrupt.as_ref(), triggered) {
+            let taken = i.count() > before && !i.is_pending();
+            if taken && !matches!(&result, Err(e) if e.kind() == crate::ErrorKind::Interrupted) {
+                let outcome = match &result {
+                    Ok(_) => "it had finished".to_string(),
+                    Err(e) => one_line(e.message()),
+                };
+                let what = format!("the heal of topology {:?} ({outcome})", self.topology.name());
+                return Err(i.error(&what, None));
+            }
         }
         match result {
             Ok(_) => {
@@ -622,13 +766,14 @@ async fn guard<T>(interrupt: Option<&Interrupt>, what: &str, fut: impl Future<Ou
 }
 
 /// The event reader: opens one stream per host (reporting on `ready`), then forwards every
-/// event to `tx` until all streams end or the watcher goes away. Owns the hosts' clients, so
-/// the watcher needs no borrow of them.
+/// event to `tx` (see [`follow`]) until a stream fails for good or the watcher goes away. Owns
+/// the hosts' clients, so the watcher needs no borrow of them.
 async fn read_events(
     topology: Topology,
     client: Arc<Client>,
-    tx: mpsc::Sender<Result<Document>>,
+    tx: mpsc::Sender<Feed>,
     ready: oneshot::Sender<Result<()>>,
+    reconnect: u32,
 ) {
     let mut filters = BTreeMap::new();
     filters.insert("type".to_string(), vec!["container".to_string(), "network".to_string()].into());
@@ -648,7 +793,7 @@ async fn read_events(
     let clients: Vec<&Client> =
         if topology.spans_hosts() { hosts.iter().map(|(_, c)| c).collect() } else { vec![&*client] };
     let mut streams = Vec::new();
-    for c in clients {
+    for c in &clients {
         match c.events(&opts).await {
             Ok(s) => streams.push(s),
             Err(e) => {
@@ -657,28 +802,98 @@ async fn read_events(
             }
         }
     }
+    let opened = unix_now();
     if ready.send(Ok(())).is_err() {
         return;
     }
-    while !streams.is_empty() {
-        // `EventStream::next` is cancel-safe: the futures of the streams that did not win lose
-        // nothing when dropped.
-        let (got, i, _) = futures_util::future::select_all(streams.iter_mut().map(|s| Box::pin(s.next()))).await;
-        let item = match got {
-            Ok(Some(ev)) => Ok(ev),
-            Ok(None) => {
-                streams.swap_remove(i);
+    let hosts = clients.iter().zip(streams).map(|(c, s)| follow(c, s, &opts, opened, reconnect, &tx));
+    futures_util::future::join_all(hosts).await;
+}
+
+/// Forwards the events of one daemon's `stream` to `tx`; when the daemon ends or breaks the
+/// stream, says so and reopens it (at most `reconnect` attempts with backoff), from the time of
+/// the last event seen (or `since`, when the stream was opened). Returns when the watcher went
+/// away, or after a `Failed`.
+async fn follow(
+    client: &Client,
+    mut stream: crate::events::EventStream,
+    opts: &EventOptions,
+    mut since: f64,
+    reconnect: u32,
+    tx: &mpsc::Sender<Feed>,
+) {
+    let host = client.host().url.clone();
+    // Bounded: each turn forwards an event, or reopens the stream within `reconnect` attempts,
+    // or ends.
+    loop {
+        let why = match stream.next().await {
+            Ok(Some(ev)) => {
+                since = event_time(&ev).unwrap_or(since);
+                if tx.send(Feed::Event(ev)).await.is_err() {
+                    return;
+                }
                 continue;
             }
-            Err(e) => {
-                streams.swap_remove(i);
-                Err(e)
-            }
+            Ok(None) => "the daemon ended it".to_string(),
+            Err(e) => one_line(e.message()),
         };
-        if tx.send(item).await.is_err() {
+        if tx.send(Feed::Lost { host: host.clone(), why: why.clone() }).await.is_err() {
+            return;
+        }
+        let lost_at = Instant::now();
+        let resume = EventOptions { since: Some(TimeArg::Seconds(since)), ..opts.clone() };
+        let mut last: Option<Error> = None;
+        let mut reopened = None;
+        for attempt in 1..=reconnect {
+            tokio::time::sleep(reconnect_backoff(attempt)).await;
+            match client.events(&resume).await {
+                Ok(s) => {
+                    reopened = Some((s, attempt));
+                    break;
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        let feed = match reopened {
+            Some((s, attempt)) => {
+                stream = s;
+                Feed::Resumed { host: host.clone(), after: lost_at.elapsed(), attempt }
+            }
+            None => Feed::Failed(Error::new(
+                crate::ErrorKind::Unavailable,
+                format!(
+                    "lost the daemon's event stream ({host}: {why}) and could not reopen it in {reconnect} attempt{} \
+                     over {:.0} s{}",
+                    if reconnect == 1 { "" } else { "s" },
+                    lost_at.elapsed().as_secs_f64(),
+                    last.map(|e| format!(": {}", one_line(e.message()))).unwrap_or_default()
+                ),
+            )),
+        };
+        let failed = matches!(feed, Feed::Failed(_));
+        if tx.send(feed).await.is_err() || failed {
             return;
         }
     }
+}
+
+/// The wait before attempt `attempt` (from 1) to reopen a lost stream: 0.5 s, 1 s, 2 s, 4 s,
+/// then [`RECONNECT_BACKOFF_MAX`].
+fn reconnect_backoff(attempt: u32) -> Duration {
+    (Duration::from_millis(500) * (1u32 << attempt.saturating_sub(1).min(4))).min(RECONNECT_BACKOFF_MAX)
+}
+
+/// An event's time in unix seconds (`timeNano`, else `time`), as the daemon stamped it.
+fn event_time(ev: &Document) -> Option<f64> {
+    let v = ev.to_value();
+    v.get("timeNano")
+        .and_then(serde_json::Value::as_i64)
+        .map(|n| n as f64 / 1e9)
+        .or_else(|| v.get("time").and_then(serde_json::Value::as_i64).map(|s| s as f64))
+}
+
+fn unix_now() -> f64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
 }
 
 /// Whether an event can change the status of topology `name` (whose Docker network and node
@@ -926,6 +1141,20 @@ mod tests {
         assert_eq!(line("nodes.db.networks.front"), "node db: disconnected from front by hand");
         assert_eq!(line("nodes.web"), "node web: container lab-web is gone (removed)");
         assert_eq!(line("networks.back"), "network back: removed (lab-back is gone)");
+    }
+
+    /// Reopening a lost stream waits 0.5 s, 1 s, 2 s, 4 s, then 5 s each (10 attempts: 37.5 s);
+    /// an event's time is read from `timeNano` (else `time`).
+    #[test]
+    fn reconnect_backoff_and_event_time() {
+        let waits: Vec<u64> = (1..=7).map(|a| reconnect_backoff(a).as_millis() as u64).collect();
+        assert_eq!(waits, [500, 1000, 2000, 4000, 5000, 5000, 5000]);
+        assert_eq!((1..=10).map(reconnect_backoff).sum::<Duration>(), Duration::from_millis(37_500));
+        assert_eq!(reconnect_backoff(u32::MAX), RECONNECT_BACKOFF_MAX);
+        let doc = |j: serde_json::Value| Document::from_slice(j.to_string().as_bytes()).unwrap();
+        assert_eq!(event_time(&doc(serde_json::json!({"time": 1700000000, "timeNano": 1700000000500000000i64}))), Some(1700000000.5));
+        assert_eq!(event_time(&doc(serde_json::json!({"time": 1700000000}))), Some(1700000000.0));
+        assert_eq!(event_time(&doc(serde_json::json!({}))), None);
     }
 
     /// `until` reads numbers and durations as from now, times as absolute; nonsense is refused.

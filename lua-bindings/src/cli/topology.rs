@@ -12,10 +12,12 @@
 //! - `status FILE [--json]`: each element present / missing / drifted (exit 1 unless all present);
 //! - `verify FILE [--json]`: the reachability matrix, expected vs observed (exit 1 on a mismatch);
 //! - `graph FILE [--format dot|mermaid|svg]`: the topology as a picture;
-//! - `watch FILE [--heal] [--until DURATION] [--json]`: drift reported as it happens, one line
-//!   each with what to do (`--json`: one JSON record per line); `--heal` re-applies the
-//!   difference. At `--until` the exit status is 0 when the lab was last seen up to date, else 1;
-//!   Ctrl-C exits 130 (a heal in flight is rolled back first).
+//! - `watch FILE [--heal] [--until DURATION] [--reconnect N] [--json]`: drift reported as it
+//!   happens, one line each with what to do (`--json`: one JSON record per line); `--heal`
+//!   re-applies the difference. A lost event stream (a daemon restart) is one line, reopened (at
+//!   most N attempts, default 10) and one line again; after the last attempt, exit 1. At
+//!   `--until` the exit status is 0 when the lab was last seen up to date, else 1; Ctrl-C exits
+//!   130 (a heal in flight is rolled back first).
 //!
 //! Errors print as `Error: <message>` with exit 1; usage errors exit 2.
 
@@ -103,6 +105,10 @@ enum Cmd {
         /// Stop after this long (30s, 5m, 1h) or at this time (RFC 3339); default: until Ctrl-C.
         #[arg(long, value_name = "DURATION")]
         until: Option<String>,
+        /// Attempts to reopen the daemon's event stream when it is lost (a daemon restart), with
+        /// backoff (about 40 s for 10); then exit 1.
+        #[arg(long, value_name = "N", default_value_t = 10)]
+        reconnect: u32,
         /// One JSON record per line instead of text.
         #[arg(long)]
         json: bool,
@@ -225,12 +231,13 @@ fn execute(client: &BlockingClient, cmd: Cmd, out: &mut dyn Write) -> dockernet_
             if as_json { json(out, &v)? } else { let _ = writeln!(out, "{v}"); }
             Ok(if v.ok() { 0 } else { 1 })
         }
-        Cmd::Watch { file, heal, until, json: as_json } => {
+        Cmd::Watch { file, heal, until, reconnect, json: as_json } => {
             crate::runtime::handle_signals(client, None);
             let topology = load(&file)?;
             let opts = WatchOptions {
                 heal,
                 until: until.map(dockernet_core::events::TimeArg::Text),
+                reconnect,
                 remedy: Some(format!("run 'dockernet up {file}' or watch --heal")),
                 ..Default::default()
             };
