@@ -37,24 +37,45 @@ impl UserData for LuaEvents {
     }
 }
 
-/// The Lua side of `docker.events`, over the raw functions `open`, `next`, `close` (wrapped, so
-/// their errors are dockernet's error tables).
-const EVENTS: &str = r#"
-local raw = ...
-return function(o, callback)
+/// The "iterator or callback" shape of `docker.events` and `Topology:watch`, written once:
+/// `iterate(what, callback, open, next, close)` checks the callback (an `invalid` error naming
+/// `what`, before anything is opened), opens the stream with `open()`, and then either returns a
+/// generic `for`'s values (the stream as its to-be-closed value: leaving the loop closes it) or,
+/// with a callback, calls it with each item until it returns `false`, and closes the stream —
+/// also when the callback raised, whose error is then raised again unchanged.
+const ITERATE: &str = r#"
+local invalid = ...
+return function(what, callback, open, next, close)
   if callback ~= nil and type(callback) ~= "function" then
-    error(raw.invalid("events: the callback must be a function, got " .. type(callback)), 2)
+    error(invalid(what .. ": the callback must be a function, got " .. type(callback)), 3)
   end
-  local stream = raw.open(o)
-  local function step() return raw.next(stream) end
+  local stream = open()
+  local function step() return next(stream) end
   if callback == nil then return step, nil, nil, stream end
   local ok, err = pcall(function()
-    for ev in step do
-      if callback(ev) == false then break end
+    for item in step do
+      if callback(item) == false then break end
     end
   end)
-  raw.close(stream)
+  close(stream)
   if not ok then error(err, 0) end
+end
+"#;
+
+/// The shared helper of [`ITERATE`], for the chunks that build `docker.events` and `Topology:watch`.
+pub(crate) fn iterate(lua: &Lua) -> mlua::Result<mlua::Function> {
+    let invalid = lua.create_function(|lua, message: String| {
+        crate::error::error_table(lua, &dockernet_core::Error::invalid(message))
+    })?;
+    lua.load(ITERATE).set_name("=dockernet.iterate").call(invalid)
+}
+
+/// The Lua side of `docker.events`, over the raw functions `open`, `next`, `close` (wrapped, so
+/// their errors are dockernet's error tables) and the shared [`ITERATE`] helper.
+const EVENTS: &str = r#"
+local raw, iterate = ...
+return function(o, callback)
+  return iterate("events", callback, function() return raw.open(o) end, raw.next, raw.close)
 end
 "#;
 
@@ -95,18 +116,19 @@ fn functions(lua: &Lua, client: &BlockingClient) -> mlua::Result<Table> {
             Ok(())
         })?,
     )?;
-    t.set(
-        "invalid",
-        lua.create_function(|lua, message: String| {
-            crate::error::error_table(lua, &dockernet_core::Error::invalid(message))
-        })?,
-    )?;
     Ok(t)
 }
 
-/// Sets `docker.events` on a `docker` table, its raw functions wrapped by `wrap` (runtime.rs).
-pub(crate) fn install(lua: &Lua, docker: &Table, wrap: &mlua::Function, client: &BlockingClient) -> mlua::Result<()> {
+/// Sets `docker.events` on a `docker` table, its raw functions wrapped by `wrap` (runtime.rs),
+/// shaped by `iterate` ([`iterate`]).
+pub(crate) fn install(
+    lua: &Lua,
+    docker: &Table,
+    wrap: &mlua::Function,
+    iterate: &mlua::Function,
+    client: &BlockingClient,
+) -> mlua::Result<()> {
     let raw: Table = wrap.call((functions(lua, client)?, "docker.events"))?;
-    let events: mlua::Function = lua.load(EVENTS).set_name("=dockernet.events").call(raw)?;
+    let events: mlua::Function = lua.load(EVENTS).set_name("=dockernet.events").call((raw, iterate))?;
     docker.set("events", events)
 }

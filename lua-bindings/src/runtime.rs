@@ -206,7 +206,9 @@ fn build(lua: &Lua, client: BlockingClient) -> mlua::Result<Table> {
     let no_such = lua.create_function(|lua, (path, key, t): (String, Value, Table)| no_such(lua, &path, &key, &t))?;
     let wrap: mlua::Function = lua.load(WRAP).set_name("=dockernet.wrap").call((to_error, guard, &no_such))?;
     let docker: Table = wrap.call((raw, "docker"))?;
-    crate::events::install(lua, &docker, &wrap, &client)?;
+    // The "iterator or callback" shape of docker.events and Topology:watch.
+    let iterate = crate::events::iterate(lua)?;
+    crate::events::install(lua, &docker, &wrap, &iterate, &client)?;
     docker.set("host", client.host().url.as_str())?;
     docker.set("null", mlua::Value::NULL)?;
     let apis = apis(lua)?;
@@ -218,7 +220,7 @@ fn build(lua: &Lua, client: BlockingClient) -> mlua::Result<Table> {
     }
     // `docker.topology`: a callable table (constructor) whose objects carry this client's ops.
     let ops: Table = wrap.call((crate::topology::ops(lua, &client)?, "docker.topology"))?;
-    lua.load(crate::topology::METHODS).set_name("=dockernet.Topology").call::<()>((&docker, class(lua, "Topology")?, ops))?;
+    lua.load(crate::topology::METHODS).set_name("=dockernet.Topology").call::<()>((&docker, class(lua, "Topology")?, ops, &iterate))?;
     lua.load(TYPOS).set_name("=dockernet.typos").call::<()>((&docker, class(lua, "Topology")?, &no_such))?;
     Ok(docker)
 }

@@ -58,7 +58,7 @@ struct LuaApplyOptions {
 
 /// The `Topology` object's methods and the `docker.topology` constructor, in Lua over `ops`.
 pub(crate) const METHODS: &str = r#"
-local api, M, ops = ...
+local api, M, ops, iterate = ...
 -- Each object keeps the ops of the client that made it (`docker.connect` gives several).
 local function obj(t) return setmetatable({ name = ops.name(t), _t = t, _ops = ops }, M) end
 function M:plan() return self._ops.plan(self._t) end
@@ -67,23 +67,11 @@ function M:destroy() return self._ops.destroy(self._t) end
 function M:status() return self._ops.status(self._t) end
 function M:verify(o) return self._ops.verify(self._t, o) end
 function M:graph(fmt) return self._ops.graph(self._t, fmt) end
--- As docker.events: a generic `for` (the watch is its to-be-closed value: leaving the loop
--- closes it), or a callback that stops the watch by returning false.
+-- As docker.events (the same helper): a generic `for` (the watch is its to-be-closed value:
+-- leaving the loop closes it), or a callback that stops the watch by returning false.
 function M:watch(o, callback)
-  local ops = self._ops
-  if callback ~= nil and type(callback) ~= "function" then
-    error(ops.invalid("topology watch: the callback must be a function, got " .. type(callback)), 2)
-  end
-  local w = ops.watch_open(self._t, o)
-  local function step() return ops.watch_next(w) end
-  if callback == nil then return step, nil, nil, w end
-  local ok, err = pcall(function()
-    for change in step do
-      if callback(change) == false then break end
-    end
-  end)
-  ops.watch_close(w)
-  if not ok then error(err, 0) end
+  local ops, t = self._ops, self._t
+  return iterate("topology watch", callback, function() return ops.watch_open(t, o) end, ops.watch_next, ops.watch_close)
 end
 M.__tostring = function(t) return string.format("Topology(name=%q)", t.name) end
 local topology = setmetatable({
@@ -234,10 +222,6 @@ pub(crate) fn ops(lua: &Lua, client: &BlockingClient) -> mlua::Result<Table> {
             w.borrow::<LuaWatch>()?.0.borrow_mut().take();
             Ok(())
         })?,
-    )?;
-    t.set(
-        "invalid",
-        lua.create_function(|lua, message: String| crate::error::error_table(lua, &Error::invalid(message)))?,
     )?;
     Ok(t)
 }
