@@ -638,7 +638,7 @@ impl Client {
         };
         let created =
             self.post_json(&format!("/containers/{}/exec", doc.id), &body).await.map_err(|e| by_name(e, doc))?;
-        let exec_id = created.get("Id").and_then(Value::as_str).unwrap_or_default().to_string();
+        let exec_id = serde_json::from_value::<crate::daemon::CreatedFacts>(created)?.id;
         let mut out = ExecResult { exit_code: -1, stdout: Vec::new(), stderr: Vec::new() };
         let run = self.exec_output(&exec_id, &mut out);
         match limit {

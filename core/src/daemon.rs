@@ -379,6 +379,64 @@ impl ContainerSummaryFacts {
     }
 }
 
+/// One event of the daemon's stream (`GET /events`), the parts dockernet reads.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct EventFacts {
+    /// `container`, `network`, …
+    #[serde(rename = "Type")]
+    pub kind: String,
+    /// `create`, `connect`, `die`, …
+    #[serde(rename = "Action")]
+    pub action: String,
+    /// The object it is about.
+    #[serde(rename = "Actor", deserialize_with = "nullable")]
+    pub actor: ActorFacts,
+    /// The object's id as daemons before API 1.22 sent it (kept by later ones for containers).
+    pub id: String,
+}
+
+impl EventFacts {
+    /// The object's id (`Actor.ID`, else the older top-level `id`).
+    pub fn object_id(&self) -> &str {
+        if self.actor.id.is_empty() { &self.id } else { &self.actor.id }
+    }
+
+    /// An attribute of the object (`name`, `container` for a network event, a label, …).
+    pub fn attribute(&self, key: &str) -> Option<&str> {
+        self.actor.attributes.get(key).map(String::as_str)
+    }
+}
+
+/// The `Actor` of an event.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct ActorFacts {
+    /// The object's id.
+    #[serde(rename = "ID")]
+    pub id: String,
+    /// Its attributes (name, labels, and per kind: `container` on a network event, …).
+    #[serde(deserialize_with = "string_map")]
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// The answer to `POST /networks/prune`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct PruneFacts {
+    /// Names of the networks removed (`null` when none).
+    #[serde(deserialize_with = "nullable")]
+    pub networks_deleted: Vec<String>,
+}
+
+/// The answer to `POST /containers/{id}/wait`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct WaitFacts {
+    /// The process's exit status (`None`: the daemon did not say).
+    pub status_code: Option<i64>,
+}
+
 /// The answer to a create (network or container): the new object's id and any warning.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default, rename_all = "PascalCase")]
@@ -697,10 +755,25 @@ impl Client {
         self.get_docs(path).await?.iter().map(Document::facts).collect()
     }
 
-    /// `POST /containers/create` (named `name` when given).
-    pub async fn create_container(&self, name: Option<&str>, body: &ContainerCreateBody) -> Result<CreatedFacts> {
+    /// `POST /containers/create` (named `name` when given), with any body that serialises to the
+    /// API's container config ([`ContainerCreateBody`], or a helper's own).
+    pub async fn create_container<B: Serialize + ?Sized>(&self, name: Option<&str>, body: &B) -> Result<CreatedFacts> {
         let q = name.map(|n| format!("?name={}", crate::network::seg(n))).unwrap_or_default();
         Ok(serde_json::from_value(self.post_json(&format!("/containers/create{q}"), body).await?)?)
+    }
+
+    /// Waits for a container to stop; its exit status.
+    pub async fn wait_container(&self, id: &str) -> Result<WaitFacts> {
+        Ok(serde_json::from_value(self.post_json(&format!("/containers/{id}/wait"), &serde_json::Value::Null).await?)?)
+    }
+
+    /// Inspects a network by id; `None` when it is gone.
+    pub async fn network_facts_if_any(&self, id: &str) -> Result<Option<NetworkFacts>> {
+        match self.network_facts(id).await {
+            Ok((_, f)) => Ok(Some(f)),
+            Err(e) if e.kind() == crate::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// Starts a container by id.
@@ -820,6 +893,22 @@ mod tests {
         assert_eq!(n.subnets().len(), 1);
         let c: ContainerFacts = serde_json::from_value(json!({"Id": "x", "NetworkSettings": {"Networks": null}})).unwrap();
         assert!(c.endpoints().is_empty());
+    }
+
+    #[test]
+    fn events_prune_and_wait_answers() {
+        // A network connect event as 20.10 sends it, and the pre-1.22 shape.
+        let ev: EventFacts = serde_json::from_value(json!({"Type": "network", "Action": "connect",
+            "Actor": {"ID": "n1", "Attributes": {"container": "c1", "name": "lab", "type": "bridge"}},
+            "scope": "local", "time": 1764842415, "timeNano": 1764842415000000000u64})).unwrap();
+        assert_eq!((ev.kind.as_str(), ev.action.as_str(), ev.object_id()), ("network", "connect", "n1"));
+        assert_eq!(ev.attribute("container"), Some("c1"));
+        let old: EventFacts = serde_json::from_value(json!({"status": "start", "id": "c2"})).unwrap();
+        assert_eq!(old.object_id(), "c2");
+        let p: PruneFacts = serde_json::from_value(json!({"NetworksDeleted": null})).unwrap();
+        assert!(p.networks_deleted.is_empty());
+        let w: WaitFacts = serde_json::from_value(json!({"StatusCode": 3, "Error": null})).unwrap();
+        assert_eq!(w.status_code, Some(3));
     }
 
     #[test]

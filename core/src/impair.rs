@@ -619,14 +619,13 @@ impl Client {
             "Labels": {"dockernet.helper": "impair"},
             "HostConfig": {"NetworkMode": format!("container:{target}"), "CapAdd": ["NET_ADMIN"], "AutoRemove": false},
         });
-        let created = self.post_json("/containers/create", &body).await.map_err(|e| {
+        let created = self.create_container(None, &body).await.map_err(|e| {
             e.context(format!("helper container from {image:?} ({TC_IMAGE_ENV})"))
         })?;
-        let id = created.get("Id").and_then(Value::as_str).unwrap_or_default().to_string();
+        let id = created.id;
         let result = async {
-            self.post_json(&format!("/containers/{id}/start"), &Value::Null).await?;
-            let waited = self.post_json(&format!("/containers/{id}/wait"), &Value::Null).await?;
-            let code = waited.get("StatusCode").and_then(Value::as_i64).unwrap_or(-1);
+            self.start_container(&id).await?;
+            let code = self.wait_container(&id).await?.status_code.unwrap_or(-1);
             let out = self.container_exec_logs(&id).await?;
             if code == 0 {
                 Ok(out.0)
@@ -1063,9 +1062,9 @@ impl BlockingClient {
         opts.filters.insert("type".into(), vec!["container".to_string()].into());
         opts.filters.insert("event".into(), vec!["start".to_string()].into());
         for ev in self.events(&opts)? {
-            let ev = ev?.to_value();
-            let id = ev.pointer("/Actor/ID").or_else(|| ev.get("id")).and_then(Value::as_str).unwrap_or_default();
-            let name = ev.pointer("/Actor/Attributes/name").and_then(Value::as_str).unwrap_or(id).to_string();
+            let ev: crate::daemon::EventFacts = ev?.facts()?;
+            let id = ev.object_id();
+            let name = ev.attribute("name").unwrap_or(id).to_string();
             match self.impair_wanted(id) {
                 Ok(w) if w.is_empty() => {}
                 Ok(_) => report(&name, self.impair_reapply(id)),

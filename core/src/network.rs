@@ -679,12 +679,7 @@ impl Client {
         let q = filters_query(&opts.filters);
         let path = if q.is_empty() { "/networks/prune".to_string() } else { format!("/networks/prune?{q}") };
         let resp = self.post_json(&path, &json!({})).await.map_err(|e| e.context(op))?;
-        // `NetworksDeleted` is null, not [], when nothing was pruned.
-        let mut names: Vec<String> = resp
-            .get("NetworksDeleted")
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
-            .unwrap_or_default();
+        let mut names = serde_json::from_value::<crate::daemon::PruneFacts>(resp)?.networks_deleted;
         names.sort();
         Ok(names)
     }

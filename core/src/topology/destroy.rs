@@ -13,13 +13,12 @@ use std::fmt;
 
 use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
-use serde_json::Value;
 
 use super::spec::LABEL;
 use crate::client::Client;
 use crate::container::{ListOptions as ContainerListOptions, RemoveOptions};
 use crate::error::{Error, ErrorKind, Result};
-use crate::network::{InspectOptions, ListOptions};
+use crate::network::ListOptions;
 use crate::options::StringList;
 
 /// What destroy removed.
@@ -97,13 +96,11 @@ pub(crate) async fn containers(client: &Client, name: &str, concurrency: usize) 
     let targets: Vec<(String, String)> = ctrs
         .iter()
         .map(|d| {
-            let d = d.to_value();
-            let id = d.get("Id").and_then(Value::as_str).unwrap_or_default().to_string();
-            let n =
-                d.pointer("/Names/0").and_then(Value::as_str).unwrap_or_default().trim_start_matches('/').to_string();
-            (id, n)
+            let c: crate::daemon::ContainerSummaryFacts = d.facts()?;
+            Ok((c.id.clone(), c.name().to_string()))
         })
-        .collect();
+        .collect::<Result<_>>()
+        .map_err(|e: Error| e.context(&ctx))?;
     let results: Vec<(String, Result<()>)> = stream::iter(targets)
         .map(|(id, n)| async move { (n, ok_if_gone(client.container_rm(&id, &RemoveOptions { force: true }).await)) })
         .buffer_unordered(concurrency.max(1))
@@ -141,26 +138,18 @@ pub(crate) async fn networks(client: &Client, name: &str, concurrency: usize, sk
         .map(|(id, net_name)| async move {
             let r = async {
                 // The topology's own containers are gone: an endpoint left belongs to someone else.
-                let inspect = match client.network_inspect(&id, &InspectOptions::default()).await {
-                    Ok(d) => d.to_value(),
-                    Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
-                    Err(e) => return Err(e),
-                };
-                let users: Vec<String> = inspect
-                    .get("Containers")
-                    .and_then(Value::as_object)
-                    .map(|m| {
-                        m.iter()
-                            .filter(|(id, _)| !super::state::is_load_balancer(id))
-                            .filter_map(|(_, ep)| ep.get("Name").and_then(Value::as_str))
-                            .map(str::to_string)
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                let Some(net) = client.network_facts_if_any(&id).await? else { return Ok(None) };
+                let users: Vec<String> = net
+                    .containers
+                    .into_iter()
+                    .filter(|(id, _)| !super::state::is_load_balancer(id))
+                    .map(|(_, ep)| ep.name)
+                    .collect();
                 if !users.is_empty() {
                     return Ok(Some(users));
                 }
-                ok_if_gone(client.network_rm(&id).await).map(|_| None)
+                ok_if_gone(client.remove_network(&id).await.map_err(|e| e.context(format!("network rm {net_name:?}"))))
+                    .map(|_| None)
             }
             .await;
             (net_name, r)

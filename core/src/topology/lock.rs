@@ -44,7 +44,7 @@ use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};
@@ -400,10 +400,9 @@ pub async fn acquire<E: Fn(&LockEvent)>(
             "NetworkDisabled": true,
             "HostConfig": { "NetworkMode": "none" },
         });
-        let q = format!("/containers/create?name={}", crate::network::seg(&name));
-        match whole(interrupt, &mut heard, client.post_json(&q, &body)).await {
-            Ok(v) => {
-                let id = v.get("Id").and_then(Value::as_str).unwrap_or_default().to_string();
+        match whole(interrupt, &mut heard, client.create_container(Some(&name), &body)).await {
+            Ok(created) => {
+                let id = created.id;
                 held_tokens().lock().expect("token set").insert(token.clone());
                 let lock = TopologyLock { id, name, token };
                 // A killed apply may have left a request in flight (a network the daemon is
