@@ -161,7 +161,7 @@ impl PyTopology {
         let inner = c.inner.client().clone();
         let topology = (*self.inner).clone();
         let watcher = c.wait(py, Watcher::start(topology, inner, o))?;
-        Ok(PyWatch { client, watcher: Mutex::new(Some(watcher)), closed: AtomicBool::new(false) })
+        Ok(PyWatch { client, watcher: Mutex::new(Some(watcher)), closed: AtomicBool::new(false), waiting: Mutex::new(None) })
     }
 
     fn __repr__(&self) -> String {
@@ -176,6 +176,10 @@ pub struct PyWatch {
     watcher: Mutex<Option<Watcher>>,
     /// Set by `close()`: a wait in progress in another thread drops the watcher when it ends.
     closed: AtomicBool,
+    /// The interrupt of the wait in progress, if any: `close()` from another thread (an asyncio
+    /// task cancelled while its worker thread waits) triggers it, so that the wait ends now
+    /// rather than at the next change, which may never come.
+    waiting: Mutex<Option<dockernet_core::Interrupt>>,
 }
 
 #[pymethods]
@@ -195,12 +199,27 @@ impl PyWatch {
         // the interrupt itself (its waits end at once; an apply rolls back).
         let run = Interruptible::new();
         watcher.set_interrupt(Some(run.interrupt.clone()));
+        if let Ok(mut w) = self.waiting.lock() {
+            *w = Some(run.interrupt.clone());
+        }
+        // A `close()` that came before the interrupt was in place.
+        if self.closed.load(Ordering::SeqCst) {
+            return Err(PyStopIteration::new_err(()));
+        }
         // An error ends the watch (the watcher is dropped with it): KeyboardInterrupt for a
         // Ctrl-C, with what the watch was doing.
-        let (watcher, next) = run.run(self.client.get(), py, async move {
+        let outcome = run.run(self.client.get(), py, async move {
             let next = watcher.next().await?;
             Ok((watcher, next))
-        })?;
+        });
+        if let Ok(mut w) = self.waiting.lock() {
+            w.take();
+        }
+        let (watcher, next) = match outcome {
+            // Ended by `close()` (its interrupt): the end of the iteration, not an error.
+            Err(_) if self.closed.load(Ordering::SeqCst) => return Err(PyStopIteration::new_err(())),
+            r => r?,
+        };
         match next {
             Some(change) => {
                 if !self.closed.load(Ordering::SeqCst) {
@@ -214,11 +233,15 @@ impl PyWatch {
         }
     }
 
-    /// Ends the watch now (closes its event streams).
+    /// Ends the watch now (closes its event streams). A wait in progress in another thread
+    /// ends at once with `StopIteration` (a heal in flight is rolled back first, as on Ctrl-C).
     fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
         if let Ok(mut w) = self.watcher.lock() {
             w.take();
+        }
+        if let Some(i) = self.waiting.lock().ok().and_then(|w| w.clone()) {
+            i.trigger("close()");
         }
     }
 }

@@ -13,6 +13,12 @@ every daemon call releases the GIL, so calls from several tasks proceed in paral
 
 Plain attributes (``net.name``, ``net.attrs``) are read directly; anything callable is awaited.
 Objects passed back in (``await net.connect(container)``) may be async or blocking objects.
+
+Streams are async iterators instead: ``client.events(...)`` and a topology's ``watch(...)``::
+
+    topo = client.topology("lab.yaml")
+    async for change in topo.watch(heal=True, until=60):
+        print(change)
 """
 
 from __future__ import annotations
@@ -22,13 +28,13 @@ import functools
 
 from .client import Client
 from .models import Container, ContainerList, Network, NetworkList
-from .topology import Topology
+from .topology import Change, Topology, Watch, _Shown, _watch_options
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # pragma: no cover
     from typing import Any, Optional
 
-__all__ = ["AsyncClient", "AsyncEvents", "AsyncProxy"]
+__all__ = ["AsyncClient", "AsyncEvents", "AsyncProxy", "AsyncTopology", "AsyncWatch"]
 
 
 def _unwrap(v: Any) -> Any:
@@ -36,7 +42,9 @@ def _unwrap(v: Any) -> Any:
 
 
 def _wrap(v: Any) -> Any:
-    if isinstance(v, (Network, Container, Topology)):
+    if isinstance(v, Topology):
+        return AsyncTopology(v)
+    if isinstance(v, (Network, Container)):
         return AsyncProxy(v)
     if isinstance(v, NetworkList):
         return NetworkList(v)  # items stay blocking objects inside a displayable list
@@ -99,9 +107,10 @@ class AsyncClient(AsyncProxy):
         self.swarm = AsyncProxy(self._sync.swarm)
         self.nodes = AsyncProxy(self._sync.nodes)
 
-    def topology(self, spec: Any) -> AsyncProxy:
-        """A topology whose methods are coroutines (``await topo.apply()``)."""
-        return AsyncProxy(self._sync.topology(spec))
+    def topology(self, spec: Any) -> "AsyncTopology":
+        """A topology whose methods are coroutines (``await topo.apply()``), and whose
+        ``watch()`` is an async iterator."""
+        return AsyncTopology(self._sync.topology(spec))
 
     def events(self, *args: Any, **kwargs: Any) -> "AsyncEvents":
         """The daemon's events as an async iterator (``Client.events``' arguments)::
@@ -167,3 +176,111 @@ class AsyncEvents:
 
     async def __aexit__(self, *exc: Any) -> None:
         await self.aclose()
+
+
+class AsyncTopology(AsyncProxy):
+    """``Topology`` with coroutine methods (``await topo.apply()``, ``await topo.status()``);
+    ``watch()`` is an async iterator (see ``AsyncWatch``)."""
+
+    def watch(
+        self,
+        heal: bool = False,
+        until: Any = None,
+        retries: Optional[int] = None,
+        reconnect: Optional[int] = None,
+    ) -> "AsyncWatch":
+        """The drift watch of ``Topology.watch`` (same arguments, same ``Change`` records) as an
+        async iterator::
+
+            async for change in topo.watch(heal=True, until=60):
+                print(change)
+
+        The watch starts at the first ``__anext__`` (a bad option raises there). It ends at
+        ``until``; ``aclose()`` (or leaving ``async with``) ends it at once, and so does
+        cancelling the task that waits (``asyncio.timeout``, ``task.cancel()``): a heal in flight
+        is rolled back first, as on Ctrl-C."""
+        options = _watch_options(heal, until, retries, reconnect)
+        sync: Topology = self._sync
+        return AsyncWatch(lambda: sync._native.watch(sync.client._native, options), sync.name)
+
+
+class AsyncWatch:
+    """``async for`` over a drift watch (see ``AsyncTopology.watch``).
+
+    Each wait runs in a worker thread. A cancelled task closes the watch, which ends the wait in
+    progress at once (the blocking watch's ``close()`` interrupts it), so no thread is left
+    waiting for a change that may never come."""
+
+    #: How many of the latest changes ``show()`` keeps in its table.
+    SHOWN = Watch.SHOWN
+
+    def __init__(self, open: Any, name: str) -> None:
+        self._open = open
+        self.name = name
+        self._native: Any = None
+        self._closed = False
+
+    def __aiter__(self) -> "AsyncWatch":
+        return self
+
+    async def __anext__(self) -> Change:
+        if self._closed:
+            raise StopAsyncIteration
+        end = object()
+
+        def step() -> Any:
+            if self._native is None:
+                native = self._open()
+                # Closed while it opened (a cancelled first wait): not kept.
+                if self._closed:
+                    native.close()
+                    return end
+                self._native = native
+            try:
+                return Change(next(self._native))
+            except StopIteration:
+                return end
+
+        try:
+            change = await asyncio.to_thread(step)
+        except asyncio.CancelledError:
+            await self.aclose()
+            raise
+        except BaseException:
+            self._closed = True  # an error ends the watch, as in the blocking one
+            raise
+        if change is end:
+            self._closed = True
+            raise StopAsyncIteration
+        return change
+
+    async def aclose(self) -> None:
+        """Ends the watch now; a wait in progress in another task ends with it."""
+        self.close()
+
+    def close(self) -> None:
+        """Ends the watch now (also from outside the event loop)."""
+        self._closed = True
+        if self._native is not None:
+            self._native.close()
+
+    async def __aenter__(self) -> "AsyncWatch":
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.aclose()
+
+    async def show(self) -> None:
+        """Runs the watch to its end, showing it as ``Watch.show()`` does (a table updated in
+        place in Jupyter, else one line per change)."""
+        shown = _Shown(self.name, self.SHOWN)
+        try:
+            async for change in self:
+                shown.add(change)
+            shown.end("ended")
+        except BaseException:
+            shown.end("stopped")
+            raise
+
+    def __repr__(self) -> str:
+        return f"<AsyncWatch: {self.name}>"

@@ -150,14 +150,15 @@ class Change(Result):
     """One record of a drift watch; ``str()`` gives its line.
 
     Keys: ``change`` (``drift``, ``restored``, ``up_to_date``, ``heal``, ``healed``,
-    ``heal_failed``), ``message`` (the line: ``node web: disconnected from front by hand — run
+    ``heal_failed``, ``stream_lost``, ``stream_resumed``), ``message`` (the line: ``node web: disconnected from front by hand — run
     topology.apply() or watch(heal=True)``), ``time`` (unix seconds), ``topology``; for an element,
     ``element`` (``network``, ``node``, ``attachment``, ``route``…), ``path``, ``name``, ``state``,
     ``was`` and ``detail``; for a heal, ``attempt``."""
 
     @property
     def change(self) -> str:
-        """What happened: ``drift``, ``restored``, ``up_to_date``, ``heal``, ``healed``, ``heal_failed``."""
+        """What happened: ``drift``, ``restored``, ``up_to_date``, ``heal``, ``healed``, ``heal_failed``,
+        ``stream_lost``, ``stream_resumed``."""
         return str(self.get("change", ""))
 
     @property
@@ -200,34 +201,61 @@ class Watch:
         (the latest changes first, under a caption with the lab's state); elsewhere, one line per
         change on stdout. Ctrl-C (the notebook's stop button) ends it with ``KeyboardInterrupt``,
         the table saying so."""
-        if not _in_notebook():
-            for change in self:
-                print(change, flush=True)
-            return
-        from IPython.display import HTML, display
-
-        rows: "List[Change]" = []
-        state = "watching"
-        handle = display(HTML(self._table(rows, state)), display_id=True)
+        shown = _Shown(self.name, self.SHOWN)
         try:
             for change in self:
-                rows.insert(0, change)
-                del rows[self.SHOWN :]
-                if change.change == "up_to_date":
-                    state = "up to date"
-                elif change.change in ("drift", "heal_failed"):
-                    state = "differs from the declaration"
-                elif change.change == "heal":
-                    state = "healing"
-                handle.update(HTML(self._table(rows, state)))
-            state = f"ended ({state})"
-        except KeyboardInterrupt:
-            state = f"stopped ({state})"
+                shown.add(change)
+            shown.end("ended")
+        except BaseException:
+            shown.end("stopped")
             raise
-        finally:
-            handle.update(HTML(self._table(rows, state)))
 
-    def _table(self, rows: "List[Change]", state: str) -> str:
+    def __repr__(self) -> str:
+        return f"<Watch: {self.name}>"
+
+
+class _Shown:
+    """What ``Watch.show()`` (and the async one) draws: in Jupyter one HTML table updated in
+    place, the latest ``keep`` changes first under a caption with the lab's state; elsewhere one
+    line per change on stdout."""
+
+    def __init__(self, name: str, keep: int) -> None:
+        self.name = name
+        self.keep = keep
+        self.rows: "List[Change]" = []
+        self.state = "watching"
+        self.handle: Any = None
+        if _in_notebook():
+            from IPython.display import HTML, display
+
+            self.handle = display(HTML(self._table()), display_id=True)
+
+    def add(self, change: Change) -> None:
+        if self.handle is None:
+            print(change, flush=True)
+            return
+        from IPython.display import HTML
+
+        self.rows.insert(0, change)
+        del self.rows[self.keep :]
+        if change.change == "up_to_date":
+            self.state = "up to date"
+        elif change.change in ("drift", "heal_failed"):
+            self.state = "differs from the declaration"
+        elif change.change == "heal":
+            self.state = "healing"
+        self.handle.update(HTML(self._table()))
+
+    def end(self, how: str) -> None:
+        """The watch ended (``how``: ``ended``, or ``stopped`` by an exception or cancellation)."""
+        if self.handle is None:
+            return
+        from IPython.display import HTML
+
+        self.state = f"{how} ({self.state})"
+        self.handle.update(HTML(self._table()))
+
+    def _table(self) -> str:
         import time
 
         from ._display import table
@@ -235,11 +263,8 @@ class Watch:
         def when(c: Change) -> str:
             return time.strftime("%H:%M:%S", time.localtime(float(c.get("time", 0))))
 
-        body = [[when(c), c.change, c.message] for c in rows]
-        return table(["TIME", "CHANGE", "LINE"], body, f"watch {self.name}: {state} (latest first)")
-
-    def __repr__(self) -> str:
-        return f"<Watch: {self.name}>"
+        body = [[when(c), c.change, c.message] for c in self.rows]
+        return table(["TIME", "CHANGE", "LINE"], body, f"watch {self.name}: {self.state} (latest first)")
 
 
 def _in_notebook() -> bool:
@@ -303,6 +328,9 @@ class Topology:
     ) -> Result:
         """Converges the daemon to the declaration; on failure undoes this run and raises.
 
+        ``concurrency`` (default 8) bounds the steps in flight on each daemon, not in all: a lab
+        across three hosts may have three times as many steps in flight at once.
+
         Another apply of the same topology (any process, any machine on this daemon) is waited
         for (``progress`` hears a ``waiting`` event naming it), at most ``lock_timeout`` seconds
         (default 600), then ``dockernet.Timeout``; ``wait=False`` raises ``dockernet.Conflict`` at
@@ -329,7 +357,13 @@ class Topology:
         options = {k: v for k, v in {"count": count, "timeout": timeout, "concurrency": concurrency}.items() if v is not None}
         return Verification(self._native.verify(self.client._native, options))
 
-    def watch(self, heal: bool = False, until: "Optional[Union[float, str]]" = None, retries: Optional[int] = None) -> Watch:
+    def watch(
+        self,
+        heal: bool = False,
+        until: "Optional[Union[float, str]]" = None,
+        retries: Optional[int] = None,
+        reconnect: Optional[int] = None,
+    ) -> Watch:
         """Reports, as they happen, the changes that make the daemon differ from the declaration —
         a node removed or stopped, disconnected by hand, an impairment lost, a network removed —
         as ``Change`` records, one per element, each saying what to do; the first ones are the
@@ -338,14 +372,15 @@ class Topology:
         from now (``30``), a duration (``"5m"``) or a time (``"2026-12-04T18:00:00Z"``); without
         it the watch runs until Ctrl-C or ``close()``.
 
+        When the daemon ends its event stream (a restart), a ``stream_lost`` record follows, then
+        at most ``reconnect`` attempts (default 10, about 40 s with backoff) to reopen it from the
+        last event's time, and a ``stream_resumed`` record (the status is read again); after the
+        last attempt, ``dockernet.DockerError`` (kind ``unavailable``) saying so.
+
         ``for change in topo.watch(until=60): print(change)``; in Jupyter,
-        ``topo.watch(heal=True).show()`` draws a table updated in place."""
-        options: Dict[str, Any] = {"heal": heal}
-        if until is not None:
-            options["until"] = until
-        if retries is not None:
-            options["retries"] = retries
-        return Watch(self._native.watch(self.client._native, options), self.name)
+        ``topo.watch(heal=True).show()`` draws a table updated in place. ``dockernet.aio`` has the
+        same as an async iterator: ``async for change in atopo.watch(until=60)``."""
+        return Watch(self._native.watch(self.client._native, _watch_options(heal, until, retries, reconnect)), self.name)
 
     def graph(self, format: str = "dot", live: bool = True) -> str:
         """DOT, Mermaid or SVG text; ``live`` draws the daemon's subnets and addresses in."""
@@ -362,6 +397,15 @@ class Topology:
 
     def __repr__(self) -> str:
         return f"<Topology: {self.name}>"
+
+
+def _watch_options(heal: bool, until: Any, retries: Optional[int], reconnect: Optional[int]) -> Dict[str, Any]:
+    """The options of ``Topology.watch`` (and the async one) as core reads them."""
+    options: Dict[str, Any] = {"heal": heal}
+    for key, value in (("until", until), ("retries", retries), ("reconnect", reconnect)):
+        if value is not None:
+            options[key] = value
+    return options
 
 
 def topology(client: "Client", spec: Union[Mapping[str, Any], str]) -> Topology:
