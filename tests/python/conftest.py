@@ -401,3 +401,67 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         reporter.ensure_newline()
         reporter.write_line(f"FAILED: {len(skipped)} test(s) were skipped; this suite never skips", red=True)
         session.exitstatus = 1
+
+
+# --- topologies --------------------------------------------------------------------------------
+
+TOPOLOGY_LABEL = "dockernet.topology"
+
+
+def free_pool(client: Any, prefix: int = 20) -> str:
+    """A random /`prefix` inside SUBNET_POOL overlapping no daemon network and no host route."""
+    taken = [n for n in daemon_subnets(client) if n.version == 4] + [r for r in _host_routes() if r.version == 4]
+    blocks = list(SUBNET_POOL.subnets(new_prefix=prefix))
+    random.shuffle(blocks)
+    for b in blocks:
+        if not any(b.overlaps(t) for t in taken):
+            return str(b)
+    raise AssertionError(f"no free /{prefix} left in {SUBNET_POOL}")
+
+
+def owned(name: str) -> tuple[list[str], list[str]]:
+    """Networks and containers labelled as topology `name`, as the docker CLI sees them."""
+    f = f"label={TOPOLOGY_LABEL}={name}"
+    nets = docker_cli("network", "ls", "--filter", f, "--format", "{{.Name}}").stdout.split()
+    ctrs = docker_cli("ps", "-a", "--filter", f, "--format", "{{.Names}}").stdout.split()
+    return nets, ctrs
+
+
+@pytest.fixture
+def destroy_later(client: Any) -> Iterable[Callable[[str], str]]:
+    """`destroy_later(name)` registers a topology name; the finalizer destroys each by name (even
+    when the test failed) and fails the teardown if anything labelled with it remains."""
+    names: list[str] = []
+    yield lambda name: names.append(name) or name
+    problems = []
+    for name in names:
+        try:
+            dockernet._native.Topology.destroy_by_name(client._native, name)
+        except Exception as e:  # still check what is left
+            problems.append(f"destroy {name}: {e}")
+        nets, ctrs = owned(name)
+        if nets or ctrs:
+            docker_cli("rm", "-f", *ctrs, check=False) if ctrs else None
+            docker_cli("network", "rm", *nets, check=False) if nets else None
+            problems.append(f"{name}: left behind networks {nets}, containers {ctrs}")
+    if problems:
+        pytest.fail(f"topology clean-up: {problems}", pytrace=False)
+
+
+@pytest.fixture
+def web_lab(client: Any, lab: Lab, destroy_later: Callable[[str], str]) -> Callable[[str], dict[str, Any]]:
+    """`web_lab(what)`: the spec of the smallest lab — network `front`, node `web` on it — under a
+    unique name ending in `what` (destroyed by name when the test ends, see `destroy_later`), with
+    its own pool (`free_pool`) and the test's ownership label."""
+
+    def make(what: str) -> dict[str, Any]:
+        return {
+            "name": destroy_later(unique(what)),
+            "pool": free_pool(client),
+            "image": TEST_IMAGE,
+            "labels": lab.labels,
+            "networks": {"front": {}},
+            "nodes": {"web": {"networks": ["front"]}},
+        }
+
+    return make

@@ -14,8 +14,7 @@ from typing import Any, Callable
 import pytest
 
 import dockernet
-from conftest import TEST_IMAGE, docker_cli, unique
-from test_topology import destroy_later, free_pool, owned  # noqa: F401 (destroy_later is a fixture)
+from conftest import TEST_IMAGE, docker_cli, owned
 
 
 def plant_foreign_lock(lab: Any, topology: str) -> str:
@@ -40,19 +39,12 @@ def plant_foreign_lock(lab: Any, topology: str) -> str:
     return name
 
 
-def test_apply_lock_options(client: Any, lab: Any, destroy_later: Callable[[str], str]) -> None:
+def test_apply_lock_options(client: Any, lab: Any, web_lab: Callable[[str], dict[str, Any]]) -> None:
     """With another apply's lock in place: `wait=False` raises Conflict naming the holder,
     `lock_timeout` raises Timeout after waiting (and reports the wait), `break_lock=True` removes
     the lock and applies."""
-    name = destroy_later(unique("race"))
-    spec = {
-        "name": name,
-        "pool": free_pool(client),
-        "image": TEST_IMAGE,
-        "labels": lab.labels,
-        "networks": {"front": {}},
-        "nodes": {"web": {"networks": ["front"]}},
-    }
+    spec = web_lab("race")
+    name = spec["name"]
     t = dockernet.Topology.from_dict(spec, client=client)
     lock = plant_foreign_lock(lab, name)
     with pytest.raises(dockernet.Conflict) as e:

@@ -13,36 +13,15 @@ is left.
 from __future__ import annotations
 
 import os
-import random
 import tempfile
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 import pytest
 
 import dockernet
-from conftest import SUBNET_POOL, TEST_IMAGE, _host_routes, daemon_subnets, docker_cli, unique
-
-TOPOLOGY_LABEL = "dockernet.topology"
-
-
-def free_pool(client: Any, prefix: int = 20) -> str:
-    """A random /`prefix` inside SUBNET_POOL overlapping no daemon network and no host route."""
-    taken = [n for n in daemon_subnets(client) if n.version == 4] + [r for r in _host_routes() if r.version == 4]
-    blocks = list(SUBNET_POOL.subnets(new_prefix=prefix))
-    random.shuffle(blocks)
-    for b in blocks:
-        if not any(b.overlaps(t) for t in taken):
-            return str(b)
-    raise AssertionError(f"no free /{prefix} left in {SUBNET_POOL}")
-
-
-def owned(name: str) -> tuple[list[str], list[str]]:
-    """Networks and containers labelled as topology `name`, as the docker CLI sees them."""
-    f = f"label={TOPOLOGY_LABEL}={name}"
-    nets = docker_cli("network", "ls", "--filter", f, "--format", "{{.Name}}").stdout.split()
-    ctrs = docker_cli("ps", "-a", "--filter", f, "--format", "{{.Names}}").stdout.split()
-    return nets, ctrs
-
+# free_pool, owned and the destroy_later fixture live in conftest.py (shared by the topology,
+# watch and races suites); they are imported here too, where other suites have long found them.
+from conftest import TEST_IMAGE, TOPOLOGY_LABEL, destroy_later, docker_cli, free_pool, owned, unique  # noqa: F401
 
 def three_tier(lab: Any, client: Any) -> dict[str, Any]:
     """The three-tier lab as a dict, under a unique name and pool, with the test's label."""
@@ -63,27 +42,6 @@ def three_tier(lab: Any, client: Any) -> dict[str, Any]:
             {"from": "client", "to": "db", "reach": False},
         ],
     }
-
-
-@pytest.fixture
-def destroy_later(client: Any) -> Iterable[Callable[[str], str]]:
-    """`destroy_later(name)` registers a topology name; the finalizer destroys each by name (even
-    when the test failed) and fails the teardown if anything labelled with it remains."""
-    names: list[str] = []
-    yield lambda name: names.append(name) or name
-    problems = []
-    for name in names:
-        try:
-            dockernet._native.Topology.destroy_by_name(client._native, name)
-        except Exception as e:  # still check what is left
-            problems.append(f"destroy {name}: {e}")
-        nets, ctrs = owned(name)
-        if nets or ctrs:
-            docker_cli("rm", "-f", *ctrs, check=False) if ctrs else None
-            docker_cli("network", "rm", *nets, check=False) if nets else None
-            problems.append(f"{name}: left behind networks {nets}, containers {ctrs}")
-    if problems:
-        pytest.fail(f"topology clean-up: {problems}", pytrace=False)
 
 
 def round_trip(t: dockernet.Topology, nodes: list[str]) -> None:

@@ -4,10 +4,10 @@ to date again, `until` bounds the watch, a bad option is an error naming it, Ctr
 `KeyboardInterrupt` and ends the watch, and `show()` prints plain lines outside Jupyter and, in a
 real Jupyter kernel, one HTML table updated in place.
 
-The lab has a unique name, the test's ownership label and its own /20 pool inside 10.202.0.0/16
-(`free_pool` of test_topology.py); `destroy_later` destroys it by name even when the test failed
-and checks through the docker CLI that nothing labelled with it is left. Every wait is bounded by
-the watch's own `until`.
+The lab (`web_lab` of conftest.py: network `front`, node `web`) has a unique name, the test's
+ownership label and its own /20 pool inside 10.202.0.0/16; it is destroyed by name even when the
+test failed, and the docker CLI checks that nothing labelled with it is left. Every wait is
+bounded by the watch's own `until`.
 """
 
 from __future__ import annotations
@@ -21,23 +21,15 @@ from typing import Any, Callable
 import pytest
 
 import dockernet
-from conftest import TEST_IMAGE, docker_cli, unique
-from test_topology import destroy_later, free_pool  # noqa: F401  (destroy_later is a fixture)
+from conftest import docker_cli
 
 
 def test_watch_reports_a_disconnect_and_heals_it(
-    client: Any, lab: Any, destroy_later: Callable[[str], str], capsys: pytest.CaptureFixture[str]
+    client: Any, web_lab: Callable[[str], dict[str, Any]], capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A disconnect by hand is reported with what to do; heal=True repairs it; until ends it."""
-    name = destroy_later(unique("watch"))
-    spec = {
-        "name": name,
-        "pool": free_pool(client),
-        "image": TEST_IMAGE,
-        "labels": lab.labels,
-        "networks": {"front": {}},
-        "nodes": {"web": {"networks": ["front"]}},
-    }
+    spec = web_lab("watch")
+    name = spec["name"]
     t = dockernet.Topology.from_dict(spec, client=client)
     t.apply()
 
@@ -96,9 +88,7 @@ def test_watch_reports_a_disconnect_and_heals_it(
         next(w)  # the interrupt ended the watch
 
 
-def test_watch_show_is_a_table_updated_in_place_in_a_notebook(
-    client: Any, lab: Any, destroy_later: Callable[[str], str]
-) -> None:
+def test_watch_show_is_a_table_updated_in_place_in_a_notebook(client: Any, web_lab: Callable[[str], dict[str, Any]]) -> None:
     """In a real Jupyter kernel, `show()` draws one HTML table through a display handle and
     updates it in place: when the watch ends, that same output shows the last state."""
     import json
@@ -106,15 +96,8 @@ def test_watch_show_is_a_table_updated_in_place_in_a_notebook(
     import nbformat
     from nbclient import NotebookClient
 
-    name = destroy_later(unique("watchnb"))
-    spec = {
-        "name": name,
-        "pool": free_pool(client),
-        "image": TEST_IMAGE,
-        "labels": lab.labels,
-        "networks": {"front": {}},
-        "nodes": {"web": {"networks": ["front"]}},
-    }
+    spec = web_lab("watchnb")
+    name = spec["name"]
     dockernet.Topology.from_dict(spec, client=client).apply()
     nb = nbformat.v4.new_notebook()
     nb.cells.append(
@@ -133,3 +116,68 @@ def test_watch_show_is_a_table_updated_in_place_in_a_notebook(
     html = shown[0].data["text/html"]
     assert f"watch {name}: ended (up to date)" in html, html
     assert f"topology {name}: up to date (3 elements as declared)" in html, html
+
+
+def test_async_watch_reports_drift_and_cancelling_ends_the_wait(
+    client: Any, web_lab: Callable[[str], dict[str, Any]]
+) -> None:
+    """`dockernet.aio`: `async for` over `topology.watch()` gives the blocking watch's `Change`
+    records (a disconnect by hand, with what to do); a bad option raises at the first step; and a
+    task cancelled while it waits (`asyncio.wait_for`) closes the watch, which ends the worker
+    thread's wait at once instead of at the next change (which here never comes)."""
+    import asyncio
+
+    from dockernet.aio import AsyncClient
+
+    spec = web_lab("awatch")
+    name = spec["name"]
+    dockernet.Topology.from_dict(spec, client=client).apply()
+
+    class Spy:
+        """Wraps the blocking watch; `returned` is set when a wait ends."""
+
+        def __init__(self, native: Any) -> None:
+            self.native = native
+            self.returned = threading.Event()
+
+        def __next__(self) -> Any:
+            try:
+                return next(self.native)
+            finally:
+                self.returned.set()
+
+        def close(self) -> None:
+            self.native.close()
+
+    async def main() -> None:
+        topo = AsyncClient().topology(spec)
+        with pytest.raises(dockernet.InvalidArgument) as e:
+            async for _ in topo.watch(retries=0):
+                pass
+        assert "option retries" in str(e.value), str(e.value)
+
+        seen: list[dockernet.topology.Change] = []
+        async with topo.watch(until=20) as w:
+            async for change in w:
+                seen.append(change)
+                if change.change == "up_to_date":
+                    await asyncio.to_thread(docker_cli, "network", "disconnect", f"{name}-front", f"{name}-web")
+                if change.change == "drift":
+                    break
+        assert [c.change for c in seen] == ["up_to_date", "drift"], [str(c) for c in seen]
+        assert str(seen[-1]) == "node web: disconnected from front by hand — run topology.apply() or watch(heal=True)"
+
+        # The lab stays disconnected: the first record says so, then nothing comes until `until`.
+        w = topo.watch(until=60)
+        assert (await w.__anext__()).change == "drift"
+        spy = Spy(w._native)
+        w._native = spy
+        started = time.monotonic()
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(w.__anext__(), 1.0)
+        assert await asyncio.to_thread(spy.returned.wait, 5), "the worker thread still waits after the cancel"
+        assert time.monotonic() - started < 5
+        with pytest.raises(StopAsyncIteration):
+            await w.__anext__()
+
+    asyncio.run(main())
