@@ -177,13 +177,48 @@ pub fn parse_subnet(field: &str, s: &str) -> Result<IpNet> {
         .trim()
         .parse()
         .map_err(|_| Error::invalid(format!("{field} {s:?} is not a valid CIDR (expected e.g. 10.10.0.0/24)")))?;
+    no_host_bits(field, s, net)
+}
+
+/// The host-bits rule, for every CIDR dockernet reads (a network's subnet and range, a
+/// topology's pool): `10.0.0.1/24` is refused with the network address it probably meant.
+pub fn no_host_bits(field: &str, s: &str, net: IpNet) -> Result<IpNet> {
     if net.network() != net.addr() {
-        return Err(Error::invalid(format!(
-            "{field} {s:?} has host bits set; did you mean {}?",
-            net.trunc()
-        )));
+        return Err(Error::invalid(format!("{field} {s:?} has host bits set; did you mean {}?", net.trunc())));
     }
     Ok(net)
+}
+
+/// What the static-address rule says of one address given for an endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StaticAddress {
+    /// Not an IP address.
+    NotAnAddress,
+    /// An address of the other family than the field (`ipv4` holding an IPv6 address).
+    WrongFamily,
+    /// The network has no subnet of the address's family to hold it.
+    NoSubnet,
+    /// The address, outside every subnet of its family (which are listed).
+    Outside(IpAddr, Vec<IpNet>),
+    /// Inside this subnet.
+    In(IpAddr, IpNet),
+}
+
+/// The static-address rule, one function for `network connect` / `container run` (against the
+/// daemon's subnets) and a topology's declaration (against its declared subnets): the value of
+/// field `ipv4` (`v4`) or `ipv6` must be an address of that family inside one of the network's
+/// subnets of that family. Each caller words the outcome for its own input (a field, a path).
+pub fn static_address(value: &str, v4: bool, subnets: &[IpNet]) -> StaticAddress {
+    let Ok(ip) = value.trim().parse::<IpAddr>() else { return StaticAddress::NotAnAddress };
+    if ip.is_ipv4() != v4 {
+        return StaticAddress::WrongFamily;
+    }
+    let family: Vec<IpNet> = subnets.iter().filter(|n| n.addr().is_ipv4() == v4).copied().collect();
+    match family.iter().find(|n| n.contains(&ip)) {
+        Some(n) => StaticAddress::In(ip, *n),
+        None if family.is_empty() => StaticAddress::NoSubnet,
+        None => StaticAddress::Outside(ip, family),
+    }
 }
 
 /// Parses an IP address, naming the field on failure.
@@ -578,27 +613,27 @@ impl Client {
     pub(crate) async fn check_endpoint(&self, net: &NetworkFacts, opts: &ConnectOptions) -> Result<()> {
         let subnets = net.subnets();
         let name = &net.name;
-        for (field, value) in [("ipv4", &opts.ipv4), ("ipv6", &opts.ipv6)] {
+        for (field, value, v4) in [("ipv4", &opts.ipv4, true), ("ipv6", &opts.ipv6, false)] {
             let Some(s) = value else { continue };
-            let ip = parse_ip(field, s)?;
-            if (field == "ipv4") != ip.is_ipv4() {
-                return Err(Error::invalid(format!("{field} {s:?} is not an {} address", if field == "ipv4" { "IPv4" } else { "IPv6" })));
-            }
-            let family: Vec<&IpNet> = subnets.iter().filter(|n| n.addr().is_ipv4() == ip.is_ipv4()).collect();
-            if family.is_empty() {
-                return Err(Error::invalid(format!(
-                    "{field} {s:?}: network {name:?} has no {} subnet to hold a static address \
-                     (create it with a subnet)",
-                    if ip.is_ipv4() { "IPv4" } else { "IPv6" }
-                )));
-            }
-            if !family.iter().any(|n| n.contains(&ip)) {
-                let list: Vec<String> = family.iter().map(|n| n.to_string()).collect();
-                return Err(Error::invalid(format!(
-                    "{field} {s:?} is outside network {name:?}'s subnet ({})",
-                    list.join(", ")
-                )));
-            }
+            let family = if v4 { "IPv4" } else { "IPv6" };
+            let ip = match static_address(s, v4, &subnets) {
+                StaticAddress::In(ip, _) => ip,
+                StaticAddress::NotAnAddress => return Err(Error::invalid(format!("{field} {s:?} is not a valid IP address"))),
+                StaticAddress::WrongFamily => return Err(Error::invalid(format!("{field} {s:?} is not an {family} address"))),
+                StaticAddress::NoSubnet => {
+                    return Err(Error::invalid(format!(
+                        "{field} {s:?}: network {name:?} has no {family} subnet to hold a static address \
+                         (create it with a subnet)"
+                    )))
+                }
+                StaticAddress::Outside(_, list) => {
+                    let list: Vec<String> = list.iter().map(IpNet::to_string).collect();
+                    return Err(Error::invalid(format!(
+                        "{field} {s:?} is outside network {name:?}'s subnet ({})",
+                        list.join(", ")
+                    )));
+                }
+            };
             // The daemon's answer for a taken address ("Address already in use") names neither the
             // address nor the network, and for a container not yet started it only comes at start.
             if let Some(ep) = net.holder_of(ip) {
@@ -796,6 +831,23 @@ mod tests {
             assert_eq!(e.kind(), ErrorKind::Invalid, "{v}");
             assert!(e.message().contains(needle), "{v}: {e}");
         }
+    }
+
+    /// The static-address rule's five outcomes, for both families.
+    #[test]
+    fn static_address_rule() {
+        let subnets: Vec<IpNet> = vec!["10.1.0.0/24".parse().unwrap(), "fd00:1::/64".parse().unwrap()];
+        let in4 = (("10.1.0.5".parse().unwrap()), subnets[0]);
+        assert_eq!(static_address(" 10.1.0.5 ", true, &subnets), StaticAddress::In(in4.0, in4.1));
+        assert!(matches!(static_address("fd00:1::9", false, &subnets), StaticAddress::In(..)));
+        assert_eq!(static_address("10.1.0", true, &subnets), StaticAddress::NotAnAddress);
+        assert_eq!(static_address("fd00:1::9", true, &subnets), StaticAddress::WrongFamily);
+        assert_eq!(static_address("fd00:1::9", false, &subnets[..1]), StaticAddress::NoSubnet);
+        assert_eq!(
+            static_address("10.2.0.5", true, &subnets),
+            StaticAddress::Outside("10.2.0.5".parse().unwrap(), vec![subnets[0]])
+        );
+        assert!(no_host_bits("pool:", "10.0.0.1/8", "10.0.0.1/8".parse().unwrap()).is_err());
     }
 
     /// Duplicates are settled by age: the oldest `Created` wins whatever the time zone, then the

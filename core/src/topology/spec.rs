@@ -582,9 +582,7 @@ impl Spec {
             .trim()
             .parse()
             .map_err(|_| Error::invalid(format!("pool: {s:?} is not an IPv4 CIDR (expected e.g. {DEFAULT_POOL})")))?;
-        if net.network() != net.addr() {
-            return Err(Error::invalid(format!("pool: {s:?} has host bits set; did you mean {}?", net.trunc())));
-        }
+        crate::network::no_host_bits("pool:", s, ipnet::IpNet::V4(net))?;
         Ok(net)
     }
 

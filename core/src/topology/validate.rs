@@ -17,7 +17,7 @@ use ipnet::IpNet;
 
 use super::spec::*;
 use crate::error::{Error, Result};
-use crate::network::Pool;
+use crate::network::{static_address, Pool, StaticAddress};
 
 /// Collects validation problems, each with its path.
 #[derive(Default)]
@@ -99,11 +99,7 @@ impl Spec {
             }
             Err(e) => p.0.push(e.message().to_string()),
         }
-        for k in self.labels.0.keys() {
-            if k.starts_with(LABEL) {
-                p.add(format!("labels.{k}"), format!("keys starting with {LABEL:?} are reserved for ownership"));
-            }
-        }
+        reserved_labels(p, "", &self.labels);
     }
 
     /// Checks the networks; returns the address pools of those with explicit subnets (a subnet
@@ -128,14 +124,7 @@ impl Spec {
                 }
                 Err(e) => p.add(&path, e.message()),
             }
-            for k in n.labels.0.keys() {
-                if k.starts_with(LABEL) {
-                    p.add(
-                        format!("{path}.labels.{k}"),
-                        format!("keys starting with {LABEL:?} are reserved for ownership"),
-                    );
-                }
-            }
+            reserved_labels(p, &format!("{path}."), &n.labels);
         }
         // Sweep in address order, keeping the span that reaches furthest: each subnet that starts
         // inside it overlaps it. The problem is reported on the network declared later.
@@ -192,14 +181,7 @@ impl Spec {
             if node.networks.is_empty() {
                 p.add(format!("{path}.networks"), "a node needs at least one network");
             }
-            for k in node.labels.0.keys() {
-                if k.starts_with(LABEL) {
-                    p.add(
-                        format!("{path}.labels.{k}"),
-                        format!("keys starting with {LABEL:?} are reserved for ownership"),
-                    );
-                }
-            }
+            reserved_labels(p, &format!("{path}."), &node.labels);
             if routers.contains(key) {
                 if let Some(v) = node.sysctls.0.get("net.ipv4.ip_forward") {
                     if v.trim() != "1" {
@@ -223,32 +205,35 @@ impl Spec {
                 for (field, value, v4) in [("ipv4", &opts.ipv4, true), ("ipv6", &opts.ipv6, false)] {
                     let Some(s) = value else { continue };
                     let fpath = format!("{apath}.{field}");
-                    let ip: IpAddr = match s.trim().parse() {
-                        Ok(ip) => ip,
-                        Err(_) => {
+                    let subnets: Vec<ipnet::IpNet> = declared.iter().map(|pl| pl.subnet).collect();
+                    let (ip, pool) = match static_address(s, v4, &subnets) {
+                        StaticAddress::In(ip, subnet) => match declared.iter().find(|pl| pl.subnet == subnet) {
+                            Some(pool) => (ip, pool),
+                            None => continue,
+                        },
+                        StaticAddress::NotAnAddress => {
                             p.add(&fpath, format!("{s:?} is not an IP address"));
                             continue;
                         }
-                    };
-                    if ip.is_ipv4() != v4 {
-                        p.add(&fpath, format!("{s:?} is not an {} address", if v4 { "IPv4" } else { "IPv6" }));
-                        continue;
-                    }
-                    let family: Vec<&Pool> = declared.iter().filter(|pl| pl.subnet.addr().is_ipv4() == v4).collect();
-                    if family.is_empty() {
-                        p.add(
-                            &fpath,
-                            format!(
-                                "a static address needs a subnet: give networks.{net}.subnet (an allocated subnet is \
-                                 not known in advance)"
-                            ),
-                        );
-                        continue;
-                    }
-                    let Some(pool) = family.iter().find(|pl| pl.subnet.contains(&ip)) else {
-                        let list: Vec<String> = family.iter().map(|pl| pl.subnet.to_string()).collect();
-                        p.add(&fpath, format!("{ip} is outside network {net}'s subnet {}", list.join(", ")));
-                        continue;
+                        StaticAddress::WrongFamily => {
+                            p.add(&fpath, format!("{s:?} is not an {} address", if v4 { "IPv4" } else { "IPv6" }));
+                            continue;
+                        }
+                        StaticAddress::NoSubnet => {
+                            p.add(
+                                &fpath,
+                                format!(
+                                    "a static address needs a subnet: give networks.{net}.subnet (an allocated subnet \
+                                     is not known in advance)"
+                                ),
+                            );
+                            continue;
+                        }
+                        StaticAddress::Outside(ip, list) => {
+                            let list: Vec<String> = list.iter().map(|n| n.to_string()).collect();
+                            p.add(&fpath, format!("{ip} is outside network {net}'s subnet {}", list.join(", ")));
+                            continue;
+                        }
                     };
                     let holder = &pool.subnet;
                     if v4 && (ip == holder.network() || ip == holder.broadcast()) {
@@ -695,6 +680,14 @@ impl<'a> Span<'a> {
 /// subnet's network address. Checked against Docker 20.10: subnet `10.1.0.0/24` with range
 /// `10.1.0.128/30` gets gateway `10.1.0.128` and room for three containers; with range
 /// `10.1.0.0/30`, gateway `10.1.0.1` and room for two.
+/// The reserved-label rule, for the topology's, each network's and each node's labels: keys
+/// starting with `dockernet.topology` say who owns an object and cannot be declared.
+fn reserved_labels(p: &mut Problems, path: &str, labels: &crate::options::StringMap) {
+    for k in labels.0.keys().filter(|k| k.starts_with(LABEL)) {
+        p.add(format!("{path}labels.{k}"), format!("keys starting with {LABEL:?} are reserved for ownership"));
+    }
+}
+
 fn pool_gateway(pool: &Pool) -> Option<IpAddr> {
     if pool.gateway.is_some() {
         return pool.gateway;
