@@ -33,48 +33,115 @@ use crate::lookup::{check_name, short_id, shown};
 use crate::network::{filters_query, seg, ConnectOptions, NetworkRef};
 use crate::options::{from_value, StringList, StringMap};
 
-/// Options of `container run` (always detached).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RunOptions {
-    /// A local image (never pulled).
-    pub image: String,
-    /// Container name.
-    pub name: Option<String>,
-    /// Command: a list of words, or one string split like a shell would (`"sleep 300"`).
-    pub command: Option<Command>,
-    /// Entrypoint override.
-    pub entrypoint: Option<Command>,
-    /// Environment: `{KEY = "v"}` or `{"KEY=v"}`.
-    pub env: StringMap,
-    /// Labels.
-    pub labels: StringMap,
-    /// Hostname.
-    pub hostname: Option<String>,
-    /// Capabilities to add (`NET_ADMIN`).
-    pub cap_add: StringList,
-    /// Capabilities to drop.
-    pub cap_drop: StringList,
-    /// Kernel parameters (`{["net.ipv4.ip_forward"] = "1"}`).
-    pub sysctls: StringMap,
-    /// Published ports: `{"8080:80", "127.0.0.1:53:53/udp"}` or `{["80/tcp"] = 8080}`.
-    pub ports: Option<Value>,
-    /// One network to start on (shortcut for `networks = {name}`).
-    pub network: Option<String>,
-    /// Networks: a list of names, or `{name = {connect options}}` (attached in name order).
-    pub networks: Option<Value>,
-    /// Run privileged.
-    pub privileged: bool,
-    /// User to run as.
-    pub user: Option<String>,
-    /// Working directory.
-    pub workdir: Option<String>,
-    /// Remove the container when it exits.
-    pub auto_remove: bool,
+/// Declares a struct with its own fields first, then the fields of a container's configuration
+/// that `container run` ([`RunOptions`]), a topology's node (`topology::spec::NodeSpec`) and
+/// [`ContainerFields`] share, then its own last fields — the shared list is written once, here —
+/// and gives the struct `container_fields()` (the shared fields as one value) and
+/// `set_container_fields()`.
+///
+/// Why a macro: both option structs refuse unknown keys (`deny_unknown_fields`), which serde's
+/// `flatten` does not honour, and nesting the fields under a key of their own would change what
+/// scripts and topology files write.
+macro_rules! with_container_fields {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident { $($first:tt)* } then { $($last:tt)* }
+    ) => {
+        $(#[$meta])*
+        $vis struct $name {
+            $($first)*
+            /// Command: a list of words, or one string split like a shell would (`"sleep 300"`).
+            pub command: Option<$crate::container::Command>,
+            /// Entrypoint override.
+            pub entrypoint: Option<$crate::container::Command>,
+            /// Environment: `{KEY = "v"}` or `{"KEY=v"}`.
+            pub env: $crate::options::StringMap,
+            /// Labels (in a topology, keys starting with `dockernet.topology` are reserved).
+            pub labels: $crate::options::StringMap,
+            /// Hostname (a topology's node: its name by default).
+            pub hostname: Option<String>,
+            /// Capabilities to add (`NET_ADMIN`; a topology adds it for nodes with routes).
+            pub cap_add: $crate::options::StringList,
+            /// Capabilities to drop.
+            pub cap_drop: $crate::options::StringList,
+            /// Kernel parameters (`{["net.ipv4.ip_forward"] = "1"}`; a topology adds that one for
+            /// nodes that routes go via).
+            pub sysctls: $crate::options::StringMap,
+            /// Published ports: `{"8080:80", "127.0.0.1:53:53/udp"}` or `{["80/tcp"] = 8080}`.
+            pub ports: Option<serde_json::Value>,
+            /// Run privileged.
+            pub privileged: bool,
+            /// User to run as.
+            pub user: Option<String>,
+            /// Working directory.
+            pub workdir: Option<String>,
+            $($last)*
+        }
+
+        impl $name {
+            /// The fields of the container's configuration, as one value.
+            pub fn container_fields(&self) -> $crate::container::ContainerFields {
+                $crate::container::ContainerFields {
+                    command: self.command.clone(),
+                    entrypoint: self.entrypoint.clone(),
+                    env: self.env.clone(),
+                    labels: self.labels.clone(),
+                    hostname: self.hostname.clone(),
+                    cap_add: self.cap_add.clone(),
+                    cap_drop: self.cap_drop.clone(),
+                    sysctls: self.sysctls.clone(),
+                    ports: self.ports.clone(),
+                    privileged: self.privileged,
+                    user: self.user.clone(),
+                    workdir: self.workdir.clone(),
+                }
+            }
+
+            /// Sets the fields of the container's configuration.
+            pub fn set_container_fields(&mut self, f: $crate::container::ContainerFields) {
+                let $crate::container::ContainerFields {
+                    command, entrypoint, env, labels, hostname, cap_add, cap_drop, sysctls, ports, privileged, user,
+                    workdir,
+                } = f;
+                (self.command, self.entrypoint, self.env, self.labels, self.hostname) =
+                    (command, entrypoint, env, labels, hostname);
+                (self.cap_add, self.cap_drop, self.sysctls, self.ports) = (cap_add, cap_drop, sysctls, ports);
+                (self.privileged, self.user, self.workdir) = (privileged, user, workdir);
+            }
+        }
+    };
+}
+pub(crate) use with_container_fields;
+
+with_container_fields! {
+    /// The fields of a container's configuration that `container run` and a topology's node
+    /// share (see [`with_container_fields`]). Serialised, it is the recorded configuration of a
+    /// topology's node (`Spec::node_config`).
+    #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+    pub struct ContainerFields {} then {}
+}
+
+with_container_fields! {
+    /// Options of `container run` (always detached).
+    #[derive(Debug, Clone, Default, Deserialize)]
+    #[serde(deny_unknown_fields, default)]
+    pub struct RunOptions {
+        /// A local image (never pulled).
+        pub image: String,
+        /// Container name.
+        pub name: Option<String>,
+    } then {
+        /// One network to start on (shortcut for `networks = {name}`).
+        pub network: Option<String>,
+        /// Networks: a list of names, or `{name = {connect options}}` (attached in name order).
+        pub networks: Option<Value>,
+        /// Remove the container when it exits.
+        pub auto_remove: bool,
+    }
 }
 
 /// A command given as one string (split like a shell) or as a list of words.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Command(pub Vec<String>);
 
 impl<'de> Deserialize<'de> for Command {

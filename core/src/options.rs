@@ -285,7 +285,7 @@ impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for LimitedAccess<A> {
 }
 
 /// One string or a list of strings (`subnet = "10.0.0.0/24"` or `subnet = {"10.0.0.0/24", …}`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct StringList(pub Vec<String>);
 
 impl StringList {
@@ -340,7 +340,7 @@ impl<'de> Deserialize<'de> for StringList {
 
 /// A string-to-string map given either as a map or as a list of `key=value` strings
 /// (`labels = {tier="db"}` or `labels = {"tier=db"}`), as the docker CLI's `--label` does.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct StringMap(pub BTreeMap<String, String>);
 
 impl StringMap {

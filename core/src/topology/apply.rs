@@ -496,25 +496,19 @@ pub(crate) fn run_options(spec: &Spec, key: &str) -> RunOptions {
         .names()
         .map(|net| attachment_value(&spec.network_name(net), &spec.attachment(key, net).unwrap_or_default()))
         .collect();
-    RunOptions {
+    let mut opts = RunOptions {
         image: spec.node_image(&n),
         name: Some(spec.node_name(key)),
-        command: n.command.clone(),
-        entrypoint: n.entrypoint.clone(),
-        env: n.env.clone(),
-        labels: StringMap(labels),
-        hostname: Some(n.hostname.clone().unwrap_or_else(|| key.to_string())),
-        cap_add: StringList(spec.effective_cap_add(&n)),
-        cap_drop: n.cap_drop.clone(),
-        sysctls: StringMap(spec.effective_sysctls(key, &n)),
-        ports: n.ports.clone(),
-        network: None,
         networks: Some(Value::Array(networks)),
-        privileged: n.privileged,
-        user: n.user.clone(),
-        workdir: n.workdir.clone(),
-        auto_remove: false,
-    }
+        ..Default::default()
+    };
+    // The node's container fields as declared, and what the topology adds to them.
+    opts.set_container_fields(n.container_fields());
+    opts.labels = StringMap(labels);
+    opts.hostname = Some(n.hostname.clone().unwrap_or_else(|| key.to_string()));
+    opts.cap_add = StringList(spec.effective_cap_add(&n));
+    opts.sysctls = StringMap(spec.effective_sysctls(key, &n));
+    opts
 }
 
 /// Runs node `key`'s container. On one daemon, with the networks the plan observed or this apply

@@ -16,7 +16,6 @@ use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visi
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use crate::container::Command;
 use crate::error::{Error, Result};
 use crate::network::{ConnectOptions, CreateOptions};
 use crate::options::{StringList, StringMap};
@@ -126,45 +125,24 @@ pub struct SwarmSpec {
     pub manager: String,
 }
 
-/// One node: the options of `container run` (less `name`, `network` and `auto_remove`, which
-/// the topology decides), its attachments and its routes.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct NodeSpec {
-    /// A local image (pulled only with the topology's `pull: true`); defaults to the topology's `image`.
-    pub image: Option<String>,
-    /// Command: a list of words or one string split like a shell.
-    pub command: Option<Command>,
-    /// Entrypoint override.
-    pub entrypoint: Option<Command>,
-    /// Environment.
-    pub env: StringMap,
-    /// Labels (keys starting with `dockernet.topology` are reserved).
-    pub labels: StringMap,
-    /// Hostname (default: the node's name).
-    pub hostname: Option<String>,
-    /// Capabilities to add (`NET_ADMIN` is added for nodes with routes).
-    pub cap_add: StringList,
-    /// Capabilities to drop.
-    pub cap_drop: StringList,
-    /// Kernel parameters (`net.ipv4.ip_forward = "1"` is added for nodes that routes go via).
-    pub sysctls: StringMap,
-    /// Published ports, as `container run` takes them.
-    pub ports: Option<Value>,
-    /// Run privileged.
-    pub privileged: bool,
-    /// User to run as.
-    pub user: Option<String>,
-    /// Working directory.
-    pub workdir: Option<String>,
-    /// Attachments: a list of network names, or `{front = {ipv4 = …, aliases = {…}}, back = {}}`
-    /// with the options of `network connect`, plus `link` (the link's impairment).
-    pub networks: Named<Attachment>,
-    /// Which of the topology's `hosts` runs it (required when there are several).
-    pub host: Option<String>,
-    /// Routes installed inside the node: `{to = "back", via = "router"}`.
-    #[serde(deserialize_with = "tables_only")]
-    pub routes: Vec<RouteSpec>,
+crate::container::with_container_fields! {
+    /// One node: the options of `container run` (less `name`, `network` and `auto_remove`, which
+    /// the topology decides), its attachments and its routes.
+    #[derive(Debug, Clone, Default, Deserialize)]
+    #[serde(deny_unknown_fields, default)]
+    pub struct NodeSpec {
+        /// A local image (pulled only with the topology's `pull: true`); defaults to the topology's `image`.
+        pub image: Option<String>,
+    } then {
+        /// Attachments: a list of network names, or `{front = {ipv4 = …, aliases = {…}}, back = {}}`
+        /// with the options of `network connect`, plus `link` (the link's impairment).
+        pub networks: Named<Attachment>,
+        /// Which of the topology's `hosts` runs it (required when there are several).
+        pub host: Option<String>,
+        /// Routes installed inside the node: `{to = "back", via = "router"}`.
+        #[serde(deserialize_with = "tables_only")]
+        pub routes: Vec<RouteSpec>,
+    }
 }
 
 /// A route inside a node: traffic for network `to` goes via node `via`.
@@ -675,28 +653,27 @@ impl Spec {
     /// routes, which change in place): what plan compares to decide on a recreation.
     pub fn node_config(&self, key: &str) -> Value {
         let n = self.nodes.get(key).cloned().unwrap_or_default();
-        let words = |c: &Option<Command>| c.as_ref().map(|c| json!(c.0)).unwrap_or(Value::Null);
+        // The node's container fields as declared, with three exceptions:
+        // - env: digests, never the values: the configuration is stored in a label that
+        //   `docker ps`, `docker inspect` and every list call show to anyone, and plan prints
+        //   what changed in it;
+        // - labels: the topology's merged with the node's;
+        // - hostname: the node's name when not given.
+        // NET_ADMIN added for routes is left out on purpose (cap_add as declared): removing a
+        // node's last route must not recreate it (plan checks the capability separately when
+        // routes need it). Likewise the ip_forward added for routers (sysctls as declared):
+        // without it a container inherits the host's setting, which Docker turns on, so
+        // dropping a route never forces a recreation.
+        let mut fields = n.container_fields();
+        fields.labels = StringMap(self.merged(&self.labels, &n.labels));
+        fields.hostname = Some(n.hostname.clone().unwrap_or_else(|| key.to_string()));
         let mut m = Map::new();
         m.insert("name".into(), json!(self.node_name(key)));
         m.insert("image".into(), json!(self.node_image(&n)));
-        m.insert("command".into(), words(&n.command));
-        m.insert("entrypoint".into(), words(&n.entrypoint));
-        // Digests, never the values: the configuration is stored in a label that `docker ps`,
-        // `docker inspect` and every list call show to anyone, and plan prints what changed in it.
+        if let Ok(Value::Object(f)) = serde_json::to_value(&fields) {
+            m.extend(f);
+        }
         m.insert("env".into(), json!(env_digests(&n.env)));
-        m.insert("labels".into(), json!(self.merged(&self.labels, &n.labels)));
-        m.insert("hostname".into(), json!(n.hostname.clone().unwrap_or_else(|| key.to_string())));
-        // NET_ADMIN added for routes is left out on purpose: removing a node's last route must
-        // not recreate it (plan checks the capability separately when routes need it).
-        m.insert("cap_add".into(), json!(n.cap_add.0));
-        m.insert("cap_drop".into(), json!(n.cap_drop.0));
-        // Likewise the ip_forward added for routers: without it a container inherits the host's
-        // setting, which Docker turns on, so dropping a route never forces a recreation.
-        m.insert("sysctls".into(), json!(n.sysctls.0));
-        m.insert("ports".into(), n.ports.clone().unwrap_or(Value::Null));
-        m.insert("privileged".into(), json!(n.privileged));
-        m.insert("user".into(), json!(n.user));
-        m.insert("workdir".into(), json!(n.workdir));
         Value::Object(m)
     }
 
@@ -801,6 +778,41 @@ expect:
         let e = spec.validate().expect_err("must be invalid");
         assert_eq!(e.kind(), crate::ErrorKind::Invalid);
         e.message().to_string()
+    }
+
+    /// The recorded configuration of a node, key for key and in order, as every dockernet since
+    /// topologies wrote it into the `dockernet.topology.config` label: a change here would make
+    /// plan recreate every container applied before.
+    #[test]
+    fn node_config_is_the_recorded_shape() {
+        let s = parse(
+            "name: lab\nimage: img\nlabels: {team: x}\nnetworks: [a]\nnodes:\n  \
+             n: {command: sleep 9, env: {K: v}, labels: {l: '1'}, cap_add: [NET_ADMIN], sysctls: {net.ipv4.ip_forward: '1'}, \
+             ports: ['8080:80'], privileged: true, user: nobody, networks: [a]}\n  m: {networks: [a]}\n",
+        )
+        .unwrap();
+        let n = s.node_config("n");
+        let keys: Vec<&str> = n.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            [
+                "name", "image", "command", "entrypoint", "env", "labels", "hostname", "cap_add", "cap_drop", "sysctls",
+                "ports", "privileged", "user", "workdir"
+            ]
+        );
+        assert_eq!(
+            n,
+            json!({"name": "lab-n", "image": "img", "command": ["sleep", "9"], "entrypoint": null,
+                   "env": {"K": env_digest("K", "v")}, "labels": {"team": "x", "l": "1"}, "hostname": "n",
+                   "cap_add": ["NET_ADMIN"], "cap_drop": [], "sysctls": {"net.ipv4.ip_forward": "1"},
+                   "ports": ["8080:80"], "privileged": true, "user": "nobody", "workdir": null})
+        );
+        assert_eq!(
+            s.node_config("m"),
+            json!({"name": "lab-m", "image": "img", "command": null, "entrypoint": null, "env": {}, "labels": {"team": "x"},
+                   "hostname": "m", "cap_add": [], "cap_drop": [], "sysctls": {}, "ports": null, "privileged": false,
+                   "user": null, "workdir": null})
+        );
     }
 
     /// The issue's YAML parses as written: networks as a map, node networks as a list or a map.
