@@ -273,14 +273,9 @@ class AsyncWatch:
     async def show(self) -> None:
         """Runs the watch to its end, showing it as ``Watch.show()`` does (a table updated in
         place in Jupyter, else one line per change)."""
-        shown = _Shown(self.name, self.SHOWN)
-        try:
+        with _Shown(self.name, self.SHOWN) as shown:
             async for change in self:
                 shown.add(change)
-            shown.end("ended")
-        except BaseException:
-            shown.end("stopped")
-            raise
 
     def __repr__(self) -> str:
         return f"<AsyncWatch: {self.name}>"

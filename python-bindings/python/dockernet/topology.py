@@ -201,14 +201,9 @@ class Watch:
         (the latest changes first, under a caption with the lab's state); elsewhere, one line per
         change on stdout. Ctrl-C (the notebook's stop button) ends it with ``KeyboardInterrupt``,
         the table saying so."""
-        shown = _Shown(self.name, self.SHOWN)
-        try:
+        with _Shown(self.name, self.SHOWN) as shown:
             for change in self:
                 shown.add(change)
-            shown.end("ended")
-        except BaseException:
-            shown.end("stopped")
-            raise
 
     def __repr__(self) -> str:
         return f"<Watch: {self.name}>"
@@ -246,13 +241,17 @@ class _Shown:
             self.state = "healing"
         self.handle.update(HTML(self._table()))
 
-    def end(self, how: str) -> None:
-        """The watch ended (``how``: ``ended``, or ``stopped`` by an exception or cancellation)."""
+    def __enter__(self) -> "_Shown":
+        return self
+
+    def __exit__(self, exc_type: Any, *exc: Any) -> None:
+        """The watch ended: the caption says ``ended``, or ``stopped`` by an exception (Ctrl-C,
+        a cancelled task), which goes on."""
         if self.handle is None:
             return
         from IPython.display import HTML
 
-        self.state = f"{how} ({self.state})"
+        self.state = f"{'ended' if exc_type is None else 'stopped'} ({self.state})"
         self.handle.update(HTML(self._table()))
 
     def _table(self) -> str:
