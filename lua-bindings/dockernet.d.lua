@@ -321,7 +321,7 @@ function Topology:graph(format) end
 ---A drift-watch record; tostring gives its line (`message`).
 ---@class WatchChange
 ---@field topology string
----@field change "drift"|"restored"|"up_to_date"|"heal"|"healed"|"heal_failed"
+---@field change "drift"|"restored"|"up_to_date"|"heal"|"healed"|"heal_failed"|"stream_lost"|"stream_resumed"
 ---@field element? "network"|"node"|"attachment"|"route"|"link"
 ---@field path? string  nodes.web.networks.front
 ---@field name? string  the Docker name
@@ -333,7 +333,8 @@ function Topology:graph(format) end
 ---@field time number  unix seconds
 
 ---Reports drift as it happens (and heals it with heal=true). until: seconds from now, "30s", or a time.
----@param opts? {heal?: boolean, until?: number|string, retries?: integer}
+---reconnect: attempts to reopen a lost event stream (a daemon restart; default 10, about 40 s).
+---@param opts? {heal?: boolean, until?: number|string, retries?: integer, reconnect?: integer}
 ---@param callback? fun(change: WatchChange): boolean|nil  return false to stop
 ---@return fun(): WatchChange|nil iterator  (without a callback) for c in topo:watch{…} do … end
 function Topology:watch(opts, callback) end
