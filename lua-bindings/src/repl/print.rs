@@ -62,15 +62,15 @@ pub(crate) fn results(lua: &Lua, values: &[Value], style: Style) -> String {
 
 /// One value as the REPL shows it (tables may span several lines).
 pub(crate) fn value(lua: &Lua, v: &Value, style: Style) -> String {
-    let Value::Table(t) = v else { return plain(v) };
+    let Value::Table(t) = v else { return plain(lua, v) };
     let shown = match class_name(t).as_deref() {
-        Some("ExecResult") => Some(exec_result(t, style)),
+        Some("ExecResult") => Some(exec_result(lua, t, style)),
         _ => listed(lua, t),
     };
     match shown {
         Some(text) => text,
         None if has_tostring(t) => tostring(v),
-        None => document(v),
+        None => document(lua, v),
     }
 }
 
@@ -79,9 +79,9 @@ pub(crate) fn value(lua: &Lua, v: &Value, style: Style) -> String {
 fn listed(lua: &Lua, t: &Table) -> Option<String> {
     match class_name(t).as_deref() {
         Some("NetworkList") => network_list(lua, t),
-        Some("ContainerList") => Some(container_handles(t)),
-        Some("ContainerDocList") => Some(container_docs(t)),
-        Some("InterfaceList") => Some(interfaces(t)),
+        Some("ContainerList") => Some(container_handles(lua, t)),
+        Some("ContainerDocList") => Some(container_docs(lua, t)),
+        Some("InterfaceList") => Some(interfaces(lua, t)),
         _ => None,
     }
 }
@@ -102,7 +102,7 @@ pub(crate) fn list_text(lua: &Lua, t: &Table) -> String {
     for (k, v) in t.pairs::<Value, Value>().filter_map(Result::ok) {
         let _ = copy.raw_set(k, v);
     }
-    document(&Value::Table(copy))
+    document(lua, &Value::Table(copy))
 }
 
 /// The error line: `error: <tostring(err)>` (red on a colour terminal), ending in a newline.
@@ -113,10 +113,10 @@ pub(crate) fn error_line(message: &str, style: Style) -> String {
 /// An error value as text, as `tostring` (and stock `lua`'s message handler) would give it:
 /// dockernet's error tables through their `__tostring`, Rust-side errors without mlua's
 /// wrapping and traceback.
-pub(crate) fn error_text(v: &Value) -> String {
+pub(crate) fn error_text(lua: &Lua, v: &Value) -> String {
     match v {
         Value::String(s) => s.to_string_lossy(),
-        Value::Integer(_) | Value::Number(_) => plain_number(v),
+        Value::Integer(_) | Value::Number(_) => number_text(lua, v),
         Value::Error(e) => mlua_error_text(e),
         Value::Table(t) if has_tostring(t) => tostring(v),
         other => format!("(error object is a {} value)", other.type_name()),
@@ -155,61 +155,22 @@ fn tostring(v: &Value) -> String {
     v.to_string().unwrap_or_else(|e| format!("<{}: {}>", v.type_name(), mlua_error_text(&e)))
 }
 
-fn plain_number(v: &Value) -> String {
-    match v {
-        Value::Integer(i) => i.to_string(),
-        // Lua's own formatting: `%.14g`, and `2.0` rather than `2` for a float.
-        Value::Number(n) => lua_float(*n),
-        other => tostring(other),
-    }
-}
-
-/// A float as Lua 5.4 prints it (`%.14g`, plus `.0` when that looks like an integer).
-pub(crate) fn lua_float(n: f64) -> String {
-    if n.is_nan() {
-        return if n.is_sign_negative() { "-nan".into() } else { "nan".into() };
-    }
-    if n.is_infinite() {
-        return if n < 0.0 { "-inf".into() } else { "inf".into() };
-    }
-    let s = format_g14(n);
-    if s.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
-        format!("{s}.0")
-    } else {
-        s
-    }
-}
-
-/// C's `%.14g`.
-fn format_g14(n: f64) -> String {
-    const P: i32 = 14;
-    if n == 0.0 {
-        return if n.is_sign_negative() { "-0".into() } else { "0".into() };
-    }
-    let sci = format!("{:.*e}", (P - 1) as usize, n);
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let trim = |s: &str| -> String {
-        if s.contains('.') {
-            s.trim_end_matches('0').trim_end_matches('.').to_string()
-        } else {
-            s.to_string()
-        }
-    };
-    if !(-4..P).contains(&exp) {
-        let sign = if exp < 0 { '-' } else { '+' };
-        format!("{}e{sign}{:02}", trim(mantissa), exp.abs())
-    } else {
-        trim(&format!("{:.*}", (P - 1 - exp).max(0) as usize, n))
+/// A number as Lua itself writes it: the runtime's `lua_tolstring`, what `tostring` and `print`
+/// give (`%.14g`, `2.0` for a float that looks like an integer, `inf`, `-nan`). Not mlua's
+/// `Value::to_string`, which formats numbers with Rust's `Display` (`2`, `NaN`, `1e100` in full).
+fn number_text(lua: &Lua, v: &Value) -> String {
+    match lua.coerce_string(v.clone()) {
+        Ok(Some(s)) => s.to_string_lossy(),
+        _ => tostring(v),
     }
 }
 
 /// A non-table value as `print` shows it.
-fn plain(v: &Value) -> String {
+fn plain(lua: &Lua, v: &Value) -> String {
     match v {
         Value::Nil => "nil".into(),
         Value::Boolean(b) => b.to_string(),
-        Value::Integer(_) | Value::Number(_) => plain_number(v),
+        Value::Integer(_) | Value::Number(_) => number_text(lua, v),
         Value::String(s) => s.to_string_lossy(),
         Value::LightUserData(u) if u.0.is_null() => "null".into(),
         Value::Error(e) => mlua_error_text(e),
@@ -231,7 +192,7 @@ pub(crate) fn columns(headers: &[&str], rows: &[Vec<String>]) -> String {
 }
 
 /// The value at `path` inside nested tables as text ("" when absent or not a scalar).
-fn field(t: &Table, path: &[&str]) -> String {
+fn field(lua: &Lua, t: &Table, path: &[&str]) -> String {
     let mut cur = Value::Table(t.clone());
     for key in path {
         cur = match &cur {
@@ -246,8 +207,7 @@ fn field(t: &Table, path: &[&str]) -> String {
     }
     match cur {
         Value::String(s) => s.to_string_lossy(),
-        Value::Integer(i) => i.to_string(),
-        Value::Number(n) => lua_float(n),
+        Value::Integer(_) | Value::Number(_) => number_text(lua, &cur),
         Value::Boolean(b) => b.to_string(),
         _ => String::new(),
     }
@@ -275,15 +235,15 @@ fn network_list(lua: &Lua, t: &Table) -> Option<String> {
     Some(super::cli_api::network_table(&docs, false).trim_end_matches('\n').to_string())
 }
 
-fn container_handles(t: &Table) -> String {
+fn container_handles(lua: &Lua, t: &Table) -> String {
     let rows: Vec<Vec<String>> = items(t)
         .iter()
-        .map(|c| vec![short_id(&field(c, &["id"])), field(c, &["name"]), field(c, &["image"])])
+        .map(|c| vec![short_id(&field(lua, c, &["id"])), field(lua, c, &["name"]), field(lua, c, &["image"])])
         .collect();
     columns(&["CONTAINER ID", "NAME", "IMAGE"], &rows)
 }
 
-fn container_docs(t: &Table) -> String {
+fn container_docs(lua: &Lua, t: &Table) -> String {
     let rows: Vec<Vec<String>> = items(t)
         .iter()
         .map(|c| {
@@ -298,18 +258,18 @@ fn container_docs(t: &Table) -> String {
             };
             nets.sort();
             vec![
-                short_id(&field(c, &["Id"])),
-                field(c, &["Image"]),
-                field(c, &["Status"]),
+                short_id(&field(lua, c, &["Id"])),
+                field(lua, c, &["Image"]),
+                field(lua, c, &["Status"]),
                 nets.join(","),
-                field(c, &["Names", "1"]).trim_start_matches('/').to_string(),
+                field(lua, c, &["Names", "1"]).trim_start_matches('/').to_string(),
             ]
         })
         .collect();
     columns(&["CONTAINER ID", "IMAGE", "STATUS", "NETWORKS", "NAMES"], &rows)
 }
 
-fn interfaces(t: &Table) -> String {
+fn interfaces(lua: &Lua, t: &Table) -> String {
     let rows: Vec<Vec<String>> = items(t)
         .iter()
         .map(|i| {
@@ -319,12 +279,12 @@ fn interfaces(t: &Table) -> String {
                 _ => "",
             };
             vec![
-                field(i, &["network"]),
-                field(i, &["ifname"]),
-                field(i, &["ipv4"]),
-                field(i, &["ipv6"]),
-                field(i, &["mac"]),
-                field(i, &["gateway"]),
+                field(lua, i, &["network"]),
+                field(lua, i, &["ifname"]),
+                field(lua, i, &["ipv4"]),
+                field(lua, i, &["ipv6"]),
+                field(lua, i, &["mac"]),
+                field(lua, i, &["gateway"]),
                 default.to_string(),
             ]
         })
@@ -332,10 +292,10 @@ fn interfaces(t: &Table) -> String {
     columns(&["NETWORK", "IFNAME", "IPV4", "IPV6", "MAC", "GATEWAY", "DEFAULT"], &rows)
 }
 
-fn exec_result(t: &Table, style: Style) -> String {
+fn exec_result(lua: &Lua, t: &Table, style: Style) -> String {
     let mut out = String::new();
     for (key, code) in [("stdout", ""), ("stderr", "33")] {
-        let text = field(t, &[key]);
+        let text = field(lua, t, &[key]);
         if text.is_empty() {
             continue;
         }
@@ -343,27 +303,27 @@ fn exec_result(t: &Table, style: Style) -> String {
         out.push_str(&if code.is_empty() { text.to_string() } else { style.paint(code, text) });
         out.push('\n');
     }
-    let code = field(t, &["exit_code"]);
+    let code = field(lua, t, &["exit_code"]);
     let line = format!("exit code {code}");
     out.push_str(&if code == "0" { style.paint("2", &line) } else { style.paint("31", &line) });
     out
 }
 
 /// A table as nested, indented text with sorted keys: what an inspect document looks like.
-pub(crate) fn document(v: &Value) -> String {
+pub(crate) fn document(lua: &Lua, v: &Value) -> String {
     let mut out = String::new();
-    write_doc(v, 0, &mut Vec::new(), &mut out);
+    write_doc(lua, v, 0, &mut Vec::new(), &mut out);
     out
 }
 
 /// Short lists of plain values print on one line up to this width.
 const INLINE_WIDTH: usize = 72;
 
-fn write_doc(v: &Value, depth: usize, seen: &mut Vec<*const c_void>, out: &mut String) {
+fn write_doc(lua: &Lua, v: &Value, depth: usize, seen: &mut Vec<*const c_void>, out: &mut String) {
     let t = match v {
         Value::Table(t) if !has_tostring(t) => t,
         Value::String(s) => return out.push_str(&quoted(&s.as_bytes())),
-        other => return out.push_str(&plain(other)),
+        other => return out.push_str(&plain(lua, other)),
     };
     let p = t.to_pointer();
     if seen.contains(&p) {
@@ -381,7 +341,7 @@ fn write_doc(v: &Value, depth: usize, seen: &mut Vec<*const c_void>, out: &mut S
             .iter()
             .map(|(_, v)| match v {
                 Value::String(s) => quoted(&s.as_bytes()),
-                other => plain(other),
+                other => plain(lua, other),
             })
             .collect();
         let inline = format!("{{{}}}", parts.join(", "));
@@ -395,10 +355,10 @@ fn write_doc(v: &Value, depth: usize, seen: &mut Vec<*const c_void>, out: &mut S
     for (k, val) in &entries {
         out.push_str(&"  ".repeat(depth + 1));
         if !is_seq {
-            out.push_str(&key_text(k));
+            out.push_str(&key_text(lua, k));
             out.push_str(" = ");
         }
-        write_doc(val, depth + 1, seen, out);
+        write_doc(lua, val, depth + 1, seen, out);
         out.push_str(",\n");
     }
     out.push_str(&"  ".repeat(depth));
@@ -426,14 +386,14 @@ fn sorted_entries(t: &Table) -> Vec<(Value, Value)> {
     entries
 }
 
-fn key_text(k: &Value) -> String {
+fn key_text(lua: &Lua, k: &Value) -> String {
     match k {
         Value::String(s) => match s.to_str() {
             Ok(name) if is_identifier(&name) => name.to_string(),
             _ => format!("[{}]", quoted(&s.as_bytes())),
         },
         Value::Table(_) | Value::Function(_) | Value::UserData(_) | Value::Thread(_) => format!("[{}]", tostring(k)),
-        other => format!("[{}]", plain(other)),
+        other => format!("[{}]", plain(lua, other)),
     }
 }
 
@@ -503,12 +463,38 @@ mod tests {
     }
 
     #[test]
-    fn lua_float_matches_lua() {
+    fn numbers_print_as_stock_lua_prints_them() {
+        // What stock `lua5.4` prints for each (C's `%.14g`, `.0` on a float that looks like an
+        // integer); mlua's `Value::to_string` would give `NaN`, `2`, `1e15` in full.
         let lua = Lua::new();
-        for n in [0.1, 123456.789, 1e15, 1e14, 123456789012345.0, -0.0, 3.0, 1.5e-7, 100.0, 0.0001] {
-            let expected: String = lua.load("return tostring(...)").call(n).unwrap();
-            assert_eq!(lua_float(n), expected, "{n}");
+        let cases: &[(f64, &str)] = &[
+            (f64::NAN, "nan"),
+            (-f64::NAN, "-nan"),
+            (f64::INFINITY, "inf"),
+            (f64::NEG_INFINITY, "-inf"),
+            (0.0, "0.0"),
+            (-0.0, "-0.0"),
+            (3.0, "3.0"),
+            (100.0, "100.0"),
+            (-2.5, "-2.5"),
+            (0.1, "0.1"),
+            (1.0 / 3.0, "0.33333333333333"),
+            (10.0 / 3.0, "3.3333333333333"),
+            (123456.789, "123456.789"),
+            (1e14, "1e+14"),
+            (1e15, "1e+15"),
+            (123456789012345.0, "1.2345678901234e+14"),
+            (9007199254740992.0, "9.007199254741e+15"),
+            (1e100, "1e+100"),
+            (1.5e-7, "1.5e-07"),
+            (1e-5, "1e-05"),
+            (0.0001, "0.0001"),
+        ];
+        for &(n, expected) in cases {
+            assert_eq!(number_text(&lua, &Value::Number(n)), expected, "{n}");
         }
+        assert_eq!(number_text(&lua, &Value::Integer(-42)), "-42");
+        assert_eq!(number_text(&lua, &Value::Integer(i64::MIN)), i64::MIN.to_string());
     }
 
     #[test]
@@ -563,8 +549,8 @@ mod tests {
             &lua,
             r#"return setmetatable({kind = "not_found"}, {__tostring = function(e) return "no such network (not_found)" end})"#,
         );
-        assert_eq!(error_text(&err[0]), "no such network (not_found)");
-        assert_eq!(error_text(&Value::Nil), "(error object is a nil value)");
+        assert_eq!(error_text(&lua, &err[0]), "no such network (not_found)");
+        assert_eq!(error_text(&lua, &Value::Nil), "(error object is a nil value)");
         assert_eq!(error_line("boom", Style { color: false }), "error: boom\n");
         assert_eq!(error_line("boom", Style { color: true }), "\x1b[31merror: boom\x1b[0m\n");
     }

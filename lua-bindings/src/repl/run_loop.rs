@@ -113,7 +113,7 @@ impl<'a> Evaluator<'a> {
                 true
             }
             Err(e) => {
-                let _ = err.write_all(print::error_line(&print::error_text(&e), self.style).as_bytes());
+                let _ = err.write_all(print::error_line(&print::error_text(self.lua, &e), self.style).as_bytes());
                 false
             }
         }
