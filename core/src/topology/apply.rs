@@ -1295,7 +1295,7 @@ pub(crate) async fn execute<P: Fn(&Progress)>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::topology::plan::tests::spec;
+    use crate::topology::diff::tests::spec;
 
     /// What a second interrupt leaves is listed as objects, newest first, with the steps dropped
     /// in flight and where the labels point; an apply stopped before it changed anything says so.

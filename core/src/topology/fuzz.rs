@@ -25,7 +25,7 @@ use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRu
 use serde_json::{json, Map, Value};
 
 use super::load;
-use super::plan::make_plan;
+use super::diff::make_plan;
 use super::state::Observed;
 use super::Topology;
 use crate::error::ErrorKind;

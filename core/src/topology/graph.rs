@@ -277,7 +277,7 @@ pub(crate) fn to_svg(dot: &str, program: &str) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::topology::plan::tests::spec;
+    use crate::topology::diff::tests::spec;
 
     const LAB: &str = "name: lab\nnetworks: {front: {subnet: 10.1.0.0/24}, back: {internal: true}}\nnodes:\n  \
         web: {image: img, networks: {front: {ipv4: 10.1.0.10}, back: {}}}\n  \

@@ -35,6 +35,7 @@ use futures_util::future::join_all;
 use ipnet::IpNet;
 use serde_json::Value;
 
+use super::diff;
 use super::plan::{self, Action, HostItem, Op, Plan};
 use super::spec::{Named, Spec, LABEL};
 use super::state::{self, Observed};
@@ -303,7 +304,7 @@ impl Survey {
 pub(crate) async fn plan(spec: &Spec, hosts: &Hosts<'_>, routes: bool) -> Result<(Plan, Vec<Element>)> {
     let survey = survey(spec, hosts, routes).await?;
     let merged = survey.merged();
-    let nets = plan::resolve_subnets(spec, &merged)?;
+    let nets = diff::resolve_subnets(spec, &merged)?;
     let layout = &survey.layout;
     let topo = &spec.name;
 
@@ -420,7 +421,7 @@ pub(crate) async fn plan(spec: &Spec, hosts: &Hosts<'_>, routes: bool) -> Result
                     if let Some(o) = survey.observed.get(m).and_then(|o| o.network(k)) {
                         let share = layout.spec_of(Some(m), spec);
                         let want = share.network_config(k, nets.get(k).map(Vec::as_slice).unwrap_or_default());
-                        let why = plan::config_diff(o.config.as_ref(), &want);
+                        let why = diff::config_diff(o.config.as_ref(), &want);
                         if !why.is_empty() {
                             problems.push(format!(
                                 "networks.{k}: the overlay must be recreated ({}) but node {} on host {h} uses it; \
@@ -448,7 +449,7 @@ pub(crate) async fn plan(spec: &Spec, hosts: &Hosts<'_>, routes: bool) -> Result
     let mut per_host: Vec<(String, usize, Vec<Action>)> = Vec::new();
     for (h, share) in &layout.specs {
         let obs = survey.observed.get(h).cloned().unwrap_or_default();
-        let d = plan::diff(share, &nets, &obs).map_err(|e| e.context(format!("host {h}")))?;
+        let d = diff::diff(share, &nets, &obs).map_err(|e| e.context(format!("host {h}")))?;
         elements.extend(d.elements);
         per_host.push((h.clone(), items.len(), d.actions.clone()));
         for a in d.actions {

@@ -38,6 +38,7 @@
 
 pub mod apply;
 pub mod destroy;
+pub mod diff;
 #[cfg(test)]
 mod fuzz;
 pub mod graph;
@@ -167,7 +168,7 @@ impl Topology {
             return hosts::plan(&self.spec, &hosts, true).await.map(|(p, _)| p).map_err(|e| e.context(ctx()));
         }
         let obs = state::observe(client, &self.spec, true).await.map_err(|e| e.context(ctx()))?;
-        let plan = plan::make_plan(&self.spec, obs)?;
+        let plan = diff::make_plan(&self.spec, obs)?;
         if !self.spec.pull {
             return Ok(plan);
         }
@@ -182,7 +183,7 @@ impl Topology {
                 }
             }
         }
-        Ok(plan::with_pulls(&self.spec, plan, &missing))
+        Ok(diff::with_pulls(&self.spec, plan, &missing))
     }
 
     /// True when the declaration names its daemons (`hosts`): a lab across hosts (see
@@ -330,8 +331,8 @@ impl Topology {
             return Ok(Status { topology: self.spec.name.clone(), elements });
         }
         let obs = state::observe(client, &self.spec, true).await.map_err(|e| e.context(ctx()))?;
-        let nets = plan::resolve_subnets(&self.spec, &obs)?;
-        let diff = plan::diff(&self.spec, &nets, &obs)?;
+        let nets = diff::resolve_subnets(&self.spec, &obs)?;
+        let diff = diff::diff(&self.spec, &nets, &obs)?;
         Ok(Status { topology: self.spec.name.clone(), elements: diff.elements })
     }
 
@@ -360,7 +361,7 @@ impl Topology {
         } else {
             state::observe(client, &self.spec, false).await?
         };
-        let nets = plan::resolve_subnets(&self.spec, &obs)?;
+        let nets = diff::resolve_subnets(&self.spec, &obs)?;
         let subnets = nets.iter().map(|(k, v)| (k.clone(), v.iter().map(|n| n.to_string()).collect())).collect();
         graph::Drawing::new(&self.spec, Some(&subnets), Some(&obs)).render(format)
     }

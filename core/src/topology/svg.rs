@@ -102,7 +102,7 @@ fn escape(s: &str) -> String {
 mod tests {
     use super::*;
     use crate::topology::graph::{Drawing, GraphFormat};
-    use crate::topology::plan::tests::spec;
+    use crate::topology::diff::tests::spec;
 
     const LAB: &str = "name: lab\nnetworks: {front: {subnet: 10.1.0.0/24}, back: {internal: true}}\nnodes:\n  \
         web: {image: img, networks: {front: {ipv4: 10.1.0.10}, back: {}}}\n  \

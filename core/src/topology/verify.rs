@@ -589,7 +589,7 @@ pub(crate) async fn verify(hosts: &Hosts<'_>, spec: &Spec, opts: &VerifyOptions)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::topology::plan::tests::spec;
+    use crate::topology::diff::tests::spec;
 
     /// The expected matrix follows the model, and `expect` entries override it (denials too).
     #[test]
