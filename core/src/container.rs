@@ -115,7 +115,7 @@ pub(crate) use with_container_fields;
 
 with_container_fields! {
     /// The fields of a container's configuration that `container run` and a topology's node
-    /// share (see [`with_container_fields`]). Serialised, it is the recorded configuration of a
+    /// share (see `with_container_fields!`). Serialised, it is the recorded configuration of a
     /// topology's node (`Spec::node_config`).
     #[derive(Debug, Clone, Default, PartialEq, Serialize)]
     pub struct ContainerFields {} then {}

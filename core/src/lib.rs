@@ -8,12 +8,16 @@
 //!   never reached the daemon.
 //! - [`document`]: daemon documents as the daemon's JSON text, crossing into Lua or Python in one
 //!   serde pass.
-//! - [`lookup`]: the one exact-lookup rule (name, full id, id prefix of 12 or more), how messages
-//!   name an object, the short id.
-//! - [`network`]: create, connect, disconnect, inspect, ls, rm, prune, with exact name lookups and
-//!   validation before any request.
+//! - [`daemon`]: the daemon as typed data — facts read from its JSON in one serde pass
+//!   (`NetworkFacts`, `ContainerFacts`, `EndpointFacts`, …), typed request bodies
+//!   (`NetworkCreateBody`, `EndpointSettings`, `ContainerCreateBody`, …) and calls by id: no
+//!   lookups, no policy. Everything below decides; this says it in the Engine API's words.
+//! - [`lookup`]: the one exact-lookup rule (name, full id, id prefix of 12 or more) returning
+//!   facts (`find_network`, `find_container`), how messages name an object, the short id.
+//! - [`network`]: create, connect, disconnect, inspect, ls, rm, prune — options, validation before
+//!   any request, refusals and messages — over [`daemon`].
 //! - [`container`]: run (create + connect + start, undone on failure), stop, rm, ls, inspect,
-//!   exec, and `interfaces` (each attachment as the container sees it).
+//!   exec, and `interfaces`; the container field list shared with a topology's nodes.
 //! - [`blocking`]: [`BlockingClient`], the synchronous facade the bindings use.
 //! - [`interrupt`]: [`Interrupt`], how a caller (Ctrl-C, SIGTERM) stops dockernet waiting.
 //! - [`impair`]: link impairment (delay, loss, rate, …) on a container's interface for one network,
@@ -26,6 +30,14 @@
 //! - [`topology`]: declared labs — plan, apply (transactional), destroy by label, status, verify
 //!   reachability, graph.
 //! - [`error`]: the one [`Error`] with an [`ErrorKind`].
+//!
+//! Three words for one container on one network, each used so across the crates:
+//! - an **endpoint** is the daemon's record of it (its id, addresses, aliases): what
+//!   [`daemon::EndpointFacts`] reads and [`daemon::EndpointSettings`] sends;
+//! - an **attachment** is it as a declaration or a plan speaks of it (a node on a network, with
+//!   its options): [`container::Attachment`], [`topology::state::ObservedAttachment`];
+//! - an **interface** is it as the container sees it (`eth1`, its MAC, the default route):
+//!   [`container::Interface`].
 //!
 //! ```no_run
 //! use dockernet_core::{BlockingClient, network::CreateOptions};

@@ -32,7 +32,7 @@ impl Problems {
 impl Spec {
     /// Checks everything that can be checked without the daemon. All problems are reported in
     /// one [`ErrorKind::Invalid`](crate::ErrorKind::Invalid) error, one line per problem, each
-    /// starting with its path (the first [`MAX_PROBLEMS_LISTED`] of them; the count says how many
+    /// starting with its path (the first `MAX_PROBLEMS_LISTED` of them; the count says how many
     /// there are in all).
     ///
     /// Linear in the size of the declaration (names are looked up through indexes, overlapping
