@@ -20,8 +20,9 @@ import dockernet
 
 from conftest import LABEL, TEST_IMAGE, Lab, daemon_objects, docker_cli, free_subnet6, host, unique, wait_for_prune
 
-# Keys of a dict argument (ipam, networks={name: {...}}) may be refused as TypeError (like keywords)
-# or InvalidArgument (like core's option tables); either way the message must name them.
+# An unknown key of a dict argument (ipam, networks={name: {...}}) is an InvalidArgument, as in core's
+# option tables (the package passes it to core, which refuses it naming the key and the keys the call
+# takes, models.py _CORE_KEYS); an unknown keyword is a TypeError, as for any Python function.
 
 # A needle is a word the message must contain (case-insensitive), or a tuple of alternatives
 # (a network given as a handle may be named by its name or by its id).
@@ -153,8 +154,12 @@ CASES: list[Case] = [
          lambda f: create(f, "aux", subnet=str(f.s), aux_addresses={"router": out(2)})),
     Case("create: two overlapping subnets in one request", INV, "invalid", lambda f: ["overlaps", str(f.s), f.half],
          lambda f: create(f, "overlap1", subnet=[str(f.s), f.half])),
-    Case("create: ipam dict with an unknown key", (TypeError, INV), "invalid", lambda f: ["Subnett"],
+    Case("create: ipam pool with an unknown key", INV, "invalid", lambda f: ["Config[0].Subnett", "IPRange"],
          lambda f: create(f, "ipamkey", ipam={"Config": [{"Subnett": str(f.spare)}]})),
+    Case("create: ipam dict with an unknown key, not read as create's own internal", INV, "invalid",
+         lambda f: ["ipam.internal", "Driver"], lambda f: create(f, "ipamkey2", ipam={"internal": True})),
+    Case("create: ipam's Driver given twice (both spellings)", INV, "invalid", lambda f: ["Driver", "driver"],
+         lambda f: create(f, "ipamkey3", ipam={"Driver": "default", "driver": "default"})),
     # --- networks.create: against what exists
     Case("create: subnet overlaps an existing network", CONF, "conflict", lambda f: [str(f.s), f.net_a.name],
          lambda f: create(f, "overlap2", subnet=str(f.s))),
@@ -243,8 +248,12 @@ CASES: list[Case] = [
          lambda f: run_named(f, "twice", network=f.net_a.name, networks=[f.net_a.name])),
     Case("run: static IP outside the subnet", INV, "invalid", lambda f: ["ipv4", out(9)],
          lambda f: run_named(f, "outside", networks={f.net_a.name: {"ipv4_address": out(9)}})),
-    Case("run: unknown endpoint key inside networks", (TypeError, INV), "invalid", lambda f: ["ipv5", f.net_a.name],
+    Case("run: unknown endpoint key inside networks", INV, "invalid", lambda f: ["ipv5", f.net_a.name, "ipv4_address"],
          lambda f: run_named(f, "ipv5", networks={f.net_a.name: {"ipv5": "x"}})),
+    Case("run: unknown key in an endpoint's IPAMConfig (networking_config)", INV, "invalid",
+         lambda f: ["IPAMConfig.IPv4Adress", f.net_a.name, "IPv4Address"],
+         lambda f: run_named(f, "ipamcfg", network=f.net_a.name,
+                             networking_config={f.net_a.name: {"IPAMConfig": {"IPv4Adress": out(9)}}})),
     Case("run: empty image", INV, "invalid", lambda f: ["image"], lambda f: f.c.containers.run("")),
     Case("run: container name in use", CONF, "conflict", lambda f: [f.ctr_run.name, "already in use"],
          lambda f: f.c.containers.run(TEST_IMAGE, name=f.ctr_run.name, labels=labelled(f))),

@@ -192,8 +192,8 @@ def test_networking_config_as_docker_py_writes_it(client, lab, dp):
         assert ep["IPAddress"] == ip, (what, ep)
         assert "svc" in (ep["Aliases"] or []), (what, ep)
         assert (ep.get("IPAMConfig") or {}).get("IPv4Address") == ip, (what, ep)
-    # Both spellings of one option at once is refused, naming it.
-    with pytest.raises(TypeError, match="ipv4_address|IPv4Address"):
+    # Both spellings of one option at once is refused, naming them.
+    with pytest.raises(dockernet.InvalidArgument, match="'ipv4_address' and 'IPv4Address'"):
         client.containers.run(
             TEST_IMAGE,
             name=lab.track_container(lab.name("twice")),

@@ -379,3 +379,64 @@ def test_documents_are_the_daemons_json_in_its_key_order(lab, client):
         assert names == sorted(names), "list() is sorted by name, as the docker CLI sorts"
     finally:
         api.close()
+
+
+class _Recorder:
+    """A stand-in for the native client that records the options each call would send to core."""
+
+    def __init__(self) -> None:
+        self.sent: dict = {}
+
+    def network_create(self, name, options):
+        self.sent["create"] = options
+        raise dockernet.InvalidArgument("recorded")
+
+    def network_connect(self, network, container, options):
+        self.sent["connect"] = options
+
+    def container_run(self, options):
+        self.sent["run"] = options
+        raise dockernet.InvalidArgument("recorded")
+
+    def container_exec(self, container, cmd, options):
+        self.sent["exec"] = options
+        return {"exit_code": 0, "stdout": b"", "stderr": b""}
+
+
+def test_docker_py_keys_reach_core_as_core_keys():
+    """Keywords and dict keys go to core through the one docker-py → core key map (models.py
+    _CORE_KEYS): docker-py's and the Engine API's spellings become core's keys, an unknown key is
+    passed on unchanged (core refuses it), and one inside ipam or IPAMConfig under its place, so
+    it is never read as an option of the call around it. No daemon needed."""
+    c = dockernet.Client(base_url="unix:///nonexistent/dockernet-keys.sock")
+    rec = c._native = _Recorder()
+    with pytest.raises(dockernet.InvalidArgument):
+        c.networks.create(
+            "n", enable_ipv6=True, subnet="10.1.0.0/24",
+            ipam={"Driver": "default", "Config": [{"Subnet": "10.2.0.0/24", "IPRange": "10.2.0.0/25", "Bogus": 1}],
+                  "internal": True},
+        )
+    sent = rec.sent["create"]
+    assert sent["ipv6"] is True and "enable_ipv6" not in sent
+    assert sent["subnet"] == ["10.1.0.0/24", "10.2.0.0/24"] and sent["ip_range"] == ["10.2.0.0/25"]
+    assert sent["ipam_driver"] == "default" and sent["internal"] is False
+    assert sent["ipam.Config[0].Bogus"] == 1 and sent["ipam.internal"] is True
+
+    dockernet.Network(c, {"Id": "x" * 64, "Name": "n"}).connect("ctr", ipv4_address="10.1.0.5", driver_opt={"a": "b"})
+    assert rec.sent["connect"] == {"ipv4": "10.1.0.5", "driver_opts": {"a": "b"}}
+
+    with pytest.raises(dockernet.InvalidArgument):
+        c.containers.run(
+            "img", environment={"A": "1"}, working_dir="/w", network="front",
+            networking_config={"front": {"Aliases": ["a"], "IPAMConfig": {"IPv4Address": "10.1.0.6", "Typo": 1},
+                                         "ipv5": "x"}},
+        )
+    sent = rec.sent["run"]
+    assert sent["env"] == {"A": "1"} and sent["workdir"] == "/w"
+    assert sent["networks"] == [{"name": "front", "aliases": ["a"], "ipv4": "10.1.0.6", "IPAMConfig.Typo": 1, "ipv5": "x"}]
+
+    dockernet.Container(c, {"Id": "y" * 64, "Name": "/c"}).exec_run("true", environment=["A=1"])
+    assert rec.sent["exec"]["env"] == ["A=1"]
+
+    with pytest.raises(dockernet.InvalidArgument, match="'ipv4_address' and 'IPv4Address'"):
+        c.containers.run("img", networks={"front": {"ipv4_address": "10.1.0.5", "IPv4Address": "10.1.0.6"}})

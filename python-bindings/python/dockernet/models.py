@@ -100,6 +100,121 @@ def _filters(filters: Optional[Mapping[str, Any]]) -> Dict[str, List[str]]:
     return out
 
 
+# docker-py's names for core's options: the one map.
+#
+# What a docker-py user writes (keywords, and the keys of the dicts docker-py's ``IPAMConfig``,
+# ``IPAMPool`` and ``EndpointConfig`` make) → the option keys core reads (core/src/network.rs
+# ``CreateOptions``/``ConnectOptions``, core/src/container.rs ``RunOptions``/``ExecOptions``).
+# Every call translates its keywords and dict keys through this table and nothing else: a name
+# that is not here is passed to core as it is (core's own names, ``aliases``, ``labels``, need no
+# entry, and so work too). Core refuses any key it does not know (``deny_unknown_fields``), naming
+# it and the keys it takes, so a misspelt key is an ``InvalidArgument`` through every door and
+# this package keeps no list of its own to check against. An unknown key of a dict that core has
+# no struct for (``ipam``, a pool, an endpoint's ``IPAMConfig``) goes to core under its place,
+# ``ipam.Config[0].Subnett``, so it is named where it was and can never pass for an option of the
+# call around it.
+_CORE_KEYS: Dict[str, Dict[str, str]] = {
+    # networks.create's keywords.
+    "network": {"enable_ipv4": "ipv4", "enable_ipv6": "ipv6"},
+    # networks.create's ``ipam``: the Engine API's keys (docker-py's IPAMConfig) or that class's
+    # keyword names; the pools (``_IPAM_POOLS``) are read one by one.
+    "ipam": {"Driver": "ipam_driver", "driver": "ipam_driver", "Options": "ipam_options", "options": "ipam_options"},
+    # One pool of ``ipam``'s Config (docker-py's IPAMPool writes the Engine API's keys); each adds
+    # to core's lists.
+    "ipam_pool": {"Subnet": "subnet", "Gateway": "gateway", "IPRange": "ip_range", "AuxiliaryAddresses": "aux_addresses"},
+    # Network.connect's keywords, and an endpoint in containers.run/create's ``networks`` and
+    # ``networking_config``: docker-py's keywords or the Engine API's keys (what EndpointConfig
+    # holds; the ones inside its ``IPAMConfig`` too).
+    "endpoint": {
+        "ipv4_address": "ipv4",
+        "ipv6_address": "ipv6",
+        "driver_opt": "driver_opts",
+        "Aliases": "aliases",
+        "Links": "links",
+        "IPv4Address": "ipv4",
+        "IPv6Address": "ipv6",
+        "LinkLocalIPs": "link_local_ips",
+        "DriverOpts": "driver_opts",
+        "MacAddress": "mac_address",
+        "GwPriority": "gw_priority",
+    },
+    # containers.run/create's keywords.
+    "container": {"environment": "env", "working_dir": "workdir"},
+    # Container.exec_run's keywords.
+    "exec": {"environment": "env"},
+}
+
+# The keys of ``ipam`` that hold its list of pools (the Engine API's, and IPAMConfig's keywords).
+_IPAM_POOLS = ("Config", "config", "pool_configs")
+
+
+def _inside(kind: str, place: str, d: Mapping[str, Any]) -> List[Tuple[str, Any]]:
+    """The entries of a nested dict ``d`` for ``_core_options``: a key the map has for ``kind``
+    as it is, any other as ``place.key`` (see ``_CORE_KEYS``)."""
+    return [(k if k in _CORE_KEYS[kind] else f"{place}.{k}", v) for k, v in d.items()]
+
+
+def _core_options(what: str, kind: str, given: Iterable[Tuple[Any, Any]]) -> Dict[str, Any]:
+    """``given``'s keys as core's option keys through ``_CORE_KEYS[kind]`` (entries whose value is
+    ``None`` left out); any other key passes unchanged, for core to accept or refuse. Two keys
+    that are one option (``ipv4_address`` and ``IPv4Address``) raise ``InvalidArgument``."""
+    names = _CORE_KEYS[kind]
+    out: Dict[str, Any] = {}
+    given_as: Dict[str, Any] = {}
+    for k, v in given:
+        if v is None:
+            continue
+        key = names.get(k, k) if isinstance(k, str) else k
+        if key in out:
+            from .errors import InvalidArgument
+
+            raise InvalidArgument(f"{what}: {given_as[key]!r} and {k!r} are the same option ({key}); give one of them")
+        out[key], given_as[key] = v, k
+    return out
+
+
+class _keys_named:
+    """Core's refusal of an unknown key lists the keys core reads (``unknown field `ipv5`,
+    expected one of `aliases`, `ipv4`, …``); this puts the names the call takes in that list
+    instead, from ``_CORE_KEYS``: ``aliases``, ``ipv4_address``/``IPv4Address``, … for an
+    endpoint (``kind``), ``Subnet``, ``Gateway``, … for a key under ``ipam.Config[i].``. The
+    key and its place stay as core wrote them."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, cls: Any, e: Any, tb: Any) -> None:
+        from .errors import InvalidArgument
+
+        if not isinstance(e, InvalidArgument) or not e.args or not isinstance(e.args[0], str):
+            return
+        import re
+
+        found = re.search(r"unknown field `([^`]*)`, expected (?:one of )?(`[^\n]*`)", e.args[0])
+        if not found:
+            return
+        key, theirs = found.group(1), re.findall(r"`([^`]*)`", found.group(2))
+        if key.startswith("ipam.Config["):
+            ours = list(_CORE_KEYS["ipam_pool"])
+        elif key.startswith("ipam."):
+            ours = [*_CORE_KEYS["ipam"], *_IPAM_POOLS]
+        else:
+            # Each core name as the call's names for it (core's own when no docker-py keyword
+            # renames it: `aliases`, then the Engine API's `Aliases`).
+            names = _CORE_KEYS[self.kind]
+            ours = []
+            for core in theirs:
+                spelt = [k for k, v in names.items() if v == core]
+                ours.append("/".join(spelt if any(k[0].islower() for k in spelt) else [core, *spelt]))
+        listed = ", ".join(f"`{k}`" for k in ours)
+        text = e.args[0][: found.start(2)] + listed + e.args[0][found.end(2) :]
+        e.args = (text, *e.args[1:])
+        e.explanation = e.explanation.replace(found.group(2), listed)
+
+
 if TYPE_CHECKING:  # pragma: no cover
 
     class ExecResult(NamedTuple):
@@ -240,19 +355,18 @@ class Network(_Model):
         Raises ``Conflict`` when it is already connected (even stopped), ``InvalidArgument`` for an
         address outside the network's subnets or an option the daemon would silently ignore.
         """
-        options = _drop_none(
-            {
-                "aliases": list(aliases) if aliases is not None else None,
-                "links": _links(links),
-                "ipv4": ipv4_address,
-                "ipv6": ipv6_address,
-                "link_local_ips": list(link_local_ips) if link_local_ips is not None else None,
-                "driver_opts": dict(driver_opt) if driver_opt is not None else None,
-                "mac_address": mac_address,
-                "gw_priority": gw_priority,
-            }
-        )
-        with _named(self, container):
+        given = {
+            "aliases": list(aliases) if aliases is not None else None,
+            "links": _links(links),
+            "ipv4_address": ipv4_address,
+            "ipv6_address": ipv6_address,
+            "link_local_ips": list(link_local_ips) if link_local_ips is not None else None,
+            "driver_opt": dict(driver_opt) if driver_opt is not None else None,
+            "mac_address": mac_address,
+            "gw_priority": gw_priority,
+        }
+        options = _core_options("Network.connect", "endpoint", given.items())
+        with _named(self, container), _keys_named("endpoint"):
             self.client._native.network_connect(self.id, _name(container), options)
 
     def disconnect(self, container: Union[str, "Container"], force: bool = False) -> None:
@@ -324,9 +438,8 @@ class Container(_Model):
         call waits as long as the command runs (the client's timeout does not cut the output).
         """
         env = dict(environment) if isinstance(environment, Mapping) else list(environment or [])
-        options = _drop_none(
-            {"user": user, "env": env or None, "workdir": workdir, "privileged": privileged, "timeout": timeout}
-        )
+        given = {"user": user, "environment": env or None, "workdir": workdir, "privileged": privileged, "timeout": timeout}
+        options = _core_options("Container.exec_run", "exec", given.items())
         with _named(self):
             out = self.client._native.container_exec(self.id, cmd if isinstance(cmd, str) else list(cmd), options)
         stdout, stderr = bytes(out["stdout"]), bytes(out["stderr"])
@@ -499,55 +612,32 @@ class NetworkCollection:
         ``subnet``/``gateway``/``ip_range``/``aux_addresses`` are shortcuts; ``ipam`` also takes the
         Engine API's shape (``{"Driver": …, "Config": [{"Subnet": …, "Gateway": …, "IPRange": …,
         "AuxiliaryAddresses": {…}}], "Options": {…}}``, which is also what docker-py's ``IPAMConfig``
-        is). Raises ``Conflict`` for an existing name or an overlapping subnet (even on Docker 20.10),
+        is; an unknown key in it is ``InvalidArgument`` naming it and the keys taken). Raises
+        ``Conflict`` for an existing name or an overlapping subnet (even on Docker 20.10),
         ``Forbidden`` for a predefined name, ``InvalidArgument`` for bad addressing.
         """
-        subnets = [subnet] if isinstance(subnet, str) else list(subnet or [])
-        gateways = [gateway] if isinstance(gateway, str) else list(gateway or [])
-        ranges = [ip_range] if isinstance(ip_range, str) else list(ip_range or [])
-        aux = dict(aux_addresses) if isinstance(aux_addresses, Mapping) else aux_addresses
-        ipam_driver = ipam_options = None
+        given = {
+            "driver": driver,
+            "subnet": [subnet] if isinstance(subnet, str) else list(subnet or []),
+            "gateway": [gateway] if isinstance(gateway, str) else list(gateway or []),
+            "ip_range": [ip_range] if isinstance(ip_range, str) else list(ip_range or []),
+            "aux_addresses": dict(aux_addresses) if isinstance(aux_addresses, Mapping) else aux_addresses,
+            "enable_ipv4": enable_ipv4,
+            "enable_ipv6": enable_ipv6,
+            "internal": internal,
+            "attachable": attachable,
+            "ingress": ingress,
+            "labels": _plain(labels),
+            "options": _plain(options),
+            "scope": scope,
+            "config_only": config_only,
+            "config_from": config_from,
+        }
+        opts = _core_options("networks.create", "network", given.items())
         if ipam is not None:
-            known = {"Driver", "Config", "Options", "driver", "config", "options", "pool_configs"}
-            unknown = set(ipam) - known
-            if unknown:
-                raise TypeError(f"networks.create: unknown ipam key(s) {sorted(unknown)} (expected Driver, Config, Options)")
-            ipam_driver = ipam.get("Driver", ipam.get("driver"))
-            ipam_options = ipam.get("Options", ipam.get("options"))
-            for i, pool in enumerate(ipam.get("Config", ipam.get("config", ipam.get("pool_configs"))) or []):
-                extra = set(pool) - {"Subnet", "Gateway", "IPRange", "AuxiliaryAddresses"}
-                if extra:
-                    raise TypeError(f"networks.create: unknown key(s) {sorted(extra)} in ipam Config[{i}]")
-                if pool.get("Subnet"):
-                    subnets.append(pool["Subnet"])
-                if pool.get("Gateway"):
-                    gateways.append(pool["Gateway"])
-                if pool.get("IPRange"):
-                    ranges.append(pool["IPRange"])
-                if pool.get("AuxiliaryAddresses"):
-                    aux = {**(aux or {}), **pool["AuxiliaryAddresses"]}
-        opts = _drop_none(
-            {
-                "driver": driver,
-                "subnet": subnets,
-                "gateway": gateways,
-                "ip_range": ranges,
-                "aux_addresses": aux,
-                "ipv4": enable_ipv4,
-                "ipv6": enable_ipv6,
-                "internal": internal,
-                "attachable": attachable,
-                "ingress": ingress,
-                "labels": _plain(labels),
-                "options": _plain(options),
-                "ipam_driver": ipam_driver,
-                "ipam_options": _plain(ipam_options),
-                "scope": scope,
-                "config_only": config_only,
-                "config_from": config_from,
-            }
-        )
-        ref = self.client._native.network_create(name, opts)
+            _add_ipam("networks.create", opts, ipam)
+        with _keys_named("network"):
+            ref = self.client._native.network_create(name, opts)
         return self.get(ref["id"])
 
     def get(self, network_id: str, verbose: bool = False, scope: Optional[str] = None) -> Network:
@@ -640,7 +730,8 @@ class ContainerCollection:
         ``ipv6_address``, ``link_local_ips``, ``driver_opt``, ``mac_address``) or of the Engine
         API's keys (``Aliases``, ``Links``, ``IPAMConfig: {IPv4Address, IPv6Address,
         LinkLocalIPs}``, ``DriverOpts``, ``MacAddress``), as ``docker.types.EndpointConfig``
-        makes it. The container is created on ``network`` (its ``NetworkMode``), the others are
+        makes it (an unknown key is ``InvalidArgument`` naming it and the keys taken; both
+        spellings of one option at once too). The container is created on ``network`` (its ``NetworkMode``), the others are
         attached in name order, all before the container starts (docker-py ignores the entries of
         ``networking_config`` when ``network`` is not among them: dockernet attaches them; the
         daemon, not the attach order, decides which is eth0 when several attach before start). If
@@ -654,7 +745,8 @@ class ContainerCollection:
             "containers.run", image, command, name, network, networks, networking_config, environment, labels,
             hostname, cap_add, cap_drop, sysctls, ports, entrypoint, privileged, user, working_dir, auto_remove,
         )
-        ref = self.client._native.container_run(opts)
+        with _keys_named("endpoint"):
+            ref = self.client._native.container_run(opts)
         return self.get(ref["id"])
 
     def create(
@@ -689,7 +781,8 @@ class ContainerCollection:
             "containers.create", image, command, name, network, networks, networking_config, environment, labels,
             hostname, cap_add, cap_drop, sysctls, ports, entrypoint, privileged, user, working_dir, auto_remove,
         )
-        ref = self.client._native.container_create(opts)
+        with _keys_named("endpoint"):
+            ref = self.client._native.container_create(opts)
         return self.get(ref["id"])
 
     def get(self, container_id: str) -> Container:
@@ -716,6 +809,36 @@ class ContainerCollection:
 
 
 _SCOPES = ("local", "swarm", "global")
+
+
+def _add_ipam(what: str, opts: Dict[str, Any], ipam: Mapping[str, Any]) -> None:
+    """Adds docker-py's ``ipam`` (an ``IPAMConfig``: ``Driver``, ``Options``, ``Config``, a list of
+    pools) to core's create options ``opts``: the driver and options through ``_CORE_KEYS``, each
+    pool's Subnet, Gateway, IPRange after the keywords' own, its AuxiliaryAddresses merged; an
+    unknown key goes to core under its place (``ipam.Config[0].Subnett``) for core to refuse."""
+    if not isinstance(ipam, Mapping):
+        raise TypeError(f"{what}: ipam must be a dict (docker-py's IPAMConfig), got {type(ipam).__name__}")
+    pools = [(k, v) for k, v in ipam.items() if k in _IPAM_POOLS and v is not None]
+    if len(pools) > 1:
+        from .errors import InvalidArgument
+
+        raise InvalidArgument(f"{what}: ipam {pools[0][0]!r} and {pools[1][0]!r} are the same option; give one of them")
+    rest = [(k, v) for k, v in ipam.items() if k not in _IPAM_POOLS]
+    opts.update(_core_options(what, "ipam", _inside("ipam", "ipam", dict(rest))))
+    for i, pool in enumerate(pools[0][1] if pools else []):
+        if not isinstance(pool, Mapping):
+            raise TypeError(f"{what}: ipam Config[{i}] must be a dict (docker-py's IPAMPool), got {type(pool).__name__}")
+        for key, value in _core_options(what, "ipam_pool", _inside("ipam_pool", f"ipam.Config[{i}]", pool)).items():
+            if key == "aux_addresses":
+                old = opts.get(key, {})
+                # Merged when both are dicts; otherwise the one that is not, for core to refuse.
+                both = isinstance(old, Mapping) and isinstance(value, Mapping)
+                opts[key] = {**old, **value} if both else value if isinstance(old, Mapping) else old
+            elif key in ("subnet", "gateway", "ip_range"):
+                if value:
+                    opts[key] = [*opts.get(key, []), value]
+            else:
+                opts[key] = value  # an unknown key, under its place
 
 
 def _run_options(
@@ -768,27 +891,26 @@ def _run_options(
     if isinstance(labels, (list, tuple)):
         # docker-py: a list of label names, each with an empty value.
         labels = {label: "" for label in labels}
-    return _drop_none(
-        {
-            "image": image,
-            "command": command if command is None or isinstance(command, str) else list(command),
-            "name": name,
-            "network": _name(network) if network is not None else None,
-            "networks": nets,
-            "env": _plain(environment),
-            "labels": _plain(labels),
-            "hostname": hostname,
-            "cap_add": _plain(cap_add),
-            "cap_drop": _plain(cap_drop),
-            "sysctls": _plain(sysctls),
-            "ports": port_map,
-            "entrypoint": entrypoint if entrypoint is None or isinstance(entrypoint, str) else list(entrypoint),
-            "privileged": privileged,
-            "user": user,
-            "workdir": working_dir,
-            "auto_remove": auto_remove,
-        }
-    )
+    given = {
+        "image": image,
+        "command": command if command is None or isinstance(command, str) else list(command),
+        "name": name,
+        "network": _name(network) if network is not None else None,
+        "networks": nets,
+        "environment": _plain(environment),
+        "labels": _plain(labels),
+        "hostname": hostname,
+        "cap_add": _plain(cap_add),
+        "cap_drop": _plain(cap_drop),
+        "sysctls": _plain(sysctls),
+        "ports": port_map,
+        "entrypoint": entrypoint if entrypoint is None or isinstance(entrypoint, str) else list(entrypoint),
+        "privileged": privileged,
+        "user": user,
+        "working_dir": working_dir,
+        "auto_remove": auto_remove,
+    }
+    return _core_options(what, "container", given.items())
 
 
 def _links(links: Any) -> Optional[List[str]]:
@@ -809,55 +931,20 @@ def _links(links: Any) -> Optional[List[str]]:
     return out
 
 
-_ENDPOINT_KEYS = {
-    "aliases": "aliases",
-    "links": "links",
-    "ipv4_address": "ipv4",
-    "ipv6_address": "ipv6",
-    "link_local_ips": "link_local_ips",
-    "driver_opt": "driver_opts",
-    "mac_address": "mac_address",
-    "gw_priority": "gw_priority",
-}
-
-
-# The Engine API's endpoint keys (what docker-py's EndpointConfig holds), as core's options.
-_ENGINE_ENDPOINT_KEYS = {
-    "Aliases": "aliases",
-    "Links": "links",
-    "IPv4Address": "ipv4",
-    "IPv6Address": "ipv6",
-    "LinkLocalIPs": "link_local_ips",
-    "DriverOpts": "driver_opts",
-    "MacAddress": "mac_address",
-    "GwPriority": "gw_priority",
-}
-
-
 def _endpoint(what: str, network: str, opts: Mapping[str, Any]) -> Dict[str, Any]:
     """An endpoint config as core's connect options: docker-py's keywords (``ipv4_address``…)
     or the Engine API's keys (``Aliases``, ``IPAMConfig: {IPv4Address…}``), as
-    ``docker.types.EndpointConfig`` writes them. Unknown keys are refused, naming them."""
+    ``docker.types.EndpointConfig`` writes them, through ``_CORE_KEYS``; core refuses an unknown
+    key naming it and the network."""
     if not isinstance(opts, Mapping):
         raise TypeError(f"{what}: networks[{network!r}]: expected a dict of endpoint options, got {type(opts).__name__}")
-    flat: Dict[str, Any] = {}
+    given: List[Tuple[Any, Any]] = []
     for k, v in opts.items():
         if k == "IPAMConfig" and isinstance(v, Mapping):
-            flat.update(v)  # IPv4Address, IPv6Address, LinkLocalIPs
+            given += _inside("endpoint", "IPAMConfig", v)  # IPv4Address, IPv6Address, LinkLocalIPs
         else:
-            flat[k] = v
-    unknown = set(flat) - set(_ENDPOINT_KEYS) - set(_ENGINE_ENDPOINT_KEYS)
-    if unknown:
-        raise TypeError(
-            f"{what}: networks[{network!r}]: unknown endpoint option(s) {sorted(unknown)}; "
-            f"expected {sorted(_ENDPOINT_KEYS)} or the Engine API's {sorted(_ENGINE_ENDPOINT_KEYS)}"
-        )
-    out: Dict[str, Any] = {}
-    for k, v in flat.items():
-        if v is None:
-            continue
-        key = _ENDPOINT_KEYS.get(k) or _ENGINE_ENDPOINT_KEYS[k]
-        if key in out:
-            raise TypeError(f"{what}: networks[{network!r}]: {k!r} repeats another key for the same option")
-        out[key] = _links(v) if key == "links" else v
+            given.append((k, v))
+    out = _core_options(f"{what}: networks[{network!r}]", "endpoint", given)
+    if "links" in out:
+        out["links"] = _links(out["links"])
     return out
