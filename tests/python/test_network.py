@@ -440,3 +440,8 @@ def test_docker_py_keys_reach_core_as_core_keys():
 
     with pytest.raises(dockernet.InvalidArgument, match="'ipv4_address' and 'IPv4Address'"):
         c.containers.run("img", networks={"front": {"ipv4_address": "10.1.0.5", "IPv4Address": "10.1.0.6"}})
+
+    # `name` in an endpoint is no endpoint option: it must not pick the network of core's list entry.
+    with pytest.raises(dockernet.InvalidArgument):
+        c.containers.run("img", network="front", networking_config={"front": {"name": "back"}})
+    assert rec.sent["run"]["networks"] == [{"name": "front", "networking_config.name": "back"}]

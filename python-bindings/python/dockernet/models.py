@@ -164,7 +164,7 @@ def _core_options(what: str, kind: str, given: Iterable[Tuple[Any, Any]]) -> Dic
     for k, v in given:
         if v is None:
             continue
-        key = names.get(k, k) if isinstance(k, str) else k
+        key = names.get(k, k)
         if key in out:
             from .errors import InvalidArgument
 
@@ -731,7 +731,8 @@ class ContainerCollection:
         API's keys (``Aliases``, ``Links``, ``IPAMConfig: {IPv4Address, IPv6Address,
         LinkLocalIPs}``, ``DriverOpts``, ``MacAddress``), as ``docker.types.EndpointConfig``
         makes it (an unknown key is ``InvalidArgument`` naming it and the keys taken; both
-        spellings of one option at once too). The container is created on ``network`` (its ``NetworkMode``), the others are
+        spellings of one option at once too). The container is created on ``network`` (its
+        ``NetworkMode``), the others are
         attached in name order, all before the container starts (docker-py ignores the entries of
         ``networking_config`` when ``network`` is not among them: dockernet attaches them; the
         daemon, not the attach order, decides which is eth0 when several attach before start). If
@@ -824,7 +825,7 @@ def _add_ipam(what: str, opts: Dict[str, Any], ipam: Mapping[str, Any]) -> None:
 
         raise InvalidArgument(f"{what}: ipam {pools[0][0]!r} and {pools[1][0]!r} are the same option; give one of them")
     rest = [(k, v) for k, v in ipam.items() if k not in _IPAM_POOLS]
-    opts.update(_core_options(what, "ipam", _inside("ipam", "ipam", dict(rest))))
+    opts.update(_core_options(what, "ipam", _inside("ipam", "ipam", {k: _plain(v) for k, v in rest})))
     for i, pool in enumerate(pools[0][1] if pools else []):
         if not isinstance(pool, Mapping):
             raise TypeError(f"{what}: ipam Config[{i}] must be a dict (docker-py's IPAMPool), got {type(pool).__name__}")
@@ -879,7 +880,14 @@ def _run_options(
         first = key(network) if network is not None else None
         configs = {key(n): c for n, c in networking_config.items()}
         order = ([first] if first is not None else []) + sorted(n for n in configs if n != first)
-        nets = [{"name": n, **_endpoint(what, n, configs.get(n) or {})} for n in order]
+        nets = []
+        for n in order:
+            endpoint = _endpoint(what, n, configs.get(n) or {})
+            # `name` is what core reads as the network of a list entry: an endpoint key `name`
+            # (not an endpoint option) goes to core under its place, for core to refuse.
+            if "name" in endpoint:
+                endpoint["networking_config.name"] = endpoint.pop("name")
+            nets.append({"name": n, **endpoint})
         network = None
     elif isinstance(networks, Mapping):
         nets = {_name(n): _endpoint(what, _name(n), opts or {}) for n, opts in networks.items()}
