@@ -427,7 +427,26 @@ impl Client {
             Some(n) => format!("container run {n:?}"),
             None => format!("container run (image {:?})", opts.image),
         };
-        self.container_create_inner(opts, true).await.map_err(|e| crate::swarm::network_hint(e).context(&ctx))
+        // The basics before the attachments: a missing image is named first, as it always was.
+        async {
+            check_run_basics(opts)?;
+            self.container_create_inner(opts, opts.attachments()?, true).await
+        }
+            .await
+            .map_err(|e| crate::swarm::network_hint(e).context(&ctx))
+    }
+
+    /// [`Client::container_run`] with the attachments given typed rather than as the
+    /// `network`/`networks` options a script writes (the topology engine's lab across hosts:
+    /// each network is looked up, so a worker finds a swarm network it does not know yet).
+    pub(crate) async fn container_run_attached(&self, opts: &RunOptions, attachments: Vec<Attachment>) -> Result<ContainerRef> {
+        let ctx = match &opts.name {
+            Some(n) => format!("container run {n:?}"),
+            None => format!("container run (image {:?})", opts.image),
+        };
+        self.container_create_inner(opts, attachments, true)
+            .await
+            .map_err(|e| crate::swarm::network_hint(e).context(&ctx))
     }
 
     /// Creates a container from a local image and attaches it to all its networks, without
@@ -449,7 +468,13 @@ impl Client {
             Some(n) => format!("container create {n:?}"),
             None => format!("container create (image {:?})", opts.image),
         };
-        self.container_create_inner(opts, false).await.map_err(|e| crate::swarm::network_hint(e).context(&ctx))
+        // The basics before the attachments: a missing image is named first, as it always was.
+        async {
+            check_run_basics(opts)?;
+            self.container_create_inner(opts, opts.attachments()?, false).await
+        }
+            .await
+            .map_err(|e| crate::swarm::network_hint(e).context(&ctx))
     }
 
     /// [`Client::container_run`] for a caller that has looked its networks up already (the
@@ -485,9 +510,8 @@ impl Client {
     }
 
     /// Create, attach every network, then start when `start` (run) or not (create).
-    async fn container_create_inner(&self, opts: &RunOptions, start: bool) -> Result<ContainerRef> {
+    async fn container_create_inner(&self, opts: &RunOptions, attachments: Vec<Attachment>, start: bool) -> Result<ContainerRef> {
         check_run_basics(opts)?;
-        let attachments = opts.attachments()?;
         let ports = opts.port_bindings()?;
         // Resolve every network first: a typo fails before anything is created.
         let mut nets: Vec<(NetworkRef, &ConnectOptions)> = Vec::new();

@@ -446,37 +446,6 @@ pub(crate) fn network_options(spec: &Spec, key: &str, subnets: &[ipnet::IpNet]) 
     o
 }
 
-/// The connect options of an attachment as a JSON table (the form `container run` takes).
-fn attachment_value(network: &str, o: &ConnectOptions) -> Value {
-    let mut m = Map::new();
-    m.insert("name".into(), json!(network));
-    if !o.aliases.is_empty() {
-        m.insert("aliases".into(), json!(o.aliases.0));
-    }
-    if let Some(v) = &o.ipv4 {
-        m.insert("ipv4".into(), json!(v));
-    }
-    if let Some(v) = &o.ipv6 {
-        m.insert("ipv6".into(), json!(v));
-    }
-    if !o.links.is_empty() {
-        m.insert("links".into(), json!(o.links.0));
-    }
-    if !o.link_local_ips.is_empty() {
-        m.insert("link_local_ips".into(), json!(o.link_local_ips.0));
-    }
-    if !o.driver_opts.is_empty() {
-        m.insert("driver_opts".into(), json!(o.driver_opts.0));
-    }
-    if let Some(p) = o.gw_priority {
-        m.insert("gw_priority".into(), json!(p));
-    }
-    if let Some(mac) = &o.mac_address {
-        m.insert("mac_address".into(), json!(mac));
-    }
-    Value::Object(m)
-}
-
 /// The options `container run` gets for declared node `key`.
 pub(crate) fn run_options(spec: &Spec, key: &str) -> RunOptions {
     let n = spec.nodes.get(key).cloned().unwrap_or_default();
@@ -491,17 +460,9 @@ pub(crate) fn run_options(spec: &Spec, key: &str) -> RunOptions {
         let v: Map<String, Value> = links.iter().map(|(net, i)| (net.clone(), i.to_value())).collect();
         labels.insert(crate::impair::LABEL.to_string(), Value::Object(v).to_string());
     }
-    let networks: Vec<Value> = n
-        .networks
-        .names()
-        .map(|net| attachment_value(&spec.network_name(net), &spec.attachment(key, net).unwrap_or_default()))
-        .collect();
-    let mut opts = RunOptions {
-        image: spec.node_image(&n),
-        name: Some(spec.node_name(key)),
-        networks: Some(Value::Array(networks)),
-        ..Default::default()
-    };
+    // The attachments are not in the options (`networks`): they go to the run typed
+    // (`node_attachments`), never through the JSON form a script writes.
+    let mut opts = RunOptions { image: spec.node_image(&n), name: Some(spec.node_name(key)), ..Default::default() };
     // The node's container fields as declared, and what the topology adds to them.
     opts.set_container_fields(n.container_fields());
     opts.labels = StringMap(labels);
@@ -518,7 +479,7 @@ pub(crate) fn run_options(spec: &Spec, key: &str) -> RunOptions {
 async fn run_node(cx: &Cx<'_>, client: &Client, spec: &Spec, key: &str) -> Result<crate::container::ContainerRef> {
     let opts = run_options(spec, key);
     let Some(node) = spec.nodes.get(key).filter(|_| cx.plan.layout.is_none()) else {
-        return client.container_run(&opts).await;
+        return client.container_run_attached(&opts, node_attachments(spec, key)).await;
     };
     let mut nets = Vec::new();
     let mut docs = Vec::new();
@@ -537,9 +498,22 @@ async fn run_node(cx: &Cx<'_>, client: &Client, spec: &Spec, key: &str) -> Resul
         })
     };
     if !known {
-        return client.container_run(&opts).await;
+        return client.container_run_attached(&opts, node_attachments(spec, key)).await;
     }
     client.container_run_on(&opts, &nets, &docs).await
+}
+
+/// Node `key`'s attachments as `container run` attaches them (by network name, in declared
+/// order, each with its connect options).
+pub(crate) fn node_attachments(spec: &Spec, key: &str) -> Vec<crate::container::Attachment> {
+    let Some(node) = spec.nodes.get(key) else { return Vec::new() };
+    node.networks
+        .names()
+        .map(|net| crate::container::Attachment {
+            network: spec.network_name(net),
+            opts: spec.attachment(key, net).unwrap_or_default(),
+        })
+        .collect()
 }
 
 /// Runs a command inside a container; a non-zero exit is an error with its stderr.
@@ -1346,7 +1320,8 @@ mod tests {
         assert_eq!(config, s.node_config("c"));
         assert_eq!(c.cap_add.0, ["NET_ADMIN"]);
         assert_eq!(c.hostname.as_deref(), Some("c"));
-        let att = c.attachments().unwrap();
+        assert_eq!(c.networks, None, "attachments go typed, not as options");
+        let att = node_attachments(&s, "c");
         assert_eq!(att[0].network, "lab-a");
         assert_eq!(att[0].opts.aliases.0, ["cc", "c"]);
         let r = run_options(&s, "r");
