@@ -745,12 +745,7 @@ impl Client {
                 )
             })??,
         }
-        #[derive(Deserialize)]
-        struct ExecState {
-            #[serde(rename = "ExitCode")]
-            exit_code: Option<i64>,
-        }
-        let state: ExecState = self.get_doc(&format!("/exec/{exec_id}/json")).await?.fields()?;
+        let state: crate::daemon::ExecInspectFacts = self.get_doc(&format!("/exec/{exec_id}/json")).await?.facts()?;
         out.exit_code = state.exit_code.unwrap_or(-1);
         Ok(out)
     }

@@ -394,6 +394,11 @@ pub struct EventFacts {
     pub actor: ActorFacts,
     /// The object's id as daemons before API 1.22 sent it (kept by later ones for containers).
     pub id: String,
+    /// When it happened, in nanoseconds since the epoch.
+    #[serde(rename = "timeNano")]
+    pub time_nano: Option<i64>,
+    /// When it happened, in seconds (what daemons before `timeNano` sent).
+    pub time: Option<i64>,
 }
 
 impl EventFacts {
@@ -406,6 +411,89 @@ impl EventFacts {
     pub fn attribute(&self, key: &str) -> Option<&str> {
         self.actor.attributes.get(key).map(String::as_str)
     }
+
+    /// When it happened, in unix seconds (`timeNano`, else `time`).
+    pub fn unix_time(&self) -> Option<f64> {
+        self.time_nano.map(|n| n as f64 / 1e9).or(self.time.map(|s| s as f64))
+    }
+}
+
+/// `GET /info`, the part dockernet reads: where the daemon stands in a swarm.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct InfoFacts {
+    /// The swarm part.
+    #[serde(deserialize_with = "nullable")]
+    pub swarm: InfoSwarmFacts,
+}
+
+/// `Swarm` of `GET /info`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct InfoSwarmFacts {
+    /// `inactive`, `pending`, `active`, `error` or `locked`.
+    pub local_node_state: String,
+    /// This node's id in the swarm.
+    #[serde(rename = "NodeID")]
+    pub node_id: String,
+    /// True on a manager.
+    pub control_available: bool,
+    /// The swarm (only a manager sees it).
+    #[serde(deserialize_with = "nullable")]
+    pub cluster: ClusterFacts,
+    /// The address this node advertises.
+    pub node_addr: String,
+}
+
+/// `Swarm.Cluster` of `GET /info`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct ClusterFacts {
+    /// The swarm's id.
+    #[serde(rename = "ID")]
+    pub id: String,
+}
+
+/// `GET /swarm` (a manager's answer), the parts dockernet reads.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct SwarmFacts {
+    /// The swarm's id.
+    #[serde(rename = "ID")]
+    pub id: String,
+    /// Its spec (labels).
+    #[serde(deserialize_with = "nullable")]
+    pub spec: SwarmSpecFacts,
+    /// The tokens to join it.
+    #[serde(deserialize_with = "nullable")]
+    pub join_tokens: JoinTokensFacts,
+}
+
+/// `Spec` of `GET /swarm`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct SwarmSpecFacts {
+    /// Labels (a topology that formed the swarm marks it).
+    #[serde(deserialize_with = "string_map")]
+    pub labels: BTreeMap<String, String>,
+}
+
+/// `JoinTokens` of `GET /swarm`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct JoinTokensFacts {
+    /// The token a worker joins with.
+    pub worker: String,
+    /// The token a manager joins with.
+    pub manager: String,
+}
+
+/// `GET /exec/{id}/json`, the part dockernet reads.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct ExecInspectFacts {
+    /// The process's exit code (`None` while it runs).
+    pub exit_code: Option<i64>,
 }
 
 /// The `Actor` of an event.
@@ -909,6 +997,25 @@ mod tests {
         assert!(p.networks_deleted.is_empty());
         let w: WaitFacts = serde_json::from_value(json!({"StatusCode": 3, "Error": null})).unwrap();
         assert_eq!(w.status_code, Some(3));
+        assert_eq!(ev.unix_time(), Some(1764842415.0));
+        assert_eq!(serde_json::from_value::<EventFacts>(json!({"time": 7})).unwrap().unix_time(), Some(7.0));
+    }
+
+    #[test]
+    fn swarm_info_and_exec_answers() {
+        // `GET /info` of a 20.10 manager (abridged) and of a daemon in no swarm.
+        let i: InfoFacts = serde_json::from_value(json!({"ID": "X", "Swarm": {"NodeID": "n1", "NodeAddr": "10.99.0.2",
+            "LocalNodeState": "active", "ControlAvailable": true, "Error": "", "RemoteManagers": null,
+            "Cluster": {"ID": "c1", "Version": {"Index": 10}}}})).unwrap();
+        assert_eq!((i.swarm.local_node_state.as_str(), i.swarm.cluster.id.as_str()), ("active", "c1"));
+        assert!(i.swarm.control_available);
+        let none: InfoFacts = serde_json::from_value(json!({"Swarm": {"LocalNodeState": "inactive", "Cluster": null}})).unwrap();
+        assert_eq!(none.swarm.cluster.id, "");
+        let s: SwarmFacts = serde_json::from_value(json!({"ID": "c1", "Spec": {"Name": "default",
+            "Labels": {"dockernet.swarm": "lab"}}, "JoinTokens": {"Worker": "SWMTKN-1-w", "Manager": "SWMTKN-1-m"}})).unwrap();
+        assert_eq!((s.spec.labels["dockernet.swarm"].as_str(), s.join_tokens.worker.as_str()), ("lab", "SWMTKN-1-w"));
+        let e: ExecInspectFacts = serde_json::from_value(json!({"Running": false, "ExitCode": 2})).unwrap();
+        assert_eq!(e.exit_code, Some(2));
     }
 
     #[test]

@@ -193,15 +193,15 @@ impl Client {
 
     /// Where this daemon stands in a swarm (from `GET /info`; any daemon answers).
     pub async fn swarm_state(&self) -> Result<SwarmState> {
-        let info = self.get_doc("/info").await.map_err(|e| e.context("swarm state"))?.to_value();
-        let s = &info["Swarm"];
-        let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+        let info: crate::daemon::InfoFacts =
+            self.get_doc("/info").await.and_then(|d| d.facts()).map_err(|e| e.context("swarm state"))?;
+        let s = info.swarm;
         Ok(SwarmState {
-            local_node_state: text(&s["LocalNodeState"]),
-            node_id: text(&s["NodeID"]),
-            control_available: s["ControlAvailable"].as_bool().unwrap_or(false),
-            cluster_id: text(&s["Cluster"]["ID"]),
-            node_addr: text(&s["NodeAddr"]),
+            local_node_state: s.local_node_state,
+            node_id: s.node_id,
+            control_available: s.control_available,
+            cluster_id: s.cluster.id,
+            node_addr: s.node_addr,
         })
     }
 }

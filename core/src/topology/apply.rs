@@ -701,8 +701,9 @@ async fn step_inner(cx: &Cx<'_>, a: &Action, undo: &mut Vec<Undo>, retired: &mut
         }
         Op::JoinSwarm { manager } => {
             let m = cx.client(Some(manager));
-            let doc = m.swarm_inspect().await.map_err(|e| e.context(format!("host {manager}")))?.to_value();
-            let token = doc.pointer("/JoinTokens/Worker").and_then(Value::as_str).unwrap_or_default().to_string();
+            let swarm: crate::daemon::SwarmFacts =
+                m.swarm_inspect().await.and_then(|d| d.facts()).map_err(|e| e.context(format!("host {manager}")))?;
+            let token = swarm.join_tokens.worker;
             let addr = m.swarm_state().await.map_err(|e| e.context(format!("host {manager}")))?.node_addr;
             let advertise_addr = host.and_then(|h| cx.spec.hosts.get(h)).and_then(|h| h.advertise_addr.clone());
             let remote = if addr.contains(':') && !addr.starts_with('[') { addr } else { format!("{addr}:2377") };

@@ -33,7 +33,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use futures_util::future::join_all;
 use ipnet::IpNet;
-use serde_json::Value;
 
 use super::diff;
 use super::plan::{self, Action, HostItem, Op, Plan};
@@ -578,10 +577,9 @@ pub(crate) async fn destroy(spec: &Spec, hosts: &Hosts<'_>, concurrency: usize) 
     let manager = states.iter().find(|(_, s)| s.control_available).map(|(h, _)| h.clone());
     if let Some(m) = manager {
         let formed = match hosts.of(Some(&m)).swarm_inspect().await {
-            Ok(doc) => {
-                let v = doc.to_value();
-                v.pointer("/Spec/Labels").and_then(|l| l.get(SWARM_LABEL)).and_then(Value::as_str) == Some(name)
-            }
+            Ok(doc) => doc
+                .facts::<crate::daemon::SwarmFacts>()
+                .is_ok_and(|s| s.spec.labels.get(SWARM_LABEL).map(String::as_str) == Some(name)),
             Err(_) => false,
         };
         if formed {

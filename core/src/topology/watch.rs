@@ -51,6 +51,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::status::{Element, ElementKind, State, Status};
 use super::{hosts, ApplyOptions, Progress, ProgressEvent, Topology};
 use crate::client::Client;
+use crate::daemon::EventFacts;
 use crate::document::Document;
 use crate::error::{Error, Result};
 use crate::events::{parse_duration, EventOptions, TimeArg};
@@ -885,11 +886,7 @@ fn reconnect_backoff(attempt: u32) -> Duration {
 
 /// An event's time in unix seconds (`timeNano`, else `time`), as the daemon stamped it.
 fn event_time(ev: &Document) -> Option<f64> {
-    let v = ev.to_value();
-    v.get("timeNano")
-        .and_then(serde_json::Value::as_i64)
-        .map(|n| n as f64 / 1e9)
-        .or_else(|| v.get("time").and_then(serde_json::Value::as_i64).map(|s| s as f64))
+    ev.facts::<EventFacts>().ok()?.unix_time()
 }
 
 fn unix_now() -> f64 {
@@ -901,15 +898,15 @@ fn unix_now() -> f64 {
 /// with a node's name, a network of the topology, or any connect / disconnect (a node connected
 /// by hand to another network).
 fn relevant(ev: &Document, name: &str, names: &BTreeSet<String>) -> bool {
-    let v = ev.to_value();
-    let attr = |k: &str| v.pointer("/Actor/Attributes").and_then(|a| a.get(k)).and_then(|s| s.as_str());
-    match v.get("Type").and_then(|t| t.as_str()) {
+    let Ok(ev) = ev.facts::<EventFacts>() else { return false };
+    match ev.kind.as_str() {
         // A container of a foreign owner that holds (or held) a node's name matters too: it
         // causes, or ends, a conflict.
-        Some("container") => attr(super::LABEL) == Some(name) || attr("name").is_some_and(|n| names.contains(n)),
-        Some("network") => {
-            attr("name").is_some_and(|n| names.contains(n))
-                || matches!(v.get("Action").and_then(|a| a.as_str()), Some("connect" | "disconnect"))
+        "container" => {
+            ev.attribute(super::LABEL) == Some(name) || ev.attribute("name").is_some_and(|n| names.contains(n))
+        }
+        "network" => {
+            ev.attribute("name").is_some_and(|n| names.contains(n)) || matches!(ev.action.as_str(), "connect" | "disconnect")
         }
         _ => false,
     }
