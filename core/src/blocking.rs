@@ -14,6 +14,7 @@
 //! rolls back (see `topology/apply.rs`).
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -27,11 +28,15 @@ use crate::container::{
 };
 use crate::document::Document;
 use crate::error::{Error, ErrorKind, Result};
+use crate::events::{EventOptions, EventStream};
 use crate::host::Host;
+use crate::impair::Impairment;
 use crate::interrupt::Interrupt;
 use crate::network::{
     ConnectOptions, CreateOptions, DisconnectOptions, InspectOptions, ListOptions, NetworkRef, PruneOptions,
 };
+use crate::topology::watch::{Change, WatchOptions, Watcher};
+use crate::topology::Topology;
 
 /// A synchronous dockernet client. Clone it freely: clones share the runtime, the pool and the
 /// interrupt source.
@@ -339,3 +344,201 @@ impl BlockingClient {
 fn destroy_abandoned(name: &str) -> (String, Option<&'static str>) {
     (format!("destroy of topology {name:?}"), Some("part of it may be left (still labelled): destroy again to finish"))
 }
+
+// Events: the daemon's event stream as an iterator (`crate::events`).
+
+/// The blocking event stream: an iterator of events (see [`BlockingClient::events`]).
+#[derive(Debug)]
+pub struct BlockingEvents {
+    client: BlockingClient,
+    stream: Option<EventStream>,
+}
+
+impl BlockingClient {
+    /// Opens the event stream (see [`Client::events`]); iterate it for the events. Each wait is
+    /// abandoned by the client's interrupt, which ends the iteration with an `interrupted` error.
+    pub fn events(&self, opts: &EventOptions) -> Result<BlockingEvents> {
+        let stream = self.call(self.client().events(opts), || ("the event stream".into(), None))?;
+        Ok(BlockingEvents { client: self.clone(), stream: Some(stream) })
+    }
+}
+
+impl BlockingEvents {
+    /// The next event, waiting at most `limit` (`None`: as long as it takes). `Ok(None)` when the
+    /// stream ended or — with a limit — when no event came in time (see [`BlockingEvents::is_open`]).
+    pub fn next_within(&mut self, limit: Option<Duration>) -> Result<Option<Document>> {
+        enum Step {
+            Event(Document),
+            End,
+            Waiting,
+        }
+        let Some(stream) = self.stream.as_mut() else { return Ok(None) };
+        let got = self.client.call(
+            async {
+                let step = |r: Option<Document>| r.map_or(Step::End, Step::Event);
+                match limit {
+                    None => stream.next().await.map(step),
+                    Some(l) => match tokio::time::timeout(l, stream.next()).await {
+                        Ok(r) => r.map(step),
+                        Err(_) => Ok(Step::Waiting),
+                    },
+                }
+            },
+            || ("the event stream".into(), None),
+        );
+        match got {
+            Ok(Step::Event(ev)) => Ok(Some(ev)),
+            Ok(Step::Waiting) => Ok(None),
+            Ok(Step::End) => {
+                self.stream = None;
+                Ok(None)
+            }
+            Err(e) => {
+                self.stream = None;
+                Err(e)
+            }
+        }
+    }
+
+    /// False once the stream ended (by `until`, an error or an interrupt).
+    pub fn is_open(&self) -> bool {
+        self.stream.is_some()
+    }
+
+    /// Ends the stream now (closes the connection).
+    pub fn close(&mut self) {
+        self.stream = None;
+    }
+}
+
+impl Iterator for BlockingEvents {
+    type Item = Result<Document>;
+
+    fn next(&mut self) -> Option<Result<Document>> {
+        self.next_within(None).transpose()
+    }
+}
+
+// Link impairment (`crate::impair`).
+
+/// What an interrupt leaves behind during an impair call.
+const STILL: Option<&str> = Some("tc may have changed the interface already; read it back with impair_read");
+
+impl BlockingClient {
+    /// See [`Client::impair_apply`].
+    pub fn impair_apply(&self, container: &str, network: &str, imp: &Impairment) -> Result<()> {
+        self.call(self.client().impair_apply(container, network, imp), || (format!("impair {container:?}"), STILL))
+    }
+
+    /// See [`Client::impair_clear`].
+    pub fn impair_clear(&self, container: &str, network: &str) -> Result<()> {
+        self.call(self.client().impair_clear(container, network), || (format!("impair {container:?}"), STILL))
+    }
+
+    /// See [`Client::impair_read`].
+    pub fn impair_read(&self, container: &str, network: &str) -> Result<Option<Impairment>> {
+        self.call(self.client().impair_read(container, network), || (format!("impair read {container:?}"), None))
+    }
+
+    /// See [`Client::impair_wanted`].
+    pub fn impair_wanted(&self, container: &str) -> Result<BTreeMap<String, Impairment>> {
+        self.call(self.client().impair_wanted(container), || (format!("impair wanted {container:?}"), None))
+    }
+
+    /// See [`Client::impair_reapply`].
+    pub fn impair_reapply(&self, container: &str) -> Result<Vec<(String, Impairment)>> {
+        self.call(self.client().impair_reapply(container), || (format!("impair reapply {container:?}"), STILL))
+    }
+
+    /// See [`Client::impair_list`].
+    pub fn impair_list(&self, container: &str) -> Result<BTreeMap<String, Option<Impairment>>> {
+        self.call(self.client().impair_list(container), || (format!("impair list {container:?}"), None))
+    }
+
+    /// Re-applies the impairment of every container that (re)starts, until `until` (see
+    /// [`crate::events::EventOptions::until`]) or an interrupt: what `dockernet impair --follow`
+    /// runs. `report` hears each container name and what was set (or why not); containers with
+    /// nothing asked are passed over silently.
+    ///
+    /// # Errors
+    /// The event stream's errors (an interrupt ends it with `interrupted`).
+    pub fn impair_follow(
+        &self,
+        until: Option<crate::events::TimeArg>,
+        mut report: impl FnMut(&str, Result<Vec<(String, Impairment)>>),
+    ) -> Result<()> {
+        let mut opts = crate::events::EventOptions { until, ..Default::default() };
+        opts.filters.insert("type".into(), vec!["container".to_string()].into());
+        opts.filters.insert("event".into(), vec!["start".to_string()].into());
+        for ev in self.events(&opts)? {
+            let ev: crate::daemon::EventFacts = ev?.facts()?;
+            let id = ev.object_id();
+            let name = ev.attribute("name").unwrap_or(id).to_string();
+            match self.impair_wanted(id) {
+                Ok(w) if w.is_empty() => {}
+                Ok(_) => report(&name, self.impair_reapply(id)),
+                // Gone again already (a short-lived container): nothing to put back.
+                Err(e) if e.kind() == ErrorKind::NotFound => {}
+                Err(e) => report(&name, Err(e)),
+            }
+        }
+        Ok(())
+    }
+}
+
+// Drift watch (`crate::topology::watch`).
+
+/// The blocking watch the bindings iterate (see [`crate::BlockingClient::topology_watch`]).
+#[derive(Debug)]
+pub struct BlockingWatch {
+    client: crate::BlockingClient,
+    watcher: Option<Watcher>,
+}
+
+impl crate::BlockingClient {
+    /// Starts watching `topology` (see [`Watcher`]); iterate the result for the changes. The
+    /// client's interrupt (unless `opts` brings its own) ends the watch with `interrupted`; a
+    /// heal in flight then rolls back first.
+    pub fn topology_watch(&self, topology: &Topology, opts: &WatchOptions) -> Result<BlockingWatch> {
+        let mut opts = opts.clone();
+        if opts.interrupt.is_none() {
+            opts.interrupt = self.interrupt().cloned();
+        }
+        // Not `call`: the watcher races the interrupt itself, so that a heal's apply is never
+        // dropped half-way.
+        let watcher = self.block_on(Watcher::start(topology.clone(), self.client().clone(), opts))?;
+        Ok(BlockingWatch { client: self.clone(), watcher: Some(watcher) })
+    }
+}
+
+impl BlockingWatch {
+    /// Ends the watch now (closes the event streams).
+    pub fn close(&mut self) {
+        self.watcher = None;
+    }
+
+    /// False once the watch ended (by `until`, an error, an interrupt or [`BlockingWatch::close`]).
+    pub fn is_open(&self) -> bool {
+        self.watcher.is_some()
+    }
+}
+
+impl Iterator for BlockingWatch {
+    type Item = Result<Change>;
+
+    fn next(&mut self) -> Option<Result<Change>> {
+        let watcher = self.watcher.as_mut()?;
+        match self.client.block_on(watcher.next()) {
+            Ok(Some(c)) => Some(Ok(c)),
+            Ok(None) => {
+                self.watcher = None;
+                None
+            }
+            Err(e) => {
+                self.watcher = None;
+                Some(Err(e))
+            }
+        }
+    }
+}
+

@@ -793,6 +793,22 @@ fn engine_from_server(server: &str) -> String {
     v.split_once(' ').map_or(v, |(v, _)| v).to_string()
 }
 
+/// Percent-encodes one path segment (names may hold any character).
+pub(crate) fn seg(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+/// Encodes a filter map as the API's `filters` query parameter.
+pub(crate) fn filters_query(filters: &std::collections::BTreeMap<String, crate::options::StringList>) -> String {
+    if filters.is_empty() {
+        return String::new();
+    }
+    let map: std::collections::BTreeMap<&str, &Vec<String>> = filters.iter().map(|(k, v)| (k.as_str(), &v.0)).collect();
+    let encoded = serde_json::to_string(&map).unwrap_or_default();
+    format!("filters={}", seg(&encoded))
+}
+
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -30,7 +30,8 @@ use crate::daemon::{
 use crate::document::Document;
 use crate::error::{Error, ErrorKind, Result};
 use crate::lookup::{check_name, short_id, shown};
-use crate::network::{filters_query, seg, ConnectOptions, NetworkRef};
+use crate::client::{filters_query, seg};
+use crate::network::{ConnectOptions, NetworkRef};
 use crate::options::{from_value, StringList, StringMap};
 
 /// Declares a struct with its own fields first, then the fields of a container's configuration
@@ -520,10 +521,10 @@ impl Client {
                 Ok((_, net)) => net,
                 Err(e) => {
                     // A swarm network a worker does not know yet: the daemon resolves it at attach.
-                    let r = self
-                        .swarm_network_on_worker(&a.network, e)
+                    self.swarm_network_on_worker(e)
                         .await
                         .map_err(|e| e.context(format!("option networks: {:?}", a.network)))?;
+                    let r = NetworkRef::by_name(&a.network);
                     nets.push((r, &a.opts));
                     continue;
                 }

@@ -798,7 +798,7 @@ impl Client {
     /// A network's inspect document and its facts, by id (or a name the daemon resolves as it
     /// likes: callers that need the exact rule go through `lookup.rs`).
     pub async fn network_facts(&self, id: &str) -> Result<(Document, NetworkFacts)> {
-        let doc = self.get_doc(&format!("/networks/{}", crate::network::seg(id))).await?;
+        let doc = self.get_doc(&format!("/networks/{}", crate::client::seg(id))).await?;
         let facts = doc.facts()?;
         Ok((doc, facts))
     }
@@ -815,24 +815,24 @@ impl Client {
 
     /// Removes a network by id.
     pub async fn remove_network(&self, id: &str) -> Result<()> {
-        self.delete(&format!("/networks/{}", crate::network::seg(id))).await
+        self.delete(&format!("/networks/{}", crate::client::seg(id))).await
     }
 
     /// Connects container `container` (an id) to network `network` (an id).
     pub async fn connect_endpoint(&self, network: &str, container: &str, settings: &EndpointSettings) -> Result<()> {
         let body = ConnectBody { container, endpoint_config: settings };
-        self.post_json(&format!("/networks/{}/connect", crate::network::seg(network)), &body).await.map(|_| ())
+        self.post_json(&format!("/networks/{}/connect", crate::client::seg(network)), &body).await.map(|_| ())
     }
 
     /// Disconnects container `container` from network `network` (ids).
     pub async fn disconnect_endpoint(&self, network: &str, container: &str, force: bool) -> Result<()> {
         let body = DisconnectBody { container, force };
-        self.post_json(&format!("/networks/{}/disconnect", crate::network::seg(network)), &body).await.map(|_| ())
+        self.post_json(&format!("/networks/{}/disconnect", crate::client::seg(network)), &body).await.map(|_| ())
     }
 
     /// A container's inspect document and its facts, by id.
     pub async fn container_facts(&self, id: &str) -> Result<(Document, ContainerFacts)> {
-        let doc = self.get_doc(&format!("/containers/{}/json", crate::network::seg(id))).await?;
+        let doc = self.get_doc(&format!("/containers/{}/json", crate::client::seg(id))).await?;
         let facts = doc.facts()?;
         Ok((doc, facts))
     }
@@ -846,7 +846,7 @@ impl Client {
     /// `POST /containers/create` (named `name` when given), with any body that serialises to the
     /// API's container config ([`ContainerCreateBody`], or a helper's own).
     pub async fn create_container<B: Serialize + ?Sized>(&self, name: Option<&str>, body: &B) -> Result<CreatedFacts> {
-        let q = name.map(|n| format!("?name={}", crate::network::seg(n))).unwrap_or_default();
+        let q = name.map(|n| format!("?name={}", crate::client::seg(n))).unwrap_or_default();
         Ok(serde_json::from_value(self.post_json(&format!("/containers/create{q}"), body).await?)?)
     }
 

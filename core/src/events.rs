@@ -26,11 +26,10 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use serde::Deserialize;
 
-use crate::blocking::BlockingClient;
 use crate::client::Client;
 use crate::document::Document;
 use crate::error::{Error, ErrorKind, Result};
-use crate::network::filters_query;
+use crate::client::filters_query;
 use crate::options::StringList;
 
 /// The longest one event's line may be: 1 MiB (real events are a few hundred bytes; a container
@@ -281,78 +280,6 @@ impl Client {
         }
         .await
         .map_err(|e: Error| e.context("events"))
-    }
-}
-
-/// The blocking event stream: an iterator of events (see [`BlockingClient::events`]).
-#[derive(Debug)]
-pub struct BlockingEvents {
-    client: BlockingClient,
-    stream: Option<EventStream>,
-}
-
-impl BlockingClient {
-    /// Opens the event stream (see [`Client::events`]); iterate it for the events. Each wait is
-    /// abandoned by the client's interrupt, which ends the iteration with an `interrupted` error.
-    pub fn events(&self, opts: &EventOptions) -> Result<BlockingEvents> {
-        let stream = self.call(self.client().events(opts), || ("the event stream".into(), None))?;
-        Ok(BlockingEvents { client: self.clone(), stream: Some(stream) })
-    }
-}
-
-impl BlockingEvents {
-    /// The next event, waiting at most `limit` (`None`: as long as it takes). `Ok(None)` when the
-    /// stream ended or — with a limit — when no event came in time (see [`BlockingEvents::is_open`]).
-    pub fn next_within(&mut self, limit: Option<Duration>) -> Result<Option<Document>> {
-        enum Step {
-            Event(Document),
-            End,
-            Waiting,
-        }
-        let Some(stream) = self.stream.as_mut() else { return Ok(None) };
-        let got = self.client.call(
-            async {
-                let step = |r: Option<Document>| r.map_or(Step::End, Step::Event);
-                match limit {
-                    None => stream.next().await.map(step),
-                    Some(l) => match tokio::time::timeout(l, stream.next()).await {
-                        Ok(r) => r.map(step),
-                        Err(_) => Ok(Step::Waiting),
-                    },
-                }
-            },
-            || ("the event stream".into(), None),
-        );
-        match got {
-            Ok(Step::Event(ev)) => Ok(Some(ev)),
-            Ok(Step::Waiting) => Ok(None),
-            Ok(Step::End) => {
-                self.stream = None;
-                Ok(None)
-            }
-            Err(e) => {
-                self.stream = None;
-                Err(e)
-            }
-        }
-    }
-
-    /// False once the stream ended (by `until`, an error or an interrupt).
-    pub fn is_open(&self) -> bool {
-        self.stream.is_some()
-    }
-
-    /// Ends the stream now (closes the connection).
-    pub fn close(&mut self) {
-        self.stream = None;
-    }
-}
-
-impl Iterator for BlockingEvents {
-    type Item = Result<Document>;
-
-    fn next(&mut self) -> Option<Result<Document>> {
-        self.next_within(None).transpose()
     }
 }
 

@@ -48,7 +48,6 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::blocking::BlockingClient;
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};
 use crate::host::Endpoint;
@@ -1009,71 +1008,6 @@ impl Client {
                 self.host().url
             ),
         ))
-    }
-}
-
-/// What an interrupt leaves behind during an impair call.
-const STILL: Option<&str> = Some("tc may have changed the interface already; read it back with impair_read");
-
-impl BlockingClient {
-    /// See [`Client::impair_apply`].
-    pub fn impair_apply(&self, container: &str, network: &str, imp: &Impairment) -> Result<()> {
-        self.call(self.client().impair_apply(container, network, imp), || (format!("impair {container:?}"), STILL))
-    }
-
-    /// See [`Client::impair_clear`].
-    pub fn impair_clear(&self, container: &str, network: &str) -> Result<()> {
-        self.call(self.client().impair_clear(container, network), || (format!("impair {container:?}"), STILL))
-    }
-
-    /// See [`Client::impair_read`].
-    pub fn impair_read(&self, container: &str, network: &str) -> Result<Option<Impairment>> {
-        self.call(self.client().impair_read(container, network), || (format!("impair read {container:?}"), None))
-    }
-
-    /// See [`Client::impair_wanted`].
-    pub fn impair_wanted(&self, container: &str) -> Result<BTreeMap<String, Impairment>> {
-        self.call(self.client().impair_wanted(container), || (format!("impair wanted {container:?}"), None))
-    }
-
-    /// See [`Client::impair_reapply`].
-    pub fn impair_reapply(&self, container: &str) -> Result<Vec<(String, Impairment)>> {
-        self.call(self.client().impair_reapply(container), || (format!("impair reapply {container:?}"), STILL))
-    }
-
-    /// See [`Client::impair_list`].
-    pub fn impair_list(&self, container: &str) -> Result<BTreeMap<String, Option<Impairment>>> {
-        self.call(self.client().impair_list(container), || (format!("impair list {container:?}"), None))
-    }
-
-    /// Re-applies the impairment of every container that (re)starts, until `until` (see
-    /// [`crate::events::EventOptions::until`]) or an interrupt: what `dockernet impair --follow`
-    /// runs. `report` hears each container name and what was set (or why not); containers with
-    /// nothing asked are passed over silently.
-    ///
-    /// # Errors
-    /// The event stream's errors (an interrupt ends it with `interrupted`).
-    pub fn impair_follow(
-        &self,
-        until: Option<crate::events::TimeArg>,
-        mut report: impl FnMut(&str, Result<Vec<(String, Impairment)>>),
-    ) -> Result<()> {
-        let mut opts = crate::events::EventOptions { until, ..Default::default() };
-        opts.filters.insert("type".into(), vec!["container".to_string()].into());
-        opts.filters.insert("event".into(), vec!["start".to_string()].into());
-        for ev in self.events(&opts)? {
-            let ev: crate::daemon::EventFacts = ev?.facts()?;
-            let id = ev.object_id();
-            let name = ev.attribute("name").unwrap_or(id).to_string();
-            match self.impair_wanted(id) {
-                Ok(w) if w.is_empty() => {}
-                Ok(_) => report(&name, self.impair_reapply(id)),
-                // Gone again already (a short-lived container): nothing to put back.
-                Err(e) if e.kind() == ErrorKind::NotFound => {}
-                Err(e) => report(&name, Err(e)),
-            }
-        }
-        Ok(())
     }
 }
 

@@ -48,6 +48,7 @@
 //! # Ok::<(), dockernet_core::Error>(())
 //! ```
 
+pub mod address;
 pub mod blocking;
 pub mod client;
 pub mod container;

@@ -67,7 +67,7 @@ impl Client {
     pub(crate) async fn find_network(&self, input: &str, verbose: bool) -> Result<(Document, NetworkFacts)> {
         check_name("network", input)?;
         let q = if verbose { "?verbose=true" } else { "" };
-        let doc = match self.get_doc(&format!("/networks/{}{q}", crate::network::seg(input))).await {
+        let doc = match self.get_doc(&format!("/networks/{}{q}", crate::client::seg(input))).await {
             // Several ids start with a short input and no network has it as a name (a name match
             // would have won): for an exact lookup that is "not found", not "ambiguous".
             Err(e) if is_short_prefix_ambiguity(input, &e) => {
@@ -91,7 +91,7 @@ impl Client {
     /// its inspect document and its facts, from one request.
     pub(crate) async fn find_container(&self, input: &str) -> Result<(Document, ContainerFacts)> {
         check_name("container", input)?;
-        let doc = match self.get_doc(&format!("/containers/{}/json", crate::network::seg(input))).await {
+        let doc = match self.get_doc(&format!("/containers/{}/json", crate::client::seg(input))).await {
             // See `is_short_prefix_ambiguity`: no container has this name.
             Err(e) if is_short_prefix_ambiguity(input, &e) => {
                 return Err(Error::not_found(format!(

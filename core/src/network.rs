@@ -26,6 +26,8 @@ use crate::daemon::{
 };
 use crate::document::Document;
 use crate::error::{Error, ErrorKind, Result};
+use crate::address::{overlaps, parse_ip, parse_subnet, static_address, StaticAddress};
+use crate::client::filters_query;
 use crate::lookup::{check_name, short_id as short, shown};
 use crate::options::{StringList, StringMap};
 
@@ -142,6 +144,12 @@ pub struct NetworkRef {
 }
 
 impl NetworkRef {
+    /// A network known only by the name given (a swarm network a worker does not know yet: the
+    /// daemon resolves the name when a container attaches).
+    pub(crate) fn by_name(name: &str) -> NetworkRef {
+        NetworkRef { id: name.to_string(), name: name.to_string(), driver: String::new(), warning: None }
+    }
+
     /// The identity of a network's facts.
     pub fn from_facts(net: &NetworkFacts) -> NetworkRef {
         NetworkRef { id: net.id.clone(), name: net.name.clone(), driver: net.driver.clone(), warning: None }
@@ -169,66 +177,6 @@ pub struct Pool {
     pub ip_range: Option<IpNet>,
     /// Reserved addresses inside it.
     pub aux: BTreeMap<String, IpAddr>,
-}
-
-/// Parses a CIDR that must be a network address (no host bits): `10.0.0.0/24`.
-pub fn parse_subnet(field: &str, s: &str) -> Result<IpNet> {
-    let net: IpNet = s
-        .trim()
-        .parse()
-        .map_err(|_| Error::invalid(format!("{field} {s:?} is not a valid CIDR (expected e.g. 10.10.0.0/24)")))?;
-    no_host_bits(field, s, net)
-}
-
-/// The host-bits rule, for every CIDR dockernet reads (a network's subnet and range, a
-/// topology's pool): `10.0.0.1/24` is refused with the network address it probably meant.
-pub fn no_host_bits(field: &str, s: &str, net: IpNet) -> Result<IpNet> {
-    if net.network() != net.addr() {
-        return Err(Error::invalid(format!("{field} {s:?} has host bits set; did you mean {}?", net.trunc())));
-    }
-    Ok(net)
-}
-
-/// What the static-address rule says of one address given for an endpoint.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StaticAddress {
-    /// Not an IP address.
-    NotAnAddress,
-    /// An address of the other family than the field (`ipv4` holding an IPv6 address).
-    WrongFamily,
-    /// The network has no subnet of the address's family to hold it.
-    NoSubnet,
-    /// The address, outside every subnet of its family (which are listed).
-    Outside(IpAddr, Vec<IpNet>),
-    /// Inside this subnet.
-    In(IpAddr, IpNet),
-}
-
-/// The static-address rule, one function for `network connect` / `container run` (against the
-/// daemon's subnets) and a topology's declaration (against its declared subnets): the value of
-/// field `ipv4` (`v4`) or `ipv6` must be an address of that family inside one of the network's
-/// subnets of that family. Each caller words the outcome for its own input (a field, a path).
-pub fn static_address(value: &str, v4: bool, subnets: &[IpNet]) -> StaticAddress {
-    let Ok(ip) = value.trim().parse::<IpAddr>() else { return StaticAddress::NotAnAddress };
-    if ip.is_ipv4() != v4 {
-        return StaticAddress::WrongFamily;
-    }
-    let family: Vec<IpNet> = subnets.iter().filter(|n| n.addr().is_ipv4() == v4).copied().collect();
-    match family.iter().find(|n| n.contains(&ip)) {
-        Some(n) => StaticAddress::In(ip, *n),
-        None if family.is_empty() => StaticAddress::NoSubnet,
-        None => StaticAddress::Outside(ip, family),
-    }
-}
-
-/// Parses an IP address, naming the field on failure.
-pub fn parse_ip(field: &str, s: &str) -> Result<IpAddr> {
-    s.trim().parse().map_err(|_| Error::invalid(format!("{field} {s:?} is not a valid IP address")))
-}
-
-/// True when two networks share any address.
-pub fn overlaps(a: &IpNet, b: &IpNet) -> bool {
-    a.contains(&b.network()) || b.contains(&a.network())
 }
 
 impl CreateOptions {
@@ -346,21 +294,6 @@ fn list(v: &StringList) -> String {
     } else {
         v.0.join(", ")
     }
-}
-
-/// Percent-encodes one path segment (names may hold any character).
-pub(crate) fn seg(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
-}
-
-/// Encodes a filter map as the API's `filters` query parameter.
-pub(crate) fn filters_query(filters: &BTreeMap<String, StringList>) -> String {
-    if filters.is_empty() {
-        return String::new();
-    }
-    let map: BTreeMap<&str, &Vec<String>> = filters.iter().map(|(k, v)| (k.as_str(), &v.0)).collect();
-    let encoded = serde_json::to_string(&map).unwrap_or_default();
-    format!("filters={}", seg(&encoded))
 }
 
 fn check_filter_keys(filters: &BTreeMap<String, StringList>, allowed: &[&str], op: &str) -> Result<()> {
@@ -567,9 +500,9 @@ impl Client {
             Err(e) => {
                 // A swarm network a worker does not know yet: the daemon resolves it at attach.
                 return async {
-                    let r = self.swarm_network_on_worker(network, e).await?;
+                    self.swarm_network_on_worker(e).await?;
                     let (_, ctr) = self.find_container(container).await?;
-                    self.connect_endpoint(&r.name, &ctr.id, &opts.endpoint_settings()).await
+                    self.connect_endpoint(network, &ctr.id, &opts.endpoint_settings()).await
                 }
                 .await
                 .map_err(|e| crate::swarm::network_hint(e).context(&asked));
@@ -831,23 +764,6 @@ mod tests {
             assert_eq!(e.kind(), ErrorKind::Invalid, "{v}");
             assert!(e.message().contains(needle), "{v}: {e}");
         }
-    }
-
-    /// The static-address rule's five outcomes, for both families.
-    #[test]
-    fn static_address_rule() {
-        let subnets: Vec<IpNet> = vec!["10.1.0.0/24".parse().unwrap(), "fd00:1::/64".parse().unwrap()];
-        let in4 = (("10.1.0.5".parse().unwrap()), subnets[0]);
-        assert_eq!(static_address(" 10.1.0.5 ", true, &subnets), StaticAddress::In(in4.0, in4.1));
-        assert!(matches!(static_address("fd00:1::9", false, &subnets), StaticAddress::In(..)));
-        assert_eq!(static_address("10.1.0", true, &subnets), StaticAddress::NotAnAddress);
-        assert_eq!(static_address("fd00:1::9", true, &subnets), StaticAddress::WrongFamily);
-        assert_eq!(static_address("fd00:1::9", false, &subnets[..1]), StaticAddress::NoSubnet);
-        assert_eq!(
-            static_address("10.2.0.5", true, &subnets),
-            StaticAddress::Outside("10.2.0.5".parse().unwrap(), vec![subnets[0]])
-        );
-        assert!(no_host_bits("pool:", "10.0.0.1/8", "10.0.0.1/8".parse().unwrap()).is_err());
     }
 
     /// Duplicates are settled by age: the oldest `Created` wins whatever the time zone, then the

@@ -127,7 +127,7 @@ impl Client {
     pub async fn swarm_init(&self, opts: &InitOptions) -> Result<String> {
         let op = "swarm init";
         for (i, pool) in opts.default_addr_pool.0.iter().enumerate() {
-            crate::network::parse_subnet(&format!("default_addr_pool[{}]", i + 1), pool).map_err(|e| e.context(op))?;
+            crate::address::parse_subnet(&format!("default_addr_pool[{}]", i + 1), pool).map_err(|e| e.context(op))?;
         }
         if let Some(size) = opts.subnet_size {
             if !(1..=32).contains(&size) {
@@ -214,12 +214,12 @@ impl Client {
     /// lookup there finds nothing although `docker run --network NAME` would work: the daemon
     /// asks a manager. On a worker the name is therefore passed through for an attach (`run`,
     /// `connect`), the daemon resolves it with the manager, and refuses it if it does not exist.
-    /// Anywhere else the original error stands.
-    pub(crate) async fn swarm_network_on_worker(&self, name: &str, e: Error) -> Result<crate::network::NetworkRef> {
+    /// Anywhere else the original error stands. `Ok`: pass the name through.
+    pub(crate) async fn swarm_network_on_worker(&self, e: Error) -> Result<()> {
         if e.kind() != ErrorKind::NotFound || !self.is_swarm_worker().await {
             return Err(e);
         }
-        Ok(crate::network::NetworkRef { id: name.to_string(), name: name.to_string(), driver: String::new(), warning: None })
+        Ok(())
     }
 
     /// A `not_found` from `network inspect`/`get`, explained on a swarm worker (see

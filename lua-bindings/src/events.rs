@@ -15,7 +15,8 @@
 
 use std::cell::RefCell;
 
-use dockernet_core::events::{BlockingEvents, EventOptions};
+use dockernet_core::blocking::BlockingEvents;
+use dockernet_core::events::EventOptions;
 use dockernet_core::BlockingClient;
 use mlua::{Lua, MetaMethod, Table, UserData, UserDataMethods, Value};
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use std::cell::RefCell;
 
-use dockernet_core::topology::watch::BlockingWatch;
+use dockernet_core::blocking::BlockingWatch;
 use dockernet_core::topology::{ApplyOptions, GraphFormat, ProgressEvent, Topology, VerifyOptions, WatchOptions};
 use dockernet_core::{BlockingClient, Error};
 use mlua::{AnyUserData, Lua, Table, UserData, Value};

@@ -34,7 +34,8 @@ use super::state::{Observed, ObservedAttachment, ObservedContainer, ObservedNetw
 use super::status::{Element, ElementKind, State};
 use super::subnets::{self, Request, Taken};
 use crate::error::{Error, Result};
-use crate::network::{overlaps, ConnectOptions};
+use crate::address::overlaps;
+use crate::network::ConnectOptions;
 
 /// Each declared network's subnets: the given ones, or one allocated from the pool (an existing
 /// network keeps the one it has).

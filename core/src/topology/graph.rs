@@ -11,15 +11,13 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::Write as _;
-use std::process::{Command, Stdio};
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
 use super::spec::Spec;
 use super::state::Observed;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 
 /// An output format of `graph`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -238,41 +236,6 @@ impl Drawing {
     }
 }
 
-/// Lays DOT out as SVG with Graphviz's `program` (normally `dot`).
-pub(crate) fn to_svg(dot: &str, program: &str) -> Result<String> {
-    let mut child = match Command::new(program)
-        .arg("-Tsvg")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-    {
-        Ok(c) => c,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(Error::new(
-                ErrorKind::Unavailable,
-                format!(
-                    "graph format svg needs Graphviz, but the {program:?} program is not on PATH: install Graphviz \
-                     (e.g. apt-get install graphviz), or use format dot or mermaid, which need nothing"
-                ),
-            ))
-        }
-        Err(e) => return Err(Error::new(ErrorKind::Unavailable, format!("graph: cannot run {program:?}: {e}"))),
-    };
-    if let Some(mut stdin) = child.stdin.take() {
-        stdin
-            .write_all(dot.as_bytes())
-            .map_err(|e| Error::new(ErrorKind::Api, format!("graph: writing to {program:?}: {e}")))?;
-    }
-    let out = child.wait_with_output().map_err(|e| Error::new(ErrorKind::Api, format!("graph: {program:?}: {e}")))?;
-    if !out.status.success() {
-        return Err(Error::new(
-            ErrorKind::Api,
-            format!("graph: {program:?} failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr).trim()),
-        ));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
 
 #[cfg(test)]
 mod tests {
@@ -309,12 +272,12 @@ mod tests {
     /// SVG without Graphviz is a clear `unavailable` error; with it, an SVG document.
     #[test]
     fn svg_needs_graphviz() {
-        let e = to_svg("graph x {}", "dockernet-no-such-dot-program").unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::Unavailable);
+        let e = crate::topology::svg::to_svg("graph x {}", "dockernet-no-such-dot-program").unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Unavailable);
         assert!(e.message().contains("install Graphviz") && e.message().contains("mermaid"), "{e}");
         match Drawing::new(&spec(LAB), None, None).render(GraphFormat::Svg) {
             Ok(svg) => assert!(svg.contains("<svg"), "{svg}"),
-            Err(e) => assert_eq!(e.kind(), ErrorKind::Unavailable, "{e}"),
+            Err(e) => assert_eq!(e.kind(), crate::ErrorKind::Unavailable, "{e}"),
         }
         assert_eq!("Mermaid".parse::<GraphFormat>().unwrap(), GraphFormat::Mermaid);
         assert!("png".parse::<GraphFormat>().is_err());

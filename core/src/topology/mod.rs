@@ -43,6 +43,7 @@ pub mod diff;
 mod fuzz;
 pub mod graph;
 pub mod hosts;
+pub mod layout;
 pub mod load;
 pub mod lock;
 pub mod plan;
@@ -66,7 +67,7 @@ pub use destroy::DestroyReport;
 pub use graph::GraphFormat;
 pub use lock::LockOptions;
 pub use plan::{Action, Op, Plan};
-pub use hosts::Layout;
+pub use layout::Layout;
 pub use spec::{
     Expect, HostSpec, HostTls, Named, NodeSpec, RouteSpec, Spec, SwarmSpec, DEFAULT_POOL, DEFAULT_SUBNET_SIZE, LABEL,
 };

@@ -279,7 +279,7 @@ pub struct Plan {
     /// For a lab across hosts: where each element lives and each host's share of the
     /// declaration (see hosts.rs).
     #[serde(skip)]
-    pub(crate) layout: Option<Arc<super::hosts::Layout>>,
+    pub(crate) layout: Option<Arc<super::layout::Layout>>,
 }
 
 impl Plan {

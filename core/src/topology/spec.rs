@@ -560,7 +560,7 @@ impl Spec {
             .trim()
             .parse()
             .map_err(|_| Error::invalid(format!("pool: {s:?} is not an IPv4 CIDR (expected e.g. {DEFAULT_POOL})")))?;
-        crate::network::no_host_bits("pool:", s, ipnet::IpNet::V4(net))?;
+        crate::address::no_host_bits("pool:", s, ipnet::IpNet::V4(net))?;
         Ok(net)
     }
 

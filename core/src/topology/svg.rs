@@ -12,6 +12,9 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use std::io::Write;
+use std::process::{Command, Stdio};
+
 use layout::backends::svg::SVGWriter;
 use layout::gv::{DotParser, GraphBuilder};
 
@@ -21,10 +24,46 @@ use crate::error::{Error, ErrorKind, Result};
 /// [`builtin`] otherwise (Graphviz not installed). A failure of an installed Graphviz is
 /// reported as it is, not hidden behind the fallback.
 pub(crate) fn render(dot: &str, title: &str) -> Result<String> {
-    match super::graph::to_svg(dot, "dot") {
+    match to_svg(dot, "dot") {
         Err(e) if e.kind() == ErrorKind::Unavailable => builtin(dot, title),
         other => other,
     }
+}
+
+/// Lays DOT out as SVG with Graphviz's `program` (normally `dot`).
+pub(crate) fn to_svg(dot: &str, program: &str) -> Result<String> {
+    let mut child = match Command::new(program)
+        .arg("-Tsvg")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::new(
+                ErrorKind::Unavailable,
+                format!(
+                    "graph format svg needs Graphviz, but the {program:?} program is not on PATH: install Graphviz \
+                     (e.g. apt-get install graphviz), or use format dot or mermaid, which need nothing"
+                ),
+            ))
+        }
+        Err(e) => return Err(Error::new(ErrorKind::Unavailable, format!("graph: cannot run {program:?}: {e}"))),
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(dot.as_bytes())
+            .map_err(|e| Error::new(ErrorKind::Api, format!("graph: writing to {program:?}: {e}")))?;
+    }
+    let out = child.wait_with_output().map_err(|e| Error::new(ErrorKind::Api, format!("graph: {program:?}: {e}")))?;
+    if !out.status.success() {
+        return Err(Error::new(
+            ErrorKind::Api,
+            format!("graph: {program:?} failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr).trim()),
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// SVG for `dot` laid out in pure Rust (the `layout-rs` crate), with `title` written above the

@@ -17,7 +17,8 @@ use ipnet::IpNet;
 
 use super::spec::*;
 use crate::error::{Error, Result};
-use crate::network::{static_address, Pool, StaticAddress};
+use crate::address::{static_address, StaticAddress};
+use crate::network::Pool;
 
 /// Collects validation problems, each with its path.
 #[derive(Default)]

@@ -1051,60 +1051,6 @@ fn restored_words(e: &Element) -> String {
     }
 }
 
-/// The blocking watch the bindings iterate (see [`crate::BlockingClient::topology_watch`]).
-#[derive(Debug)]
-pub struct BlockingWatch {
-    client: crate::BlockingClient,
-    watcher: Option<Watcher>,
-}
-
-impl crate::BlockingClient {
-    /// Starts watching `topology` (see [`Watcher`]); iterate the result for the changes. The
-    /// client's interrupt (unless `opts` brings its own) ends the watch with `interrupted`; a
-    /// heal in flight then rolls back first.
-    pub fn topology_watch(&self, topology: &Topology, opts: &WatchOptions) -> Result<BlockingWatch> {
-        let mut opts = opts.clone();
-        if opts.interrupt.is_none() {
-            opts.interrupt = self.interrupt().cloned();
-        }
-        // Not `call`: the watcher races the interrupt itself, so that a heal's apply is never
-        // dropped half-way.
-        let watcher = self.block_on(Watcher::start(topology.clone(), self.client().clone(), opts))?;
-        Ok(BlockingWatch { client: self.clone(), watcher: Some(watcher) })
-    }
-}
-
-impl BlockingWatch {
-    /// Ends the watch now (closes the event streams).
-    pub fn close(&mut self) {
-        self.watcher = None;
-    }
-
-    /// False once the watch ended (by `until`, an error, an interrupt or [`BlockingWatch::close`]).
-    pub fn is_open(&self) -> bool {
-        self.watcher.is_some()
-    }
-}
-
-impl Iterator for BlockingWatch {
-    type Item = Result<Change>;
-
-    fn next(&mut self) -> Option<Result<Change>> {
-        let watcher = self.watcher.as_mut()?;
-        match self.client.block_on(watcher.next()) {
-            Ok(Some(c)) => Some(Ok(c)),
-            Ok(None) => {
-                self.watcher = None;
-                None
-            }
-            Err(e) => {
-                self.watcher = None;
-                Some(Err(e))
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
