@@ -230,10 +230,15 @@ pub(crate) fn opt_string_arg(v: &Value, what: &str, arg: &str) -> mlua::Result<O
 
 /// A value as messages name it: its Lua type, and the value itself when it is short and
 /// printable (`number 42`, `boolean true`, `table`).
+/// A value as a message names it (`number 2.0`, `string "x"`, `table`). A float keeps its
+/// fraction (`2.0`, not `2`, so it reads as the float it is) and shows in the shortest form that
+/// reads back the same; the REPL prints numbers through the runtime itself (`repl/print.rs`).
 pub(crate) fn describe(v: &Value) -> String {
     match v {
         Value::Integer(i) => format!("number {i}"),
-        Value::Number(n) => format!("number {n}"),
+        Value::Number(n) if n.is_nan() => "number nan".to_string(),
+        Value::Number(n) if n.is_infinite() => format!("number {}inf", if *n < 0.0 { "-" } else { "" }),
+        Value::Number(n) => format!("number {n:?}"),
         Value::Boolean(b) => format!("boolean {b}"),
         Value::String(s) => format!("string \"{}\"", s.as_bytes().escape_ascii()),
         other => other.type_name().to_string(),
