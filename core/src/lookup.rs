@@ -65,46 +65,45 @@ impl Client {
     /// A network looked up by the rule: its inspect document (what scripts receive) and its
     /// facts (what dockernet reads), from one request. `verbose` adds a swarm network's services.
     pub(crate) async fn find_network(&self, input: &str, verbose: bool) -> Result<(Document, NetworkFacts)> {
-        check_name("network", input)?;
         let q = if verbose { "?verbose=true" } else { "" };
-        let doc = match self.get_doc(&format!("/networks/{}{q}", crate::client::seg(input))).await {
-            // Several ids start with a short input and no network has it as a name (a name match
-            // would have won): for an exact lookup that is "not found", not "ambiguous".
-            Err(e) if is_short_prefix_ambiguity(input, &e) => {
-                return Err(Error::not_found(format!(
-                    "no network named {input:?} (several ids start with it; dockernet matches names exactly)"
-                )))
-            }
-            r => r?,
-        };
-        let facts: NetworkFacts = doc.facts()?;
-        if !exact_match(input, &facts.name, &facts.id) {
-            return Err(Error::not_found(format!(
-                "no network named {input:?} (the daemon offered {:?} by id prefix; dockernet matches names exactly)",
-                facts.name
-            )));
-        }
-        Ok((doc, facts))
+        let path = format!("/networks/{}{q}", crate::client::seg(input));
+        self.find("network", input, input, &path, |n: &NetworkFacts| (n.name.as_str(), n.id.as_str())).await
     }
 
     /// A container looked up by the rule (a leading `/` on a name is the daemon's and allowed):
     /// its inspect document and its facts, from one request.
     pub(crate) async fn find_container(&self, input: &str) -> Result<(Document, ContainerFacts)> {
-        check_name("container", input)?;
-        let doc = match self.get_doc(&format!("/containers/{}/json", crate::client::seg(input))).await {
-            // See `is_short_prefix_ambiguity`: no container has this name.
+        let path = format!("/containers/{}/json", crate::client::seg(input));
+        let wanted = input.trim_start_matches('/');
+        self.find("container", input, wanted, &path, |c: &ContainerFacts| (c.name(), c.id.as_str())).await
+    }
+
+    /// The rule, for either kind: inspect `path` (the daemon resolves `input` its own way), then
+    /// accept the answer only if its name or id matches `wanted` exactly (`identity` reads them).
+    async fn find<F: serde::de::DeserializeOwned>(
+        &self,
+        kind: &str,
+        input: &str,
+        wanted: &str,
+        path: &str,
+        identity: impl Fn(&F) -> (&str, &str),
+    ) -> Result<(Document, F)> {
+        check_name(kind, input)?;
+        let doc = match self.get_doc(path).await {
+            // Several ids start with a short input and no object has it as a name (a name match
+            // would have won): for an exact lookup that is "not found", not "ambiguous".
             Err(e) if is_short_prefix_ambiguity(input, &e) => {
                 return Err(Error::not_found(format!(
-                    "no container named {input:?} (several ids start with it; dockernet matches names exactly)"
+                    "no {kind} named {input:?} (several ids start with it; dockernet matches names exactly)"
                 )))
             }
             r => r?,
         };
-        let facts: ContainerFacts = doc.facts()?;
-        if !exact_match(input.trim_start_matches('/'), facts.name(), &facts.id) {
+        let facts: F = doc.facts()?;
+        let (name, id) = identity(&facts);
+        if !exact_match(wanted, name, id) {
             return Err(Error::not_found(format!(
-                "no container named {input:?} (the daemon offered {:?} by id prefix; dockernet matches names exactly)",
-                facts.name()
+                "no {kind} named {input:?} (the daemon offered {name:?} by id prefix; dockernet matches names exactly)"
             )));
         }
         Ok((doc, facts))
