@@ -878,8 +878,9 @@ impl Client {
 #[cfg(test)]
 mod tests {
     //! Every fact reader against JSON recorded from a Docker 20.10 daemon (API 1.41;
-    //! `core/testdata/`, made with curl on the socket: see the file names), and every body against
-    //! the JSON the docker CLI sends for the same request.
+    //! `core/testdata/`, made with curl on the socket: see the file names) where this machine can
+    //! make it, else in the shape of the Engine API reference (swarm answers, API 1.48 fields:
+    //! said so at each); every body against the JSON the docker CLI sends for the same request.
     use super::*;
     use serde_json::json;
 
@@ -954,6 +955,27 @@ mod tests {
     }
 
     #[test]
+    fn container_summaries_and_events_from_recorded_answers() {
+        // `GET /containers/json?all=1` with one container, and the events of a network's life
+        // (create, connect, disconnect, destroy), both recorded from 20.10.
+        let list = Document::list_from_slice(include_bytes!("../testdata/container-list-20.10.json")).unwrap();
+        let c: ContainerSummaryFacts = list[0].facts().unwrap();
+        assert_eq!((c.name(), c.image.as_str()), ("dn-fixture-sum", "dockernet-testbox:latest"));
+        assert_eq!(c.labels["tier"], "db");
+        assert_eq!(c.id.len(), 64);
+        let events: Vec<EventFacts> = include_str!("../testdata/events-network-20.10.jsonl")
+            .lines()
+            .map(|l| Document::from_slice(l.as_bytes()).unwrap().facts().unwrap())
+            .collect();
+        let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, ["create", "connect", "disconnect", "destroy"]);
+        assert!(events.iter().all(|e| e.kind == "network" && e.attribute("name") == Some("dn-fixture-ev")));
+        assert_eq!(events[1].attribute("container").map(str::len), Some(64));
+        let t = events[0].unix_time().unwrap();
+        assert!(t > 1.7e9 && t.fract() > 0.0, "timeNano read: {t}");
+    }
+
+    #[test]
     fn api_1_48_endpoint_fields() {
         // The fields Docker 28 (API 1.48) adds, in the shape of its API reference: not
         // recorded here (this machine runs 20.10), so only the fields themselves are checked.
@@ -1003,14 +1025,17 @@ mod tests {
 
     #[test]
     fn swarm_info_and_exec_answers() {
-        // `GET /info` of a 20.10 manager (abridged) and of a daemon in no swarm.
+        // `GET /info` of a 20.10 manager, in the shape of the API reference (abridged).
         let i: InfoFacts = serde_json::from_value(json!({"ID": "X", "Swarm": {"NodeID": "n1", "NodeAddr": "10.99.0.2",
             "LocalNodeState": "active", "ControlAvailable": true, "Error": "", "RemoteManagers": null,
             "Cluster": {"ID": "c1", "Version": {"Index": 10}}}})).unwrap();
         assert_eq!((i.swarm.local_node_state.as_str(), i.swarm.cluster.id.as_str()), ("active", "c1"));
         assert!(i.swarm.control_available);
-        let none: InfoFacts = serde_json::from_value(json!({"Swarm": {"LocalNodeState": "inactive", "Cluster": null}})).unwrap();
-        assert_eq!(none.swarm.cluster.id, "");
+        // The `Swarm` part of `GET /info` recorded from this machine's 20.10 daemon (in no swarm:
+        // no `Cluster` at all).
+        let none: InfoFacts = doc(include_str!("../testdata/info-swarm-inactive-20.10.json")).facts().unwrap();
+        assert_eq!((none.swarm.local_node_state.as_str(), none.swarm.cluster.id.as_str()), ("inactive", ""));
+        assert!(!none.swarm.control_available);
         let s: SwarmFacts = serde_json::from_value(json!({"ID": "c1", "Spec": {"Name": "default",
             "Labels": {"dockernet.swarm": "lab"}}, "JoinTokens": {"Worker": "SWMTKN-1-w", "Manager": "SWMTKN-1-m"}})).unwrap();
         assert_eq!((s.spec.labels["dockernet.swarm"].as_str(), s.join_tokens.worker.as_str()), ("lab", "SWMTKN-1-w"));
