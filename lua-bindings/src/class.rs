@@ -31,7 +31,7 @@ pub(crate) fn list_of(
     let mt = class(lua, name)?;
     if mt.raw_get::<Value>("__tostring")?.is_nil() {
         // `print(list)` and `tostring(list)` show the items (as the REPL does).
-        mt.raw_set("__tostring", lua.create_function(|lua, t: Table| Ok(crate::repl::print::list_text(lua, &t)))?)?;
+        mt.raw_set("__tostring", lua.create_function(|lua, t: Table| Ok(crate::print::list_text(lua, &t)))?)?;
     }
     t.set_metatable(Some(mt))?;
     Ok(t)

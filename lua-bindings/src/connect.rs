@@ -49,7 +49,9 @@ struct TlsOptions {
 }
 
 /// The client `docker.connect(arg)` asks for.
-pub(crate) fn client(arg: Value) -> mlua::Result<BlockingClient> {
+/// The client `docker.connect(arg)` makes, sharing `interrupt` (the program's, once it handles
+/// signals) so Ctrl-C stops its waits as it stops the default client's.
+pub(crate) fn client(arg: Value, interrupt: Option<dockernet_core::Interrupt>) -> mlua::Result<BlockingClient> {
     const WHAT: &str = "docker.connect";
     let o: ConnectOptions = match arg {
         Value::String(s) => ConnectOptions { host: Some(crate::convert::string_arg(&Value::String(s), WHAT, "host")?), ..Default::default() },
@@ -98,7 +100,7 @@ pub(crate) fn client(arg: Value) -> mlua::Result<BlockingClient> {
         None => dockernet_core::client::timeout_from_env().lua()?.unwrap_or(dockernet_core::client::DEFAULT_TIMEOUT),
     };
     let client = BlockingClient::with_host(host, timeout).lua()?;
-    if let Some(interrupt) = crate::runtime::program_interrupt() {
+    if let Some(interrupt) = interrupt {
         client.set_interrupt(interrupt);
     }
     Ok(client)

@@ -232,7 +232,7 @@ pub(crate) fn opt_string_arg(v: &Value, what: &str, arg: &str) -> mlua::Result<O
 /// printable (`number 42`, `boolean true`, `table`).
 /// A value as a message names it (`number 2.0`, `string "x"`, `table`). A float keeps its
 /// fraction (`2.0`, not `2`, so it reads as the float it is) and shows in the shortest form that
-/// reads back the same; the REPL prints numbers through the runtime itself (`repl/print.rs`).
+/// reads back the same; the REPL prints numbers through the runtime itself (`print.rs`).
 pub(crate) fn describe(v: &Value) -> String {
     match v {
         Value::Integer(i) => format!("number {i}"),

@@ -8,11 +8,13 @@
 //! - `class.rs`: the handle and list classes (registry metatables) the API files share.
 //! - `error.rs`: core errors raised as Lua tables with `kind`, `status`, `message`.
 //! - `convert.rs`: Lua values to core options and daemon documents to Lua tables (serde, once).
+//! - `print.rs`: how values print — the REPL's results and errors, and `print`/`tostring` of the
+//!   list classes (a `NetworkList` as the `docker network ls` table) in scripts too.
 //! - [`docs`]: the help text of every public name (used by `help()` and the LuaLS annotations).
 //! - [`cli`]: the docker-CLI-syntax commands (`dockernet network ls`), shared with the REPL.
 //! - [`sandbox`]: `--sandbox`: the standard library without programs, file writes or bytecode,
 //!   with memory and instruction limits, for scripts from others.
-//! - [`repl`]: the interactive loop: editor, completion, multi-line input, history, printing.
+//! - [`repl`]: the interactive loop: editor, completion, multi-line input, history.
 
 pub mod cli;
 pub mod docs;
@@ -27,6 +29,7 @@ mod error;
 mod events;
 mod impair;
 mod network;
+mod print;
 mod progress;
 mod runtime;
 mod swarm;

@@ -189,7 +189,7 @@ fn build(lua: &Lua, client: BlockingClient) -> mlua::Result<Table> {
     raw.set("impair", crate::impair::functions(lua, &client)?)?;
     // The docker CLI's contexts (`docker context ls`): read from ~/.docker, no daemon needed.
     raw.set("contexts", lua.create_function(|lua, ()| crate::convert::to_lua(lua, &dockernet_core::host::contexts()))?)?;
-    raw.set("connect", lua.create_function(|lua, arg: Value| build(lua, crate::connect::client(arg)?))?)?;
+    raw.set("connect", lua.create_function(|lua, arg: Value| build(lua, crate::connect::client(arg, program_interrupt())?))?)?;
     let c = client.clone();
     raw.set(
         "version",

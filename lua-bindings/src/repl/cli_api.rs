@@ -36,11 +36,6 @@ pub(crate) fn split_line(line: &str) -> Result<Vec<String>, String> {
     crate::cli::split_line(line)
 }
 
-/// The `docker network ls` table of network documents.
-pub(crate) fn network_table(docs: &[serde_json::Value], no_trunc: bool) -> String {
-    crate::cli::network_table(docs, no_trunc)
-}
-
 /// The clap command tree of the CLI syntax (for completing subcommands and flags).
 pub(crate) fn command() -> clap::Command {
     crate::cli::command()

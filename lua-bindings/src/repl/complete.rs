@@ -16,7 +16,7 @@
 
 use mlua::{Lua, Table, Value};
 
-use super::print::{is_identifier, KEYWORDS};
+use crate::print::{is_identifier, KEYWORDS};
 
 /// One completion: what the list shows, and what replaces the text from the start position.
 #[derive(Debug, Clone, PartialEq, Eq)]

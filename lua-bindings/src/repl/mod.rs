@@ -17,7 +17,6 @@ mod complete;
 mod help;
 mod helper;
 mod history;
-pub(crate) mod print;
 mod run_loop;
 mod validate;
 

@@ -18,7 +18,7 @@ use rustyline::Editor;
 use super::cli_api;
 use super::helper::{Prompts, ReplHelper};
 use super::history::HistoryFile;
-use super::print::{self, Style};
+use crate::print::{self, Style};
 use super::validate::{Chunk, ChunkBuffer, Step};
 
 /// Whether colour is wanted: stdout is a terminal and `NO_COLOR` is unset or empty.

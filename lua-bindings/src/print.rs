@@ -1,4 +1,6 @@
-//! How the REPL shows what a chunk returned, and how it shows an error.
+//! How values print: what the REPL shows of a chunk's results and of an error, and what
+//! `print`/`tostring` show of the list classes in any script (`class.rs` installs `list_text` as
+//! their `__tostring`). Here, not under `repl/`, since scripts print lists too.
 //!
 //! dockernet's own values print the way a docker user reads them: a `NetworkList` as the
 //! `docker network ls` table, container lists and `InterfaceList` as tables, an `ExecResult` as
@@ -232,7 +234,7 @@ fn network_list(lua: &Lua, t: &Table) -> Option<String> {
         .map(|v| v.and_then(|v| mlua::LuaSerdeExt::from_value::<serde_json::Value>(lua, v)))
         .collect::<mlua::Result<Vec<_>>>()
         .ok()?;
-    Some(super::cli_api::network_table(&docs, false).trim_end_matches('\n').to_string())
+    Some(crate::cli::network_table(&docs, false).trim_end_matches('\n').to_string())
 }
 
 fn container_handles(lua: &Lua, t: &Table) -> String {
