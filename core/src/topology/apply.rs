@@ -472,35 +472,28 @@ pub(crate) fn run_options(spec: &Spec, key: &str) -> RunOptions {
     opts
 }
 
-/// Runs node `key`'s container. On one daemon, with the networks the plan observed or this apply
-/// made, by id: no network is looked up again (see [`Client::container_run_on`]). A lab across
-/// hosts takes `container_run`'s lookups, which also find a swarm network a worker does not
-/// know yet.
-async fn run_node(cx: &Cx<'_>, client: &Client, spec: &Spec, key: &str) -> Result<crate::container::ContainerRef> {
+/// Runs node `key`'s container on `host` with the networks the plan observed or this apply made,
+/// as [`known_network`] addresses them: no network is looked up again (see
+/// [`Client::container_run_on`]).
+async fn run_node(
+    cx: &Cx<'_>,
+    host: Option<&str>,
+    client: &Client,
+    spec: &Spec,
+    key: &str,
+) -> Result<crate::container::ContainerRef> {
     let opts = run_options(spec, key);
-    let Some(node) = spec.nodes.get(key).filter(|_| cx.plan.layout.is_none()) else {
-        return client.container_run_attached(&opts, node_attachments(spec, key)).await;
-    };
     let mut nets = Vec::new();
-    let mut docs = Vec::new();
-    let known = {
-        let made = cx.made.lock().expect("made networks");
-        node.networks.names().all(|k| {
-            let (net, doc) = match (made.get(k), cx.plan.observed.network(k)) {
-                (Some(r), _) => (r.clone(), None),
-                (None, Some(o)) => (crate::network::NetworkRef::from_facts(&o.facts), Some(&o.facts)),
-                // Not known (cannot happen for a planned run; kept safe): look everything up.
-                (None, None) => return false,
-            };
-            nets.push((net, spec.attachment(key, k).unwrap_or_default()));
-            docs.push(doc);
-            true
-        })
-    };
-    if !known {
-        return client.container_run_attached(&opts, node_attachments(spec, key)).await;
+    let mut facts = Vec::new();
+    for k in spec.nodes.get(key).map(|n| n.networks.names().collect::<Vec<_>>()).unwrap_or_default() {
+        // Not known (cannot happen for a planned run; kept safe): look everything up.
+        let Some((net, f)) = known_network(cx, host, k, &spec.network_name(k)) else {
+            return client.container_run_attached(&opts, node_attachments(spec, key)).await;
+        };
+        nets.push((net, spec.attachment(key, k).unwrap_or_default()));
+        facts.push(f);
     }
-    client.container_run_on(&opts, &nets, &docs).await
+    client.container_run_on(&opts, &nets, &facts).await
 }
 
 /// Node `key`'s attachments as `container run` attaches them (by network name, in declared
@@ -540,22 +533,28 @@ async fn address_on(client: &Client, container: &str, network: &str) -> Result<S
         .ok_or_else(|| Error::not_found(format!("container {container:?} has no IPv4 address on network {network:?}")))
 }
 
-/// Declared network `key` (Docker name `name`) as this apply knows it on a single daemon: made by
-/// this apply (no facts: it holds nothing yet) or observed by the plan. `None` on a lab across
-/// hosts, or when neither holds it.
-fn known_network(
-    cx: &Cx<'_>,
+/// Declared network `key` (Docker name `name`) as a step on `host` addresses it: made by this
+/// apply (no facts: it holds nothing yet) or observed by the plan, by id — so no step looks a
+/// network up again. On a lab across hosts, a network spanning hosts is an overlay the manager
+/// made; a worker may not know it until a container of its own attaches, so there it goes by
+/// name and the daemon resolves it with the manager (no facts either). `None` when neither the
+/// apply nor the plan holds it.
+fn known_network<'c>(
+    cx: &'c Cx<'_>,
+    host: Option<&str>,
     key: &str,
     name: &str,
-) -> Option<(crate::network::NetworkRef, Option<crate::daemon::NetworkFacts>)> {
-    if cx.plan.layout.is_some() {
-        return None;
+) -> Option<(crate::network::NetworkRef, Option<&'c crate::daemon::NetworkFacts>)> {
+    if let Some(layout) = &cx.plan.layout {
+        if layout.spanning.contains(key) && host != layout.manager.as_deref() {
+            return Some((crate::network::NetworkRef::by_name(name), None));
+        }
     }
     if let Some(r) = cx.made.lock().expect("made networks").get(key).filter(|r| r.name == name) {
         return Some((r.clone(), None));
     }
     let o = cx.plan.observed.network(key).filter(|o| o.name == name)?;
-    Some((crate::network::NetworkRef::from_facts(&o.facts), Some(o.facts.clone())))
+    Some((crate::network::NetworkRef::from_facts(&o.facts), Some(&o.facts)))
 }
 
 async fn step(cx: &Cx<'_>, a: &Action) -> Outcome {
@@ -591,7 +590,7 @@ async fn step_inner(cx: &Cx<'_>, a: &Action, undo: &mut Vec<Undo>, retired: &mut
             undo.push(Undo::RemoveNetwork { id: r.id, name: name.clone() });
         }
         Op::RunNode { node, name, .. } => {
-            let r = run_node(cx, client, spec, node).await?;
+            let r = run_node(cx, host, client, spec, node).await?;
             undo.push(Undo::RemoveContainer { id: r.id, name: name.clone() });
         }
         Op::RecreateNode { node, name, .. } => {
@@ -607,22 +606,22 @@ async fn step_inner(cx: &Cx<'_>, a: &Action, undo: &mut Vec<Undo>, retired: &mut
             client.container_rename(&old.id, &aside).await?;
             undo.push(Undo::Rename { id: old.id.clone(), to: old.name.clone() });
             retired.push((old.id.clone(), aside));
-            let r = run_node(cx, client, spec, node).await?;
+            let r = run_node(cx, host, client, spec, node).await?;
             undo.push(Undo::RemoveContainer { id: r.id, name: name.clone() });
         }
         Op::Connect { node, network, container, network_name, .. } => {
             let opts = spec.attachment(node, network).unwrap_or_default();
             let ctx = format!("network connect {network_name:?} {container:?}");
-            let id = match (by_name(container), known_network(cx, network, network_name)) {
+            let id = match (by_name(container), known_network(cx, host, network, network_name)) {
                 (Some(c), Some((net, facts))) => {
                     // Read now: whether it is connected already is the one thing the daemon
                     // does not check for a stopped container.
                     let (_, now) = client.container_facts(&c.id).await.map_err(|e| e.context(&ctx))?;
-                    client.connect_checked(&net, facts.as_ref(), &now, &opts).await.map_err(|e| e.context(&ctx))?;
+                    client.connect_checked(&net, facts, &now, &opts).await.map_err(|e| e.context(&ctx))?;
                     c.id.clone()
                 }
-                // Not observed (a lab across hosts, where a worker may not know a swarm network
-                // yet): the guarded connect looks both up.
+                // Not known to the apply (cannot happen for a planned connect; kept safe): the
+                // guarded connect looks both up.
                 (c, _) => {
                     let id = c.map_or_else(|| container.clone(), |c| c.id.clone());
                     client.network_connect(network_name, &id, &opts).await?;
@@ -634,7 +633,7 @@ async fn step_inner(cx: &Cx<'_>, a: &Action, undo: &mut Vec<Undo>, retired: &mut
         Op::Disconnect { network, container, network_name, .. } => {
             let c = by_name(container).ok_or_else(|| Error::not_found(format!("container {container:?} is gone")))?;
             let prior = c.attachments.get(network_name).map(reconnect_options).unwrap_or_default();
-            match known_network(cx, network, network_name) {
+            match known_network(cx, host, network, network_name) {
                 Some((net, _)) => {
                     let ctx = format!("network disconnect {network_name:?} {container:?}");
                     let (_, now) = client.container_facts(&c.id).await.map_err(|e| e.context(&ctx))?;
