@@ -126,14 +126,30 @@ fn topology_life_cycle(p: &PrivatePodman) {
     let verify = dockernet(p, &["verify", file]);
     assert!(verify.status.success(), "{}", text(&verify));
 
-    // probe moves to `back`, away from db: Docker would isolate db and probe; Podman does not.
+    // probe moves to `back`, away from db: Docker isolates db and probe. Podman 4.3 creates its
+    // compat bridge networks with netavark's `isolate`, yet whether db reaches probe has varied
+    // between runs on this machine (README, "Podman notes"). Whatever the kernel does, verify
+    // must report what a plain ping from db to probe's address finds: the pair as expected
+    // (exit 0) when the ping fails, a mismatch "observed reachable" (exit 1) when it gets through.
     write(true);
     let up = dockernet(p, &["up", file]);
     assert!(up.status.success(), "{}", text(&up));
+    let addr = dockernet(p, &["exec", "plab-probe", "sh", "-c", "ip -4 -o addr show eth0 | awk '{print $4}' | cut -d/ -f1"]);
+    let probe_ip = String::from_utf8_lossy(&addr.stdout).trim().to_string();
+    assert!(probe_ip.starts_with("10.231.11."), "probe's address on back: {}", text(&addr));
+    let ping = dockernet(p, &["exec", "plab-db", "ping", "-c", "2", "-W", "1", &probe_ip]);
+    let reachable = ping.status.success();
     let verify = dockernet(p, &["verify", file]);
     let t = text(&verify);
-    assert_eq!(verify.status.code(), Some(1), "{t}");
-    assert!(t.contains("expected unreachable") && t.contains("observed reachable"), "{t}");
+    if reachable {
+        eprintln!("NOTE: this Podman routes between its networks (db reached probe at {probe_ip})");
+        assert_eq!(verify.status.code(), Some(1), "{t}");
+        assert!(t.contains("expected unreachable") && t.contains("observed reachable"), "{t}");
+    } else {
+        eprintln!("NOTE: this Podman isolates its networks (db did not reach probe at {probe_ip})");
+        assert_eq!(verify.status.code(), Some(0), "{t}");
+        assert!(t.contains("0 mismatches"), "{t}");
+    }
 
     let down = dockernet(p, &["down", file]);
     assert!(down.status.success(), "{}", text(&down));

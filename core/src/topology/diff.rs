@@ -156,6 +156,14 @@ impl Builder {
         self.items.len()
     }
 
+    /// Makes item `id` wait for `others` too (of a lower rank, so numbered before it).
+    fn wait_for(&mut self, id: usize, others: &[usize]) {
+        let after = &mut self.items[id - 1].2;
+        after.extend_from_slice(others);
+        after.sort_unstable();
+        after.dedup();
+    }
+
     fn element(&mut self, kind: ElementKind, path: String, name: String, state: State, detail: Option<String>) {
         self.elements.push(Element { kind, path, name, state, detail });
     }
@@ -564,7 +572,18 @@ impl<'a> Differ<'a> {
         for n in &nets {
             self.link(key, n, c, &path);
         }
-        self.undeclared_attachments(key, c, &nets, &path);
+        // The node's (re)connects wait for the disconnects of the networks it no longer declares:
+        // run concurrently, the daemon would take them in either order, and the order decides
+        // the interface names (a freed eth0 is taken again) and, on Podman, even what is
+        // reachable afterwards (tests/tests/podman.rs) — a plan applies the same way every time.
+        let left = self.undeclared_attachments(key, c, &nets, &path);
+        if !left.is_empty() {
+            for n in &nets {
+                if let Some(&connect) = self.attach_made.get(&(key, *n)) {
+                    self.b.wait_for(connect, &left);
+                }
+            }
+        }
     }
 
     /// Kept node `key`'s attachment to declared network `n`: (re)connected when the network is
@@ -680,15 +699,16 @@ impl<'a> Differ<'a> {
     }
 
     /// Kept node `key`'s attachments to networks it does not declare: disconnected (but not
-    /// those already disconnected because their network is recreated).
-    fn undeclared_attachments(&mut self, key: &str, c: &'a ObservedContainer, nets: &[&str], path: &str) {
+    /// those already disconnected because their network is recreated). Returns the disconnects.
+    fn undeclared_attachments(&mut self, key: &str, c: &'a ObservedContainer, nets: &[&str], path: &str) -> Vec<usize> {
         let wanted: BTreeSet<String> = nets.iter().map(|n| self.spec.network_name(n)).collect();
+        let mut made = Vec::new();
         for nname in c.attachments.keys() {
             if wanted.contains(nname) || self.disconnected.contains(&(c.id.clone(), nname.clone())) {
                 continue;
             }
             let label = self.idx.network_key(nname).map_or_else(|| nname.clone(), str::to_string);
-            self.b.push(
+            let id = self.b.push(
                 Op::Disconnect {
                     node: key.to_string(),
                     network: label.clone(),
@@ -698,8 +718,10 @@ impl<'a> Differ<'a> {
                 Some(format!("{key} is not declared on {label}")),
                 [],
             );
+            made.push(id);
             self.b.element(ElementKind::Attachment, format!("{path}.networks.{label}"), nname.clone(), State::Extra, None);
         }
+        made
     }
 
     /// Containers and networks the declaration no longer has: removed (a network after the
@@ -1046,6 +1068,12 @@ pub(crate) mod tests {
         );
         assert_eq!(p.actions[1].after, [1]);
         assert!(p.actions[1].reason.as_deref().unwrap().contains("ipv4: 10.210.1.10 → 10.210.1.11"), "{p}");
+        // A node moving from one network to another: the connect waits for the disconnect, so
+        // the apply runs them in the same order every time.
+        let switched = spec(&LAB.replace("db: {image: img, networks: [back]}", "db: {image: img, networks: [front]}"));
+        let p = plan(&switched, applied(&s));
+        assert_eq!(ops(&p), ["disconnect db from back", "connect db to front (aliases db)"], "{p}");
+        assert_eq!((p.actions[0].after.as_slice(), p.actions[1].after.as_slice()), (&[][..], &[1][..]), "{p}");
     }
 
     /// Status names an attachment whose network is recreated under it as changed (drifted, with
