@@ -471,7 +471,7 @@ impl BlockingClient {
         opts.filters.insert("type".into(), vec!["container".to_string()].into());
         opts.filters.insert("event".into(), vec!["start".to_string()].into());
         for ev in self.events(&opts)? {
-            let ev: crate::daemon::EventFacts = ev?.facts()?;
+            let ev: crate::daemon::EventFacts = ev?.fields()?;
             let id = ev.object_id();
             let name = ev.attribute("name").unwrap_or(id).to_string();
             match self.impair_wanted(id) {

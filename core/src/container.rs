@@ -229,7 +229,7 @@ pub struct ContainerRef {
 impl ContainerRef {
     /// The identity of a container list entry (`Names`, `Image`, not the inspect shape).
     pub fn from_summary(doc: &Document) -> ContainerRef {
-        let s: crate::daemon::ContainerSummaryFacts = doc.facts().unwrap_or_default();
+        let s: crate::daemon::ContainerSummaryFacts = doc.fields().unwrap_or_default();
         ContainerRef { id: s.id.clone(), name: s.name().to_string(), image: s.image }
     }
 
@@ -424,28 +424,16 @@ impl Client {
     /// Creates and starts a container from a local image, attached to its networks before it
     /// starts. On any failure after create, the container is removed again.
     pub async fn container_run(&self, opts: &RunOptions) -> Result<ContainerRef> {
-        let ctx = match &opts.name {
-            Some(n) => format!("container run {n:?}"),
-            None => format!("container run (image {:?})", opts.image),
-        };
-        // The basics before the attachments: a missing image is named first, as it always was.
-        async {
-            check_run_basics(opts)?;
-            self.container_create_inner(opts, opts.attachments()?, true).await
-        }
-            .await
-            .map_err(|e| crate::swarm::network_hint(e).context(&ctx))
+        let ctx = run_context("run", opts);
+        self.container_create_inner(opts, None, true).await.map_err(|e| crate::swarm::network_hint(e).context(&ctx))
     }
 
     /// [`Client::container_run`] with the attachments given typed rather than as the
     /// `network`/`networks` options a script writes (the topology engine's lab across hosts:
     /// each network is looked up, so a worker finds a swarm network it does not know yet).
     pub(crate) async fn container_run_attached(&self, opts: &RunOptions, attachments: Vec<Attachment>) -> Result<ContainerRef> {
-        let ctx = match &opts.name {
-            Some(n) => format!("container run {n:?}"),
-            None => format!("container run (image {:?})", opts.image),
-        };
-        self.container_create_inner(opts, attachments, true)
+        let ctx = run_context("run", opts);
+        self.container_create_inner(opts, Some(attachments), true)
             .await
             .map_err(|e| crate::swarm::network_hint(e).context(&ctx))
     }
@@ -465,17 +453,8 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn container_create(&self, opts: &RunOptions) -> Result<ContainerRef> {
-        let ctx = match &opts.name {
-            Some(n) => format!("container create {n:?}"),
-            None => format!("container create (image {:?})", opts.image),
-        };
-        // The basics before the attachments: a missing image is named first, as it always was.
-        async {
-            check_run_basics(opts)?;
-            self.container_create_inner(opts, opts.attachments()?, false).await
-        }
-            .await
-            .map_err(|e| crate::swarm::network_hint(e).context(&ctx))
+        let ctx = run_context("create", opts);
+        self.container_create_inner(opts, None, false).await.map_err(|e| crate::swarm::network_hint(e).context(&ctx))
     }
 
     /// [`Client::container_run`] for a caller that has looked its networks up already (the
@@ -491,10 +470,7 @@ impl Client {
         nets: &[(NetworkRef, ConnectOptions)],
         docs: &[Option<&NetworkFacts>],
     ) -> Result<ContainerRef> {
-        let ctx = match &opts.name {
-            Some(n) => format!("container run {n:?}"),
-            None => format!("container run (image {:?})", opts.image),
-        };
+        let ctx = run_context("run", opts);
         async {
             check_run_basics(opts)?;
             let ports = opts.port_bindings()?;
@@ -511,8 +487,19 @@ impl Client {
     }
 
     /// Create, attach every network, then start when `start` (run) or not (create).
-    async fn container_create_inner(&self, opts: &RunOptions, attachments: Vec<Attachment>, start: bool) -> Result<ContainerRef> {
+    /// `attachments`: given typed by the caller, or `None` to read them from the `network` /
+    /// `networks` options (after the basics: a missing image is named first).
+    async fn container_create_inner(
+        &self,
+        opts: &RunOptions,
+        attachments: Option<Vec<Attachment>>,
+        start: bool,
+    ) -> Result<ContainerRef> {
         check_run_basics(opts)?;
+        let attachments = match attachments {
+            Some(a) => a,
+            None => opts.attachments()?,
+        };
         let ports = opts.port_bindings()?;
         // Resolve every network first: a typo fails before anything is created.
         let mut nets: Vec<(NetworkRef, &ConnectOptions)> = Vec::new();
@@ -746,7 +733,7 @@ impl Client {
                 )
             })??,
         }
-        let state: crate::daemon::ExecInspectFacts = self.get_doc(&format!("/exec/{exec_id}/json")).await?.facts()?;
+        let state: crate::daemon::ExecInspectFacts = self.get_doc(&format!("/exec/{exec_id}/json")).await?.fields()?;
         out.exit_code = state.exit_code.unwrap_or(-1);
         Ok(out)
     }
@@ -838,6 +825,14 @@ impl Client {
         }
         .await
         .map_err(|e| e.context(&ctx))
+    }
+}
+
+/// The context a run's or create's errors carry: the container's name, else its image.
+fn run_context(verb: &str, opts: &RunOptions) -> String {
+    match &opts.name {
+        Some(n) => format!("container {verb} {n:?}"),
+        None => format!("container {verb} (image {:?})", opts.image),
     }
 }
 

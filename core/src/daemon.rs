@@ -538,13 +538,6 @@ pub struct CreatedFacts {
     pub warnings: Vec<String>,
 }
 
-impl Document {
-    /// This document's facts of kind `T` (one serde pass; fields not named are skipped).
-    pub fn facts<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
-        self.fields()
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Bodies: what the daemon accepts.
 // ---------------------------------------------------------------------------------------------
@@ -799,13 +792,13 @@ impl Client {
     /// likes: callers that need the exact rule go through `lookup.rs`).
     pub async fn network_facts(&self, id: &str) -> Result<(Document, NetworkFacts)> {
         let doc = self.get_doc(&format!("/networks/{}", crate::client::seg(id))).await?;
-        let facts = doc.facts()?;
+        let facts = doc.fields()?;
         Ok((doc, facts))
     }
 
     /// Every network's facts (list entries: no `Containers`).
     pub async fn networks_facts(&self) -> Result<Vec<NetworkFacts>> {
-        self.get_docs("/networks").await?.iter().map(Document::facts).collect()
+        self.get_docs("/networks").await?.iter().map(Document::fields).collect()
     }
 
     /// `POST /networks/create` with a body already checked.
@@ -833,14 +826,14 @@ impl Client {
     /// A container's inspect document and its facts, by id.
     pub async fn container_facts(&self, id: &str) -> Result<(Document, ContainerFacts)> {
         let doc = self.get_doc(&format!("/containers/{}/json", crate::client::seg(id))).await?;
-        let facts = doc.facts()?;
+        let facts = doc.fields()?;
         Ok((doc, facts))
     }
 
     /// Every container's list entry (`all`: stopped ones too).
     pub async fn containers_facts(&self, all: bool) -> Result<Vec<ContainerSummaryFacts>> {
         let path = if all { "/containers/json?all=1" } else { "/containers/json" };
-        self.get_docs(path).await?.iter().map(Document::facts).collect()
+        self.get_docs(path).await?.iter().map(Document::fields).collect()
     }
 
     /// `POST /containers/create` (named `name` when given), with any body that serialises to the
@@ -894,7 +887,7 @@ mod tests {
 
     #[test]
     fn network_facts_from_a_recorded_inspect() {
-        let n: NetworkFacts = doc(NETWORK).facts().unwrap();
+        let n: NetworkFacts = doc(NETWORK).fields().unwrap();
         assert_eq!(n.name, "dn-fixture-net");
         assert_eq!(n.id.len(), 64);
         assert_eq!((n.driver.as_str(), n.scope.as_str()), ("bridge", "local"));
@@ -918,7 +911,7 @@ mod tests {
 
     #[test]
     fn container_facts_from_a_recorded_inspect() {
-        let c: ContainerFacts = doc(CONTAINER).facts().unwrap();
+        let c: ContainerFacts = doc(CONTAINER).fields().unwrap();
         assert_eq!(c.name(), "dn-fixture-ctr");
         assert_eq!(c.raw_name, "/dn-fixture-ctr");
         assert!(c.state.running && c.state.pid > 0);
@@ -945,7 +938,7 @@ mod tests {
 
     #[test]
     fn a_stopped_container_has_endpoints_without_addresses() {
-        let c: ContainerFacts = doc(STOPPED).facts().unwrap();
+        let c: ContainerFacts = doc(STOPPED).fields().unwrap();
         assert!(!c.state.running);
         assert_eq!(c.state.status, "exited");
         let net = &c.endpoints()["dn-fixture-net"];
@@ -959,13 +952,13 @@ mod tests {
         // `GET /containers/json?all=1` with one container, and the events of a network's life
         // (create, connect, disconnect, destroy), both recorded from 20.10.
         let list = Document::list_from_slice(include_bytes!("../testdata/container-list-20.10.json")).unwrap();
-        let c: ContainerSummaryFacts = list[0].facts().unwrap();
+        let c: ContainerSummaryFacts = list[0].fields().unwrap();
         assert_eq!((c.name(), c.image.as_str()), ("dn-fixture-sum", "dockernet-testbox:latest"));
         assert_eq!(c.labels["tier"], "db");
         assert_eq!(c.id.len(), 64);
         let events: Vec<EventFacts> = include_str!("../testdata/events-network-20.10.jsonl")
             .lines()
-            .map(|l| Document::from_slice(l.as_bytes()).unwrap().facts().unwrap())
+            .map(|l| Document::from_slice(l.as_bytes()).unwrap().fields().unwrap())
             .collect();
         let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
         assert_eq!(actions, ["create", "connect", "disconnect", "destroy"]);
@@ -1033,7 +1026,7 @@ mod tests {
         assert!(i.swarm.control_available);
         // The `Swarm` part of `GET /info` recorded from this machine's 20.10 daemon (in no swarm:
         // no `Cluster` at all).
-        let none: InfoFacts = doc(include_str!("../testdata/info-swarm-inactive-20.10.json")).facts().unwrap();
+        let none: InfoFacts = doc(include_str!("../testdata/info-swarm-inactive-20.10.json")).fields().unwrap();
         assert_eq!((none.swarm.local_node_state.as_str(), none.swarm.cluster.id.as_str()), ("inactive", ""));
         assert!(!none.swarm.control_available);
         let s: SwarmFacts = serde_json::from_value(json!({"ID": "c1", "Spec": {"Name": "default",

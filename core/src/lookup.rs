@@ -99,7 +99,7 @@ impl Client {
             }
             r => r?,
         };
-        let facts: F = doc.facts()?;
+        let facts: F = doc.fields()?;
         let (name, id) = identity(&facts);
         if !exact_match(wanted, name, id) {
             return Err(Error::not_found(format!(

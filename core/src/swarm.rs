@@ -194,7 +194,7 @@ impl Client {
     /// Where this daemon stands in a swarm (from `GET /info`; any daemon answers).
     pub async fn swarm_state(&self) -> Result<SwarmState> {
         let info: crate::daemon::InfoFacts =
-            self.get_doc("/info").await.and_then(|d| d.facts()).map_err(|e| e.context("swarm state"))?;
+            self.get_doc("/info").await.and_then(|d| d.fields()).map_err(|e| e.context("swarm state"))?;
         let s = info.swarm;
         Ok(SwarmState {
             local_node_state: s.local_node_state,

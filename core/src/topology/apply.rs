@@ -701,7 +701,7 @@ async fn step_inner(cx: &Cx<'_>, a: &Action, undo: &mut Vec<Undo>, retired: &mut
         Op::JoinSwarm { manager } => {
             let m = cx.client(Some(manager));
             let swarm: crate::daemon::SwarmFacts =
-                m.swarm_inspect().await.and_then(|d| d.facts()).map_err(|e| e.context(format!("host {manager}")))?;
+                m.swarm_inspect().await.and_then(|d| d.fields()).map_err(|e| e.context(format!("host {manager}")))?;
             let token = swarm.join_tokens.worker;
             let addr = m.swarm_state().await.map_err(|e| e.context(format!("host {manager}")))?.node_addr;
             let advertise_addr = host.and_then(|h| cx.spec.hosts.get(h)).and_then(|h| h.advertise_addr.clone());

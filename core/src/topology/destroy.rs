@@ -96,7 +96,7 @@ pub(crate) async fn containers(client: &Client, name: &str, concurrency: usize) 
     let targets: Vec<(String, String)> = ctrs
         .iter()
         .map(|d| {
-            let c: crate::daemon::ContainerSummaryFacts = d.facts()?;
+            let c: crate::daemon::ContainerSummaryFacts = d.fields()?;
             Ok((c.id.clone(), c.name().to_string()))
         })
         .collect::<Result<_>>()

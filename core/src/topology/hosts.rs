@@ -501,7 +501,7 @@ pub(crate) async fn destroy(spec: &Spec, hosts: &Hosts<'_>, concurrency: usize) 
     if let Some(m) = manager {
         let formed = match hosts.of(Some(&m)).swarm_inspect().await {
             Ok(doc) => doc
-                .facts::<crate::daemon::SwarmFacts>()
+                .fields::<crate::daemon::SwarmFacts>()
                 .is_ok_and(|s| s.spec.labels.get(SWARM_LABEL).map(String::as_str) == Some(name)),
             Err(_) => false,
         };

@@ -886,7 +886,7 @@ fn reconnect_backoff(attempt: u32) -> Duration {
 
 /// An event's time in unix seconds (`timeNano`, else `time`), as the daemon stamped it.
 fn event_time(ev: &Document) -> Option<f64> {
-    ev.facts::<EventFacts>().ok()?.unix_time()
+    ev.fields::<EventFacts>().ok()?.unix_time()
 }
 
 fn unix_now() -> f64 {
@@ -898,7 +898,7 @@ fn unix_now() -> f64 {
 /// with a node's name, a network of the topology, or any connect / disconnect (a node connected
 /// by hand to another network).
 fn relevant(ev: &Document, name: &str, names: &BTreeSet<String>) -> bool {
-    let Ok(ev) = ev.facts::<EventFacts>() else { return false };
+    let Ok(ev) = ev.fields::<EventFacts>() else { return false };
     match ev.kind.as_str() {
         // A container of a foreign owner that holds (or held) a node's name matters too: it
         // causes, or ends, a conflict.
