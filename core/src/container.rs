@@ -606,8 +606,8 @@ impl Client {
     /// The daemon's inspect document for a container, looked up exactly (name, full id or a
     /// ≥12-character id prefix).
     pub async fn container_inspect(&self, name_or_id: &str) -> Result<Document> {
-        match self.find_container(name_or_id).await {
-            Ok((doc, _)) => Ok(doc),
+        match self.find_container_document(name_or_id).await {
+            Ok(doc) => Ok(doc),
             Err(e) => Err(e.context(format!("container inspect {name_or_id:?}"))),
         }
     }

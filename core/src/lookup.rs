@@ -65,29 +65,39 @@ impl Client {
     /// A network looked up by the rule: its inspect document (what scripts receive) and its
     /// facts (what dockernet reads), from one request. `verbose` adds a swarm network's services.
     pub(crate) async fn find_network(&self, input: &str, verbose: bool) -> Result<(Document, NetworkFacts)> {
+        let doc = self.find_network_document(input, verbose).await?;
+        let facts = doc.fields()?;
+        Ok((doc, facts))
+    }
+
+    /// [`Client::find_network`] without the facts, for `network inspect`, which hands the
+    /// document on unread: decoding the facts was a fifth of an inspect's client work
+    /// (bench/README.md, item 9).
+    pub(crate) async fn find_network_document(&self, input: &str, verbose: bool) -> Result<Document> {
         let q = if verbose { "?verbose=true" } else { "" };
         let path = format!("/networks/{}{q}", crate::client::seg(input));
-        self.find("network", input, input, &path, |n: &NetworkFacts| (n.name.as_str(), n.id.as_str())).await
+        self.find("network", input, input, &path, false).await
     }
 
     /// A container looked up by the rule (a leading `/` on a name is the daemon's and allowed):
     /// its inspect document and its facts, from one request.
     pub(crate) async fn find_container(&self, input: &str) -> Result<(Document, ContainerFacts)> {
+        let doc = self.find_container_document(input).await?;
+        let facts = doc.fields()?;
+        Ok((doc, facts))
+    }
+
+    /// [`Client::find_container`] without the facts, for `container inspect`.
+    pub(crate) async fn find_container_document(&self, input: &str) -> Result<Document> {
         let path = format!("/containers/{}/json", crate::client::seg(input));
-        let wanted = input.trim_start_matches('/');
-        self.find("container", input, wanted, &path, |c: &ContainerFacts| (c.name(), c.id.as_str())).await
+        self.find("container", input, input.trim_start_matches('/'), &path, true).await
     }
 
     /// The rule, for either kind: inspect `path` (the daemon resolves `input` its own way), then
-    /// accept the answer only if its name or id matches `wanted` exactly (`identity` reads them).
-    async fn find<F: serde::de::DeserializeOwned>(
-        &self,
-        kind: &str,
-        input: &str,
-        wanted: &str,
-        path: &str,
-        identity: impl Fn(&F) -> (&str, &str),
-    ) -> Result<(Document, F)> {
+    /// accept the answer only if its name (without the daemon's leading `/` when `slashed`, as
+    /// container names are) or id matches `wanted` exactly. The two are skimmed from the text,
+    /// not decoded.
+    async fn find(&self, kind: &str, input: &str, wanted: &str, path: &str, slashed: bool) -> Result<Document> {
         check_name(kind, input)?;
         let doc = match self.get_doc(path).await {
             // Several ids start with a short input and no object has it as a name (a name match
@@ -99,14 +109,14 @@ impl Client {
             }
             r => r?,
         };
-        let facts: F = doc.fields()?;
-        let (name, id) = identity(&facts);
-        if !exact_match(wanted, name, id) {
+        let [name, id] = doc.str_fields(["Name", "Id"]);
+        let name = if slashed { name.trim_start_matches('/') } else { &name };
+        if !exact_match(wanted, name, &id) {
             return Err(Error::not_found(format!(
                 "no {kind} named {input:?} (the daemon offered {name:?} by id prefix; dockernet matches names exactly)"
             )));
         }
-        Ok((doc, facts))
+        Ok(doc)
     }
 }
 

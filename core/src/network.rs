@@ -445,8 +445,8 @@ impl Client {
 
     /// The daemon's inspect document for one network, looked up exactly (see the file notes).
     pub async fn network_inspect(&self, name_or_id: &str, opts: &InspectOptions) -> Result<Document> {
-        match self.find_network(name_or_id, opts.verbose).await {
-            Ok((doc, _)) => Ok(doc),
+        match self.find_network_document(name_or_id, opts.verbose).await {
+            Ok(doc) => Ok(doc),
             Err(e) => Err(self.explain_missing_network(e).await.context(format!("network inspect {name_or_id:?}"))),
         }
     }

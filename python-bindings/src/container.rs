@@ -4,7 +4,8 @@ use dockernet_core::container::{Command, ExecOptions, ListOptions, RemoveOptions
 use pyo3::prelude::*;
 
 use crate::client::PyClient;
-use crate::convert::{doc_to_py, docs_to_py, opts, to_py, value};
+use crate::convert::{docs_to_py, opts, to_py, value};
+use crate::document::{doc_to_py_lazy, docs_to_py_lazy};
 
 #[pymethods]
 impl PyClient {
@@ -31,20 +32,20 @@ impl PyClient {
         self.wait(py, c.container_start(container))
     }
 
-    /// The daemon's container inspect document (exact lookup).
+    /// The daemon's container inspect document (exact lookup), as a `_native.Document`.
     fn container_inspect(&self, py: Python<'_>, container: &str) -> PyResult<Py<PyAny>> {
         let c = self.inner.client();
         let doc = self.wait(py, c.container_inspect(container))?;
-        doc_to_py(py, &doc)
+        doc_to_py_lazy(py, doc)
     }
 
-    /// Container list documents, sorted by name.
+    /// Container list documents (`_native.Document`, undecoded), sorted by name.
     #[pyo3(signature = (options=None))]
     fn container_ls(&self, py: Python<'_>, options: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let o: ListOptions = opts(options, "containers.list")?;
         let c = self.inner.client();
         let docs = self.wait(py, c.container_ls(&o))?;
-        docs_to_py(py, &docs)
+        docs_to_py_lazy(py, docs)
     }
 
     /// Stops a container.

@@ -10,12 +10,14 @@
 //! - `topology.rs`: `_native.Topology`, a declared lab and its operations.
 //! - `error.rs`: core kinds mapped to the classes of `dockernet.errors` in one place.
 //! - `convert.rs`: Python values to core options (keys named in errors) and documents to Python.
+//! - `document.rs`: `_native.Document`, a daemon document the models decode on first access.
 
 use pyo3::prelude::*;
 
 mod client;
 mod container;
 mod convert;
+mod document;
 mod error;
 mod events;
 mod impair;
@@ -39,6 +41,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<topology::PyTopology>()?;
     m.add_class::<topology::PyWatch>()?;
     m.add_class::<events::PyEvents>()?;
+    m.add_class::<document::PyDocument>()?;
     m.add_function(wrap_pyfunction!(contexts, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

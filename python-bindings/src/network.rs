@@ -6,17 +6,19 @@ use dockernet_core::network::{
 use pyo3::prelude::*;
 
 use crate::client::PyClient;
-use crate::convert::{doc_to_py, docs_to_py, opts, to_py};
+use crate::convert::{docs_to_py, opts, to_py};
+use crate::document::{doc_to_py_lazy, docs_to_py_lazy};
 
 #[pymethods]
 impl PyClient {
-    /// `docker network ls`: documents sorted by name. `opts`: `{"filters": {...}}`.
+    /// `docker network ls`: documents (`_native.Document`, undecoded) sorted by name. `opts`:
+    /// `{"filters": {...}}`.
     #[pyo3(signature = (options=None))]
     fn network_ls(&self, py: Python<'_>, options: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let o: ListOptions = opts(options, "networks.list")?;
         let c = self.inner.client();
         let docs = self.wait(py, c.network_ls(&o))?;
-        docs_to_py(py, &docs)
+        docs_to_py_lazy(py, docs)
     }
 
     /// Creates a network; returns `{"id", "name", "driver", "warning"?}`.
@@ -28,13 +30,13 @@ impl PyClient {
         to_py(py, &r)
     }
 
-    /// The daemon's inspect document (exact lookup).
+    /// The daemon's inspect document (exact lookup), as a `_native.Document`.
     #[pyo3(signature = (network, options=None))]
     fn network_inspect(&self, py: Python<'_>, network: &str, options: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let o: InspectOptions = opts(options, &format!("networks.get({network:?})"))?;
         let c = self.inner.client();
         let doc = self.wait(py, c.network_inspect(network, &o))?;
-        doc_to_py(py, &doc)
+        doc_to_py_lazy(py, doc)
     }
 
     /// Connects a container to a network.

@@ -371,7 +371,7 @@ def test_documents_are_the_daemons_json_in_its_key_order(lab, client):
         assert list(got) == list(want)
         assert list(got["IPAM"]) == list(want["IPAM"])
         # Other tests change the daemon's list meanwhile: compare this test's own entry.
-        (ours,) = [d for d in client._native.network_ls(None) if d["Id"] == net.id]
+        (ours,) = [n.attrs for n in client.networks.list() if n.id == net.id]
         (theirs,) = [d for d in api.networks() if d["Id"] == net.id]
         assert ours == theirs
         assert list(ours) == list(theirs)
@@ -379,6 +379,40 @@ def test_documents_are_the_daemons_json_in_its_key_order(lab, client):
         assert names == sorted(names), "list() is sorted by name, as the docker CLI sorts"
     finally:
         api.close()
+
+
+def test_attrs_are_decoded_once_on_first_read(lab, client):
+    """A model holds the daemon's text until ``attrs`` is read (listing networks for their names
+    builds no dicts, bench/README.md item 9); what a user sees is docker-py's plain attribute: a
+    dict, the same one on every read, assignable, in ``vars()``, fresh after ``reload``."""
+    import copy
+    import json
+
+    net = lab.network(labels={"k": "v"})
+    (listed,) = [n for n in client.networks.list() if n.id == net.id]
+    assert "attrs" not in vars(listed), "nothing is decoded before attrs is read"
+    assert (listed.name, listed.id, listed.short_id) == (net.name, net.id, net.id[:12])
+    assert "attrs" not in vars(listed), "name and id are read from the text"
+    early = copy.copy(listed)
+    attrs = listed.attrs
+    assert type(attrs) is dict and attrs is listed.attrs and vars(listed)["attrs"] is attrs
+    assert attrs["Name"] == net.name and attrs["Labels"]["k"] == "v"
+    assert json.loads(json.dumps(attrs)) == attrs
+    assert early.attrs == attrs and early.attrs is not attrs, "a copy made before the read decodes its own"
+    # A user's change to attrs is what name and id answer from, as in docker-py.
+    listed.attrs = dict(attrs, Name="renamed")
+    assert listed.name == "renamed" and listed.id == net.id
+    listed.reload()
+    assert listed.name == net.name and listed.attrs["Name"] == net.name
+    got = client.networks.get(net.id)
+    assert "attrs" not in vars(got) and got.name == net.name
+    assert got.attrs == client.networks.get(net.name).attrs
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        listed.nope  # noqa: B018
+    ctr = lab.container(network=net.name)
+    c = client.containers.get(ctr.id)
+    assert "attrs" not in vars(c) and c.name == ctr.name and c.id == ctr.id
+    assert c.attrs["Name"] == "/" + ctr.name and c.status == "running"
 
 
 class _Recorder:

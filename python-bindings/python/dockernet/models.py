@@ -8,6 +8,8 @@ Every method that talks to the daemon releases the GIL while it waits.
 
 from __future__ import annotations
 
+from . import _native
+
 # `typing` is for type checkers only (mypy and pyright read this idiom as true): importing it at run
 # time would cost more than the rest of `import dockernet` together. Annotations stay strings
 # (`from __future__ import annotations`); the few run-time uses get a typing-free equivalent below.
@@ -292,16 +294,50 @@ else:
 
 
 class _Model:
-    """What networks and containers share: the client, the daemon's document, identity by id."""
+    """What networks and containers share: the client, the daemon's document, identity by id.
 
-    def __init__(self, client: "Client", attrs: Dict[str, Any]) -> None:
+    ``attrs`` is the daemon's document as a dict, decoded from the daemon's JSON text when it is
+    first read: until then the model holds the text (a ``_native.Document``) and answers ``id`` and
+    ``name`` from it, so listing 300 networks to read their names builds no dicts. Once read,
+    ``attrs`` is a plain attribute, as in docker-py (assign it, mutate it, ``vars()`` shows it)."""
+
+    attrs: Dict[str, Any]
+
+    def __init__(self, client: "Client", attrs: Union[Dict[str, Any], _native.Document]) -> None:
         self.client = client
-        self.attrs: Dict[str, Any] = attrs
+        self._load(attrs)
+
+    def _load(self, doc: Union[Dict[str, Any], _native.Document]) -> None:
+        """Holds a fresh document (``reload``): undecoded when it comes from the daemon."""
+        d = self.__dict__
+        if isinstance(doc, _native.Document):
+            d.pop("attrs", None)
+            d["_doc"] = doc
+        else:
+            d.pop("_doc", None)
+            d["attrs"] = doc
+
+    def __getattr__(self, name: str) -> Any:
+        # Reached only for a name the instance lacks: `attrs` before its first read.
+        if name == "attrs":
+            doc = self.__dict__.pop("_doc", None)
+            if doc is not None:
+                attrs = self.__dict__["attrs"] = doc.decode()
+                return attrs
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _field(self, key: str) -> str:
+        """A top-level string field of the document (``""`` when absent), without decoding it."""
+        d = self.__dict__
+        attrs = d.get("attrs")
+        if attrs is not None:
+            return str(attrs.get(key, ""))
+        return str(d["_doc"].str_field(key))
 
     @property
     def id(self) -> str:
         """The full id."""
-        return str(self.attrs.get("Id", ""))
+        return self._field("Id")
 
     @property
     def short_id(self) -> str:
@@ -321,7 +357,7 @@ class Network(_Model):
     @property
     def name(self) -> str:
         """The network's name."""
-        return str(self.attrs.get("Name", ""))
+        return self._field("Name")
 
     @property
     def containers(self) -> "ContainerList":
@@ -333,7 +369,7 @@ class Network(_Model):
     def reload(self) -> None:
         """Re-reads ``attrs`` from the daemon."""
         with _named(self):
-            self.attrs = self.client._native.network_inspect(self.id)
+            self._load(self.client._native.network_inspect(self.id))
 
     def connect(
         self,
@@ -398,7 +434,7 @@ class Container(_Model):
     @property
     def name(self) -> str:
         """The container's name (without the daemon's leading slash)."""
-        return str(self.attrs.get("Name", "")).lstrip("/")
+        return self._field("Name").lstrip("/")
 
     @property
     def status(self) -> str:
@@ -418,7 +454,7 @@ class Container(_Model):
     def reload(self) -> None:
         """Re-reads ``attrs`` from the daemon."""
         with _named(self):
-            self.attrs = self.client._native.container_inspect(self.id)
+            self._load(self.client._native.container_inspect(self.id))
 
     def exec_run(
         self,
@@ -651,11 +687,11 @@ class NetworkCollection:
 
             raise InvalidArgument(f"networks.get({network_id!r}): scope must be one of {', '.join(_SCOPES)}, got {scope!r}")
         doc = self.client._native.network_inspect(network_id, {"verbose": verbose})
-        if scope is not None and doc.get("Scope") != scope:
+        if scope is not None and doc.str_field("Scope") != scope:
             from .errors import NotFound
 
-            name = doc.get("Name", network_id)
-            raise NotFound(f"networks.get({network_id!r}, scope={scope!r}): network {name!r} has scope {doc.get('Scope')!r}")
+            name = doc.str_field("Name") or network_id
+            raise NotFound(f"networks.get({network_id!r}, scope={scope!r}): network {name!r} has scope {doc.str_field('Scope') or None!r}")
         return Network(self.client, doc)
 
     def list(
@@ -675,15 +711,17 @@ class NetworkCollection:
         wanted_ids = set(ids) if ids is not None else None
         out = NetworkList()
         for d in docs:
-            if wanted_names is not None and d.get("Name") not in wanted_names:
+            if wanted_names is not None and d.str_field("Name") not in wanted_names:
                 continue
-            if wanted_ids is not None and not any(d.get("Id", "") == i or (len(i) >= 12 and d.get("Id", "").startswith(i)) for i in wanted_ids):
-                continue
+            if wanted_ids is not None:
+                id = d.str_field("Id")
+                if not any(id == i or (len(i) >= 12 and id.startswith(i)) for i in wanted_ids):
+                    continue
             if greedy:
                 from .errors import NotFound
 
                 try:
-                    d = self.client._native.network_inspect(d["Id"])
+                    d = self.client._native.network_inspect(d.str_field("Id"))
                 except NotFound:  # removed since it was listed: a list is a snapshot
                     continue
             out.append(Network(self.client, d))
@@ -793,7 +831,7 @@ class ContainerCollection:
     def list(self, all: bool = False, filters: Optional[Mapping[str, Any]] = None) -> ContainerList:
         """Containers sorted by name (running only unless ``all``)."""
         docs = self.client._native.container_ls({"all": all, "filters": _filters(filters)})
-        return ContainerList(self._get_present(d["Id"] for d in docs))
+        return ContainerList(self._get_present(d.str_field("Id") for d in docs))
 
     def _get_present(self, ids: Iterable[str]) -> List[Container]:
         """Inspects each id, skipping containers removed since they were listed (a list is a
