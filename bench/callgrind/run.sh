@@ -10,7 +10,7 @@
 # different points), so REPEAT=K runs each pair K times and prints the median; PYTHONHASHSEED is
 # fixed for the same reason. DOCKERNET_HTTP=hyper (passed through) measures hyper's client instead
 # of dockernet's own HTTP/1.1 (core/src/h1.rs), in the same build.
-# Usage: bench/callgrind/run.sh [--replay N] [ls|inspect|ping]...   (default: ls)
+# Usage: bench/callgrind/run.sh [--replay N] [ls|inspect|ping|ls_names|ls_attrs]...   (default: ls)
 #   --replay N: ask bench/callgrind/replay.py instead of the daemon — a stand-in on a private socket
 #   that answers with Docker 20.10's own bytes for the three predefined networks plus N more (0:
 #   the "3 networks" rows, 300: the "303 networks" rows), so the counts stay put while other work

@@ -37,6 +37,12 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{Method, StatusCode};
+use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, RawFd};
+use std::task::{Context, Poll, Waker};
+
+use tokio::io::unix::AsyncFd;
+use tokio::io::Interest;
 use tokio::net::{TcpStream, UnixStream};
 
 /// Idle connections kept: enough for a topology apply's widest fan-out (its `--concurrency` is
@@ -85,11 +91,16 @@ pub(crate) enum Failure {
 }
 
 impl Failure {
+    /// Whether a request may go twice: a `GET` or `HEAD`, as Go's `net/http` judges it.
+    fn idempotent(method: &Method) -> bool {
+        method == Method::GET || method == Method::HEAD
+    }
+
     /// Whether the request may go again on a fresh connection: one that never reached the
     /// daemon (a broken pipe), any request; one the daemon may have read, only a `GET` or `HEAD`.
     /// (The same rule as `client.rs`'s `worth_retrying` for hyper's errors.)
     pub(crate) fn worth_retrying(&self, method: &Method) -> bool {
-        let idempotent = method == Method::GET || method == Method::HEAD;
+        let idempotent = Failure::idempotent(method);
         use io::ErrorKind as K;
         match self {
             Failure::Connect(_) | Failure::TooBig => false,
@@ -145,47 +156,85 @@ struct Conn {
 /// and is cut back to this before the connection goes idle.
 const BUF: usize = 16 << 10;
 
+/// A connection's socket, registered with the runtime for reading only.
+///
+/// Why not tokio's `UnixStream`/`TcpStream`: they register for reading and writing, and a Unix
+/// socket signals "writable" again as soon as the daemon reads the request, so every call woke
+/// the runtime once for nothing (a second `epoll_wait` per request: strace of a `ping` loop).
+/// Requests are small and go out in one `write`; when the socket's buffer is full (a large
+/// body), the write waits on a duplicate of the socket registered for writing alone.
 #[derive(Debug)]
-enum Stream {
-    Unix(UnixStream),
-    Tcp(TcpStream),
+struct Stream(AsyncFd<Sock>);
+
+/// The socket itself, non-blocking.
+#[derive(Debug)]
+enum Sock {
+    Unix(std::os::unix::net::UnixStream),
+    Tcp(std::net::TcpStream),
+}
+
+impl AsRawFd for Sock {
+    fn as_raw_fd(&self) -> RawFd {
+        match self {
+            Sock::Unix(s) => s.as_raw_fd(),
+            Sock::Tcp(s) => s.as_raw_fd(),
+        }
+    }
+}
+
+impl Sock {
+    fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Sock::Unix(s) => (&*s).read(buf),
+            Sock::Tcp(s) => (&*s).read(buf),
+        }
+    }
+
+    fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Sock::Unix(s) => (&*s).write(buf),
+            Sock::Tcp(s) => (&*s).write(buf),
+        }
+    }
+
+    fn try_clone(&self) -> io::Result<Sock> {
+        Ok(match self {
+            Sock::Unix(s) => Sock::Unix(s.try_clone()?),
+            Sock::Tcp(s) => Sock::Tcp(s.try_clone()?),
+        })
+    }
+}
+
+/// Registers `sock` with the runtime for `interest` alone.
+///
+/// tokio 1.54 deprecated this safe constructor (an `AsRawFd` type could close or swap its
+/// descriptor while registered) in favour of an `unsafe` one, which the workspace forbids. The
+/// hole cannot open here: `Sock` owns its socket, closes it only when dropped and always answers
+/// the same descriptor.
+#[allow(deprecated)]
+fn register(sock: Sock, interest: Interest) -> io::Result<AsyncFd<Sock>> {
+    AsyncFd::with_interest(sock, interest)
 }
 
 impl Stream {
-    fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Stream::Unix(s) => s.try_write(buf),
-            Stream::Tcp(s) => s.try_write(buf),
-        }
-    }
-
-    async fn writable(&self) -> io::Result<()> {
-        match self {
-            Stream::Unix(s) => s.writable().await,
-            Stream::Tcp(s) => s.writable().await,
-        }
-    }
-
-    fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Stream::Unix(s) => s.try_read(buf),
-            Stream::Tcp(s) => s.try_read(buf),
-        }
-    }
-
-    async fn readable(&self) -> io::Result<()> {
-        match self {
-            Stream::Unix(s) => s.readable().await,
-            Stream::Tcp(s) => s.readable().await,
-        }
+    fn new(sock: Sock) -> io::Result<Stream> {
+        Ok(Stream(register(sock, Interest::READABLE)?))
     }
 
     async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
+        let mut waiter: Option<AsyncFd<Sock>> = None;
         while !buf.is_empty() {
-            match self.try_write(buf) {
+            match self.0.get_ref().write(buf) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => buf = &buf[n..],
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.writable().await?,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    let w = match &mut waiter {
+                        Some(w) => w,
+                        None => waiter.insert(register(self.0.get_ref().try_clone()?, Interest::WRITABLE)?),
+                    };
+                    w.writable().await?.clear_ready();
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
         }
@@ -196,9 +245,42 @@ impl Stream {
     /// waiting for it.
     async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
-            match self.try_read(buf) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.readable().await?,
-                other => return other,
+            let mut ready = self.0.readable().await?;
+            match ready.try_io(|s| s.get_ref().read(buf)) {
+                Ok(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
+                Ok(r) => return r,
+                Err(_would_block) => {}
+            }
+        }
+    }
+
+    /// Forgets that the socket was readable (its answer has been read whole): the next request
+    /// then waits for new bytes without first trying a read that would find none.
+    fn settle(&self) {
+        let mut cx = Context::from_waker(Waker::noop());
+        if let Poll::Ready(Ok(mut ready)) = self.0.poll_read_ready(&mut cx) {
+            ready.clear_ready();
+        }
+    }
+
+    /// Whether the socket still looks fit for a request: nothing arrived since it went idle, or
+    /// what did was only a stale signal; a close (end of stream) or unexpected bytes are not fit.
+    /// `ask`: read the socket to be sure; otherwise trust what the runtime has seen (no system
+    /// call unless something arrived; the client lets it look after an idle spell).
+    fn fit(&self, scratch: &mut [u8], ask: bool) -> bool {
+        let mut cx = Context::from_waker(Waker::noop());
+        match self.0.poll_read_ready(&mut cx) {
+            Poll::Pending if !ask => true,
+            Poll::Pending => matches!(self.0.get_ref().read(scratch), Err(e) if e.kind() == io::ErrorKind::WouldBlock),
+            Poll::Ready(Err(_)) => false,
+            Poll::Ready(Ok(mut ready)) => {
+                if ready.ready().is_read_closed() {
+                    return false;
+                }
+                match ready.try_io(|s| s.get_ref().read(scratch)) {
+                    Err(_would_block) => true,
+                    Ok(_) => false,
+                }
             }
         }
     }
@@ -254,19 +336,23 @@ impl Pool {
         Pool { target, host, idle: Mutex::new(Vec::new()) }
     }
 
-    /// An idle connection that still looks alive, if any. A connection the daemon closed while
-    /// it sat idle shows an end of stream to a non-blocking read (once the runtime has seen the
-    /// event: the client lets it look after an idle spell); one with unexpected bytes waiting is
-    /// not reused either.
-    fn take_idle(&self) -> Option<Conn> {
+    /// An idle connection that still looks alive, if any ([`Stream::fit`]: no system call unless
+    /// something arrived). A connection the daemon closed while it sat idle is dropped once the
+    /// runtime has seen the close (the client lets it look after an idle spell); within such a
+    /// spell a close shows when the request is written (a broken pipe, retried whatever the
+    /// method) or read (retried for a GET; a POST never goes twice).
+    fn take_idle(&self, method: &Method) -> Option<Conn> {
+        // A request that must not go twice first asks the socket itself: over TCP a close the
+        // runtime has not seen yet only shows after the request was written, and then such a
+        // request is not sent again. A GET or HEAD would be, so it skips that system call.
+        let ask = !Failure::idempotent(method);
         let mut idle = self.idle.lock().ok()?;
         while let Some((mut conn, since)) = idle.pop() {
             if since.elapsed() > IDLE_TIMEOUT {
                 continue;
             }
-            match conn.io.try_read(&mut conn.buf[..1]) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Some(conn),
-                _ => continue,
+            if conn.io.fit(&mut conn.buf[..1], ask) {
+                return Some(conn);
             }
         }
         None
@@ -274,6 +360,7 @@ impl Pool {
 
     fn put_idle(&self, mut conn: Conn) {
         conn.buf.truncate(BUF);
+        conn.io.settle();
         if let Ok(mut idle) = self.idle.lock() {
             if idle.len() < MAX_IDLE {
                 idle.push((conn, Instant::now()));
@@ -283,13 +370,14 @@ impl Pool {
 
     async fn connect(&self) -> io::Result<Conn> {
         let io = match &self.target {
-            Target::Unix(path) => Stream::Unix(UnixStream::connect(&**path).await?),
+            // Connected by tokio (a connect may wait), then handed to `Stream` (see there).
+            Target::Unix(path) => Stream::new(Sock::Unix(UnixStream::connect(&**path).await?.into_std()?))?,
             Target::Tcp(addr) => {
                 let s = TcpStream::connect(addr.as_str()).await?;
                 // Requests are one write each; waiting for an ACK before the next one only adds
                 // latency (hyper set it too).
                 let _ = s.set_nodelay(true);
-                Stream::Tcp(s)
+                Stream::new(Sock::Tcp(s.into_std()?))?
             }
         };
         Ok(Conn { io, out: Vec::with_capacity(256), buf: vec![0; BUF] })
@@ -307,7 +395,7 @@ impl Pool {
         cap: usize,
         error_cap: usize,
     ) -> Result<Raw, Failure> {
-        let mut conn = match if fresh { None } else { self.take_idle() } {
+        let mut conn = match if fresh { None } else { self.take_idle(method) } {
             Some(c) => c,
             None => self.connect().await.map_err(Failure::Connect)?,
         };
@@ -662,7 +750,7 @@ mod tests {
                     // A connection that ends its answer by closing is closed; others stay open.
                     reusable.then_some(b)
                 });
-                let io = Stream::Unix(a);
+                let io = Stream::new(Sock::Unix(a.into_std().unwrap())).unwrap();
                 let mut buf = vec![0; 4];
                 let mut r = Reader { io: &io, buf: &mut buf, start: 0, end: 0 };
                 let (raw, keep) = read_answer(&mut r, &Method::GET, 1 << 20, 64).await.unwrap();
@@ -670,6 +758,70 @@ mod tests {
                 assert_eq!(keep, reusable, "{}", String::from_utf8_lossy(wire));
                 drop(writer.await.unwrap());
             }
+        });
+    }
+
+    /// An idle connection is handed out again only while it looks fit: after its answer was
+    /// read (the stale "readable" forgotten), and not once the daemon closed it or sent bytes
+    /// nobody asked for — as soon as the runtime has seen them (the client lets it look after an
+    /// idle spell; here a short sleep does).
+    #[test]
+    fn idle_connections_are_judged_without_reading() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            for ending in ["close", "junk", "quiet"] {
+                let (a, b) = UnixStream::pair().unwrap();
+                let io = Stream::new(Sock::Unix(a.into_std().unwrap())).unwrap();
+                b.writable().await.unwrap();
+                b.try_write(b"HTTP/1.1 204 No Content\r\n\r\n").unwrap();
+                let mut buf = vec![0; 64];
+                let mut r = Reader { io: &io, buf: &mut buf, start: 0, end: 0 };
+                let (_, keep) = read_answer(&mut r, &Method::GET, 1 << 20, 64).await.unwrap();
+                assert!(keep);
+                io.settle();
+                let mut scratch = [0u8; 1];
+                assert!(io.fit(&mut scratch, false), "{ending}: fit right after its answer");
+                assert!(io.fit(&mut scratch, true), "{ending}: fit when asked");
+                match ending {
+                    "close" => drop(b),
+                    "junk" => {
+                        b.try_write(b"xy").unwrap();
+                    }
+                    _ => {}
+                }
+                // Asked, the socket tells at once; otherwise once the runtime has looked.
+                assert_eq!(io.fit(&mut scratch, true), ending == "quiet", "{ending}: asked");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                assert_eq!(io.fit(&mut scratch, false), ending == "quiet", "{ending}");
+            }
+        });
+    }
+
+    /// A request larger than the socket's buffer goes out whole: the write waits for room on the
+    /// duplicate registered for writing (the connection itself listens for reading only).
+    #[test]
+    fn a_write_larger_than_the_socket_buffer_waits_for_room() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let (a, b) = UnixStream::pair().unwrap();
+            let io = Stream::new(Sock::Unix(a.into_std().unwrap())).unwrap();
+            let body: Vec<u8> = (0..4u32 << 20).map(|i| i as u8).collect();
+            let reader = tokio::spawn(async move {
+                let mut got = Vec::new();
+                let mut chunk = vec![0; 64 << 10];
+                loop {
+                    b.readable().await.unwrap();
+                    match b.try_read(&mut chunk) {
+                        Ok(0) => return got,
+                        Ok(n) => got.extend_from_slice(&chunk[..n]),
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                        Err(e) => panic!("{e}"),
+                    }
+                }
+            });
+            io.write_all(&body).await.unwrap();
+            drop(io);
+            assert!(reader.await.unwrap() == body, "the bytes arrive whole and in order");
         });
     }
 
@@ -683,7 +835,7 @@ mod tests {
                 let (a, b) = UnixStream::pair().unwrap();
                 b.writable().await.unwrap();
                 assert_eq!(b.try_write(wire).unwrap(), wire.len());
-                let io = Stream::Unix(a);
+                let io = Stream::new(Sock::Unix(a.into_std().unwrap())).unwrap();
                 let mut buf = vec![0; 64];
                 let mut r = Reader { io: &io, buf: &mut buf, start: 0, end: 0 };
                 let out = read_answer(&mut r, &Method::GET, cap, 4).await;
