@@ -97,6 +97,14 @@ impl BlockingClient {
         Ok(BlockingClient { rt: Arc::new(rt), inner: Arc::new(client), interrupt: Arc::new(OnceLock::new()) })
     }
 
+    /// See [`Client::network_ls_with`].
+    pub fn network_ls_with<S, T>(&self, opts: &ListOptions, item: impl FnMut() -> S) -> Result<Vec<T>>
+    where
+        S: for<'de> serde::de::DeserializeSeed<'de, Value = (T, String)>,
+    {
+        self.call(self.inner.network_ls_with(opts, item), || ("network ls".into(), None))
+    }
+
     /// Runs any future of the async client to completion (for operations composed by a caller).
     /// Not raced against the interrupt: the caller decides what an interrupt does to it.
     pub fn block_on<F: Future>(&self, f: F) -> F::Output {

@@ -355,6 +355,21 @@ impl Client {
         Document::list_from_slice(&body).map_err(|e| self.not_json(&Method::GET, &path, &body, &e))
     }
 
+    /// GETs a list answer and decodes it in one pass with a binding's seeds
+    /// ([`crate::document::decode_list`]): the items and their sort keys, in the daemon's order.
+    pub(crate) async fn get_list_with<S, T>(&self, path_and_query: &str, item: impl FnMut() -> S) -> Result<Vec<(T, String)>>
+    where
+        S: for<'de> serde::de::DeserializeSeed<'de, Value = (T, String)>,
+    {
+        let path = self.versioned(path_and_query).await?;
+        let body = self.request(Method::GET, &path, None, Some(self.timeout)).await?;
+        std::str::from_utf8(&body)
+            .map_err(|e| self.not_json(&Method::GET, &path, &body, &e))
+            .and_then(|text| {
+                crate::document::decode_list(text, item).map_err(|e| self.not_json(&Method::GET, &path, &body, &e))
+            })
+    }
+
     /// POSTs a JSON body on the agreed API version and returns the JSON answer (or `Null`).
     pub(crate) async fn post_json<B: serde::Serialize + ?Sized>(&self, path_and_query: &str, body: &B) -> Result<Value> {
         self.post_json_within(path_and_query, body, Some(self.timeout)).await

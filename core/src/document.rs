@@ -78,6 +78,42 @@ impl Document {
     }
 }
 
+/// Decodes a list answer (a JSON array; `null` is an empty list) in one pass, each item with a
+/// seed from `item`, in the daemon's order. For a binding that builds its own values from the
+/// whole list: each item is then tokenized once, where [`Document::list_from_slice`] followed by
+/// a decode of each document tokenizes it twice (the split validates). The seed returns the item
+/// and its sort key (see `Client::network_ls_with`).
+pub fn decode_list<'de, S, T>(text: &'de str, item: impl FnMut() -> S) -> serde_json::Result<Vec<(T, String)>>
+where
+    S: de::DeserializeSeed<'de, Value = (T, String)>,
+{
+    struct Items<F>(F);
+    impl<'de, S, T, F> de::Visitor<'de> for Items<F>
+    where
+        S: de::DeserializeSeed<'de, Value = (T, String)>,
+        F: FnMut() -> S,
+    {
+        type Value = Vec<(T, String)>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a JSON array")
+        }
+        fn visit_unit<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(mut self, mut seq: A) -> std::result::Result<Self::Value, A::Error> {
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(8));
+            while let Some(v) = seq.next_element_seed((self.0)())? {
+                out.push(v);
+            }
+            Ok(out)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    let items = de::Deserializer::deserialize_any(&mut de, Items(item))?;
+    de.end()?;
+    Ok(items)
+}
+
 /// An object key as the deserializer gives it: borrowed from the JSON text when it has no escapes
 /// (always, for Docker's keys), owned otherwise. (`Cow<str>`'s own `Deserialize` always copies,
 /// which cost a malloc and a free per key of every document.) For the bindings' decoders.
@@ -195,6 +231,31 @@ mod tests {
         assert_eq!(list[1].str_field("Name"), "b");
         assert!(Document::list_from_slice(b"null").unwrap().is_empty());
         assert!(Document::from_slice(b"{\"Name\":").is_err());
+    }
+
+    /// A list decoded whole: each item once, in the daemon's order, with the key its seed
+    /// reports; `null` is empty; bad JSON and trailing bytes are errors.
+    #[test]
+    fn lists_decoded_in_one_pass() {
+        struct NameSeed;
+        impl<'de> de::DeserializeSeed<'de> for NameSeed {
+            type Value = (Value, String);
+            fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> std::result::Result<(Value, String), D::Error> {
+                let v = <Value as de::Deserialize>::deserialize(d)?;
+                let name = v.get("Name").and_then(Value::as_str).unwrap_or_default().to_string();
+                Ok((v, name))
+            }
+        }
+        let text = format!("[{NET}, {{\"Name\":\"b\"}}, 7]");
+        let items = decode_list(&text, || NameSeed).unwrap();
+        let names: Vec<&str> = items.iter().map(|(_, n)| n.as_str()).collect();
+        assert_eq!(names, ["front", "b", ""]);
+        assert_eq!(items[0].0, Document::from_slice(NET.as_bytes()).unwrap().to_value());
+        assert!(decode_list(" null ", || NameSeed).unwrap().is_empty());
+        assert!(decode_list("[]", || NameSeed).unwrap().is_empty());
+        assert!(decode_list("[{\"Name\":}]", || NameSeed).is_err());
+        assert!(decode_list("[] x", || NameSeed).is_err(), "trailing bytes");
+        assert!(decode_list("{}", || NameSeed).is_err(), "not a list");
     }
 
     /// Top-level string fields are read without a tree; escapes are decoded.

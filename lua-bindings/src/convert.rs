@@ -46,7 +46,22 @@ pub(crate) fn deserializer(v: Value) -> mlua::serde::Deserializer {
 /// body: 2.4 ms against 3.1 ms through `serde_transcode` + `to_value` and 4.2 ms through a `Value`).
 pub(crate) fn doc_to_lua(lua: &Lua, doc: &Document) -> mlua::Result<Value> {
     let mut de = serde_json::Deserializer::from_str(doc.json());
-    LuaSeed(lua).deserialize(&mut de).map_err(mlua::Error::external)?.into_lua(lua)
+    LuaSeed::new(lua).deserialize(&mut de).map_err(mlua::Error::external)?.into_lua(lua)
+}
+
+/// One item of a list the binding decodes whole (`Client::network_ls_with`): its Lua value, built
+/// as [`doc_to_lua`] builds it, and its top-level `Name` (`""` when absent or not a string; the
+/// first one counts), by which core sorts the list.
+pub(crate) struct NamedDoc<'a>(pub &'a Lua);
+
+impl<'de> DeserializeSeed<'de> for NamedDoc<'_> {
+    type Value = (Value, String);
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(Value, String), D::Error> {
+        let name = std::cell::RefCell::new(None);
+        let v = LuaSeed { lua: self.0, name: Some(&name) }.deserialize(d)?;
+        let v = v.into_lua(self.0).map_err(de::Error::custom)?;
+        Ok((v, name.into_inner().unwrap_or_default()))
+    }
 }
 
 /// Any serde value (a `serde_json::Value` such as `/version`) as a Lua value, JSON `null` as
@@ -97,7 +112,17 @@ fn null<'de>() -> Lv<'de> {
 
 /// Builds Lua values straight from a serde deserializer: the same shapes `lua.to_value` makes
 /// (arrays marked with mlua's array metatable, `null` as `Value::NULL`, integers as integers).
-struct LuaSeed<'a>(&'a Lua);
+struct LuaSeed<'a> {
+    lua: &'a Lua,
+    /// Where the top-level object's `Name` goes, for [`NamedDoc`] (nested values have none).
+    name: Option<&'a std::cell::RefCell<Option<String>>>,
+}
+
+impl<'a> LuaSeed<'a> {
+    fn new(lua: &'a Lua) -> LuaSeed<'a> {
+        LuaSeed { lua, name: None }
+    }
+}
 
 impl<'de> DeserializeSeed<'de> for LuaSeed<'_> {
     type Value = Lv<'de>;
@@ -141,24 +166,31 @@ impl<'de> Visitor<'de> for LuaSeed<'_> {
     // stack per key, and growing the table rehashed it log2(n) times.
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Lv<'de>, A::Error> {
         let mut items = Vec::with_capacity(8);
-        while let Some(v) = seq.next_element_seed(LuaSeed(self.0))? {
+        while let Some(v) = seq.next_element_seed(LuaSeed::new(self.lua))? {
             items.push(v);
         }
-        let t = self.0.create_sequence_from(items).map_err(de::Error::custom)?;
-        t.set_metatable(Some(self.0.array_metatable())).map_err(de::Error::custom)?;
+        let t = self.lua.create_sequence_from(items).map_err(de::Error::custom)?;
+        t.set_metatable(Some(self.lua.array_metatable())).map_err(de::Error::custom)?;
         Ok(table(t))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Lv<'de>, A::Error> {
         let mut entries: Vec<(Text<'de>, Lv<'de>)> = Vec::with_capacity(16);
         while let Some(Key(k)) = map.next_key::<Key<'de>>()? {
-            let v = map.next_value_seed(LuaSeed(self.0))?;
+            let v = map.next_value_seed(LuaSeed::new(self.lua))?;
+            if let Some(name) = self.name.filter(|n| k == "Name" && n.borrow().is_none()) {
+                *name.borrow_mut() = Some(match &v {
+                    Either::Left(Either::Left(Either::Left(t))) => t.to_string(),
+                    Either::Left(Either::Left(Either::Right(t))) => t.clone(),
+                    _ => String::new(),
+                });
+            }
             let k = match k {
                 std::borrow::Cow::Borrowed(k) => Either::Left(k),
                 std::borrow::Cow::Owned(k) => Either::Right(k),
             };
             entries.push((k, v));
         }
-        Ok(table(self.0.create_table_from(entries).map_err(de::Error::custom)?))
+        Ok(table(self.lua.create_table_from(entries).map_err(de::Error::custom)?))
     }
 }
 
@@ -282,6 +314,27 @@ mod tests {
         let Value::Table(t) = ours else { panic!("not a table") };
         assert_eq!(t.get::<String>("Name").unwrap(), "a\"bé");
         assert_eq!(t.get::<Value>("Labels").unwrap(), Value::NULL);
+    }
+
+    /// A list decoded whole gives each item as `doc_to_lua` gives it, with its first `Name`
+    /// (`""` when it is not a string or absent), which the nested `Name`s do not change.
+    #[test]
+    fn list_items_decode_as_documents_do() {
+        let lua = Lua::new();
+        let items = [
+            r#"{"Name":"b","Id":"1","IPAM":{"Config":[{"Name":"nested"}]},"Labels":null}"#,
+            r#"{"Id":"2","Nested":{"Name":"no"},"Name":"a","Name":"second"}"#,
+            r#"{"Name":7}"#,
+            r#"{"Id":"4"}"#,
+        ];
+        let text = format!("[{}]", items.join(","));
+        let got = dockernet_core::document::decode_list(&text, || NamedDoc(&lua)).unwrap();
+        let names: Vec<&str> = got.iter().map(|(_, n)| n.as_str()).collect();
+        assert_eq!(names, ["b", "a", "", ""]);
+        for ((v, _), item) in got.iter().zip(items) {
+            let want = doc_to_lua(&lua, &Document::from_slice(item.as_bytes()).unwrap()).unwrap();
+            assert!(same(v, &want), "{item}");
+        }
     }
 
     /// The core error inside a failed conversion (every refusal is one).

@@ -13,7 +13,7 @@ use dockernet_core::{BlockingClient, Error};
 use mlua::{Lua, Table, Value, Variadic};
 
 use crate::container::container_handle;
-use crate::convert::{doc_to_lua, handle_arg, name_arg, opts, to_lua};
+use crate::convert::{doc_to_lua, handle_arg, name_arg, opts, to_lua, NamedDoc};
 use crate::error::{lua_err, LuaResultExt};
 use crate::class::{class, list_of};
 
@@ -64,8 +64,9 @@ pub(crate) fn functions(lua: &Lua, client: &BlockingClient) -> mlua::Result<Tabl
         "ls",
         lua.create_function(move |lua, o: Option<Value>| {
             let o: ListOptions = opts(o, "network ls")?;
-            let docs = c.network_ls(&o).lua()?;
-            list_of(lua, "NetworkList", docs.iter().map(|d| doc_to_lua(lua, d)))
+            // Decoded in one pass, by core's sort (see `Client::network_ls_with`).
+            let nets = c.network_ls_with(&o, || NamedDoc(lua)).lua()?;
+            list_of(lua, "NetworkList", nets.into_iter().map(Ok))
         })?,
     )?;
     let c = client.clone();

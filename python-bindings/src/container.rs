@@ -4,7 +4,7 @@ use dockernet_core::container::{Command, ExecOptions, ListOptions, RemoveOptions
 use pyo3::prelude::*;
 
 use crate::client::PyClient;
-use crate::convert::{docs_to_py, opts, to_py, value};
+use crate::convert::{opts, to_py, value};
 use crate::document::{doc_to_py_lazy, docs_to_py_lazy};
 
 #[pymethods]

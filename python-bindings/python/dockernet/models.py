@@ -293,6 +293,23 @@ else:
             return exec_result_html(self[0], self[1])
 
 
+class _Decoded:
+    """``attrs`` of a model that holds the daemon's text: decoded on first read and then stored as
+    the instance's own ``attrs``, which later reads find first (a non-data descriptor, as
+    ``functools.cached_property`` is, without its per-read lock). Why not ``__getattr__``: on
+    CPython 3.11 each miss first builds an ``AttributeError``, which cost more than the decode."""
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return self
+        d = obj.__dict__
+        doc = d.pop("_doc", None)
+        if doc is None:
+            raise AttributeError(f"{type(obj).__name__!r} object has no attribute 'attrs'")
+        attrs = d["attrs"] = doc.decode()
+        return attrs
+
+
 class _Model:
     """What networks and containers share: the client, the daemon's document, identity by id.
 
@@ -301,7 +318,10 @@ class _Model:
     ``name`` from it, so listing 300 networks to read their names builds no dicts. Once read,
     ``attrs`` is a plain attribute, as in docker-py (assign it, mutate it, ``vars()`` shows it)."""
 
-    attrs: Dict[str, Any]
+    if TYPE_CHECKING:
+        attrs: Dict[str, Any]
+    else:
+        attrs = _Decoded()
 
     def __init__(self, client: "Client", attrs: Union[Dict[str, Any], _native.Document]) -> None:
         self.client = client
@@ -316,15 +336,6 @@ class _Model:
         else:
             d.pop("_doc", None)
             d["attrs"] = doc
-
-    def __getattr__(self, name: str) -> Any:
-        # Reached only for a name the instance lacks: `attrs` before its first read.
-        if name == "attrs":
-            doc = self.__dict__.pop("_doc", None)
-            if doc is not None:
-                attrs = self.__dict__["attrs"] = doc.decode()
-                return attrs
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def _field(self, key: str) -> str:
         """A top-level string field of the document (``""`` when absent), without decoding it."""
