@@ -318,14 +318,20 @@ class _Model:
     ``name`` from it, so listing 300 networks to read their names builds no dicts. Once read,
     ``attrs`` is a plain attribute, as in docker-py (assign it, mutate it, ``vars()`` shows it)."""
 
+    client: "Client"
     if TYPE_CHECKING:
         attrs: Dict[str, Any]
     else:
         attrs = _Decoded()
 
     def __init__(self, client: "Client", attrs: Union[Dict[str, Any], _native.Document]) -> None:
-        self.client = client
-        self._load(attrs)
+        # `_load` inlined: a list makes hundreds of models, and a call is most of one's cost.
+        d = self.__dict__
+        d["client"] = client
+        if type(attrs) is _native.Document:
+            d["_doc"] = attrs
+        else:
+            d["attrs"] = attrs
 
     def _load(self, doc: Union[Dict[str, Any], _native.Document]) -> None:
         """Holds a fresh document (``reload``): undecoded when it comes from the daemon."""
