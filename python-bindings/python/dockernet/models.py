@@ -296,8 +296,9 @@ else:
 class _Decoded:
     """``attrs`` of a model that holds the daemon's text: decoded on first read and then stored as
     the instance's own ``attrs``, which later reads find first (a non-data descriptor, as
-    ``functools.cached_property`` is, without its per-read lock). Why not ``__getattr__``: on
-    CPython 3.11 each miss first builds an ``AttributeError``, which cost more than the decode."""
+    ``functools.cached_property`` is, without its lock and without importing ``functools``). Why
+    not ``__getattr__``: on CPython 3.11 each miss first builds an ``AttributeError``, which made
+    reading every ``attrs`` of 303 networks cost 1.5 M instructions more (bench/README.md, item 9)."""
 
     def __get__(self, obj: Any, owner: Any = None) -> Any:
         if obj is None:
