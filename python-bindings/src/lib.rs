@@ -42,6 +42,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<topology::PyWatch>()?;
     m.add_class::<events::PyEvents>()?;
     m.add_class::<document::PyDocument>()?;
+    m.add_class::<document::DecodedAttrs>()?;
     m.add_function(wrap_pyfunction!(contexts, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -4,6 +4,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 __all__ = [
     "Client",
+    "DecodedAttrs",
     "Document",
     "Events",
     "Topology",
@@ -71,6 +72,12 @@ class Document:
     def json(self) -> str: ...
     def str_field(self, key: str) -> str: ...
     def decode(self) -> Dict[str, Any]: ...
+
+@final
+class DecodedAttrs:
+    """``Network.attrs``/``Container.attrs``: decodes the model's document on the first read."""
+
+    def __get__(self, obj: Any, owner: Any = None, /) -> Any: ...
 
 @final
 class Events:

@@ -293,24 +293,6 @@ else:
             return exec_result_html(self[0], self[1])
 
 
-class _Decoded:
-    """``attrs`` of a model that holds the daemon's text: decoded on first read and then stored as
-    the instance's own ``attrs``, which later reads find first (a non-data descriptor, as
-    ``functools.cached_property`` is, without its lock and without importing ``functools``). Why
-    not ``__getattr__``: on CPython 3.11 each miss first builds an ``AttributeError``, which made
-    reading every ``attrs`` of 303 networks cost 1.5 M instructions more (bench/README.md, item 9)."""
-
-    def __get__(self, obj: Any, owner: Any = None) -> Any:
-        if obj is None:
-            return self
-        d = obj.__dict__
-        doc = d.pop("_doc", None)
-        if doc is None:
-            raise AttributeError(f"{type(obj).__name__!r} object has no attribute 'attrs'")
-        attrs = d["attrs"] = doc.decode()
-        return attrs
-
-
 class _Model:
     """What networks and containers share: the client, the daemon's document, identity by id.
 
@@ -323,7 +305,9 @@ class _Model:
     if TYPE_CHECKING:
         attrs: Dict[str, Any]
     else:
-        attrs = _Decoded()
+        # Decodes `_doc` on the first read and leaves a plain `attrs` dict in the instance
+        # (python-bindings/src/document.rs says why it is native, and not `__getattr__`).
+        attrs = _native.DecodedAttrs()
 
     def __init__(self, client: "Client", attrs: Union[Dict[str, Any], _native.Document]) -> None:
         # `_load` inlined: a list makes hundreds of models, and a call is most of one's cost.
