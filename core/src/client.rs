@@ -363,11 +363,8 @@ impl Client {
     {
         let path = self.versioned(path_and_query).await?;
         let body = self.request(Method::GET, &path, None, Some(self.timeout)).await?;
-        std::str::from_utf8(&body)
-            .map_err(|e| self.not_json(&Method::GET, &path, &body, &e))
-            .and_then(|text| {
-                crate::document::decode_list(text, item).map_err(|e| self.not_json(&Method::GET, &path, &body, &e))
-            })
+        let text = std::str::from_utf8(&body).map_err(|e| self.not_json(&Method::GET, &path, &body, &e))?;
+        crate::document::decode_list(text, item).map_err(|e| self.not_json(&Method::GET, &path, &body, &e))
     }
 
     /// POSTs a JSON body on the agreed API version and returns the JSON answer (or `Null`).

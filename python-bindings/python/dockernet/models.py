@@ -318,15 +318,11 @@ class _Model:
         else:
             d["attrs"] = attrs
 
-    def _load(self, doc: Union[Dict[str, Any], _native.Document]) -> None:
-        """Holds a fresh document (``reload``): undecoded when it comes from the daemon."""
+    def _load(self, doc: _native.Document) -> None:
+        """Holds a fresh document from the daemon (``reload``), undecoded until ``attrs`` is read."""
         d = self.__dict__
-        if isinstance(doc, _native.Document):
-            d.pop("attrs", None)
-            d["_doc"] = doc
-        else:
-            d.pop("_doc", None)
-            d["attrs"] = doc
+        d.pop("attrs", None)
+        d["_doc"] = doc
 
     def _field(self, key: str) -> str:
         """A top-level string field of the document (``""`` when absent), without decoding it."""
